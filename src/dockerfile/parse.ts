@@ -1,0 +1,254 @@
+/**
+ * Parse a Dockerfile (with `dockerfile-ast`) into the plain `DockerfileModel`, and
+ * report the structural problems BuildKit would refuse or silently get wrong:
+ * no FROM, duplicate stage names, references to unknown or later stages.
+ */
+import * as fs from "fs";
+import { Arg, DockerfileParser, Env, Instruction, ModifiableInstruction } from "dockerfile-ast";
+import type { Diagnostic } from "./diagnostics";
+import { expandOrKeep } from "./expand";
+import type { ArgDeclaration, Dependency, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
+import { closestNames, didYouMean } from "./suggest";
+
+/** Result of parsing: the model (as far as it could be built) and what is wrong with it. */
+export interface ParseResult {
+  model: DockerfileModel;
+  diagnostics: Diagnostic[];
+}
+
+/** Parse Dockerfile text. `file` is the name used in messages. */
+export function parseDockerfile(content: string, file = "Dockerfile"): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const ast = DockerfileParser.parse(content);
+  const syntax = ast
+    .getDirectives()
+    .find((d) => d.getName().toLowerCase() === "syntax")
+    ?.getValue();
+  const globalArgs = ast.getInitialARGs().flatMap(argDeclarations);
+  const model: DockerfileModel = { file, globalArgs, stages: [], syntax: syntax ?? undefined };
+
+  const instructions = ast.getInstructions();
+  if (instructions.length === 0) {
+    diagnostics.push({
+      severity: "error",
+      code: "empty-dockerfile",
+      file,
+      message: "the Dockerfile has no instructions.",
+      hint: "Add at least one `FROM <image>` line.",
+    });
+    return { model, diagnostics };
+  }
+  const froms = ast.getFROMs();
+  if (froms.length === 0) {
+    diagnostics.push({
+      severity: "error",
+      code: "no-from",
+      file,
+      line: line(instructions[0]),
+      message: "the Dockerfile has no FROM instruction, so it has no stage to build.",
+      hint: "Start each stage with `FROM <image> [AS <name>]`.",
+    });
+    return { model, diagnostics };
+  }
+  for (const instruction of instructions) {
+    if (line(instruction) >= line(froms[0])) break;
+    if (instruction.getKeyword() !== "ARG") {
+      diagnostics.push({
+        severity: "error",
+        code: "parse-error",
+        file,
+        line: line(instruction),
+        message: `${instruction.getKeyword()} appears before the first FROM; only ARG may.`,
+        hint: "Move it into a stage, after a FROM line.",
+      });
+    }
+  }
+
+  // First pass: stage names, so references can be resolved in the second pass.
+  const defaults = new Map<string, string | undefined>(globalArgs.map((a) => [a.name, a.defaultValue]));
+  for (const [index, from] of froms.entries()) {
+    const template = ast.getContainingImage(from.getRange().start);
+    const stageInstructions = template ? template.getInstructions() : [from];
+    const declaredName = from.getBuildStage() ?? undefined;
+    const last = stageInstructions[stageInstructions.length - 1];
+    const stage: Stage = {
+      index,
+      name: declaredName?.toLowerCase(),
+      declaredName,
+      from: from.getImage() ?? "",
+      platform: from.getPlatformFlag()?.getValue() ?? undefined,
+      line: line(from),
+      endLine: last.getRange().end.line + 1,
+      args: [],
+      variables: [],
+      fromVariables: variableUses(from),
+      envNames: [],
+      dependencies: [],
+    };
+    const earlier = model.stages.find((s) => s.name !== undefined && s.name === stage.name);
+    if (earlier) {
+      diagnostics.push({
+        severity: "error",
+        code: "duplicate-stage",
+        file,
+        line: stage.line,
+        stage: declaredName,
+        message: `stage name "${declaredName}" is already used by the stage at line ${earlier.line}.`,
+        hint: "Stage names must be unique (case-insensitive); rename one of them.",
+      });
+    }
+    for (const instruction of stageInstructions.slice(1)) {
+      const keyword = instruction.getKeyword();
+      if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
+      if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
+      stage.variables.push(...variableUses(instruction));
+    }
+    model.stages.push(stage);
+  }
+
+  // Second pass: dependencies.
+  const stageTemplates = froms.map((from) => ast.getContainingImage(from.getRange().start));
+  for (const stage of model.stages) {
+    const base = expandOrKeep(stage.from, defaults);
+    if (base.toLowerCase() !== "scratch") {
+      addReference(model, stage, base, stage.from, "FROM", stage.line, diagnostics);
+    }
+    for (const instruction of stageTemplates[stage.index]?.getInstructions().slice(1) ?? []) {
+      for (const [via, reference] of references(instruction)) {
+        addReference(model, stage, reference, reference, via, line(instruction), diagnostics);
+      }
+    }
+  }
+  return { model, diagnostics };
+}
+
+/** Read and parse a Dockerfile from disk; `label` defaults to the path. */
+export function parseDockerfileFile(path: string, label = path): ParseResult {
+  return parseDockerfile(fs.readFileSync(path, "utf8"), label);
+}
+
+function line(instruction: Instruction): number {
+  return instruction.getRange().start.line + 1;
+}
+
+function argDeclarations(arg: Arg): ArgDeclaration[] {
+  return arg.getProperties().map((p) => ({
+    name: p.getName(),
+    defaultValue: p.getValue() === null ? undefined : (p.getUnescapedValue() ?? undefined),
+    line: line(arg),
+  }));
+}
+
+function variableUses(instruction: Instruction): VariableUse[] {
+  return instruction.getVariables().map((v) => {
+    const modifier = v.getModifier();
+    return {
+      name: v.getName(),
+      line: line(instruction),
+      instruction: instruction.getKeyword(),
+      tolerant: modifier === "-" || modifier === "+",
+      demanded: modifier === "?",
+    };
+  });
+}
+
+/** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */
+function references(instruction: Instruction): Array<[DependencyVia, string]> {
+  const keyword = instruction.getKeyword();
+  if (keyword !== "COPY" && keyword !== "RUN" && keyword !== "ADD") return [];
+  const found: Array<[DependencyVia, string]> = [];
+  for (const flag of (instruction as ModifiableInstruction).getFlags()) {
+    const name = flag.getName().toLowerCase();
+    if (name === "from" && keyword !== "RUN" && flag.getValue()) found.push(["COPY --from", flag.getValue() as string]);
+    if (name === "mount" && keyword === "RUN") {
+      const from = flag.getOption("from")?.getValue();
+      if (from) found.push(["RUN --mount", from]);
+    }
+  }
+  return found;
+}
+
+/** True for a reference that cannot be an image name BuildKit would pull by that spelling on purpose. */
+function looksLikeStageName(reference: string): boolean {
+  return /^[a-z0-9][a-z0-9_.-]*$/i.test(reference) && !reference.includes("/") && !reference.includes(":");
+}
+
+function addReference(
+  model: DockerfileModel,
+  stage: Stage,
+  reference: string,
+  written: string,
+  via: DependencyVia,
+  atLine: number,
+  diagnostics: Diagnostic[],
+): void {
+  const lower = reference.toLowerCase();
+  const byIndex = /^\d+$/.test(reference) && via !== "FROM" ? Number(reference) : undefined;
+  const target =
+    byIndex !== undefined ? model.stages[byIndex] : model.stages.find((s) => s.name !== undefined && s.name === lower);
+  const file = model.file;
+  const here = stage.declaredName;
+  const names = model.stages
+    .filter((s) => s.declaredName && s.index < stage.index)
+    .map((s) => s.declaredName as string);
+
+  if (byIndex !== undefined && !target) {
+    diagnostics.push({
+      severity: "error",
+      code: "unknown-stage",
+      file,
+      line: atLine,
+      stage: here,
+      message: `${via}=${written} refers to stage index ${byIndex}, but the Dockerfile has only ${model.stages.length} stage(s) (0-${model.stages.length - 1}).`,
+      hint: "Use the index or name of an earlier stage.",
+    });
+    return;
+  }
+  if (target) {
+    if (target.index === stage.index) {
+      diagnostics.push({
+        severity: "error",
+        code: "self-reference",
+        file,
+        line: atLine,
+        stage: here,
+        message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to the stage itself.`,
+        hint: "A stage can only use earlier stages; copy from another stage or an image.",
+      });
+      return;
+    }
+    if (target.index > stage.index) {
+      diagnostics.push({
+        severity: "error",
+        code: "forward-reference",
+        file,
+        line: atLine,
+        stage: here,
+        message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to stage "${target.declaredName ?? target.index}", which is defined later (line ${target.line}).`,
+        hint: `Move stage "${target.declaredName ?? target.index}" above line ${stage.line}.`,
+      });
+    }
+    stage.dependencies.push({ kind: "stage", stage: target.index, via, reference: written, line: atLine });
+    return;
+  }
+  const later = model.stages
+    .filter((s) => s.index > stage.index && s.declaredName)
+    .map((s) => s.declaredName as string);
+  const suggestion = looksLikeStageName(reference) ? closestNames(reference, [...names, ...later]) : [];
+  if (suggestion.length > 0) {
+    diagnostics.push({
+      severity: "error",
+      code: "unknown-stage",
+      file,
+      line: atLine,
+      stage: here,
+      message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} names no stage of this Dockerfile, so it would be pulled as the image "${reference}".${didYouMean(reference, [...names, ...later])}`,
+      hint: names.length
+        ? `Stages defined before line ${atLine}: ${names.join(", ")}.`
+        : "No named stage is defined before this line.",
+    });
+    return;
+  }
+  const dependency: Dependency = { kind: "image", image: reference, via, reference: written, line: atLine };
+  stage.dependencies.push(dependency);
+}

@@ -1,0 +1,99 @@
+/**
+ * Target resolution: given a parsed Dockerfile, a target (or none: the final stage)
+ * and the build args, work out what BuildKit will build and whether it can.
+ */
+import { type ArgResolution, resolveArgs } from "./args";
+import type { Diagnostic } from "./diagnostics";
+import { cycleDiagnostics, stageClosure } from "./graph";
+import { type DockerfileModel, type Stage, finalStage, stageLabel } from "./model";
+import { didYouMean } from "./suggest";
+
+export interface ResolveOptions {
+  /** Stage name to build (`--target`); omitted: the final stage. Matched case-insensitively, as BuildKit does. */
+  target?: string;
+  /** Build args passed; a value of `undefined` means "passed, value not known yet". */
+  buildArgs?: Readonly<Record<string, string | undefined>>;
+  /** Target platform (`linux/arm64`), for the automatic TARGET* args. */
+  platform?: string;
+}
+
+export interface TargetResolution {
+  /** The stage that will be built. */
+  target: Stage;
+  /** True when the target is the last stage (what `docker build` without `--target` builds). */
+  isFinal: boolean;
+  /** Stages BuildKit builds for this target, dependencies first. */
+  stages: Stage[];
+  /** Stages this target does not need (BuildKit skips them). */
+  skipped: Stage[];
+  /** Images from outside the Dockerfile this target uses: bases (after arg substitution) and `COPY --from` images. */
+  externalImages: string[];
+  args: ArgResolution;
+  /** Errors and warnings; the resolution is only usable when there is no error. */
+  diagnostics: Diagnostic[];
+}
+
+/** Find a stage by name (case-insensitive). */
+export function findStage(model: DockerfileModel, name: string): Stage | undefined {
+  const lower = name.toLowerCase();
+  return model.stages.find((s) => s.name === lower);
+}
+
+/** Named stages, as written. */
+export function stageNames(model: DockerfileModel): string[] {
+  return model.stages.flatMap((s) => (s.declaredName ? [s.declaredName] : []));
+}
+
+/**
+ * Resolve `options.target` in `model`. Returns `undefined` target only when the
+ * target is unknown (see diagnostics); everything found is in `diagnostics`.
+ */
+export function resolveTarget(
+  model: DockerfileModel,
+  options: ResolveOptions = {},
+): TargetResolution | { target: undefined; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  if (model.stages.length === 0) return { target: undefined, diagnostics };
+  let target: Stage | undefined;
+  if (options.target === undefined || options.target === "") {
+    target = finalStage(model);
+  } else {
+    target = findStage(model, options.target);
+    if (!target) {
+      const names = stageNames(model);
+      const unnamed = /^\d+$/.test(options.target) ? " Targets are stage names, not indices;" : "";
+      diagnostics.push({
+        severity: "error",
+        code: "unknown-target",
+        file: model.file,
+        message: `target "${options.target}" is not a stage of this Dockerfile.${didYouMean(options.target, names)}`,
+        hint: `${unnamed} Stages you can target: ${names.length ? names.join(", ") : "(none are named; add AS <name> to a FROM line)"}.`.trim(),
+      });
+      return { target: undefined, diagnostics };
+    }
+  }
+  const stages = stageClosure(model, target.index);
+  const inClosure = new Set(stages.map((s) => s.index));
+  diagnostics.push(
+    ...cycleDiagnostics(model).filter((d) => stages.some((s) => stageLabel(s) === d.stage) || d.stage === undefined),
+  );
+  const args = resolveArgs(model, stages, options.buildArgs ?? {}, { platform: options.platform });
+  diagnostics.push(...args.diagnostics);
+
+  const externalImages = new Set<string>();
+  for (const stage of stages) {
+    for (const dep of stage.dependencies) {
+      if (dep.kind !== "image") continue;
+      externalImages.add(dep.via === "FROM" ? (args.baseImages.get(stage.index) ?? dep.image) : dep.image);
+    }
+  }
+  return {
+    target,
+    isFinal: target.index === model.stages.length - 1,
+    stages,
+    skipped: model.stages.filter((s) => !inClosure.has(s.index)),
+    externalImages: [...externalImages],
+    args,
+    diagnostics,
+  };
+}

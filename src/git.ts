@@ -1,0 +1,26 @@
+/** The commit the source is at, for tags: CI variables first, then `git rev-parse HEAD`. */
+import { execFileSync } from "child_process";
+
+const CI_VARIABLES = [
+  "MULTISTAGE_GIT_SHA",
+  "GITHUB_SHA",
+  "CI_COMMIT_SHA",
+  "BUILDKITE_COMMIT",
+  "CIRCLE_SHA1",
+  "GIT_COMMIT",
+];
+
+export function detectGitSha(directory: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const name of CI_VARIABLES) {
+    const value = env[name];
+    if (value && /^[0-9a-f]{7,64}$/i.test(value)) return value.toLowerCase();
+  }
+  try {
+    const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: directory, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,16 @@
+export * from "./dockerfile/model";
+export * from "./dockerfile/diagnostics";
+export { parseDockerfile, parseDockerfileFile, type ParseResult } from "./dockerfile/parse";
+export * from "./dockerfile/graph";
+export * from "./dockerfile/args";
+export * from "./dockerfile/resolve";
+export { expandWord } from "./dockerfile/expand";
+export { closestNames } from "./dockerfile/suggest";
+export * from "./environment";
+export * from "./image-ref";
+export * from "./plan";
+export { planBuildFromFiles } from "./plan-files";
+export * from "./tags";
+export * from "./ecr-policy";
+export type { RepositoryOptions } from "./repository";
+export * from "./multistage-image";

@@ -1,0 +1,23 @@
+import * as fs from "fs";
+import * as path from "path";
+import { type DockerfileModel, parseDockerfile } from "../src";
+
+export const FIXTURES = path.join(__dirname, "fixtures");
+export const REPO_ROOT = path.join(__dirname, "..");
+
+/** Parse a seed fixture; fails the test if it has any diagnostic. */
+export function seed(name: string): DockerfileModel {
+  const { model, diagnostics } = parseDockerfile(
+    fs.readFileSync(path.join(FIXTURES, "seeds", `${name}.Dockerfile`), "utf8"),
+    `seeds/${name}.Dockerfile`,
+  );
+  if (diagnostics.length) throw new Error(`unexpected diagnostics: ${JSON.stringify(diagnostics)}`);
+  return model;
+}
+
+/** Parse inline Dockerfile text (leading indentation removed). */
+export function dockerfile(text: string): ReturnType<typeof parseDockerfile> {
+  const lines = text.replace(/^\n/, "").split("\n");
+  const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  return parseDockerfile(lines.map((l) => l.slice(indent)).join("\n"), "Dockerfile");
+}
