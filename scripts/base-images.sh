@@ -6,6 +6,7 @@
 #   multistage-local/node:20-slim  busybox + this machine's node + libs  (≈ node:20-alpine)
 #   multistage-local/node:20       the slim image + npm + corepack       (≈ node:20)
 #   multistage-local/httpd:1       busybox httpd serving /usr/share/nginx/html on :80 (≈ nginx)
+#   busybox:1.36-musl              a second name for the busybox image, for COPY --from
 # Usage: base-images.sh <docker-cli> <state-dir>. Skips images that already exist.
 set -euo pipefail
 docker_cli=$1
@@ -59,6 +60,10 @@ if ! have multistage-local/node:20-slim || ! have multistage-local/node:20; then
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
   import "$root" multistage-local/node:20 -c "$path_env" -c 'CMD ["node"]'
 fi
+
+# Docker Hub's busybox:1.36-musl is a static busybox build, like Debian's busybox-static:
+# the examples copy from it by that name (COPY --from= takes no build arg).
+have busybox:1.36-musl || "$docker_cli" tag multistage-local/busybox:1 busybox:1.36-musl
 
 if ! have multistage-local/httpd:1; then
   busybox_root "$work/httpd"

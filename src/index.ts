@@ -14,3 +14,7 @@ export * from "./tags";
 export * from "./ecr-policy";
 export type { RepositoryOptions } from "./repository";
 export * from "./multistage-image";
+export * from "./executor/docker-cli";
+export * from "./executor/progress";
+export { manifestDigest } from "./executor/registry";
+export { detectGitSha } from "./git";

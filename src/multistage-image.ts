@@ -19,7 +19,7 @@ import type { BuildPlan } from "./plan";
 import { isSecretLikeName } from "./plan";
 import { planBuildFromFiles } from "./plan-files";
 import { type RepositoryOptions, checkRepositoryOptions, ecrCredentials, ecrRepository } from "./repository";
-import { type TagStrategy, tagsFor } from "./tags";
+import { type TagStrategy, releaseTags } from "./tags";
 
 /** Arguments of `MultiStageImage`. */
 export interface MultiStageImageArgs {
@@ -143,16 +143,14 @@ export class MultiStageImage extends pulumi.ComponentResource {
         return { ...p, cacheFrom: cache };
       });
 
-    // Tags: the strategy's (unique per release) first, then fixed, then moving ones.
-    const tagList = pulumi.all([plan, pulumi.output(args.context)]).apply(([p, context]) => {
-      const strategy = tagsFor(args.tagStrategy, {
-        env: environment,
-        target: p.targetStage,
+    const tagList = pulumi.all([plan, pulumi.output(args.context)]).apply(([p, context]) =>
+      releaseTags(p, {
+        tagStrategy: args.tagStrategy,
         gitSha: args.gitSha ?? detectGitSha(context),
         version: args.version,
-      });
-      return [...new Set([...strategy, ...p.tags, ...movingTags])];
-    });
+        movingTags,
+      }),
+    );
 
     const repo = ecrRepository(name, args.repository ?? {}, kind, this);
     this.repository = repo.repository;

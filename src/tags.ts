@@ -70,3 +70,26 @@ function expandTemplate(template: string, context: TagContext): string {
     return value.replace(/[^A-Za-z0-9_.-]/g, "-");
   });
 }
+
+/** Options that turn a plan's fixed tags into a release's tags. */
+export interface ReleaseTagOptions {
+  tagStrategy?: TagStrategy;
+  gitSha?: string;
+  version?: string;
+  /** Tags moved on every release (`latest`, the environment name); added last. */
+  movingTags?: readonly string[];
+}
+
+/** The tags a release pushes: the strategy's (unique per release) first, then the fixed ones, then moving ones. */
+export function releaseTags(
+  plan: { environment: string; targetStage: string; tags: readonly string[] },
+  options: ReleaseTagOptions,
+): string[] {
+  const strategy = tagsFor(options.tagStrategy, {
+    env: plan.environment,
+    target: plan.targetStage,
+    gitSha: options.gitSha,
+    version: options.version,
+  });
+  return [...new Set([...strategy, ...plan.tags, ...(options.movingTags ?? [])])];
+}

@@ -1,0 +1,15 @@
+/**
+ * Pulumi program: the node-nginx example image for this stack's environment, in ECR.
+ *   pulumi stack select dev && pulumi up         # builds the dev target
+ *   pulumi stack select production && pulumi up  # builds the final stage
+ * (In your own project, import from "pulumi-multistage-image".)
+ */
+import { MultiStageImage } from "../../src";
+import { settings } from "./settings";
+
+const image = new MultiStageImage("node-nginx", settings.args);
+
+export const imageUri = image.imageUri;
+export const target = image.target;
+export const tags = image.tags;
+export const environment = image.environment;
