@@ -143,7 +143,13 @@ export class MultiStageImage extends pulumi.ComponentResource {
         return { ...p, cacheFrom: cache };
       });
 
-    const tagList = pulumi.all([plan, pulumi.output(args.context)]).apply(([p, context]) =>
+    // The plan without secret values: what outputs, tags and names derive from.
+    const secretNames = secretBuildArgNames(args.buildArgs, args.allowSecretLikeBuildArgs ?? false);
+    const publicPlan = pulumi.unsecret(
+      pulumi.all([plan, secretNames]).apply(([p, names]) => ({ ...p, buildArgs: redact(p.buildArgs, new Set(names)) })),
+    );
+
+    const tagList = pulumi.all([publicPlan, pulumi.output(args.context)]).apply(([p, context]) =>
       releaseTags(p, {
         tagStrategy: args.tagStrategy,
         gitSha: args.gitSha ?? detectGitSha(context),
@@ -194,10 +200,10 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.tags = pulumi.all([repo.repositoryUrl, tagList]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`));
     this.environment = pulumi.output(environment);
     this.environmentKind = pulumi.output(kind);
-    this.target = plan.apply((p) => p.targetStage);
-    this.plan = pulumi.unsecret(plan.apply((p) => ({ ...p, buildArgs: redact(p.buildArgs, new Set()) })));
-    this.buildArgs = redactedBuildArgs(args.buildArgs, plan, args.allowSecretLikeBuildArgs ?? false);
-    this.stages = pulumi.all([args.dockerfile, args.context, plan]).apply(([, , p]) => {
+    this.target = publicPlan.apply((p) => p.targetStage);
+    this.plan = publicPlan;
+    this.buildArgs = publicPlan.apply((p) => p.buildArgs);
+    this.stages = publicPlan.apply((p) => {
       const { model } = parseDockerfileFile(p.dockerfile);
       const built = new Set(p.stages);
       return stageGraph(model).map((node) => ({ ...node, built: built.has(node.name ?? `#${node.index}`) }));
@@ -237,13 +243,12 @@ function redact(buildArgs: Record<string, string>, secret: ReadonlySet<string>):
   );
 }
 
-/** The plan's build args with secret-like names and Pulumi-secret values redacted, as a non-secret output. */
-function redactedBuildArgs(
+/** Names of build args whose values are Pulumi secrets; refused (they would reach the image history) unless allowed. */
+function secretBuildArgNames(
   buildArgs: MultiStageImageArgs["buildArgs"],
-  plan: pulumi.Output<BuildPlan>,
   allowSecrets: boolean,
-): pulumi.Output<Record<string, string>> {
-  const secretNames = pulumi.output(buildArgs ?? {}).apply(async () => {
+): pulumi.Output<string[]> {
+  return pulumi.output(buildArgs ?? {}).apply(async () => {
     const names = new Set<string>();
     const record = isKnown(buildArgs) ? (buildArgs ?? {}) : {};
     for (const [name, value] of Object.entries(record)) {
@@ -256,5 +261,4 @@ function redactedBuildArgs(
     }
     return [...names];
   });
-  return pulumi.unsecret(pulumi.all([plan, secretNames]).apply(([p, names]) => redact(p.buildArgs, new Set(names))));
 }

@@ -143,7 +143,7 @@ export function planBuild(
   const resolution = resolveTarget(model, { target, buildArgs, platform });
   diagnostics.push(...resolution.diagnostics);
   if (resolution.target === undefined) {
-    throwOnErrors(diagnostics, `${file} (environment "${env}")`);
+    throwOnErrors(diagnostics, `environment "${env}"`);
     throw new Error("unreachable: unknown target without diagnostics");
   }
 
@@ -180,7 +180,7 @@ export function planBuild(
     });
   }
 
-  const warnings = throwOnErrors(diagnostics, `${file} (environment "${env}")`);
+  const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const context = path.resolve(request.context);
   return {
     environment: env,

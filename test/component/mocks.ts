@@ -1,0 +1,82 @@
+/** Pulumi mocks for the component tests: records every resource and invoke. */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export const ACCOUNT = "123456789012";
+export const REGISTRY = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+export const ECR_PASSWORD = "ecr-password-from-token";
+
+export const resources: Recorded[] = [];
+export const invokes: Recorded[] = [];
+
+/** Reset the records and point the mocks at `stack`, with optional config. */
+export function useStack(stack: string, config: Record<string, string> = {}): void {
+  resources.length = 0;
+  invokes.length = 0;
+  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "aws:ecr/repository:Repository") {
+          const name = (args.inputs.name as string | undefined) ?? `${args.name}-1a2b3c`;
+          state.name = name;
+          state.repositoryUrl = `${REGISTRY}/${name}`;
+          state.arn = `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${name}`;
+        }
+        if (args.type === "docker:index/image:Image") {
+          const imageName = args.inputs.imageName as string;
+          const repo = imageName.slice(0, imageName.lastIndexOf(":"));
+          // Same build inputs → same digest, as with a real registry.
+          const digest = crypto.createHash("sha256").update(JSON.stringify(args.inputs.build)).digest("hex");
+          state.repoDigest = `${repo}@sha256:${digest}`;
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        invokes.push({ type: args.token, name: args.token, inputs: args.inputs });
+        if (args.token === "aws:ecr/getAuthorizationToken:getAuthorizationToken") {
+          const registryId = (args.inputs.registryId as string | undefined) ?? ACCOUNT;
+          return {
+            userName: "AWS",
+            password: ECR_PASSWORD,
+            authorizationToken: Buffer.from(`AWS:${ECR_PASSWORD}`).toString("base64"),
+            proxyEndpoint: `https://${registryId}.dkr.ecr.us-east-1.amazonaws.com`,
+            expiresAt: "2026-11-25T00:00:00Z",
+            id: "us-east-1",
+            region: "us-east-1",
+          };
+        }
+        if (args.token === "aws:ecr/getRepository:getRepository") {
+          return { name: args.inputs.name, repositoryUrl: `${REGISTRY}/${args.inputs.name}`, registryId: ACCOUNT };
+        }
+        return args.inputs;
+      },
+    },
+    "multistage-test",
+    stack,
+    false,
+  );
+}
+
+/** Resolve an Output in a test; rejects when the Output failed. */
+export function value<T>(output: pulumi.Output<T>): Promise<T> {
+  return (output as unknown as { promise(): Promise<T> }).promise();
+}
+
+export function ofType(type: string): Recorded[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** Wait until the mocks have seen every registration the program started. */
+export async function settle<T>(...outputs: pulumi.Output<T>[]): Promise<void> {
+  await Promise.all(outputs.map(value));
+  await new Promise((r) => setTimeout(r, 50));
+}

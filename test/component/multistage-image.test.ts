@@ -1,0 +1,315 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MultiStageImage, REDACTED, planBuildFromFiles } from "../../src";
+import { REPO_ROOT } from "../helpers";
+import { ACCOUNT, ECR_PASSWORD, REGISTRY, invokes, ofType, resources, settle, useStack, value } from "./mocks";
+
+const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+const serviceArgs = {
+  context: SERVICE,
+  buildArgs: { APP_VERSION: "1.0.0" },
+  environments: {
+    dev: { buildArgs: { NODE_ENV: "development" } },
+    production: { buildArgs: { NODE_ENV: "production" } },
+  },
+  gitSha: "0123456789abcdef0123456789abcdef01234567",
+};
+
+function tempDockerfile(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-component-"));
+  fs.writeFileSync(path.join(dir, "Dockerfile"), text);
+  return dir;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+
+type DockerBuildInputs = {
+  target?: string;
+  args: Record<string, string>;
+  context: string;
+  dockerfile: string;
+  builderVersion: string;
+};
+
+describe("MultiStageImage under Pulumi mocks", () => {
+  describe("dev stack", () => {
+    let image: MultiStageImage;
+    before(async () => {
+      useStack("dev");
+      image = new MultiStageImage("svc", serviceArgs);
+      await settle(image.imageUri, image.stages, image.buildArgs);
+    });
+
+    it("creates one ECR repository (mutable, scan on push, AES256, force delete) and a dev lifecycle policy", () => {
+      const [repo] = ofType("aws:ecr/repository:Repository");
+      assert.equal(repo.name, "svc-repo");
+      assert.equal(repo.inputs.imageTagMutability, "MUTABLE");
+      assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
+      assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "AES256" }]);
+      assert.equal(repo.inputs.forceDelete, true);
+      const [policy] = ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy");
+      const rules = JSON.parse(policy.inputs.policy as string).rules;
+      assert.deepEqual(
+        rules.map((r: { selection: { tagStatus: string; countNumber: number } }) => [
+          r.selection.tagStatus,
+          r.selection.countNumber,
+        ]),
+        [
+          ["untagged", 1],
+          ["any", 20],
+        ],
+      );
+    });
+
+    it("builds the dev target (builder) with the dev build args, BuildKit, and pushes with ECR credentials", () => {
+      const images = ofType("docker:index/image:Image");
+      assert.equal(images.length, 1);
+      const build = images[0].inputs.build as DockerBuildInputs;
+      assert.equal(build.target, "builder");
+      assert.deepEqual(build.args, { APP_VERSION: "1.0.0", NODE_ENV: "development" });
+      assert.equal(build.context, SERVICE);
+      assert.equal(build.dockerfile, path.join(SERVICE, "Dockerfile"));
+      assert.equal(build.builderVersion, "BuilderBuildKit");
+      assert.equal(images[0].inputs.imageName, `${REGISTRY}/svc-repo-1a2b3c:dev-0123456789ab`);
+      // The whole registry block reaches the provider as a secret (Pulumi's secret envelope).
+      const envelope = images[0].inputs.registry as Record<string, unknown>;
+      assert.equal(envelope[SECRET_SIG], SECRET_MARK);
+      const registry = envelope.value as { server: string; username: string; password: string };
+      assert.equal(registry.server, REGISTRY);
+      assert.equal(registry.password, ECR_PASSWORD);
+      assert.equal(images[0].inputs.skipPush, false);
+      assert.ok(
+        invokes.some(
+          (i) => i.type === "aws:ecr/getAuthorizationToken:getAuthorizationToken" && i.inputs.registryId === ACCOUNT,
+        ),
+      );
+    });
+
+    it("outputs a digest-pinned imageUri, the target and the stage graph", async () => {
+      assert.match(await value(image.imageUri), new RegExp(`^${REGISTRY}/svc-repo-1a2b3c@sha256:[0-9a-f]{64}$`));
+      assert.equal(await value(image.target), "builder");
+      assert.equal(await value(image.environment), "dev");
+      assert.equal(await value(image.environmentKind), "development");
+      const stages = await value(image.stages);
+      assert.deepEqual(
+        stages.map((s) => [s.name, s.built]),
+        [
+          ["deps", true],
+          ["prod-deps", false],
+          ["builder", true],
+          ["tester", false],
+          ["production", false],
+        ],
+      );
+      assert.deepEqual(await value(image.tags), [`${REGISTRY}/svc-repo-1a2b3c:dev-0123456789ab`]);
+    });
+
+    it("parents every child to the component", async () => {
+      const urn = await value(image.repository!.urn);
+      assert.match(urn, /::multistage:index:MultiStageImage\$aws:ecr\/repository:Repository::svc-repo$/);
+      const imageUrn = await value(image.images[0].urn);
+      assert.match(imageUrn, /::multistage:index:MultiStageImage\$docker:index\/image:Image::svc-image$/);
+    });
+
+    it("hands the provider exactly the plan planBuildFromFiles makes", async () => {
+      const plan = await value(image.plan);
+      const expected = planBuildFromFiles({ ...serviceArgs, environment: "dev" });
+      assert.deepEqual({ ...plan, warnings: [] }, { ...expected, warnings: [] });
+    });
+  });
+
+  describe("production stack", () => {
+    let image: MultiStageImage;
+    before(async () => {
+      useStack("production");
+      image = new MultiStageImage("svc", { ...serviceArgs, tags: ["v1.0.0"] });
+      await settle(image.imageUri, image.tags);
+    });
+
+    it("builds the final stage with production args", () => {
+      const images = ofType("docker:index/image:Image");
+      const build = images[0].inputs.build as DockerBuildInputs;
+      assert.equal(build.target, "production");
+      assert.deepEqual(build.args, { APP_VERSION: "1.0.0", NODE_ENV: "production" });
+    });
+
+    it("makes the repository immutable, never force-deleted, keeping 100 tagged releases", () => {
+      const [repo] = ofType("aws:ecr/repository:Repository");
+      assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
+      assert.equal(repo.inputs.forceDelete, false);
+      const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
+      assert.deepEqual(rules[1].selection, {
+        tagStatus: "tagged",
+        tagPatternList: ["*"],
+        countType: "imageCountMoreThan",
+        countNumber: 100,
+      });
+    });
+
+    it("pushes one image per tag, all built from the same inputs", async () => {
+      const images = ofType("docker:index/image:Image");
+      assert.deepEqual(
+        images.map((i) => [i.name, i.inputs.imageName]),
+        [
+          ["svc-image", `${REGISTRY}/svc-repo-1a2b3c:production-0123456789ab`],
+          ["svc-image-1", `${REGISTRY}/svc-repo-1a2b3c:v1.0.0`],
+        ],
+      );
+      assert.deepEqual(images[0].inputs.build, images[1].inputs.build);
+      assert.equal(await value(image.target), "production");
+    });
+  });
+
+  it("builds the final stage on a staging stack and takes the environment from config", async () => {
+    useStack("ci-42", { "multistage:environment": "staging" });
+    const image = new MultiStageImage("svc", serviceArgs);
+    await settle(image.imageUri);
+    assert.equal(await value(image.environment), "staging");
+    assert.equal((ofType("docker:index/image:Image")[0].inputs.build as DockerBuildInputs).target, "production");
+    assert.equal(ofType("aws:ecr/repository:Repository")[0].inputs.imageTagMutability, "MUTABLE");
+  });
+
+  it("adopts an existing repository by URL in another account without creating one", async () => {
+    useStack("production");
+    const url = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/app";
+    const image = new MultiStageImage("svc", { ...serviceArgs, repository: { existing: url } });
+    await settle(image.imageUri);
+    assert.equal(ofType("aws:ecr/repository:Repository").length, 0);
+    assert.equal(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy").length, 0);
+    assert.match(
+      ofType("docker:index/image:Image")[0].inputs.imageName as string,
+      /^210987654321\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shared\/app:production-/,
+    );
+    assert.ok(invokes.some((i) => i.type.endsWith("getAuthorizationToken") && i.inputs.registryId === "210987654321"));
+    assert.match(
+      await value(image.imageUri),
+      /^210987654321\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shared\/app@sha256:/,
+    );
+  });
+
+  it("adopts an existing repository by name through aws.ecr.getRepository", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", { ...serviceArgs, repository: { existing: "team/app" } });
+    await settle(image.imageUri);
+    assert.ok(invokes.some((i) => i.type === "aws:ecr/getRepository:getRepository" && i.inputs.name === "team/app"));
+    assert.equal(await value(image.repositoryUrl), `${REGISTRY}/team/app`);
+  });
+
+  describe("what it refuses at construction, before any build", () => {
+    beforeEach(() => useStack("production"));
+
+    it("an unknown target, naming the closest stages", () => {
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, target: "testr" }),
+        /examples\/node-service\/app\/Dockerfile: target "testr" is not a stage of this Dockerfile\. Did you mean "tester"\? Stages you can target: deps, prod-deps, builder, tester, production\./,
+      );
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, target: "biulder" }),
+        /Did you mean "builder"\?/,
+      );
+      assert.equal(ofType("docker:index/image:Image").length, 0);
+    });
+
+    it("a non-final target in production, unless allowed", () => {
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, target: "tester" }),
+        /production environment "production" would build stage "tester", not the final stage "production"/,
+      );
+      const allowed = { ...serviceArgs, environments: { production: { target: "tester", allowNonFinalTarget: true } } };
+      assert.doesNotThrow(() => new MultiStageImage("svc2", allowed));
+    });
+
+    it("a missing required arg, with file and line", () => {
+      const dir = tempDockerfile("FROM busybox:1.36\nARG RELEASE\nRUN echo $RELEASE > /release\n");
+      assert.throws(
+        () => new MultiStageImage("svc", { context: dir }),
+        /Dockerfile:3: stage "#0": build arg RELEASE \(declared at line 2 without a default\) is used by RUN but was not passed/,
+      );
+    });
+
+    it("an untagged or latest base image in production, but not in dev", () => {
+      const dir = tempDockerfile("FROM busybox AS dev\nFROM nginx:latest\nCOPY --from=dev /bin/sh /sh\n");
+      assert.throws(
+        () => new MultiStageImage("svc", { context: dir }),
+        /2 problems:[\s\S]*"busybox" is not tagged[\s\S]*"nginx:latest" is tagged latest/,
+      );
+      useStack("dev");
+      assert.doesNotThrow(() => new MultiStageImage("svc", { context: dir }));
+    });
+
+    it("a dependency cycle and a forward reference", () => {
+      const dir = tempDockerfile(
+        "FROM busybox:1.36 AS a\nCOPY --from=b /x /x\nFROM busybox:1.36 AS b\nCOPY --from=a /y /y\n",
+      );
+      assert.throws(
+        () =>
+          new MultiStageImage("svc", {
+            context: dir,
+            target: "b",
+            environments: { production: { allowNonFinalTarget: true } },
+          }),
+        /dependency cycle/,
+      );
+    });
+
+    it("a missing Dockerfile, naming the path", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-empty-"));
+      assert.throws(() => new MultiStageImage("svc", { context: dir }), /Dockerfile: the Dockerfile does not exist/);
+    });
+
+    it("secret-looking build args, and force delete or moving tags on an immutable production repository", () => {
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, buildArgs: { ...serviceArgs.buildArgs, NPM_TOKEN: "t" } }),
+        /build arg NPM_TOKEN looks like a secret.*RUN --mount=type=secret/,
+      );
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, repository: { forceDelete: true } }),
+        /forceDelete is not allowed in production/,
+      );
+      assert.throws(
+        () => new MultiStageImage("svc", { ...serviceArgs, movingTags: ["latest"] }),
+        /IMMUTABLE repository refuses/,
+      );
+    });
+  });
+
+  describe("build args and secrets", () => {
+    it("validates build args known only later (Outputs) when they resolve", async () => {
+      useStack("dev");
+      const image = new MultiStageImage("svc", { ...serviceArgs, target: pulumi.output("biulder") });
+      await assert.rejects(value(image.plan), /Did you mean "builder"\?/);
+    });
+
+    it("refuses Pulumi-secret build arg values: they would land in the image history", async () => {
+      useStack("dev");
+      const image = new MultiStageImage("svc", { ...serviceArgs, buildArgs: { APP_VERSION: pulumi.secret("1.0.0") } });
+      await assert.rejects(value(image.buildArgs), /APP_VERSION hold Pulumi secrets/);
+    });
+
+    it("when allowed, shows secret values as [secret] and never in non-secret outputs", async () => {
+      useStack("dev");
+      const image = new MultiStageImage("svc", {
+        ...serviceArgs,
+        allowSecretLikeBuildArgs: true,
+        buildArgs: { APP_VERSION: pulumi.secret("s3cr3t-version"), NPM_TOKEN: "tok-123" },
+      });
+      const buildArgs = await value(image.buildArgs);
+      assert.deepEqual(buildArgs, { APP_VERSION: REDACTED, NPM_TOKEN: REDACTED, NODE_ENV: "development" });
+      assert.equal(await pulumi.isSecret(image.buildArgs), false);
+      const plan = JSON.stringify(await value(image.plan));
+      assert.ok(!plan.includes("s3cr3t-version") && !plan.includes("tok-123"), plan);
+      assert.equal(await pulumi.isSecret(image.imageUri), false);
+    });
+  });
+
+  it("does not push when push is false and then reports the local tag", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", { ...serviceArgs, push: false });
+    assert.match(await value(image.imageUri), /:dev-0123456789ab$/);
+    assert.equal(resources.find((r) => r.type === "docker:index/image:Image")?.inputs.skipPush, true);
+  });
+});
