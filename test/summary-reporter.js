@@ -9,7 +9,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     const skipped = [];
     runner.on(EVENT_TEST_PENDING, (test) => {
-      skipped.push(`${test.fullTitle()}${test.skipReason ? ` — ${test.skipReason}` : ""}`);
+      let reason = test.skipReason;
+      for (let suite = test.parent; !reason && suite; suite = suite.parent) reason = suite.skipReason;
+      skipped.push(`${test.fullTitle()}${reason ? ` — ${reason}` : ""}`);
     });
     runner.once(EVENT_RUN_END, () => {
       const { passes, failures, pending } = this.stats;

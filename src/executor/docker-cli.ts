@@ -29,6 +29,11 @@ export interface RegistryCredentials {
   password: string;
 }
 
+export interface BuildOptions {
+  /** Ignore the build cache (`--no-cache`), e.g. to time a cold build. */
+  noCache?: boolean;
+}
+
 export interface BuildResult {
   /** Local image ID (`sha256:…` of the config). */
   imageId: string;
@@ -80,8 +85,9 @@ export class DockerExecutor {
   }
 
   /** `docker build` arguments for a plan (exposed so tests can compare with the provider inputs). */
-  static buildArguments(plan: BuildPlan, repository: string, iidFile: string): string[] {
+  static buildArguments(plan: BuildPlan, repository: string, iidFile: string, options: BuildOptions = {}): string[] {
     const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
+    if (options.noCache) args.push("--no-cache");
     if (plan.target) args.push("--target", plan.target);
     for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
     if (plan.platform) args.push("--platform", plan.platform);
@@ -93,9 +99,9 @@ export class DockerExecutor {
   }
 
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
-  async build(plan: BuildPlan, repository: string): Promise<BuildResult> {
+  async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
     const iidFile = path.join(this.configDir, `iid-${process.pid}-${Date.now()}`);
-    const args = DockerExecutor.buildArguments(plan, repository, iidFile);
+    const args = DockerExecutor.buildArguments(plan, repository, iidFile, options);
     const started = Date.now();
     const log = await this.run(args);
     const imageId = fs.readFileSync(iidFile, "utf8").trim();

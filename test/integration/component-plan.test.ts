@@ -1,0 +1,49 @@
+/**
+ * The link between the two halves: the build inputs `MultiStageImage` hands the
+ * docker provider (recorded under Pulumi mocks) are built and pushed by the real
+ * engine, and give the stage that environment should get.
+ */
+import { strict as assert } from "assert";
+import { MultiStageImage } from "../../src";
+import { exampleSettings, releaseLocally } from "../../scripts/lib/local";
+import { ofType, settle, useStack, value } from "../component/mocks";
+import { type Engine, requireEngine } from "./engine";
+
+describe("Integration: the component's provider inputs, built for real", function () {
+  this.timeout(600000);
+  let engine: Engine;
+  before(function () {
+    engine = requireEngine(this);
+  });
+
+  const sources = ["/app/src/server.js", "/app/node_modules/tiny-check/cli.js"];
+  for (const [stack, stage, present, absent] of [
+    ["dev", "builder", ["/app/dist/index.js", ...sources], []],
+    ["production", "production", ["/app/dist/index.js"], sources],
+  ] as const) {
+    it(`${stack} stack: builds ${stage}`, async () => {
+      useStack(stack);
+      const { args, localBaseImages } = exampleSettings("node-service");
+      const image = new MultiStageImage("svc", { ...args, buildArgs: { ...localBaseImages, ...args.buildArgs } });
+      await settle(image.imageUri);
+      const plan = await value(image.plan);
+      const tags = (await value(image.tags)).map((t) => t.slice(t.lastIndexOf(":") + 1));
+      const build = ofType("docker:index/image:Image")[0].inputs.build as Record<string, unknown>;
+      assert.deepEqual(
+        { context: build.context, dockerfile: build.dockerfile, target: build.target, args: build.args },
+        { context: plan.context, dockerfile: plan.dockerfile, target: plan.target, args: plan.buildArgs },
+      );
+      const release = await releaseLocally(
+        engine.executor,
+        { ...plan, tags },
+        "multistage-tests/component",
+        engine.registry,
+      );
+      assert.equal(release.digest, release.registryDigest);
+      const files = new Set(await engine.executor.listFiles(release.imageUri));
+      assert.equal(await value(image.target), stage);
+      for (const f of present) assert.ok(files.has(f), `${stack} image lacks ${f}`);
+      for (const f of absent) assert.ok(!files.has(f), `${stack} image holds ${f}`);
+    });
+  }
+});

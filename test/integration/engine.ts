@@ -1,0 +1,64 @@
+/**
+ * Integration-test access to the real engine and registry: starts them with
+ * scripts/docker-up.sh when they do not answer, or says why they cannot.
+ */
+import { execFileSync } from "child_process";
+import * as path from "path";
+import type { Context } from "mocha";
+import { DockerExecutor, type RegistryCredentials } from "../../src";
+import { REPO_ROOT, localEnv, localRegistry } from "../../scripts/lib/local";
+
+export interface Engine {
+  executor: DockerExecutor;
+  env: NodeJS.ProcessEnv;
+  registry: RegistryCredentials;
+}
+
+let engine: Engine | undefined;
+let failure: string | undefined;
+
+function answers(env: NodeJS.ProcessEnv): boolean {
+  try {
+    execFileSync(env.MULTISTAGE_DOCKER_CLI ?? "docker", ["version"], { env, stdio: "ignore", timeout: 15000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The engine, started if needed; `undefined` (with `skipReason`) when it cannot start here. */
+export function getEngine(): Engine | undefined {
+  if (engine || failure) return engine;
+  let env = localEnv();
+  if (!env.MULTISTAGE_REGISTRY || !answers(env)) {
+    try {
+      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "docker-up.sh")], {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 600000,
+      });
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
+      failure = `the Docker engine could not be started by scripts/docker-up.sh: ${stderr || String(err)}`;
+      return undefined;
+    }
+    env = localEnv();
+  }
+  if (!answers(env)) {
+    failure = `the Docker engine at ${env.DOCKER_HOST ?? "(default socket)"} does not answer`;
+    return undefined;
+  }
+  engine = { executor: new DockerExecutor({ env }), env, registry: localRegistry(env) };
+  return engine;
+}
+
+/** Use in a `before` hook: returns the engine, or skips the suite with the reason. */
+export function requireEngine(context: Context): Engine {
+  const e = getEngine();
+  if (!e) {
+    const reason = failure ?? "unknown";
+    console.log(`    SKIPPED (integration): ${reason}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: reason });
+    context.skip();
+  }
+  return e as Engine;
+}

@@ -1,0 +1,218 @@
+/**
+ * Every example, built for dev and for production by the real engine from the
+ * plan the component makes, pushed with auth to the real registry, pulled back
+ * by digest; then the images' contents, args and sizes are checked.
+ */
+import { strict as assert } from "assert";
+import { type BuildPlan, type ImageInspect } from "../../src";
+import { type ExampleName, type LocalRelease, localPlan, releaseLocally } from "../../scripts/lib/local";
+import { type Engine, requireEngine } from "./engine";
+
+interface Built {
+  plan: BuildPlan;
+  release: LocalRelease;
+  files: Set<string>;
+  inspect: ImageInspect;
+}
+
+const built: Record<string, Built> = {};
+
+async function buildExample(engine: Engine, name: ExampleName, environment: string): Promise<Built> {
+  const plan = localPlan(name, environment);
+  const release = await releaseLocally(engine.executor, plan, `multistage-tests/${name}`, engine.registry);
+  // Forget the local tags, then pull by the digest the build reported.
+  await engine.executor.removeImages(release.references);
+  await engine.executor.pull(release.imageUri);
+  const inspect = await engine.executor.inspect(release.imageUri);
+  const files = new Set(await engine.executor.listFiles(release.imageUri));
+  return { plan, release, files, inspect };
+}
+
+function envOf(inspect: ImageInspect, name: string): string | undefined {
+  return inspect.Config.Env?.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+function ratio(name: string): number {
+  const r = built[`${name}/dev`].inspect.Size / built[`${name}/production`].inspect.Size;
+  console.log(
+    `      ${name}: dev ${(built[`${name}/dev`].inspect.Size / 1e6).toFixed(1)} MB, production ${(built[`${name}/production`].inspect.Size / 1e6).toFixed(1)} MB → ${r.toFixed(2)}x smaller`,
+  );
+  return r;
+}
+
+describe("Integration: examples built by the real engine and pushed to the real registry", function () {
+  this.timeout(600000);
+  let engine: Engine;
+
+  before(async function () {
+    engine = requireEngine(this);
+    for (const name of ["node-service", "node-nginx", "static-binary"] as ExampleName[]) {
+      for (const environment of ["dev", "production"]) {
+        built[`${name}/${environment}`] = await buildExample(engine, name, environment);
+      }
+    }
+  });
+
+  describe("digests", () => {
+    it("the pushed digest is the registry's manifest digest, for every build", () => {
+      for (const [key, b] of Object.entries(built)) {
+        assert.match(b.release.digest, /^sha256:[0-9a-f]{64}$/, key);
+        assert.equal(b.release.digest, b.release.registryDigest, key);
+        assert.equal(b.release.imageUri, `${b.release.repository}@${b.release.digest}`, key);
+      }
+    });
+
+    it("pulling by digest gives back the image that was built", () => {
+      for (const [key, b] of Object.entries(built)) {
+        assert.equal(b.inspect.Id, b.release.imageId, key);
+        assert.ok(b.inspect.RepoDigests?.includes(b.release.imageUri), key);
+      }
+    });
+
+    it("dev and production of one app are different images under different tags", () => {
+      const dev = built["node-service/dev"].release;
+      const prod = built["node-service/production"].release;
+      assert.notEqual(dev.digest, prod.digest);
+      assert.match(dev.references[0], /:dev-/);
+      assert.match(prod.references[0], /:production-/);
+    });
+  });
+
+  describe("node-service (seed 002: deps → builder → tester → production)", () => {
+    it("dev builds `builder`: sources, devDependencies and npm are in the image", () => {
+      const { plan, files, inspect } = built["node-service/dev"];
+      assert.equal(plan.targetStage, "builder");
+      for (const f of [
+        "/app/src/server.js",
+        "/app/test/server.test.js",
+        "/app/node_modules/tiny-check/cli.js",
+        "/usr/local/lib/node_modules/npm/package.json",
+      ]) {
+        assert.ok(files.has(f), `dev image lacks ${f}`);
+      }
+      assert.equal(envOf(inspect, "NODE_ENV"), "development");
+    });
+
+    it("production builds the final stage: dist and runtime deps only, no sources, dev deps, tests or npm", () => {
+      const { plan, files, inspect } = built["node-service/production"];
+      assert.equal(plan.targetStage, "production");
+      assert.deepEqual(plan.skippedStages, ["tester"]);
+      for (const f of ["/app/dist/index.js", "/app/dist/version.json", "/app/node_modules/greeting/index.js"]) {
+        assert.ok(files.has(f), `production image lacks ${f}`);
+      }
+      for (const f of [
+        "/app/src",
+        "/app/test",
+        "/app/node_modules/tiny-check",
+        "/usr/local/lib/node_modules/npm",
+        "/app/vendor",
+      ]) {
+        assert.ok(!files.has(f), `production image holds ${f}`);
+      }
+      assert.equal(envOf(inspect, "NODE_ENV"), "production");
+      assert.equal(inspect.Config.User, "nobody");
+    });
+
+    it("APP_VERSION reaches the builder stage and is baked into the production image", async () => {
+      const out = await engine.executor.runImage(built["node-service/production"].release.imageUri, [
+        "node",
+        "-p",
+        "require('/app/dist/version.json').version",
+      ]);
+      assert.equal(out.trim(), "1.0.0");
+    });
+
+    it("the production service starts and answers", async () => {
+      const script =
+        "require('/app/dist/server.js'); const {handler}=require('/app/dist/server.js'); let b=''; handler('x')({url:'/'},{setHeader(){},end:(s)=>b=s}); console.log(b)";
+      const out = await engine.executor.runImage(built["node-service/production"].release.imageUri, [
+        "node",
+        "-e",
+        script,
+      ]);
+      assert.deepEqual(JSON.parse(out), { message: "Hello, world!", version: "x" });
+    });
+
+    it("production is smaller than dev", () => {
+      assert.ok(ratio("node-service") > 1);
+    });
+  });
+
+  describe("node-nginx (seed 000: node build → nginx)", () => {
+    it("dev builds `build`: node, sources and the dev server", () => {
+      const { plan, files } = built["node-nginx/dev"];
+      assert.equal(plan.targetStage, "build");
+      for (const f of [
+        "/app/src/index.html",
+        "/app/scripts/dev-server.js",
+        "/app/build/index.html",
+        "/usr/local/bin/node",
+      ]) {
+        assert.ok(files.has(f), `dev image lacks ${f}`);
+      }
+    });
+
+    it("production holds only the built site in the web server's root: no node, no sources", () => {
+      const { plan, files } = built["node-nginx/production"];
+      assert.equal(plan.targetStage, "web");
+      assert.ok(files.has("/usr/share/nginx/html/index.html"));
+      assert.ok(files.has("/usr/share/nginx/html/build.json"));
+      assert.ok(![...files].some((f) => f.startsWith("/app")), "production image holds /app");
+      assert.ok(!files.has("/usr/local/bin/node"), "production image holds node");
+    });
+
+    it("each environment's PUBLIC_URL is baked into its build", async () => {
+      const read = (b: Built, file: string) => engine.executor.runImage(b.release.imageUri, ["cat", file], "");
+      const prod = JSON.parse(await read(built["node-nginx/production"], "/usr/share/nginx/html/build.json"));
+      assert.equal(prod.publicUrl, "/app/");
+      const dev = JSON.parse(await read(built["node-nginx/dev"], "/app/build/build.json"));
+      assert.equal(dev.publicUrl, "/");
+    });
+
+    it("production is much smaller than dev", () => {
+      assert.ok(ratio("node-nginx") > 10);
+    });
+  });
+
+  describe("static-binary (builder → scratch, with an external-image COPY --from)", () => {
+    it("production is a scratch image with exactly the binary, the program and the file copied from busybox:1.36-musl", () => {
+      const { plan, files } = built["static-binary/production"];
+      assert.equal(plan.targetStage, "release");
+      assert.deepEqual(plan.externalImages, ["multistage-local/busybox:1", "busybox:1.36-musl"]);
+      const regular = [...files].filter(
+        (f) =>
+          ![
+            "/app",
+            "/etc",
+            "/dev",
+            "/proc",
+            "/sys",
+            "/etc/hostname",
+            "/etc/hosts",
+            "/etc/resolv.conf",
+            "/etc/mtab",
+            "/dev/console",
+            "/dev/pts",
+            "/dev/shm",
+            "/.dockerenv",
+          ].includes(f),
+      );
+      assert.deepEqual(regular.sort(), ["/app/VERSION", "/app/busybox", "/app/hello.sh", "/etc/passwd"]);
+    });
+
+    it("runs, printing the APP_VERSION baked in by the builder stage", async () => {
+      const out = await engine.executor.runImage(built["static-binary/production"].release.imageUri);
+      assert.equal(out.trim(), "hello from a scratch image, version 2.0.0");
+    });
+
+    it("dev builds `builder`, with the sources and tests", () => {
+      const { plan, files } = built["static-binary/dev"];
+      assert.equal(plan.targetStage, "builder");
+      assert.ok(files.has("/src/test/run.sh") && files.has("/src/src/hello.sh") && files.has("/bin/sh"));
+    });
+
+    it("production is smaller than dev", () => {
+      assert.ok(ratio("static-binary") > 1);
+    });
+  });
+});
