@@ -3,8 +3,9 @@ import type { MultiStageImageArgs } from "../src";
 /** How an example is built: the component args, and the offline base images used in tests. */
 export interface ExampleSettings {
   /** Component args (plain values) shared by the Pulumi program and the local runner. */
-  args: Pick<MultiStageImageArgs, "environments" | "target" | "tags" | "tagStrategy" | "devTargets"> & {
+  args: Pick<MultiStageImageArgs, "environments" | "tags" | "tagStrategy" | "devTargets"> & {
     context: string;
+    target?: string;
     dockerfile?: string;
     buildArgs?: Record<string, string>;
   };

@@ -55,3 +55,28 @@ export function environmentSettings(
   const key = Object.keys(environments).find((k) => k.toLowerCase() === lower);
   return key ? environments[key] : {};
 }
+
+/**
+ * Merge per-environment settings: `override` (e.g. stack config) over `base` (e.g. code),
+ * field by field; build args merge by name, tags add up.
+ */
+export function mergeEnvironments(
+  base: Readonly<Record<string, EnvironmentSettings>>,
+  override: Readonly<Record<string, EnvironmentSettings>>,
+): Record<string, EnvironmentSettings> {
+  const merged: Record<string, EnvironmentSettings> = { ...base };
+  for (const [name, settings] of Object.entries(override)) {
+    const current = merged[name] ?? {};
+    merged[name] = {
+      ...current,
+      ...settings,
+      ...(current.buildArgs || settings.buildArgs
+        ? { buildArgs: { ...current.buildArgs, ...settings.buildArgs } }
+        : {}),
+      ...(current.tags || settings.tags
+        ? { tags: [...new Set([...(current.tags ?? []), ...(settings.tags ?? [])])] }
+        : {}),
+    };
+  }
+  return merged;
+}

@@ -35,7 +35,7 @@ export interface MultiStageImageArgs {
   environment?: string;
   /**
    * Per-environment settings (target, build args, tags, platform, production overrides),
-   * keyed by environment name. Default: config `multistage:environments`.
+   * keyed by environment name. Stack config `multistage:environments` is merged over these.
    */
   environments?: Record<string, EnvironmentSettings>;
   /** Stage to build in every environment, overriding the environment defaults. */

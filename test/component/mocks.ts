@@ -76,7 +76,7 @@ export function ofType(type: string): Recorded[] {
 }
 
 /** Wait until the mocks have seen every registration the program started. */
-export async function settle<T>(...outputs: pulumi.Output<T>[]): Promise<void> {
-  await Promise.all(outputs.map(value));
+export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
+  await Promise.all(outputs.map((o) => value(o)));
   await new Promise((r) => setTimeout(r, 50));
 }
