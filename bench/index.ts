@@ -33,7 +33,9 @@ function benchModel(): void {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log("Dockerfile model (parse + resolve every target of the 10 seed Dockerfiles)");
   console.log(`  ${rounds} rounds, ${resolutions} resolutions in ${ms.toFixed(0)} ms`);
-  console.log(`  ${((ms * 1000) / (rounds * files.length)).toFixed(1)} µs per Dockerfile parse+resolve-all, ${((ms * 1000) / resolutions).toFixed(1)} µs per target`);
+  console.log(
+    `  ${((ms * 1000) / (rounds * files.length)).toFixed(1)} µs per Dockerfile parse+resolve-all, ${((ms * 1000) / resolutions).toFixed(1)} µs per target`,
+  );
 }
 
 async function benchBuilds(): Promise<void> {
