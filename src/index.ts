@@ -18,3 +18,4 @@ export * from "./executor/docker-cli";
 export * from "./executor/progress";
 export { manifestDigest } from "./executor/registry";
 export { detectGitSha } from "./git";
+export * from "./consumers";

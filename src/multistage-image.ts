@@ -12,10 +12,11 @@ import {
   type EnvironmentSettings,
   classifyEnvironment,
   environmentSettings,
+  mergeEnvironments,
 } from "./environment";
 import { detectGitSha } from "./git";
-import { pinByDigest } from "./image-ref";
-import type { BuildPlan } from "./plan";
+import { isValidTag, pinByDigest } from "./image-ref";
+import type { BuildPlan, BuildPlanRequest } from "./plan";
 import { isSecretLikeName } from "./plan";
 import { planBuildFromFiles } from "./plan-files";
 import { type RepositoryOptions, checkRepositoryOptions, ecrCredentials, ecrRepository } from "./repository";
@@ -64,8 +65,33 @@ export interface MultiStageImageArgs {
   push?: pulumi.Input<boolean>;
   /** Build during `pulumi preview` too (slower, catches build errors earlier). Default `false`. */
   buildOnPreview?: pulumi.Input<boolean>;
+  /**
+   * More targets of the same Dockerfile to publish in every environment, keyed by a short
+   * name used as tag prefix (`migrations-production-<sha>`). They share the repository, the
+   * credentials and the builder's cache with the main image; the production final-stage
+   * guard does not apply to them, since their target is named explicitly.
+   */
+  additionalImages?: Record<string, AdditionalImageArgs>;
   /** Allow build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…); their values end up in the image history. */
   allowSecretLikeBuildArgs?: boolean;
+}
+
+/** Another target of the same Dockerfile, published to the same repository (e.g. `migrations`). */
+export interface AdditionalImageArgs {
+  /** Stage to build: one name for every environment, or a name per environment. */
+  target: string | Record<string, string>;
+  /** Build args merged over the component's (and the environment's) for this image. */
+  buildArgs?: Record<string, pulumi.Input<string>>;
+}
+
+/** One published image of an `additionalImages` entry. */
+export interface PublishedImage {
+  /** Digest-pinned reference (`<repo>@sha256:…`). */
+  imageUri: string;
+  /** Stage built. */
+  target: string;
+  /** Tagged references pushed. */
+  tags: string[];
 }
 
 const TYPE = "multistage:index:MultiStageImage";
@@ -98,112 +124,62 @@ export class MultiStageImage extends pulumi.ComponentResource {
   public readonly repository?: import("@pulumi/aws").ecr.Repository;
   /** The image resources, one per tag (the first is the primary). */
   public readonly images: docker.Image[];
+  /** The `additionalImages`, by name: digest-pinned URI, stage built and tags. */
+  public readonly additionalImages: pulumi.Output<Record<string, PublishedImage>>;
 
   constructor(name: string, args: MultiStageImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE, name, {}, opts);
     const config = new pulumi.Config("multistage");
     const environment = args.environment ?? config.get("environment") ?? pulumi.getStack();
-    const environments =
-      args.environments ?? config.getObject<Record<string, EnvironmentSettings>>("environments") ?? {};
-    const settings = environmentSettings(environment, environments);
-    const kind = settings.kind ?? classifyEnvironment(environment);
+    const environments = mergeEnvironments(
+      args.environments ?? {},
+      config.getObject<Record<string, EnvironmentSettings>>("environments") ?? {},
+    );
+    const kind = environmentSettings(environment, environments).kind ?? classifyEnvironment(environment);
     const movingTags = args.movingTags ?? [];
     checkRepositoryOptions(args.repository ?? {}, kind, movingTags);
-
-    const request = (
-      context: string,
-      dockerfile: string | undefined,
-      target: string | undefined,
-      platform: string | undefined,
-      buildArgs: Record<string, string | undefined>,
-    ) => ({
-      context,
-      dockerfile,
-      environment,
-      environments,
-      target,
-      devTargets: args.devTargets,
-      buildArgs: buildArgs as Record<string, string>,
-      platform,
-      tags: args.tags,
-      allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
-    });
-
-    // Validate now when every input is known, so a bad target or arg fails at construction.
-    const known = knownBuildArgs(args.buildArgs);
-    if (isKnown(args.context) && isKnown(args.dockerfile) && isKnown(args.target) && isKnown(args.platform) && known) {
-      planBuildFromFiles(request(args.context, args.dockerfile, args.target, args.platform, known));
+    for (const variant of Object.keys(args.additionalImages ?? {})) {
+      if (!isValidTag(variant))
+        throw new Error(`additionalImages key "${variant}" must be usable as a tag prefix (letters, digits, _ . -).`);
     }
 
-    const cacheFrom = pulumi.output(args.cacheFrom ?? []);
-    const plan = pulumi
-      .all([args.context, args.dockerfile, args.target, args.platform, pulumi.output(args.buildArgs ?? {}), cacheFrom])
-      .apply(([context, dockerfile, target, platform, buildArgs, cache]) => {
-        const p = planBuildFromFiles(request(context, dockerfile, target, platform, buildArgs));
-        return { ...p, cacheFrom: cache };
-      });
-
-    // The plan without secret values: what outputs, tags and names derive from.
-    const secretNames = secretBuildArgNames(args.buildArgs, args.allowSecretLikeBuildArgs ?? false);
-    const publicPlan = pulumi.unsecret(
-      pulumi.all([plan, secretNames]).apply(([p, names]) => ({ ...p, buildArgs: redact(p.buildArgs, new Set(names)) })),
-    );
-
-    const tagList = pulumi.all([publicPlan, pulumi.output(args.context)]).apply(([p, context]) =>
-      releaseTags(p, {
-        tagStrategy: args.tagStrategy,
-        gitSha: args.gitSha ?? detectGitSha(context),
-        version: args.version,
-        movingTags,
-      }),
-    );
-
+    const main = this.planImage(args, environment, environments, {});
     const repo = ecrRepository(name, args.repository ?? {}, kind, this);
     this.repository = repo.repository;
     const registry = ecrCredentials(repo.repositoryUrl, this);
-
-    // One image per tag: the primary builds and pushes; the others are cache hits pushed under other tags.
+    const push = pulumi.output(args.push ?? true);
     const tagCount = 1 + (args.tags?.length ?? 0) + movingTags.length;
-    this.images = [];
-    for (let i = 0; i < tagCount; i++) {
-      const imageName = pulumi
-        .all([repo.repositoryUrl, tagList])
-        .apply(([url, tags]) => (tags[i] ? `${url}:${tags[i]}` : `${url}:${tags[0]}`));
-      const image = new docker.Image(
-        i === 0 ? `${name}-image` : `${name}-image-${i}`,
-        {
-          imageName,
-          build: plan.apply((p) => ({
-            context: p.context,
-            dockerfile: p.dockerfile,
-            ...(p.target ? { target: p.target } : {}),
-            args: p.buildArgs,
-            ...(p.platform ? { platform: p.platform } : {}),
-            builderVersion: "BuilderBuildKit" as const,
-            ...(p.cacheFrom.length ? { cacheFrom: { images: p.cacheFrom } } : {}),
-          })),
-          registry,
-          skipPush: pulumi.output(args.push ?? true).apply((push) => !push),
-          buildOnPreview: args.buildOnPreview ?? false,
-        },
-        { parent: this, dependsOn: i === 0 ? [] : [this.images[0]] },
-      );
-      this.images.push(image);
+    const published = this.publish(`${name}-image`, main, tagCount, repo.repositoryUrl, registry, push, args, []);
+    this.images = published.images;
+
+    const extras: Record<string, pulumi.Output<PublishedImage>> = {};
+    for (const [variant, extra] of Object.entries(args.additionalImages ?? {})) {
+      const target = typeof extra.target === "string" ? extra.target : extra.target[environment];
+      if (target === undefined) {
+        throw new Error(
+          `additionalImages.${variant} names no target for environment "${environment}"; add "${environment}" to its target map (${Object.keys(extra.target).join(", ")}).`,
+        );
+      }
+      const planned = this.planImage(args, environment, environments, { target, buildArgs: extra.buildArgs, variant });
+      const out = this.publish(`${name}-${variant}`, planned, tagCount, repo.repositoryUrl, registry, push, args, [
+        this.images[0],
+      ]);
+      extras[variant] = pulumi
+        .all([out.imageUri, planned.publicPlan, out.references])
+        .apply(([imageUri, p, tags]) => ({ imageUri, target: p.targetStage, tags }));
     }
-    const primary = this.images[0];
+    this.additionalImages = pulumi.output(extras);
 
     this.repositoryUrl = repo.repositoryUrl;
-    this.digest = primary.repoDigest.apply((d) => (d && d.includes("@") ? d.split("@")[1] : ""));
-    this.imageUri = pulumi
-      .all([repo.repositoryUrl, primary.repoDigest, primary.imageName, pulumi.output(args.push ?? true)])
-      .apply(([url, repoDigest, imageName, push]) => (push && repoDigest ? pinByDigest(url, repoDigest) : imageName));
-    this.tags = pulumi.all([repo.repositoryUrl, tagList]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`));
+    this.imageUri = published.imageUri;
+    this.digest = published.imageUri.apply((u) => (u.includes("@") ? u.split("@")[1] : ""));
+    this.tags = published.references;
     this.environment = pulumi.output(environment);
     this.environmentKind = pulumi.output(kind);
-    this.target = publicPlan.apply((p) => p.targetStage);
-    this.plan = publicPlan;
-    this.buildArgs = publicPlan.apply((p) => p.buildArgs);
-    this.stages = publicPlan.apply((p) => {
+    this.target = main.publicPlan.apply((p) => p.targetStage);
+    this.plan = main.publicPlan;
+    this.buildArgs = main.publicPlan.apply((p) => p.buildArgs);
+    this.stages = main.publicPlan.apply((p) => {
       const { model } = parseDockerfileFile(p.dockerfile);
       const built = new Set(p.stages);
       return stageGraph(model).map((node) => ({ ...node, built: built.has(node.name ?? `#${node.index}`) }));
@@ -220,8 +196,144 @@ export class MultiStageImage extends pulumi.ComponentResource {
       stages: this.stages,
       buildArgs: this.buildArgs,
       plan: this.plan,
+      additionalImages: this.additionalImages,
     });
   }
+
+  /**
+   * Plan one image: validated now when every input is known (so a bad target or arg fails
+   * at construction), and again as an Output for inputs known later.
+   */
+  private planImage(
+    args: MultiStageImageArgs,
+    environment: string,
+    environments: Record<string, EnvironmentSettings>,
+    variant: { target?: string; buildArgs?: Record<string, pulumi.Input<string>>; variant?: string },
+  ): PlannedImage {
+    const envs = variant.variant
+      ? mergeEnvironments(environments, { [environment]: { allowNonFinalTarget: true } })
+      : environments;
+    const request = (
+      context: string,
+      dockerfile: string | undefined,
+      target: string | undefined,
+      platform: string | undefined,
+      buildArgs: Record<string, string | undefined>,
+    ): BuildPlanRequest => ({
+      context,
+      dockerfile,
+      environment,
+      environments: envs,
+      target: variant.target ?? target,
+      devTargets: args.devTargets,
+      buildArgs: buildArgs as Record<string, string>,
+      platform,
+      tags: args.tags,
+      allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
+    });
+    const argsInput = variant.buildArgs
+      ? pulumi
+          .all([pulumi.output(args.buildArgs ?? {}), pulumi.output(variant.buildArgs)])
+          .apply(([a, b]) => ({ ...a, ...b }))
+      : pulumi.output(args.buildArgs ?? {});
+
+    const known = knownBuildArgs(args.buildArgs);
+    const knownVariant = knownBuildArgs(variant.buildArgs);
+    if (
+      isKnown(args.context) &&
+      isKnown(args.dockerfile) &&
+      isKnown(args.target) &&
+      isKnown(args.platform) &&
+      known &&
+      knownVariant
+    ) {
+      planBuildFromFiles(
+        request(args.context, args.dockerfile, args.target, args.platform, { ...known, ...knownVariant }),
+      );
+    }
+    const plan = pulumi
+      .all([args.context, args.dockerfile, args.target, args.platform, argsInput, pulumi.output(args.cacheFrom ?? [])])
+      .apply(([context, dockerfile, target, platform, buildArgs, cache]) => ({
+        ...planBuildFromFiles(request(context, dockerfile, target, platform, buildArgs)),
+        cacheFrom: cache,
+      }));
+
+    // The plan without secret values: what outputs, tags and names derive from.
+    const secretNames = secretBuildArgNames(
+      { ...(isKnown(args.buildArgs) ? args.buildArgs : {}), ...(variant.buildArgs ?? {}) },
+      args.allowSecretLikeBuildArgs ?? false,
+    );
+    const publicPlan = pulumi.unsecret(
+      pulumi.all([plan, secretNames]).apply(([p, names]) => ({ ...p, buildArgs: redact(p.buildArgs, new Set(names)) })),
+    );
+    const tags = pulumi.all([publicPlan, pulumi.output(args.context)]).apply(([p, context]) =>
+      releaseTags(p, {
+        tagStrategy: args.tagStrategy,
+        gitSha: args.gitSha ?? detectGitSha(context),
+        version: args.version,
+        movingTags: args.movingTags,
+      }).map((t) => (variant.variant ? `${variant.variant}-${t}` : t)),
+    );
+    return { plan, publicPlan, tags };
+  }
+
+  /** One `docker.Image` per tag: the first builds and pushes, the others are cache hits pushed under other tags. */
+  private publish(
+    resourceName: string,
+    planned: PlannedImage,
+    tagCount: number,
+    repositoryUrl: pulumi.Output<string>,
+    registry: ReturnType<typeof ecrCredentials>,
+    push: pulumi.Output<boolean>,
+    args: MultiStageImageArgs,
+    dependsOn: pulumi.Resource[],
+  ): { images: docker.Image[]; imageUri: pulumi.Output<string>; references: pulumi.Output<string[]> } {
+    const images: docker.Image[] = [];
+    const build = planned.plan.apply((p) => ({
+      context: p.context,
+      dockerfile: p.dockerfile,
+      ...(p.target ? { target: p.target } : {}),
+      args: p.buildArgs,
+      ...(p.platform ? { platform: p.platform } : {}),
+      builderVersion: "BuilderBuildKit" as const,
+      ...(p.cacheFrom.length ? { cacheFrom: { images: p.cacheFrom } } : {}),
+    }));
+    for (let i = 0; i < tagCount; i++) {
+      const imageName = pulumi
+        .all([repositoryUrl, planned.tags])
+        .apply(([url, tags]) => `${url}:${tags[Math.min(i, tags.length - 1)]}`);
+      images.push(
+        new docker.Image(
+          i === 0 ? resourceName : `${resourceName}-${i}`,
+          {
+            imageName,
+            build,
+            registry,
+            skipPush: push.apply((p) => !p),
+            buildOnPreview: args.buildOnPreview ?? false,
+          },
+          { parent: this, dependsOn: i === 0 ? dependsOn : [images[0]] },
+        ),
+      );
+    }
+    const primary = images[0];
+    const imageUri = pulumi
+      .all([repositoryUrl, primary.repoDigest, primary.imageName, push])
+      .apply(([url, repoDigest, imageName, doPush]) =>
+        doPush && repoDigest ? pinByDigest(url, repoDigest) : imageName,
+      );
+    const references = pulumi.all([repositoryUrl, planned.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`));
+    return { images, imageUri, references };
+  }
+}
+
+interface PlannedImage {
+  /** The plan with real build-arg values (secret where any value is). */
+  plan: pulumi.Output<BuildPlan>;
+  /** The plan with secret values redacted: for outputs and names. */
+  publicPlan: pulumi.Output<BuildPlan>;
+  /** Tags (without repository). */
+  tags: pulumi.Output<string[]>;
 }
 
 function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {

@@ -39,6 +39,12 @@ export interface RepositoryOptions {
   pullAccess?: PullAccessSettings;
   /** AWS tags on the repository. */
   tags?: Record<string, string>;
+  /**
+   * Replicate pushed images to other regions (and accounts). Creates the registry's
+   * `aws.ecr.ReplicationConfiguration`, scoped to this repository's name; ECR allows one
+   * per registry and region, so use this from one component per account only.
+   */
+  replicateTo?: Array<{ region: string; registryId?: pulumi.Input<string> }>;
 }
 
 export interface RepositoryResult {
@@ -50,6 +56,7 @@ export interface RepositoryResult {
   repository?: aws.ecr.Repository;
   lifecyclePolicy?: aws.ecr.LifecyclePolicy;
   repositoryPolicy?: aws.ecr.RepositoryPolicy;
+  replication?: aws.ecr.ReplicationConfiguration;
 }
 
 /** Validate the repository options for `kind`; throws with every problem. */
@@ -73,6 +80,20 @@ export function checkRepositoryOptions(
   if (typeof options.name === "string" && !isValidRepositoryName(options.name)) {
     problems.push(
       `repository.name "${options.name}" is not a valid ECR name (lowercase letters, digits, and . _ - / between them).`,
+    );
+  }
+  for (const r of options.replicateTo ?? []) {
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r.region))
+      problems.push(`repository.replicateTo region "${r.region}" is not an AWS region name (e.g. "eu-west-1").`);
+    if (typeof r.registryId === "string" && !/^\d{12}$/.test(r.registryId))
+      problems.push(`repository.replicateTo registryId "${r.registryId}" is not an AWS account ID (12 digits).`);
+  }
+  if (
+    options.existing !== undefined &&
+    (options.replicateTo?.length || options.pullAccess || options.lifecyclePolicy)
+  ) {
+    problems.push(
+      "repository.existing adopts a repository as it is: lifecyclePolicy, pullAccess and replicateTo apply only to a repository this component creates.",
     );
   }
   if (problems.length) throw new Error(problems.join(" "));
@@ -126,6 +147,25 @@ export function ecrRepository(
   const repositoryPolicy = pullPolicy
     ? new aws.ecr.RepositoryPolicy(`${name}-pull-policy`, { repository: repository.name, policy: pullPolicy }, opts)
     : undefined;
+  const replication = options.replicateTo?.length
+    ? new aws.ecr.ReplicationConfiguration(
+        `${name}-replication`,
+        {
+          replicationConfiguration: {
+            rules: [
+              {
+                destinations: options.replicateTo.map((r) => ({
+                  region: r.region,
+                  registryId: r.registryId ?? aws.getCallerIdentityOutput({}, opts).accountId,
+                })),
+                repositoryFilters: [{ filter: repository.name, filterType: "PREFIX_MATCH" }],
+              },
+            ],
+          },
+        },
+        opts,
+      )
+    : undefined;
   return {
     repositoryUrl: repository.repositoryUrl,
     repositoryName: repository.name,
@@ -133,6 +173,7 @@ export function ecrRepository(
     repository,
     lifecyclePolicy,
     repositoryPolicy,
+    replication,
   };
 }
 
