@@ -21,3 +21,11 @@ export function dockerfile(text: string): ReturnType<typeof parseDockerfile> {
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
   return parseDockerfile(lines.map((l) => l.slice(indent)).join("\n"), "Dockerfile");
 }
+
+/** Two stages copying from each other: a dependency cycle (and a forward reference). */
+export const CYCLIC_DOCKERFILE = `
+  FROM alpine:3.19 AS a
+  COPY --from=b /x /x
+  FROM alpine:3.19 AS b
+  COPY --from=a /y /y
+`;

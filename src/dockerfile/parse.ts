@@ -19,6 +19,9 @@ export interface ParseResult {
 /** Parse Dockerfile text. `file` is the name used in messages. */
 export function parseDockerfile(content: string, file = "Dockerfile"): ParseResult {
   const diagnostics: Diagnostic[] = [];
+  const error = (d: Omit<Diagnostic, "severity" | "file">): void => {
+    diagnostics.push({ severity: "error", file, ...d });
+  };
   const ast = DockerfileParser.parse(content);
   const syntax = ast
     .getDirectives()
@@ -29,10 +32,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
 
   const instructions = ast.getInstructions();
   if (instructions.length === 0) {
-    diagnostics.push({
-      severity: "error",
+    error({
       code: "empty-dockerfile",
-      file,
       message: "the Dockerfile has no instructions.",
       hint: "Add at least one `FROM <image>` line.",
     });
@@ -40,10 +41,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
   }
   const froms = ast.getFROMs();
   if (froms.length === 0) {
-    diagnostics.push({
-      severity: "error",
+    error({
       code: "no-from",
-      file,
       line: line(instructions[0]),
       message: "the Dockerfile has no FROM instruction, so it has no stage to build.",
       hint: "Start each stage with `FROM <image> [AS <name>]`.",
@@ -53,10 +52,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
   for (const instruction of instructions) {
     if (line(instruction) >= line(froms[0])) break;
     if (instruction.getKeyword() !== "ARG") {
-      diagnostics.push({
-        severity: "error",
+      error({
         code: "parse-error",
-        file,
         line: line(instruction),
         message: `${instruction.getKeyword()} appears before the first FROM; only ARG may.`,
         hint: "Move it into a stage, after a FROM line.",
@@ -87,10 +84,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     };
     const earlier = model.stages.find((s) => s.name !== undefined && s.name === stage.name);
     if (earlier) {
-      diagnostics.push({
-        severity: "error",
+      error({
         code: "duplicate-stage",
-        file,
         line: stage.line,
         stage: declaredName,
         message: `stage name "${declaredName}" is already used by the stage at line ${earlier.line}.`,
@@ -186,19 +181,18 @@ function addReference(
   const byIndex = /^\d+$/.test(reference) && via !== "FROM" ? Number(reference) : undefined;
   const target =
     byIndex !== undefined ? model.stages[byIndex] : model.stages.find((s) => s.name !== undefined && s.name === lower);
-  const file = model.file;
   const here = stage.declaredName;
+  const error = (d: Omit<Diagnostic, "severity" | "file" | "stage">): void => {
+    diagnostics.push({ severity: "error", file: model.file, stage: here, ...d });
+  };
   const names = model.stages
     .filter((s) => s.declaredName && s.index < stage.index)
     .map((s) => s.declaredName as string);
 
   if (byIndex !== undefined && !target) {
-    diagnostics.push({
-      severity: "error",
+    error({
       code: "unknown-stage",
-      file,
       line: atLine,
-      stage: here,
       message: `${via}=${written} refers to stage index ${byIndex}, but the Dockerfile has only ${model.stages.length} stage(s) (0-${model.stages.length - 1}).`,
       hint: "Use the index or name of an earlier stage.",
     });
@@ -206,24 +200,18 @@ function addReference(
   }
   if (target) {
     if (target.index === stage.index) {
-      diagnostics.push({
-        severity: "error",
+      error({
         code: "self-reference",
-        file,
         line: atLine,
-        stage: here,
         message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to the stage itself.`,
         hint: "A stage can only use earlier stages; copy from another stage or an image.",
       });
       return;
     }
     if (target.index > stage.index) {
-      diagnostics.push({
-        severity: "error",
+      error({
         code: "forward-reference",
-        file,
         line: atLine,
-        stage: here,
         message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to stage "${target.declaredName ?? target.index}", which is defined later (line ${target.line}).`,
         hint: `Move stage "${target.declaredName ?? target.index}" above line ${stage.line}.`,
       });
@@ -236,12 +224,9 @@ function addReference(
     .map((s) => s.declaredName as string);
   const suggestion = looksLikeStageName(reference) ? closestNames(reference, [...names, ...later]) : [];
   if (suggestion.length > 0) {
-    diagnostics.push({
-      severity: "error",
+    error({
       code: "unknown-stage",
-      file,
       line: atLine,
-      stage: here,
       message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} names no stage of this Dockerfile, so it would be pulled as the image "${reference}".${didYouMean(reference, [...names, ...later])}`,
       hint: names.length
         ? `Stages defined before line ${atLine}: ${names.join(", ")}.`

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { dependentStages, findCycles, parseDockerfile, stageGraph, stageGraphDot } from "../../src";
-import { dockerfile, seed } from "../helpers";
+import { CYCLIC_DOCKERFILE, dockerfile, seed } from "../helpers";
 
 describe("Dockerfile model: parsing", () => {
   it("parses the seed 000 node→nginx Dockerfile into two stages", () => {
@@ -167,12 +167,7 @@ describe("Dockerfile model: structural errors", () => {
   });
 
   it("finds dependency cycles", () => {
-    const { model } = dockerfile(`
-      FROM alpine:3.19 AS a
-      COPY --from=b /x /x
-      FROM alpine:3.19 AS b
-      COPY --from=a /y /y
-    `);
+    const { model } = dockerfile(CYCLIC_DOCKERFILE);
     assert.deepEqual(findCycles(model), [[0, 1, 0]]);
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { MultiStageError, expandWord, formatDiagnostic, resolveTarget, stageLabel } from "../../src";
 import type { TargetResolution } from "../../src";
-import { dockerfile, seed } from "../helpers";
+import { CYCLIC_DOCKERFILE, dockerfile, seed } from "../helpers";
 
 function resolved(r: ReturnType<typeof resolveTarget>): TargetResolution {
   if (r.target === undefined) throw new Error(`unresolved: ${r.diagnostics.map(formatDiagnostic).join("; ")}`);
@@ -193,12 +193,7 @@ describe("Build arg scoping", () => {
   });
 
   it("reports a cycle with the lines that close it", () => {
-    const { model } = dockerfile(`
-      FROM alpine:3.19 AS a
-      COPY --from=b /x /x
-      FROM alpine:3.19 AS b
-      COPY --from=a /y /y
-    `);
+    const { model } = dockerfile(CYCLIC_DOCKERFILE);
     const r = resolved(resolveTarget(model, { target: "a" }));
     const cycle = r.diagnostics.find((d) => d.code === "cycle");
     assert.match(cycle?.message ?? "", /"a" needs "b" \(line 2\), "b" needs "a" \(line 4\)/);
