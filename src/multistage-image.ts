@@ -2,6 +2,7 @@
  * `MultiStageImage`: one multi-stage Dockerfile, the right target per environment,
  * built with BuildKit, pushed to ECR, exported pinned by digest.
  */
+import type * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageGraphNode } from "./dockerfile/graph";
@@ -121,7 +122,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
   /** The build plan handed to the builder (context, Dockerfile, target, args names, tags, platform, cache). */
   public readonly plan: pulumi.Output<BuildPlan>;
   /** The ECR repository, when this component created it. */
-  public readonly repository?: import("@pulumi/aws").ecr.Repository;
+  public readonly repository?: aws.ecr.Repository;
   /** The image resources, one per tag (the first is the primary). */
   public readonly images: docker.Image[];
   /** The `additionalImages`, by name: digest-pinned URI, stage built and tags. */

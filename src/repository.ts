@@ -49,9 +49,6 @@ export interface RepositoryOptions {
 
 export interface RepositoryResult {
   repositoryUrl: pulumi.Output<string>;
-  repositoryName: pulumi.Output<string>;
-  /** Registry host (`<account>.dkr.ecr.<region>.amazonaws.com`). */
-  registryServer: pulumi.Output<string>;
   /** The created repository, when one was created. */
   repository?: aws.ecr.Repository;
   lifecyclePolicy?: aws.ecr.LifecyclePolicy;
@@ -112,11 +109,7 @@ export function ecrRepository(
       const parsed = parseRepositoryUrl(existing);
       return parsed ? pulumi.output(parsed.url) : aws.ecr.getRepositoryOutput({ name: existing }, opts).repositoryUrl;
     });
-    return {
-      repositoryUrl: url,
-      repositoryName: url.apply((u) => u.slice(u.indexOf("/") + 1)),
-      registryServer: url.apply((u) => u.split("/")[0]),
-    };
+    return { repositoryUrl: url };
   }
   const repository = new aws.ecr.Repository(
     `${name}-repo`,
@@ -168,8 +161,6 @@ export function ecrRepository(
     : undefined;
   return {
     repositoryUrl: repository.repositoryUrl,
-    repositoryName: repository.name,
-    registryServer: repository.repositoryUrl.apply((u) => u.split("/")[0]),
     repository,
     lifecyclePolicy,
     repositoryPolicy,

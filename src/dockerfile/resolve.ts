@@ -74,9 +74,8 @@ export function resolveTarget(
   }
   const stages = stageClosure(model, target.index);
   const inClosure = new Set(stages.map((s) => s.index));
-  diagnostics.push(
-    ...cycleDiagnostics(model).filter((d) => stages.some((s) => stageLabel(s) === d.stage) || d.stage === undefined),
-  );
+  // A cycle through any stage of the closure stops BuildKit from building this target.
+  diagnostics.push(...cycleDiagnostics(model).filter((d) => stages.some((s) => stageLabel(s) === d.stage)));
   const args = resolveArgs(model, stages, options.buildArgs ?? {}, { platform: options.platform });
   diagnostics.push(...args.diagnostics);
 

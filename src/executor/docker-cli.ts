@@ -3,7 +3,7 @@
  * credentials, and report digests. This is what runs the plans here, where
  * `pulumi up` cannot: the examples, the quick start and the integration tests.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -164,7 +164,6 @@ export class DockerExecutor {
     try {
       const tarFile = path.join(this.configDir, `${id}.tar`);
       await this.run(["export", "--output", tarFile, id], { quiet: true });
-      const { execFileSync } = await import("child_process");
       const list = execFileSync("tar", ["-tf", tarFile], { maxBuffer: 256 * 1024 * 1024 }).toString();
       fs.rmSync(tarFile, { force: true });
       return list
