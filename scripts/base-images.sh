@@ -4,7 +4,7 @@
 # this machine, so no download is needed:
 #   multistage-local/busybox:1     busybox-static, every applet linked   (≈ alpine)
 #   multistage-local/node:20-slim  busybox + this machine's node + libs  (≈ node:20-alpine)
-#   multistage-local/node:20       the slim image + npm + corepack       (≈ node:20)
+#   multistage-local/node:20       Debian bookworm + build tools + node + npm (≈ node:20)
 #   multistage-local/httpd:1       busybox httpd serving /usr/share/nginx/html on :80 (≈ nginx)
 #   busybox:1.36-musl              a second name for the busybox image, for COPY --from
 # Usage: base-images.sh <docker-cli> <state-dir>. Skips images that already exist.
@@ -42,22 +42,57 @@ if ! have multistage-local/busybox:1; then
 fi
 
 node_bin=$(readlink -f "$(command -v node)")
-if ! have multistage-local/node:20-slim || ! have multistage-local/node:20; then
-  root="$work/node"
-  busybox_root "$root"
-  mkdir -p "$root/usr/local/bin"
-  cp "$node_bin" "$root/usr/local/bin/node"
-  # the dynamic libraries node links against, at the paths the loader expects
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+add_node() { # $1: root dir; copies this machine's node (and its libraries) into it
+  mkdir -p "$1/usr/local/bin"
+  cp "$node_bin" "$1/usr/local/bin/node"
   for lib in $(ldd "$node_bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
+    [ -e "$1$lib" ] && continue
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
   done
+}
+add_npm() { # $1: root dir
+  mkdir -p "$1/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$1/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/local/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$1/usr/local/bin/npx"
+}
+
+if ! have multistage-local/node:20-slim; then
+  root="$work/node-slim"
+  busybox_root "$root"
+  add_node "$root"
   import "$root" multistage-local/node:20-slim -c "$path_env" -c 'CMD ["node"]'
-  npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
-  mkdir -p "$root/usr/local/lib/node_modules"
-  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+fi
+
+# node:20 is Debian with a build toolchain (buildpack-deps) plus node and npm; the
+# stand-in is the same: debootstrap of bookworm with build-essential, python3 and git,
+# kept under $state/debootstrap for later runs. Without Debian's mirror, it falls
+# back to busybox + node + npm (same tools for the examples, far smaller).
+if ! have multistage-local/node:20; then
+  debian="$state/debootstrap/bookworm"
+  if [ ! -f "$debian/.complete" ] && command -v debootstrap >/dev/null; then
+    log "debootstrap bookworm with build-essential, python3, git (takes a few minutes once)"
+    rm -rf "$debian" && mkdir -p "$debian"
+    if debootstrap --variant=minbase --include=build-essential,python3,git,ca-certificates \
+      bookworm "$debian" http://deb.debian.org/debian >"$state/debootstrap.log" 2>&1; then
+      rm -rf "$debian/var/cache/apt/archives/"*.deb "$debian/var/lib/apt/lists/"*
+      touch "$debian/.complete"
+    else
+      log "debootstrap failed (see $state/debootstrap.log); using the small fallback"
+    fi
+  fi
+  root="$work/node-full"
+  if [ -f "$debian/.complete" ]; then
+    mkdir -p "$root"
+    cp -a "$debian/." "$root/"
+    rm -f "$root/.complete"
+  else
+    busybox_root "$root"
+  fi
+  add_node "$root"
+  add_npm "$root"
   import "$root" multistage-local/node:20 -c "$path_env" -c 'CMD ["node"]'
 fi
 

@@ -24,6 +24,7 @@ need=()
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v curl >/dev/null || need+=(curl)
+command -v debootstrap >/dev/null || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing Debian packages: ${need[*]} (run as root, or install them)"; exit 1
