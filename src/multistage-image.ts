@@ -7,6 +7,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { StageGraphNode } from "./dockerfile/graph";
 import { stageGraph } from "./dockerfile/graph";
+import { formatDiagnostic } from "./dockerfile/diagnostics";
 import { parseDockerfileFile } from "./dockerfile/parse";
 import {
   type EnvironmentKind,
@@ -254,10 +255,12 @@ export class MultiStageImage extends pulumi.ComponentResource {
     }
     const plan = pulumi
       .all([args.context, args.dockerfile, args.target, args.platform, argsInput, pulumi.output(args.cacheFrom ?? [])])
-      .apply(([context, dockerfile, target, platform, buildArgs, cache]) => ({
-        ...planBuildFromFiles(request(context, dockerfile, target, platform, buildArgs)),
-        cacheFrom: cache,
-      }));
+      .apply(([context, dockerfile, target, platform, buildArgs, cache]) => {
+        const planned = planBuildFromFiles(request(context, dockerfile, target, platform, buildArgs));
+        // Unknown build args, unpinned bases outside production: shown in `pulumi up`, kept in `plan.warnings`.
+        for (const warning of planned.warnings) pulumi.log.warn(formatDiagnostic(warning), this);
+        return { ...planned, cacheFrom: cache };
+      });
 
     // The plan without secret values: what outputs, tags and names derive from.
     const secretNames = secretBuildArgNames(

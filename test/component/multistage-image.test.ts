@@ -306,6 +306,20 @@ describe("MultiStageImage under Pulumi mocks", () => {
     });
   });
 
+  it("keeps non-fatal findings in plan.warnings (a build arg no stage declares)", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", {
+      ...serviceArgs,
+      buildArgs: { ...serviceArgs.buildArgs, APP_VERISON: "2" },
+    });
+    const plan = await value(image.plan);
+    assert.deepEqual(
+      plan.warnings.map((w) => [w.code, w.arg]),
+      [["unknown-arg", "APP_VERISON"]],
+    );
+    assert.match(plan.warnings[0].message, /Did you mean "APP_VERSION"\?/);
+  });
+
   it("does not push when push is false and then reports the local tag", async () => {
     useStack("dev");
     const image = new MultiStageImage("svc", { ...serviceArgs, push: false });
