@@ -28,6 +28,13 @@ async function buildExample(engine: Engine, name: ExampleName, environment: stri
   return { plan, release, files, inspect };
 }
 
+/** Assert which paths the image of `key` (`example/environment`) holds and which it must not. */
+function expectFiles(key: string, present: readonly string[], absent: readonly string[] = []): void {
+  const { files } = built[key];
+  for (const f of present) assert.ok(files.has(f), `${key} image lacks ${f}`);
+  for (const f of absent) assert.ok(!files.has(f), `${key} image holds ${f}`);
+}
+
 function envOf(inspect: ImageInspect, name: string): string | undefined {
   return inspect.Config.Env?.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
 }
@@ -80,35 +87,26 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
   describe("node-service (seed 002: deps → builder → tester → production)", () => {
     it("dev builds `builder`: sources, devDependencies and npm are in the image", () => {
-      const { plan, files, inspect } = built["node-service/dev"];
+      const { plan, inspect } = built["node-service/dev"];
       assert.equal(plan.targetStage, "builder");
-      for (const f of [
+      expectFiles("node-service/dev", [
         "/app/src/server.js",
         "/app/test/server.test.js",
         "/app/node_modules/tiny-check/cli.js",
         "/usr/local/lib/node_modules/npm/package.json",
-      ]) {
-        assert.ok(files.has(f), `dev image lacks ${f}`);
-      }
+      ]);
       assert.equal(envOf(inspect, "NODE_ENV"), "development");
     });
 
     it("production builds the final stage: dist and runtime deps only, no sources, dev deps, tests or npm", () => {
-      const { plan, files, inspect } = built["node-service/production"];
+      const { plan, inspect } = built["node-service/production"];
       assert.equal(plan.targetStage, "production");
       assert.deepEqual(plan.skippedStages, ["tester"]);
-      for (const f of ["/app/dist/index.js", "/app/dist/version.json", "/app/node_modules/greeting/index.js"]) {
-        assert.ok(files.has(f), `production image lacks ${f}`);
-      }
-      for (const f of [
-        "/app/src",
-        "/app/test",
-        "/app/node_modules/tiny-check",
-        "/usr/local/lib/node_modules/npm",
-        "/app/vendor",
-      ]) {
-        assert.ok(!files.has(f), `production image holds ${f}`);
-      }
+      expectFiles(
+        "node-service/production",
+        ["/app/dist/index.js", "/app/dist/version.json", "/app/node_modules/greeting/index.js"],
+        ["/app/src", "/app/test", "/app/node_modules/tiny-check", "/usr/local/lib/node_modules/npm", "/app/vendor"],
+      );
       assert.equal(envOf(inspect, "NODE_ENV"), "production");
       assert.equal(inspect.Config.User, "nobody");
     });
@@ -147,25 +145,24 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
   describe("node-nginx (seed 000: node build → nginx)", () => {
     it("dev builds `build`: node, sources and the dev server", () => {
-      const { plan, files } = built["node-nginx/dev"];
-      assert.equal(plan.targetStage, "build");
-      for (const f of [
+      assert.equal(built["node-nginx/dev"].plan.targetStage, "build");
+      expectFiles("node-nginx/dev", [
         "/app/src/index.html",
         "/app/scripts/dev-server.js",
         "/app/build/index.html",
         "/usr/local/bin/node",
-      ]) {
-        assert.ok(files.has(f), `dev image lacks ${f}`);
-      }
+      ]);
     });
 
     it("production holds only the built site in the web server's root: no node, no sources", () => {
       const { plan, files } = built["node-nginx/production"];
       assert.equal(plan.targetStage, "web");
-      assert.ok(files.has("/usr/share/nginx/html/index.html"));
-      assert.ok(files.has("/usr/share/nginx/html/build.json"));
+      expectFiles(
+        "node-nginx/production",
+        ["/usr/share/nginx/html/index.html", "/usr/share/nginx/html/build.json"],
+        ["/usr/local/bin/node"],
+      );
       assert.ok(![...files].some((f) => f.startsWith("/app")), "production image holds /app");
-      assert.ok(!files.has("/usr/local/bin/node"), "production image holds node");
     });
 
     it("each environment's PUBLIC_URL is baked into its build", async () => {
@@ -213,9 +210,8 @@ describe("Integration: examples built by the real engine and pushed to the real 
     });
 
     it("dev builds `builder`, with the sources and tests", () => {
-      const { plan, files } = built["static-binary/dev"];
-      assert.equal(plan.targetStage, "builder");
-      assert.ok(files.has("/src/test/run.sh") && files.has("/src/src/hello.sh") && files.has("/bin/sh"));
+      assert.equal(built["static-binary/dev"].plan.targetStage, "builder");
+      expectFiles("static-binary/dev", ["/src/test/run.sh", "/src/src/hello.sh", "/bin/sh"]);
     });
 
     it("production is smaller than dev", () => {
