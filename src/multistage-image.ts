@@ -150,8 +150,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.repository = repo.repository;
     const registry = ecrCredentials(repo.repositoryUrl, this);
     const push = pulumi.output(args.push ?? true);
-    const tagCount = 1 + (args.tags?.length ?? 0) + movingTags.length;
-    const published = this.publish(`${name}-image`, main, tagCount, repo.repositoryUrl, registry, push, args, []);
+    const published = this.publish(`${name}-image`, main, repo.repositoryUrl, registry, push, args, []);
     this.images = published.images;
 
     const extras: Record<string, pulumi.Output<PublishedImage>> = {};
@@ -163,7 +162,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         );
       }
       const planned = this.planImage(args, environment, environments, { target, buildArgs: extra.buildArgs, variant });
-      const out = this.publish(`${name}-${variant}`, planned, tagCount, repo.repositoryUrl, registry, push, args, [
+      const out = this.publish(`${name}-${variant}`, planned, repo.repositoryUrl, registry, push, args, [
         this.images[0],
       ]);
       extras[variant] = pulumi
@@ -239,6 +238,19 @@ export class MultiStageImage extends pulumi.ComponentResource {
           .apply(([a, b]) => ({ ...a, ...b }))
       : pulumi.output(args.buildArgs ?? {});
 
+    const tagsOf = (p: BuildPlan, context: string): string[] =>
+      releaseTags(p, {
+        tagStrategy: args.tagStrategy,
+        gitSha: args.gitSha ?? detectGitSha(context),
+        version: args.version,
+        movingTags: args.movingTags,
+      }).map((t) => (variant.variant ? `${variant.variant}-${t}` : t));
+    // Each tag is a resource, so their number must be known now: from the plan when the
+    // inputs are, else from the fixed tags (a template strategy makes one tag).
+    const settings = environmentSettings(environment, envs);
+    let tagCount = new Set(["(strategy)", ...(args.tags ?? []), ...(settings.tags ?? []), ...(args.movingTags ?? [])])
+      .size;
+
     const known = knownBuildArgs(args.buildArgs);
     const knownVariant = knownBuildArgs(variant.buildArgs);
     if (
@@ -249,9 +261,10 @@ export class MultiStageImage extends pulumi.ComponentResource {
       known &&
       knownVariant
     ) {
-      planBuildFromFiles(
+      const now = planBuildFromFiles(
         request(args.context, args.dockerfile, args.target, args.platform, { ...known, ...knownVariant }),
       );
+      tagCount = tagsOf(now, args.context).length;
     }
     const plan = pulumi
       .all([args.context, args.dockerfile, args.target, args.platform, argsInput, pulumi.output(args.cacheFrom ?? [])])
@@ -270,22 +283,22 @@ export class MultiStageImage extends pulumi.ComponentResource {
     const publicPlan = pulumi.unsecret(
       pulumi.all([plan, secretNames]).apply(([p, names]) => ({ ...p, buildArgs: redact(p.buildArgs, new Set(names)) })),
     );
-    const tags = pulumi.all([publicPlan, pulumi.output(args.context)]).apply(([p, context]) =>
-      releaseTags(p, {
-        tagStrategy: args.tagStrategy,
-        gitSha: args.gitSha ?? detectGitSha(context),
-        version: args.version,
-        movingTags: args.movingTags,
-      }).map((t) => (variant.variant ? `${variant.variant}-${t}` : t)),
-    );
-    return { plan, publicPlan, tags };
+    const tags = pulumi.all([publicPlan, pulumi.output(args.context)]).apply(([p, context]) => {
+      const list = tagsOf(p, context);
+      if (list.length > tagCount) {
+        throw new Error(
+          `the tag strategy made ${list.length} tags (${list.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
+        );
+      }
+      return list;
+    });
+    return { plan, publicPlan, tags, tagCount };
   }
 
   /** One `docker.Image` per tag: the first builds and pushes, the others are cache hits pushed under other tags. */
   private publish(
     resourceName: string,
     planned: PlannedImage,
-    tagCount: number,
     repositoryUrl: pulumi.Output<string>,
     registry: ReturnType<typeof ecrCredentials>,
     push: pulumi.Output<boolean>,
@@ -302,7 +315,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
       builderVersion: "BuilderBuildKit" as const,
       ...(p.cacheFrom.length ? { cacheFrom: { images: p.cacheFrom } } : {}),
     }));
-    for (let i = 0; i < tagCount; i++) {
+    for (let i = 0; i < planned.tagCount; i++) {
       const imageName = pulumi
         .all([repositoryUrl, planned.tags])
         .apply(([url, tags]) => `${url}:${tags[Math.min(i, tags.length - 1)]}`);
@@ -338,6 +351,8 @@ interface PlannedImage {
   publicPlan: pulumi.Output<BuildPlan>;
   /** Tags (without repository). */
   tags: pulumi.Output<string[]>;
+  /** How many tags (one `docker.Image` each); known at construction. */
+  tagCount: number;
 }
 
 function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {

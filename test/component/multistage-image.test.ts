@@ -320,6 +320,25 @@ describe("MultiStageImage under Pulumi mocks", () => {
     assert.match(plan.warnings[0].message, /Did you mean "APP_VERSION"\?/);
   });
 
+  it("pushes every tag it reports: a strategy with several tags and environment tags", async () => {
+    useStack("production");
+    const image = new MultiStageImage("svc", {
+      ...serviceArgs,
+      tagStrategy: (c) => [`${c.env}-${c.gitSha!.slice(0, 7)}`, `build-${c.target}`],
+      environments: { production: { tags: ["release-1"] } },
+    });
+    const tags = await value(image.tags);
+    await settle(image.imageUri);
+    assert.deepEqual(
+      tags.map((t) => t.slice(t.lastIndexOf(":") + 1)),
+      ["production-0123456", "build-production", "release-1"],
+    );
+    assert.deepEqual(
+      ofType("docker:index/image:Image").map((i) => i.inputs.imageName),
+      tags,
+    );
+  });
+
   it("does not push when push is false and then reports the local tag", async () => {
     useStack("dev");
     const image = new MultiStageImage("svc", { ...serviceArgs, push: false });
