@@ -8,7 +8,8 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { DockerExecutor, parseDockerfile, resolveTarget, stageNames } from "../src";
+import { parseDockerfile, resolveTarget, stageNames } from "../src/dockerfile";
+import { DockerExecutor } from "../src/executor";
 import { EXAMPLES, localEnv, localPlan } from "../scripts/lib/local";
 
 function benchModel(): void {

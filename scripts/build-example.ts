@@ -3,7 +3,8 @@
  *   npx ts-node scripts/build-example.ts node-service dev production
  * Needs the engine and registry from `bash scripts/docker-up.sh`.
  */
-import { DockerExecutor, formatDiagnostic } from "../src";
+import { formatDiagnostic } from "../src";
+import { DockerExecutor } from "../src/executor";
 import { EXAMPLES, type ExampleName, localEnv, localPlan, localRegistry, releaseLocally } from "./lib/local";
 
 async function main(): Promise<void> {

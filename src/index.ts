@@ -1,21 +1,40 @@
-export * from "./dockerfile/model";
-export * from "./dockerfile/diagnostics";
-export { parseDockerfile, parseDockerfileFile, type ParseResult } from "./dockerfile/parse";
-export * from "./dockerfile/graph";
-export * from "./dockerfile/args";
-export * from "./dockerfile/resolve";
-export { expandWord } from "./dockerfile/expand";
-export { closestNames } from "./dockerfile/suggest";
-export * from "./environment";
-export * from "./image-ref";
-export * from "./plan";
-export { planBuildFromFiles } from "./plan-files";
-export * from "./tags";
-export * from "./ecr-policy";
-export type { RepositoryOptions } from "./repository";
-export * from "./multistage-image";
-export * from "./executor/docker-cli";
-export * from "./executor/progress";
-export { manifestDigest } from "./executor/registry";
-export { detectGitSha } from "./git";
-export * from "./consumers";
+/**
+ * pulumi-multistage-image: one multi-stage Dockerfile, the right image per environment,
+ * pushed and pinned by digest. Subpaths: `./dockerfile` (the Dockerfile model, no Pulumi)
+ * and `./executor` (run a plan with the Docker CLI).
+ */
+export {
+  type AdditionalImageArgs,
+  type AdditionalImageOutput,
+  MultiStageImage,
+  type MultiStageImageArgs,
+} from "./component";
+export {
+  type ContainerPort,
+  type EcsContainerDefinition,
+  type EcsContainerOptions,
+  type KubernetesContainer,
+  type KubernetesContainerOptions,
+  type PinnedImage,
+  toEcsContainerDefinition,
+  toKubernetesContainer,
+} from "./consumers";
+export { DEFAULT_LIFECYCLE, type LifecyclePolicyArgs, type PullAccessArgs, type RepositoryArgs } from "./ecr";
+export {
+  type BuildPlan,
+  type BuildPlanOptions,
+  type Diagnostic,
+  type DiagnosticCode,
+  type EnvironmentArgs,
+  type EnvironmentKind,
+  MultiStageError,
+  type PlannedStage,
+  REDACTED,
+  type TagContext,
+  type TagStrategy,
+  classifyEnvironment,
+  formatDiagnostic,
+  planBuild,
+  planBuildFromFiles,
+  readDockerfile,
+} from "./plan";

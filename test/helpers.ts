@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { type DockerfileModel, parseDockerfile } from "../src";
+import { type DockerfileModel, parseDockerfile } from "../src/dockerfile";
 
 export const FIXTURES = path.join(__dirname, "fixtures");
 export const REPO_ROOT = path.join(__dirname, "..");

@@ -5,17 +5,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { type BuildPlan, planBuildFromFiles } from "../../src";
 import {
-  type BuildPlan,
   type BuildResult,
-  DockerExecutor,
+  type DockerExecutor,
   type PushResult,
   type RegistryCredentials,
-  detectGitSha,
   manifestDigest,
-  planBuildFromFiles,
-  releaseTags,
-} from "../../src";
+} from "../../src/executor";
+import { detectGitSha } from "../../src/plan";
 import type { ExampleSettings } from "../../examples/types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
@@ -51,15 +49,15 @@ export function exampleSettings(name: ExampleName): ExampleSettings {
   return (require(path.join(REPO_ROOT, "examples", name, "settings")) as { settings: ExampleSettings }).settings;
 }
 
-/** The example's plan for `environment`, with base images swapped for the offline ones and release tags. */
+/** The example's plan for `environment`, with base images swapped for the offline ones. */
 export function localPlan(name: ExampleName, environment: string, extraBuildArgs: Record<string, string> = {}): BuildPlan {
   const { args, localBaseImages } = exampleSettings(name);
-  const plan = planBuildFromFiles({
+  return planBuildFromFiles({
     ...args,
     environment,
+    gitSha: detectGitSha(args.context),
     buildArgs: { ...localBaseImages, ...(args.buildArgs ?? {}), ...extraBuildArgs },
   });
-  return { ...plan, tags: releaseTags(plan, { tagStrategy: args.tagStrategy, gitSha: detectGitSha(args.context) }) };
 }
 
 export interface LocalRelease extends BuildResult, PushResult {

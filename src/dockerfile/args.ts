@@ -6,6 +6,7 @@
  *   build arg overrides its default;
  * - automatic platform args and the proxy args need no declaration.
  */
+import { DefaultVariables } from "dockerfile-ast";
 import type { Diagnostic } from "./diagnostics";
 import { expandOrKeep as safeExpand } from "./expand";
 import { type DockerfileModel, type Stage, stageLabel } from "./model";
@@ -23,18 +24,12 @@ export const AUTOMATIC_PLATFORM_ARGS: readonly string[] = [
   "BUILDVARIANT",
 ];
 
-/** Args Docker accepts as build args without any ARG declaration. */
+/**
+ * Args Docker accepts as build args without any ARG declaration: the proxy args
+ * (dockerfile-ast's `DefaultVariables`) and the BuildKit settings passed as args.
+ */
 export const PREDEFINED_BUILD_ARGS: readonly string[] = [
-  "HTTP_PROXY",
-  "http_proxy",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "FTP_PROXY",
-  "ftp_proxy",
-  "NO_PROXY",
-  "no_proxy",
-  "ALL_PROXY",
-  "all_proxy",
+  ...DefaultVariables,
   "BUILDKIT_INLINE_CACHE",
   "BUILDKIT_CONTEXT_KEEP_GIT_DIR",
   "BUILDKIT_MULTI_PLATFORM",
@@ -87,6 +82,14 @@ export function resolveArgs(
     }
     return u;
   };
+  // Membership in `declaredIn`/`usedBy` by key, so a global used by every stage stays linear.
+  const listed = new Set<string>();
+  const addOnce = (u: ArgUsage, list: "declaredIn" | "usedBy", item: string): void => {
+    const key = `${u.name}\0${list}\0${item}`;
+    if (listed.has(key)) return;
+    listed.add(key);
+    u[list].push(item);
+  };
   const automaticValue = (name: string): string | undefined => automaticArgValue(name, options.platform);
 
   // Global scope: defaults may reference earlier globals.
@@ -112,8 +115,8 @@ export function resolveArgs(
       if (AUTOMATIC.has(v.name) && !globalDeclared.has(v.name)) continue;
       const value = globalScope.get(v.name);
       const u = usage(v.name, value, passed(v.name));
-      if (globalDeclared.has(v.name) && !u.declaredIn.includes("global")) u.declaredIn.push("global");
-      if (!u.usedBy.includes(`FROM of ${label}`)) u.usedBy.push(`FROM of ${label}`);
+      if (globalDeclared.has(v.name)) addOnce(u, "declaredIn", "global");
+      addOnce(u, "usedBy", `FROM of ${label}`);
       if (value === undefined && !v.tolerant) {
         u.required = true;
         diagnostics.push({
@@ -146,7 +149,7 @@ export function resolveArgs(
       scope.set(arg.name, { value, line: arg.line });
       const u = usage(arg.name, value, passed(arg.name));
       if (u.value === undefined) u.value = value;
-      if (!u.declaredIn.includes(label)) u.declaredIn.push(label);
+      addOnce(u, "declaredIn", label);
     }
     const reported = new Set<string>();
     for (const v of stage.variables) {
@@ -155,7 +158,7 @@ export function resolveArgs(
       if (v.instruction === "ARG" && declared.line === v.line) continue;
       if (stage.envNames.includes(v.name)) continue;
       const u = usage(v.name, declared.value, passed(v.name));
-      if (!u.usedBy.includes(label)) u.usedBy.push(label);
+      addOnce(u, "usedBy", label);
       if (declared.value === undefined && !v.tolerant && !AUTOMATIC.has(v.name)) {
         u.required = true;
         if (reported.has(v.name)) continue;

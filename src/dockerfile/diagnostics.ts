@@ -1,11 +1,15 @@
 /**
- * Diagnostics: every problem found in a Dockerfile or in the inputs given for it,
- * with the file, line, stage or arg it concerns and what to do about it.
+ * The package's one error model. Every problem found in a Dockerfile or in the inputs
+ * given for it is a `Diagnostic`: what is wrong, where (file, line, stage, arg, or the
+ * input property path), and what to do about it. It lives in the lowest layer so every
+ * layer above reports problems the same way; validators add diagnostics, callers decide
+ * when to raise them (all at once).
  */
 
 export type Severity = "error" | "warning";
 
 export type DiagnosticCode =
+  // The Dockerfile itself.
   | "empty-dockerfile"
   | "no-from"
   | "parse-error"
@@ -14,12 +18,26 @@ export type DiagnosticCode =
   | "forward-reference"
   | "self-reference"
   | "cycle"
+  // Targets and build args.
   | "unknown-target"
   | "missing-arg"
   | "unknown-arg"
   | "secret-build-arg"
   | "unpinned-base"
-  | "non-final-target";
+  | "non-final-target"
+  // Inputs of the component and its helpers.
+  | "missing-context"
+  | "missing-dockerfile"
+  | "invalid-dockerfile"
+  | "invalid-environment"
+  | "invalid-tag"
+  | "invalid-tag-strategy"
+  | "invalid-additional-image"
+  | "invalid-repository"
+  | "invalid-lifecycle-policy"
+  | "invalid-pull-access"
+  | "invalid-container"
+  | "unpinned-image";
 
 export interface Diagnostic {
   severity: Severity;
@@ -33,17 +51,27 @@ export interface Diagnostic {
   line?: number;
   stage?: string;
   arg?: string;
+  /**
+   * Path of the input property at fault, as the user wrote it:
+   * `environments.production.target`, `repository.replicateTo[0].region`, `tags[2]`.
+   */
+  property?: string;
 }
 
-/** `file:line: stage "x": message. hint` */
-export function formatDiagnostic(d: Diagnostic): string {
+/**
+ * One message style for every problem: `property: file:line: stage "x": message hint`,
+ * each part only when known. `withProperty: false` leaves the property out (for
+ * reporters that show it on their own).
+ */
+export function formatDiagnostic(d: Diagnostic, options: { withProperty?: boolean } = {}): string {
+  const property = d.property !== undefined && options.withProperty !== false ? `${d.property}: ` : "";
   const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}` : ""}: ` : "";
   const stage = d.stage !== undefined ? `stage "${d.stage}": ` : "";
   const hint = d.hint ? ` ${d.hint}` : "";
-  return `${where}${stage}${d.message}${hint}`;
+  return `${property}${where}${stage}${d.message}${hint}`;
 }
 
-/** Thrown when a Dockerfile or its build inputs cannot be built; carries every error found. */
+/** Thrown by the pure layers when inputs cannot be built; carries every diagnostic found. */
 export class MultiStageError extends Error {
   readonly diagnostics: readonly Diagnostic[];
 
@@ -61,10 +89,13 @@ export class MultiStageError extends Error {
   }
 }
 
+/** True when any diagnostic is an error. */
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
 /** Throw a `MultiStageError` when any diagnostic is an error; return the warnings otherwise. */
 export function throwOnErrors(diagnostics: readonly Diagnostic[], context?: string): Diagnostic[] {
-  if (diagnostics.some((d) => d.severity === "error")) {
-    throw new MultiStageError(diagnostics, context);
-  }
+  if (hasErrors(diagnostics)) throw new MultiStageError(diagnostics, context);
   return diagnostics.filter((d) => d.severity === "warning");
 }

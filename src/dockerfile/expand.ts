@@ -35,13 +35,6 @@ export function expandWord(text: string, scope: Scope): string {
   );
 }
 
-/** Names referenced in `text`, in order, without repeats. */
-export function referencedNames(text: string): string[] {
-  const names = new Set<string>();
-  for (const m of text.matchAll(VARIABLE)) names.add((m[1] ?? m[5]) as string);
-  return [...names];
-}
-
 /** `expandWord`, but a `${X:?msg}` failure leaves the text as written (the arg check reports it). */
 export function expandOrKeep(text: string, scope: Scope): string {
   try {

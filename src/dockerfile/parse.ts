@@ -3,12 +3,11 @@
  * report the structural problems BuildKit would refuse or silently get wrong:
  * no FROM, duplicate stage names, references to unknown or later stages.
  */
-import * as fs from "fs";
-import { Arg, DockerfileParser, Env, Instruction, ModifiableInstruction } from "dockerfile-ast";
+import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction } from "dockerfile-ast";
 import type { Diagnostic } from "./diagnostics";
 import { expandOrKeep } from "./expand";
-import type { ArgDeclaration, Dependency, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
-import { closestNames, didYouMean } from "./suggest";
+import type { ArgDeclaration, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
+import { didYouMean } from "./suggest";
 
 /** Result of parsing: the model (as far as it could be built) and what is wrong with it. */
 export interface ParseResult {
@@ -61,13 +60,20 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     }
   }
 
-  // First pass: stage names, so references can be resolved in the second pass.
-  const defaults = new Map<string, string | undefined>(globalArgs.map((a) => [a.name, a.defaultValue]));
-  for (const [index, from] of froms.entries()) {
-    const template = ast.getContainingImage(from.getRange().start);
-    const stageInstructions = template ? template.getInstructions() : [from];
+  // Instructions grouped by stage in one pass (dockerfile-ast's getContainingImage
+  // scans every stage per call, which made parsing quadratic in the number of stages).
+  const stageInstructions: Instruction[][] = [];
+  for (const instruction of instructions) {
+    if (instruction instanceof From) stageInstructions.push([instruction]);
+    else if (stageInstructions.length > 0) stageInstructions[stageInstructions.length - 1].push(instruction);
+  }
+
+  // First pass: stages and their names, so references can be resolved in the second pass.
+  const byName = new Map<string, Stage>();
+  for (const [index, own] of stageInstructions.entries()) {
+    const from = own[0] as From;
     const declaredName = from.getBuildStage() ?? undefined;
-    const last = stageInstructions[stageInstructions.length - 1];
+    const last = own[own.length - 1];
     const stage: Stage = {
       index,
       name: declaredName?.toLowerCase(),
@@ -82,7 +88,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       envNames: [],
       dependencies: [],
     };
-    const earlier = model.stages.find((s) => s.name !== undefined && s.name === stage.name);
+    const earlier = stage.name === undefined ? undefined : byName.get(stage.name);
     if (earlier) {
       error({
         code: "duplicate-stage",
@@ -91,8 +97,10 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
         message: `stage name "${declaredName}" is already used by the stage at line ${earlier.line}.`,
         hint: "Stage names must be unique (case-insensitive); rename one of them.",
       });
+    } else if (stage.name !== undefined) {
+      byName.set(stage.name, stage);
     }
-    for (const instruction of stageInstructions.slice(1)) {
+    for (const instruction of own.slice(1)) {
       const keyword = instruction.getKeyword();
       if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
       if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
@@ -102,24 +110,18 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
   }
 
   // Second pass: dependencies.
-  const stageTemplates = froms.map((from) => ast.getContainingImage(from.getRange().start));
+  const defaults = new Map<string, string | undefined>(globalArgs.map((a) => [a.name, a.defaultValue]));
+  const references = new StageReferences(model, byName, diagnostics);
   for (const stage of model.stages) {
     const base = expandOrKeep(stage.from, defaults);
-    if (base.toLowerCase() !== "scratch") {
-      addReference(model, stage, base, stage.from, "FROM", stage.line, diagnostics);
-    }
-    for (const instruction of stageTemplates[stage.index]?.getInstructions().slice(1) ?? []) {
-      for (const [via, reference] of references(instruction)) {
-        addReference(model, stage, reference, reference, via, line(instruction), diagnostics);
+    if (base.toLowerCase() !== "scratch") references.add(stage, base, stage.from, "FROM", stage.line);
+    for (const instruction of stageInstructions[stage.index].slice(1)) {
+      for (const [via, reference] of flagReferences(instruction)) {
+        references.add(stage, reference, reference, via, line(instruction));
       }
     }
   }
   return { model, diagnostics };
-}
-
-/** Read and parse a Dockerfile from disk; `label` defaults to the path. */
-export function parseDockerfileFile(path: string, label = path): ParseResult {
-  return parseDockerfile(fs.readFileSync(path, "utf8"), label);
 }
 
 function line(instruction: Instruction): number {
@@ -148,7 +150,7 @@ function variableUses(instruction: Instruction): VariableUse[] {
 }
 
 /** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */
-function references(instruction: Instruction): Array<[DependencyVia, string]> {
+function flagReferences(instruction: Instruction): Array<[DependencyVia, string]> {
   const keyword = instruction.getKeyword();
   if (keyword !== "COPY" && keyword !== "RUN" && keyword !== "ADD") return [];
   const found: Array<[DependencyVia, string]> = [];
@@ -168,72 +170,68 @@ function looksLikeStageName(reference: string): boolean {
   return /^[a-z0-9][a-z0-9_.-]*$/i.test(reference) && !reference.includes("/") && !reference.includes(":");
 }
 
-function addReference(
-  model: DockerfileModel,
-  stage: Stage,
-  reference: string,
-  written: string,
-  via: DependencyVia,
-  atLine: number,
-  diagnostics: Diagnostic[],
-): void {
-  const lower = reference.toLowerCase();
-  const byIndex = /^\d+$/.test(reference) && via !== "FROM" ? Number(reference) : undefined;
-  const target =
-    byIndex !== undefined ? model.stages[byIndex] : model.stages.find((s) => s.name !== undefined && s.name === lower);
-  const here = stage.declaredName;
-  const error = (d: Omit<Diagnostic, "severity" | "file" | "stage">): void => {
-    diagnostics.push({ severity: "error", file: model.file, stage: here, ...d });
-  };
-  const names = model.stages
-    .filter((s) => s.declaredName && s.index < stage.index)
-    .map((s) => s.declaredName as string);
+/** Resolves references (`FROM x`, `--from=x`) to stages by name or index, in constant time each. */
+class StageReferences {
+  constructor(
+    private readonly model: DockerfileModel,
+    private readonly byName: ReadonlyMap<string, Stage>,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
 
-  if (byIndex !== undefined && !target) {
-    error({
-      code: "unknown-stage",
-      line: atLine,
-      message: `${via}=${written} refers to stage index ${byIndex}, but the Dockerfile has only ${model.stages.length} stage(s) (0-${model.stages.length - 1}).`,
-      hint: "Use the index or name of an earlier stage.",
-    });
-    return;
-  }
-  if (target) {
-    if (target.index === stage.index) {
+  add(stage: Stage, reference: string, written: string, via: DependencyVia, atLine: number): void {
+    const { model } = this;
+    const byIndex = /^\d+$/.test(reference) && via !== "FROM" ? Number(reference) : undefined;
+    const target = byIndex !== undefined ? model.stages[byIndex] : this.byName.get(reference.toLowerCase());
+    const shown = via === "FROM" ? `FROM ${written}` : `${via}=${written}`;
+    const error = (d: Omit<Diagnostic, "severity" | "file" | "stage" | "line">): void => {
+      this.diagnostics.push({ severity: "error", file: model.file, stage: stage.declaredName, line: atLine, ...d });
+    };
+
+    if (byIndex !== undefined && !target) {
       error({
-        code: "self-reference",
-        line: atLine,
-        message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to the stage itself.`,
-        hint: "A stage can only use earlier stages; copy from another stage or an image.",
+        code: "unknown-stage",
+        message: `${shown} refers to stage index ${byIndex}, but the Dockerfile has only ${model.stages.length} stage(s) (0-${model.stages.length - 1}).`,
+        hint: "Use the index or name of an earlier stage.",
       });
       return;
     }
-    if (target.index > stage.index) {
-      error({
-        code: "forward-reference",
-        line: atLine,
-        message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} refers to stage "${target.declaredName ?? target.index}", which is defined later (line ${target.line}).`,
-        hint: `Move stage "${target.declaredName ?? target.index}" above line ${stage.line}.`,
-      });
+    if (target) {
+      if (target.index === stage.index) {
+        error({
+          code: "self-reference",
+          message: `${shown} refers to the stage itself.`,
+          hint: "A stage can only use earlier stages; copy from another stage or an image.",
+        });
+        return;
+      }
+      if (target.index > stage.index) {
+        error({
+          code: "forward-reference",
+          message: `${shown} refers to stage "${target.declaredName ?? target.index}", which is defined later (line ${target.line}).`,
+          hint: `Move stage "${target.declaredName ?? target.index}" above line ${stage.line}.`,
+        });
+      }
+      stage.dependencies.push({ kind: "stage", stage: target.index, via, reference: written, line: atLine });
+      return;
     }
-    stage.dependencies.push({ kind: "stage", stage: target.index, via, reference: written, line: atLine });
-    return;
+    // A bare name close to a stage name is most likely a misspelt stage, not an image to pull.
+    if (looksLikeStageName(reference)) {
+      const named = model.stages.flatMap((s) => (s.declaredName && s !== stage ? [s.declaredName] : []));
+      const suggestion = didYouMean(reference, named);
+      if (suggestion) {
+        const earlier = model.stages
+          .filter((s) => s.declaredName && s.index < stage.index)
+          .map((s) => s.declaredName as string);
+        error({
+          code: "unknown-stage",
+          message: `${shown} names no stage of this Dockerfile, so it would be pulled as the image "${reference}".${suggestion}`,
+          hint: earlier.length
+            ? `Stages defined before line ${atLine}: ${earlier.join(", ")}.`
+            : "No named stage is defined before this line.",
+        });
+        return;
+      }
+    }
+    stage.dependencies.push({ kind: "image", image: reference, via, reference: written, line: atLine });
   }
-  const later = model.stages
-    .filter((s) => s.index > stage.index && s.declaredName)
-    .map((s) => s.declaredName as string);
-  const suggestion = looksLikeStageName(reference) ? closestNames(reference, [...names, ...later]) : [];
-  if (suggestion.length > 0) {
-    error({
-      code: "unknown-stage",
-      line: atLine,
-      message: `${via === "FROM" ? `FROM ${written}` : `${via}=${written}`} names no stage of this Dockerfile, so it would be pulled as the image "${reference}".${didYouMean(reference, [...names, ...later])}`,
-      hint: names.length
-        ? `Stages defined before line ${atLine}: ${names.join(", ")}.`
-        : "No named stage is defined before this line.",
-    });
-    return;
-  }
-  const dependency: Dependency = { kind: "image", image: reference, via, reference: written, line: atLine };
-  stage.dependencies.push(dependency);
 }

@@ -17,7 +17,9 @@ export interface ResolveOptions {
   platform?: string;
 }
 
+/** A target that names a stage: what BuildKit will build for it. */
 export interface TargetResolution {
+  found: true;
   /** The stage that will be built. */
   target: Stage;
   /** True when the target is the last stage (what `docker build` without `--target` builds). */
@@ -33,6 +35,12 @@ export interface TargetResolution {
   diagnostics: Diagnostic[];
 }
 
+/** A target that names no stage; `diagnostics` says which names exist. */
+export interface UnknownTarget {
+  found: false;
+  diagnostics: Diagnostic[];
+}
+
 /** Find a stage by name (case-insensitive). */
 export function findStage(model: DockerfileModel, name: string): Stage | undefined {
   const lower = name.toLowerCase();
@@ -45,15 +53,13 @@ export function stageNames(model: DockerfileModel): string[] {
 }
 
 /**
- * Resolve `options.target` in `model`. Returns `undefined` target only when the
- * target is unknown (see diagnostics); everything found is in `diagnostics`.
+ * Resolve `options.target` in `model`: `found: false` when it names no stage (or the
+ * Dockerfile has none); otherwise the closure, args and images, with every problem
+ * found in `diagnostics` (the resolution is only buildable when none is an error).
  */
-export function resolveTarget(
-  model: DockerfileModel,
-  options: ResolveOptions = {},
-): TargetResolution | { target: undefined; diagnostics: Diagnostic[] } {
+export function resolveTarget(model: DockerfileModel, options: ResolveOptions = {}): TargetResolution | UnknownTarget {
   const diagnostics: Diagnostic[] = [];
-  if (model.stages.length === 0) return { target: undefined, diagnostics };
+  if (model.stages.length === 0) return { found: false, diagnostics };
   let target: Stage | undefined;
   if (options.target === undefined || options.target === "") {
     target = finalStage(model);
@@ -69,7 +75,7 @@ export function resolveTarget(
         message: `target "${options.target}" is not a stage of this Dockerfile.${didYouMean(options.target, names)}`,
         hint: `${unnamed} Stages you can target: ${names.length ? names.join(", ") : "(none are named; add AS <name> to a FROM line)"}.`.trim(),
       });
-      return { target: undefined, diagnostics };
+      return { found: false, diagnostics };
     }
   }
   const stages = stageClosure(model, target.index);
@@ -87,8 +93,9 @@ export function resolveTarget(
     }
   }
   return {
+    found: true,
     target,
-    isFinal: target.index === model.stages.length - 1,
+    isFinal: target === finalStage(model),
     stages,
     skipped: model.stages.filter((s) => !inClosure.has(s.index)),
     externalImages: [...externalImages],

@@ -7,8 +7,7 @@ import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repositoryOf } from "../image-ref";
-import type { BuildPlan } from "../plan";
+import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
 import { type BuildStep, parseBuildSteps } from "./progress";
 
 export interface DockerCliOptions {
@@ -92,8 +91,7 @@ export class DockerExecutor {
     for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
     if (plan.platform) args.push("--platform", plan.platform);
     for (const image of plan.cacheFrom) args.push("--cache-from", image);
-    const tags = plan.tags.length ? plan.tags : [plan.environment];
-    for (const tag of tags) args.push("--tag", `${repository}:${tag}`);
+    for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
     args.push(plan.context);
     return args;
   }
@@ -125,7 +123,7 @@ export class DockerExecutor {
     let digest = "";
     for (const reference of references) {
       const out = await this.run(["push", reference]);
-      const m = /digest: (sha256:[0-9a-f]{64})/.exec(out);
+      const m = new RegExp(`digest: (${DIGEST})`).exec(out);
       if (!m) throw new DockerCommandError(`docker push ${reference}`, 0, `${out}\n(no digest in the output)`);
       if (digest && digest !== m[1])
         throw new Error(`tags of one build pushed with different digests: ${digest} vs ${m[1]}`);

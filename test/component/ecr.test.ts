@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, toEcsContainerDefinition, toKubernetesContainer } from "../../src";
 import { REPO_ROOT } from "../helpers";
-import { ECR_PASSWORD, REGISTRY, ofType, settle, useStack, value } from "./mocks";
+import { ECR_PASSWORD, REGISTRY, inputErrors, ofType, resources, settle, useStack, value } from "./mocks";
 
 const serviceArgs = {
   context: path.join(REPO_ROOT, "examples", "node-service", "app"),
@@ -74,32 +74,57 @@ describe("MultiStageImage: ECR repository policies per environment", () => {
     });
   });
 
-  it("refuses bad policy input with clear errors, before creating anything", () => {
+  it("refuses bad repository input with every property path at once, before creating anything", () => {
     useStack("production");
-    assert.throws(
-      () => new MultiStageImage("svc", { ...serviceArgs, repository: { lifecyclePolicy: { keepLastTagged: -5 } } }),
-      /lifecyclePolicy\.keepLastTagged must be a whole number ≥ 0.*got -5/,
+    const errors = inputErrors(
+      () =>
+        new MultiStageImage("svc", {
+          ...serviceArgs,
+          movingTags: ["latest"],
+          repository: {
+            name: "Bad Name",
+            forceDelete: true,
+            lifecyclePolicy: { keepLastTagged: -5 },
+            pullAccess: { accounts: ["1234"] },
+            replicateTo: [{ region: "eu-west-1" }, { region: "europe" }],
+          },
+        }),
     );
-    assert.throws(
-      () => new MultiStageImage("svc", { ...serviceArgs, repository: { pullAccess: { accounts: ["1234"] } } }),
-      /"1234" is not an AWS account ID/,
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      [
+        "repository.forceDelete",
+        "movingTags",
+        "repository.name",
+        "repository.replicateTo[1].region",
+        "repository.lifecyclePolicy.keepLastTagged",
+        "repository.pullAccess.accounts[0]",
+      ],
     );
-    assert.throws(
-      () => new MultiStageImage("svc", { ...serviceArgs, repository: { replicateTo: [{ region: "europe" }] } }),
-      /region "europe" is not an AWS region name/,
-    );
-    assert.throws(
+    const reasons = errors.map((e) => e.reason).join("\n");
+    assert.match(reasons, /is not allowed in production/);
+    assert.match(reasons, /IMMUTABLE repository refuses/);
+    assert.match(reasons, /"Bad Name" is not a valid ECR repository name/);
+    assert.match(reasons, /"europe" is not an AWS region name/);
+    assert.match(reasons, /must be a whole number ≥ 0, got -5/);
+    assert.match(reasons, /"1234" is not an AWS account ID/);
+    assert.equal(resources.length, 0, "nothing may be created");
+  });
+
+  it("refuses policies on an adopted repository", () => {
+    useStack("dev");
+    const errors = inputErrors(
       () =>
         new MultiStageImage("svc", {
           ...serviceArgs,
           repository: { existing: "team/app", pullAccess: { accounts: ["123456789012"] } },
         }),
-      /adopts a repository as it is/,
     );
-    assert.throws(
-      () => new MultiStageImage("svc", { ...serviceArgs, repository: { name: "Bad Name" } }),
-      /not a valid ECR name/,
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      ["repository.existing"],
     );
+    assert.match(errors[0].reason, /adopts a repository as it is/);
   });
 });
 
@@ -137,10 +162,14 @@ describe("MultiStageImage: several targets of one Dockerfile", () => {
         }),
     );
     useStack("staging");
-    assert.throws(
+    const errors = inputErrors(
       () => new MultiStageImage("b", { ...serviceArgs, additionalImages: { deps: { target: { dev: "deps" } } } }),
-      /additionalImages\.deps names no target for environment "staging"/,
     );
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      ["additionalImages.deps.target"],
+    );
+    assert.match(errors[0].reason, /names no target for environment "staging" \(it has dev\)/);
     assert.throws(
       () => new MultiStageImage("c", { ...serviceArgs, additionalImages: { deps: { target: "dpes" } } }),
       /Did you mean "deps"/,

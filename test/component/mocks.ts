@@ -68,9 +68,19 @@ export function useStack(stack: string, config: Record<string, string> = {}): vo
   );
 }
 
-/** Resolve an Output in a test; rejects when the Output failed. */
-export function value<T>(output: pulumi.Output<T>): Promise<T> {
-  return (output as unknown as { promise(): Promise<T> }).promise();
+import { value } from "../outputs";
+
+export { value };
+
+/** The `InputPropertiesError` details `construct` throws (fails when it throws nothing or something else). */
+export function inputErrors(construct: () => unknown): Array<{ propertyPath: string; reason: string }> {
+  try {
+    construct();
+  } catch (err) {
+    if (pulumi.InputPropertiesError.isInstance(err)) return err.errors;
+    throw err;
+  }
+  throw new Error("expected an InputPropertiesError, but nothing was thrown");
 }
 
 export function ofType(type: string): Recorded[] {

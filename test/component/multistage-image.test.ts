@@ -235,7 +235,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
       const dir = tempDockerfile("FROM busybox AS dev\nFROM nginx:latest\nCOPY --from=dev /bin/sh /sh\n");
       assert.throws(
         () => new MultiStageImage("svc", { context: dir }),
-        /2 problems:[\s\S]*"busybox" is not tagged[\s\S]*"nginx:latest" is tagged latest/,
+        /has 2 problems:[\s\S]*"busybox" is not tagged[\s\S]*"nginx:latest" is tagged latest/,
       );
       useStack("dev");
       assert.doesNotThrow(() => new MultiStageImage("svc", { context: dir }));
@@ -268,7 +268,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
       );
       assert.throws(
         () => new MultiStageImage("svc", { ...serviceArgs, repository: { forceDelete: true } }),
-        /forceDelete is not allowed in production/,
+        /repository\.forceDelete: is not allowed in production/,
       );
       assert.throws(
         () => new MultiStageImage("svc", { ...serviceArgs, movingTags: ["latest"] }),

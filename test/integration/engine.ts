@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import type { Context } from "mocha";
-import { DockerExecutor, type RegistryCredentials } from "../../src";
+import { DockerExecutor, type RegistryCredentials } from "../../src/executor";
 import { REPO_ROOT, localEnv, localRegistry } from "../../scripts/lib/local";
 
 export interface Engine {

@@ -4,7 +4,8 @@
  * by digest; then the images' contents, args and sizes are checked.
  */
 import { strict as assert } from "assert";
-import { type BuildPlan, type ImageInspect } from "../../src";
+import type { BuildPlan } from "../../src";
+import type { ImageInspect } from "../../src/executor";
 import { type ExampleName, type LocalRelease, localPlan, releaseLocally } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 

@@ -6,15 +6,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  type BuildPlan,
-  type BuildStep,
-  dependentStages,
-  executedSteps,
-  findStage,
-  parseDockerfileFile,
-  stageLabel,
-} from "../../src";
+import type { BuildPlan } from "../../src";
+import { dependentStages, findStage, stageLabel } from "../../src/dockerfile";
+import { type BuildStep, executedSteps } from "../../src/executor";
+import { readDockerfile } from "../../src/plan";
 import { exampleSettings, localPlan } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 
@@ -64,7 +59,7 @@ describe("Integration: rebuilds follow the stage graph", function () {
   it("a source edit reruns only the builder stage and its dependents, never deps", async () => {
     fs.appendFileSync(path.join(dir, "src", "server.js"), `\n// edited ${unique()}\n`);
     const result = await engine.executor.build(plan, repository);
-    const { model } = parseDockerfileFile(plan.dockerfile);
+    const { model } = readDockerfile(plan);
     const allowed = dependentStages(model, findStage(model, "builder")!.index).map(stageLabel);
     const ran = stagesThatRan(result.steps);
     assert.ok(ran.includes("builder") && ran.includes("production"), `ran: ${ran}`);

@@ -6,7 +6,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DockerCommandError, manifestDigest, parseDockerfileFile, resolveTarget, stageNames } from "../../src";
+import { resolveTarget, stageNames } from "../../src/dockerfile";
+import { DockerCommandError, DockerExecutor, manifestDigest } from "../../src/executor";
+import { readDockerfile } from "../../src/plan";
 import { EXAMPLES, exampleSettings, localPlan } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 
@@ -18,7 +20,6 @@ describe("Integration: registry authentication", function () {
   });
 
   it("a wrong password fails with a clear error and pushes nothing", async () => {
-    const { DockerExecutor } = await import("../../src");
     const wrong = new DockerExecutor({ env: engine.env });
     try {
       const plan = { ...localPlan("static-binary", "production"), tags: ["wrong-password"] };
@@ -58,12 +59,11 @@ describe("Integration: target validation agrees with BuildKit", function () {
 
   for (const name of EXAMPLES) {
     it(`${name}: every stage the model accepts as a target builds (also in another case)`, async () => {
-      const dockerfile = path.join(exampleSettings(name).args.context, "Dockerfile");
-      const { model } = parseDockerfileFile(dockerfile);
+      const { model } = readDockerfile(exampleSettings(name).args);
       const targets = [...stageNames(model), stageNames(model)[0].toUpperCase()];
       for (const target of targets) {
         const resolution = resolveTarget(model, { target });
-        assert.ok(resolution.target, `model refused ${target}`);
+        assert.ok(resolution.found, `model refused ${target}`);
         const plan = { ...localPlan(name, "staging"), target, tags: ["target-check"] };
         const result = await engine.executor.build(plan, `multistage-tests/targets-${name}`);
         assert.match(result.imageId, /^sha256:/, `${name} --target ${target}`);
@@ -73,11 +73,10 @@ describe("Integration: target validation agrees with BuildKit", function () {
 
   const bad = ["biulder", "nope", "0", "production-", "web server"];
   it(`bad targets (${bad.join(", ")}) are refused by both the model and the engine`, async () => {
-    const dockerfile = path.join(exampleSettings("node-service").args.context, "Dockerfile");
-    const { model } = parseDockerfileFile(dockerfile);
+    const { model } = readDockerfile(exampleSettings("node-service").args);
     for (const target of bad) {
       const resolution = resolveTarget(model, { target });
-      assert.equal(resolution.target, undefined, `model accepted ${target}`);
+      assert.equal(resolution.found, false, `model accepted ${target}`);
       assert.equal(resolution.diagnostics[0].code, "unknown-target");
       const plan = { ...localPlan("node-service", "staging"), target, tags: ["bad-target"] };
       await assert.rejects(engine.executor.build(plan, "multistage-tests/bad-targets"), (err: Error) => {
@@ -96,7 +95,7 @@ describe("Integration: target validation agrees with BuildKit", function () {
       path.join(dir, "Dockerfile"),
       "FROM multistage-local/busybox:1 AS a\nCOPY --from=b /x /x\nFROM multistage-local/busybox:1 AS b\nCOPY --from=a /y /y\n",
     );
-    const { model, diagnostics } = parseDockerfileFile(path.join(dir, "Dockerfile"));
+    const { model, diagnostics } = readDockerfile({ context: dir });
     const resolution = resolveTarget(model, { target: "a" });
     assert.ok([...diagnostics, ...resolution.diagnostics].some((d) => d.code === "cycle"));
     const plan = {

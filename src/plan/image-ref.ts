@@ -1,4 +1,19 @@
-/** Docker image reference parsing: `[registry/]repository[:tag][@digest]`. */
+/**
+ * Image references (pure): `[registry/]repository[:tag][@digest]`, digests and tags.
+ * The one place that knows what a digest and a tag look like.
+ */
+
+/** A manifest digest as registries report it, as a pattern source (to embed in other patterns). */
+export const DIGEST = "sha256:[0-9a-f]{64}";
+
+/** A whole string that is a digest. */
+export const DIGEST_PATTERN = new RegExp(`^${DIGEST}$`);
+
+/** A tag Docker accepts: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** What a valid tag looks like, for messages. */
+export const TAG_RULE = "up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'";
 
 export interface ImageReference {
   /** Registry host (with port) when the reference names one, e.g. `123.dkr.ecr.us-east-1.amazonaws.com`. */
@@ -49,16 +64,26 @@ export function isPinnedReference(reference: string): boolean {
   return ref.tag !== undefined && ref.tag !== "" && ref.tag !== "latest";
 }
 
+/** The `sha256:…` digest of a digest or a `repo[:tag]@sha256:…` reference; `undefined` when it holds none. */
+export function digestOf(reference: string): string | undefined {
+  const digest = reference.includes("@") ? reference.slice(reference.lastIndexOf("@") + 1) : reference;
+  return DIGEST_PATTERN.test(digest) ? digest : undefined;
+}
+
+/** True for `<repository>@sha256:…`: a reference that always means the same image. */
+export function isDigestPinned(reference: string): boolean {
+  return reference.includes("@") && digestOf(reference) !== undefined;
+}
+
 /** `repo@sha256:…` from a repository URL and a digest (a `repo[:tag]@sha256:…` string also works). */
 export function pinByDigest(repositoryUrl: string, digestOrRepoDigest: string): string {
-  const digest = digestOrRepoDigest.includes("@") ? digestOrRepoDigest.split("@")[1] : digestOrRepoDigest;
-  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+  const digest = digestOf(digestOrRepoDigest);
+  if (!digest)
     throw new Error(`"${digestOrRepoDigest}" holds no sha256 digest; cannot pin ${repositoryUrl} by digest.`);
-  }
   return `${repositoryOf(repositoryUrl)}@${digest}`;
 }
 
-/** True for a tag Docker accepts: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+/** True for a tag Docker accepts (`TAG_PATTERN`). */
 export function isValidTag(tag: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag);
+  return TAG_PATTERN.test(tag);
 }

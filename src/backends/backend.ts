@@ -1,0 +1,49 @@
+/**
+ * The one interface every build back end implements: given a plan, a repository and
+ * its credentials, create the provider resources that build and push the image, and
+ * report the digest-pinned reference.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { BuildPlan } from "../plan";
+
+/** Registry credentials as the provider takes them; `password` should be a Pulumi secret. */
+export interface RegistryInput {
+  readonly server: pulumi.Input<string>;
+  readonly username: pulumi.Input<string>;
+  readonly password: pulumi.Input<string>;
+}
+
+/** What a back end publishes: one image of a plan, under all the plan's tags. */
+export interface PublishArgs {
+  /** Name of the (first) image resource. */
+  readonly name: string;
+  /** The plan with the real build-arg values (secret where any value is). */
+  readonly plan: pulumi.Output<BuildPlan>;
+  /** How many tags the plan has, known at construction (back ends that make a resource per tag need it). */
+  readonly tagCount: number;
+  /** Repository URL, without tag. */
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly registry: RegistryInput;
+  /** Push to the repository; `false` builds only. */
+  readonly push: pulumi.Input<boolean>;
+  /** Build during `pulumi preview` too. */
+  readonly buildOnPreview: pulumi.Input<boolean>;
+  readonly parent: pulumi.Resource;
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+/** What a back end created. */
+export interface PublishedImage {
+  /** `<repository>@sha256:…` once pushed; the local tagged reference when not pushed. */
+  readonly imageUri: pulumi.Output<string>;
+  /** Tagged references pushed (`<repository>:<tag>`), in the plan's order. */
+  readonly references: pulumi.Output<string[]>;
+  /** The provider resources, the one that builds first. */
+  readonly resources: pulumi.CustomResource[];
+}
+
+/** A build back end. */
+export interface ImageBackend {
+  readonly name: string;
+  publish(args: PublishArgs): PublishedImage;
+}

@@ -1,0 +1,53 @@
+/**
+ * The `@pulumi/docker` back end: one `docker.Image` per tag. The first builds and
+ * pushes; the others are cache hits pushed under the other tags.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { type BuildPlan, pinByDigest } from "../plan";
+import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
+
+/** The `docker.Image` build block for a plan. */
+export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBuild {
+  return {
+    context: plan.context,
+    dockerfile: plan.dockerfile,
+    ...(plan.target ? { target: plan.target } : {}),
+    args: plan.buildArgs,
+    ...(plan.platform ? { platform: plan.platform } : {}),
+    builderVersion: "BuilderBuildKit",
+    ...(plan.cacheFrom.length ? { cacheFrom: { images: plan.cacheFrom } } : {}),
+  };
+}
+
+export const dockerBackend: ImageBackend = {
+  name: "docker",
+  publish(args: PublishArgs): PublishedImage {
+    const build = args.plan.apply(dockerBuildInputs);
+    // Tags never hold secret values, even when the plan (its build args) is secret.
+    const references = pulumi.unsecret(
+      pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
+    );
+    const images: docker.Image[] = [];
+    for (let i = 0; i < args.tagCount; i++) {
+      images.push(
+        new docker.Image(
+          i === 0 ? args.name : `${args.name}-${i}`,
+          {
+            imageName: references.apply((refs) => refs[Math.min(i, refs.length - 1)]),
+            build,
+            registry: args.registry,
+            skipPush: pulumi.output(args.push).apply((p) => !p),
+            buildOnPreview: args.buildOnPreview,
+          },
+          { parent: args.parent, dependsOn: i === 0 ? args.dependsOn : [images[0]] },
+        ),
+      );
+    }
+    const primary = images[0];
+    const imageUri = pulumi
+      .all([args.repositoryUrl, primary.repoDigest, primary.imageName, args.push])
+      .apply(([url, repoDigest, imageName, push]) => (push && repoDigest ? pinByDigest(url, repoDigest) : imageName));
+    return { imageUri, references, resources: images };
+  },
+};

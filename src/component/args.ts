@@ -1,0 +1,102 @@
+/** What a user passes to `MultiStageImage`. */
+import type * as pulumi from "@pulumi/pulumi";
+import type { RepositoryArgs } from "../ecr";
+import type { EnvironmentArgs, TagStrategy } from "../plan";
+
+/** Arguments of `MultiStageImage`. */
+export interface MultiStageImageArgs {
+  /** Build context directory (relative to the Pulumi program). */
+  readonly context: pulumi.Input<string>;
+  /** Dockerfile path (relative to the Pulumi program). @default `<context>/Dockerfile` */
+  readonly dockerfile?: pulumi.Input<string>;
+  /**
+   * Environment to build for. Names like `dev`/`local` are development, `prod`/`production`
+   * are production, anything else builds the final stage without the production guard.
+   * Needed at construction (it decides the resources), so a plain string.
+   * @default config `multistage:environment`, else the stack name
+   */
+  readonly environment?: string;
+  /**
+   * Per-environment settings, keyed by environment name. Stack config
+   * `multistage:environments` is merged over these. Plain values (they decide the target).
+   * @default {}
+   * @example
+   * {
+   *   dev: { target: "builder", buildArgs: { NODE_ENV: "development" } },
+   *   production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" },
+   * }
+   */
+  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
+  /** Stage to build in every environment, overriding the environment defaults. */
+  readonly target?: pulumi.Input<string>;
+  /**
+   * Stage names tried, in order, for development environments with no configured target.
+   * @default ["dev", "development", "develop", "builder", "build"]
+   */
+  readonly devTargets?: readonly string[];
+  /**
+   * Build args for every environment; the environment's own are merged over them. Values
+   * land in the image history and the state, so secrets are refused.
+   * @default {}
+   */
+  readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Target platform, unless the environment sets one. @example "linux/arm64" */
+  readonly platform?: pulumi.Input<string>;
+  /**
+   * The ECR repository: created (with lifecycle and pull policies) by default, or adopted.
+   * @default a new repository named after the component
+   * @example { pullAccess: { principals: ["arn:aws:iam::123456789012:role/eks-node-role"] } }
+   * @example { existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app" }
+   */
+  readonly repository?: RepositoryArgs;
+  /**
+   * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
+   * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
+   * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)
+   * @example "v{version}-{gitShortSha}"
+   * @example (c) => [`${c.env}-${c.gitSha?.slice(0, 7)}`, `build-${c.target}`]
+   */
+  readonly tagStrategy?: TagStrategy;
+  /** Extra fixed tags for every environment. @default [] */
+  readonly tags?: readonly string[];
+  /**
+   * Tags moved on every release, e.g. `["latest"]`. Never the only reference; refused on
+   * IMMUTABLE repositories.
+   * @default []
+   */
+  readonly movingTags?: readonly string[];
+  /** Commit of the source, for `{gitSha}`. @default CI variables, then `git rev-parse HEAD` in the context */
+  readonly gitSha?: string;
+  /** Release version for `{version}` tags. */
+  readonly version?: string;
+  /** Images to reuse layers from (`--cache-from`), e.g. the repository's previous release. @default [] */
+  readonly cacheFrom?: readonly pulumi.Input<string>[];
+  /** Push to the repository; `false` builds only (then `imageUri` is the local tag). @default true */
+  readonly push?: pulumi.Input<boolean>;
+  /** Build during `pulumi preview` too (slower, catches build errors earlier). @default false */
+  readonly buildOnPreview?: pulumi.Input<boolean>;
+  /**
+   * More targets of the same Dockerfile to publish in every environment, keyed by a short
+   * name used as tag prefix (`migrations-production-<sha>`). They share the repository, the
+   * credentials and the builder's cache with the main image; the production final-stage
+   * guard does not apply to them, since their target is named explicitly.
+   * @example { migrations: { target: "migrate" } }
+   * @example { debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }
+   */
+  readonly additionalImages?: Readonly<Record<string, AdditionalImageArgs>>;
+  /**
+   * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
+   * values are Pulumi secrets; their values end up in the image history, and show as
+   * `[secret]` in outputs.
+   * @default false
+   */
+  readonly allowSecretLikeBuildArgs?: boolean;
+}
+
+/** Another target of the same Dockerfile, published to the same repository (e.g. `migrations`). */
+export interface AdditionalImageArgs {
+  /** Stage to build: one name for every environment, or a name per environment. */
+  readonly target: string | Readonly<Record<string, string>>;
+  /** Build args merged over the component's and the environment's for this image. */
+  readonly buildArgs?: Readonly<Record<string, pulumi.Input<string>>>;
+}

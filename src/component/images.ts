@@ -1,0 +1,244 @@
+/**
+ * Plan: the one place that deals with inputs not known at construction. When every
+ * input the plans need is a plain value, the Dockerfile is read and every image is
+ * planned now, so a bad input fails `pulumi preview` before any resource exists.
+ * Otherwise the same happens once the inputs resolve. Either way the Dockerfile is
+ * read and parsed once per component, for the main image and the additional ones.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  type AdditionalImageOptions,
+  type BuildPlan,
+  type BuildPlanOptions,
+  type Diagnostic,
+  MultiStageError,
+  detectGitSha,
+  formatDiagnostic,
+  getEnvironmentArgs,
+  planBuild,
+  readDockerfile,
+  redactBuildArgs,
+} from "../plan";
+import type { MultiStageImageArgs } from "./args";
+import { asResourceError, raiseInputErrors } from "./errors";
+import type { ComponentSpec } from "./spec";
+
+/** One image to publish: its plan, and the same plan with secret values redacted. */
+export interface PlannedImage {
+  /** The plan with real build-arg values (secret where any value is): for the back end only. */
+  readonly plan: pulumi.Output<BuildPlan>;
+  /** The plan with secret values shown as `[secret]`: for outputs, tags and names. */
+  readonly publicPlan: pulumi.Output<BuildPlan>;
+  /** How many tags, known at construction. */
+  readonly tagCount: number;
+}
+
+/** The main image and the `additionalImages`, by key. */
+export interface PlannedImages {
+  readonly main: PlannedImage;
+  readonly additional: Readonly<Record<string, PlannedImage>>;
+}
+
+/** The inputs the plans need, with every value known. */
+interface PlanInputs {
+  context: string;
+  dockerfile?: string;
+  target?: string;
+  platform?: string;
+  buildArgs: Record<string, string>;
+  cacheFrom: string[];
+  /** Build args of each additional image. */
+  additional: Record<string, Record<string, string>>;
+}
+
+/**
+ * Plan every image of the component (see the module comment). Throws one
+ * `InputPropertiesError` with the spec's problems and every plan's, when any.
+ */
+export function planImages(spec: ComponentSpec, parent: pulumi.Resource): PlannedImages {
+  const keys = Object.keys(spec.args.additionalImages ?? {});
+  const secretNames = secretArgNames(spec.args, parent);
+  const now = knownInputs(spec.args);
+  if (!now) {
+    raiseInputErrors(spec.name, spec.diagnostics);
+    const inputs = pulumi.output(laterInputs(spec.args));
+    const parsed = inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
+    const later = (image?: string): PlannedImage => {
+      const tagCount = tagCountBeforeInputs(spec);
+      const plan = pulumi.all([parsed, inputs, secretNames]).apply(([p, i]) =>
+        asResourceError(parent, () => {
+          const planned = planBuild(p, planOptions(spec, i, image));
+          if (planned.tags.length > tagCount) {
+            throw new Error(
+              `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
+            );
+          }
+          logWarnings(planned, parent);
+          return planned;
+        }),
+      );
+      return { plan, publicPlan: redacted(plan, secretNames), tagCount };
+    };
+    return { main: later(), additional: Object.fromEntries(keys.map((key) => [key, later(key)])) };
+  }
+
+  const diagnostics = [...spec.diagnostics];
+  const plans: Record<string, BuildPlan> = {};
+  try {
+    const parsed = readDockerfile(now);
+    for (const image of [undefined, ...keys]) {
+      try {
+        plans[image ?? ""] = planBuild(parsed, planOptions(spec, now, image));
+      } catch (err) {
+        if (!(err instanceof MultiStageError)) throw err;
+        // The Dockerfile's own problems come back from every image: report them once.
+        diagnostics.push(...err.diagnostics.filter((d) => !diagnostics.some((e) => sameDiagnostic(d, e))));
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    diagnostics.push(...err.diagnostics);
+  }
+  raiseInputErrors(spec.name, diagnostics);
+  const known = (plan: BuildPlan): PlannedImage => {
+    logWarnings(plan, parent);
+    const output = pulumi.all([plan, secretNames]).apply(([p]) => p);
+    return { plan: output, publicPlan: redacted(output, secretNames), tagCount: plan.tags.length };
+  };
+  return { main: known(plans[""]), additional: Object.fromEntries(keys.map((key) => [key, known(plans[key])])) };
+}
+
+function logWarnings(plan: BuildPlan, parent: pulumi.Resource): void {
+  // Unknown build args, unpinned bases outside production: shown in `pulumi up`, kept in `plan.warnings`.
+  for (const warning of plan.warnings) pulumi.log.warn(formatDiagnostic(warning), parent);
+}
+
+function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
+  return a.code === b.code && a.message === b.message && a.line === b.line && a.property === b.property;
+}
+
+/** The plan options of the main image (`image` undefined) or of an additional image. */
+function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): BuildPlanOptions {
+  const { args } = spec;
+  const additional = image === undefined ? undefined : args.additionalImages?.[image];
+  const imageOptions: AdditionalImageOptions | undefined =
+    image === undefined || !additional
+      ? undefined
+      : { name: image, target: additional.target, buildArgs: inputs.additional[image] };
+  return {
+    context: inputs.context,
+    dockerfile: inputs.dockerfile,
+    environment: spec.environment,
+    environments: spec.environments,
+    target: inputs.target,
+    devTargets: args.devTargets,
+    buildArgs: inputs.buildArgs,
+    tags: args.tags,
+    movingTags: args.movingTags,
+    tagStrategy: args.tagStrategy,
+    gitSha: args.gitSha ?? detectGitSha(inputs.context),
+    version: args.version,
+    platform: inputs.platform,
+    cacheFrom: inputs.cacheFrom,
+    allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
+    image: imageOptions,
+  };
+}
+
+/** Every input a plan needs, when all are plain values now. */
+function knownInputs(args: MultiStageImageArgs): PlanInputs | undefined {
+  const { context, dockerfile, target, platform } = args;
+  const buildArgs = knownRecord(args.buildArgs);
+  const cacheFrom = args.cacheFrom ?? [];
+  const additional: Record<string, Record<string, string>> = {};
+  for (const [key, image] of Object.entries(args.additionalImages ?? {})) {
+    const record = knownRecord(image.buildArgs);
+    if (!record) return undefined;
+    additional[key] = record;
+  }
+  if (!isKnown(context) || !isKnown(dockerfile) || !isKnown(target) || !isKnown(platform)) return undefined;
+  if (!buildArgs || !cacheFrom.every(isKnown)) return undefined;
+  return { context, dockerfile, target, platform, buildArgs, cacheFrom: [...(cacheFrom as string[])], additional };
+}
+
+/** The same inputs, to be resolved by `pulumi.output` (which unwraps nested Outputs). */
+function laterInputs(args: MultiStageImageArgs): pulumi.Input<PlanInputs> {
+  return {
+    context: args.context,
+    dockerfile: args.dockerfile,
+    target: args.target,
+    platform: args.platform,
+    buildArgs: args.buildArgs ?? {},
+    cacheFrom: [...(args.cacheFrom ?? [])],
+    additional: Object.fromEntries(
+      Object.entries(args.additionalImages ?? {}).map(([key, image]) => [key, image.buildArgs ?? {}]),
+    ),
+  } as pulumi.Input<PlanInputs>;
+}
+
+/**
+ * Each tag of the docker back end is a resource, so their number must be known at
+ * construction: when the inputs are not, the strategy's (one tag for a template)
+ * plus the fixed and moving tags.
+ */
+function tagCountBeforeInputs(spec: ComponentSpec): number {
+  const { args } = spec;
+  const own = getEnvironmentArgs(spec.environment, spec.environments).args.tags ?? [];
+  return new Set(["(strategy)", ...(args.tags ?? []), ...own, ...(args.movingTags ?? [])]).size;
+}
+
+/**
+ * Names of build args whose values are Pulumi secrets (a secret record makes all its
+ * names secret). They would land in the image history, so they are refused unless
+ * `allowSecretLikeBuildArgs`: the returned Output fails then, and so does every plan.
+ */
+function secretArgNames(args: MultiStageImageArgs, parent: pulumi.Resource): pulumi.Output<string[]> {
+  const records = [args.buildArgs, ...Object.values(args.additionalImages ?? {}).map((i) => i.buildArgs)];
+  const secretIf = (value: pulumi.Input<unknown>, names: () => pulumi.Input<string[]>): pulumi.Output<string[]> =>
+    pulumi.output(pulumi.isSecret(pulumi.output(value))).apply((secret) => pulumi.output(secret ? names() : []));
+  const found = records.map((record): pulumi.Output<string[]> => {
+    if (record === undefined) return pulumi.output([]);
+    if (!isKnown(record)) return secretIf(record, () => pulumi.output(record).apply((r) => Object.keys(r)));
+    return pulumi
+      .all(
+        Object.entries(record).map(([name, value]) =>
+          pulumi.Output.isInstance(value) ? secretIf(value, () => [name]) : pulumi.output([] as string[]),
+        ),
+      )
+      .apply((lists) => lists.flat());
+  });
+  return pulumi.all(found).apply((lists) => {
+    const names = [...new Set(lists.flat())];
+    if (names.length && !args.allowSecretLikeBuildArgs) {
+      throw new pulumi.ResourceError(
+        `build arg(s) ${names.join(", ")} hold Pulumi secrets; build arg values are stored in the image history. Use BuildKit secrets (RUN --mount=type=secret), or set allowSecretLikeBuildArgs to accept this.`,
+        parent,
+      );
+    }
+    return names;
+  });
+}
+
+/** The plan without secret values, and not secret itself: what outputs derive from. */
+function redacted(plan: pulumi.Output<BuildPlan>, secretNames: pulumi.Output<string[]>): pulumi.Output<BuildPlan> {
+  return pulumi.unsecret(
+    pulumi
+      .all([plan, secretNames])
+      .apply(([p, names]) => ({ ...p, buildArgs: redactBuildArgs(p.buildArgs, new Set(names)) })),
+  );
+}
+
+function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
+  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+/** A build-args record whose values are all known now, or `undefined`. */
+function knownRecord(
+  record:
+    pulumi.Input<Record<string, pulumi.Input<string>>> | Readonly<Record<string, pulumi.Input<string>>> | undefined,
+): Record<string, string> | undefined {
+  if (record === undefined) return {};
+  if (!isKnown(record)) return undefined;
+  const values = Object.values(record);
+  return values.every((v) => isKnown(v)) ? (record as Record<string, string>) : undefined;
+}

@@ -1,0 +1,3 @@
+/** The `MultiStageImage` component: wires the layers below, nothing else. */
+export { type AdditionalImageArgs, type MultiStageImageArgs } from "./args";
+export { type AdditionalImageOutput, MultiStageImage } from "./multistage-image";

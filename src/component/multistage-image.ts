@@ -1,0 +1,112 @@
+/**
+ * `MultiStageImage`: one multi-stage Dockerfile, the right target per environment,
+ * built with BuildKit, pushed to ECR, exported pinned by digest.
+ *
+ * The constructor reads top to bottom as the data flows:
+ * resolve (args + stack config → spec) → plan (pure, once) → registry → publish (back end) → outputs.
+ */
+import type * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type PublishedImage, dockerBackend } from "../backends";
+import { createRepository, getEcrCredentials } from "../ecr";
+import { type BuildPlan, type EnvironmentKind, type PlannedStage, digestOf } from "../plan";
+import type { MultiStageImageArgs } from "./args";
+import { type PlannedImage, planImages } from "./images";
+import { resolveSpec } from "./spec";
+
+/** One published image of an `additionalImages` entry. */
+export interface AdditionalImageOutput {
+  /** Digest-pinned reference (`<repo>@sha256:…`). */
+  imageUri: string;
+  /** Stage built. */
+  target: string;
+  /** Tagged references pushed. */
+  tags: string[];
+}
+
+export class MultiStageImage extends pulumi.ComponentResource {
+  /** Digest-pinned reference (`<repo>@sha256:…`): what ECS and Kubernetes should run. */
+  public readonly imageUri: pulumi.Output<string>;
+  /** The image digest (`sha256:…`); empty when not pushed. */
+  public readonly digest: pulumi.Output<string>;
+  /** Repository URL without tag. */
+  public readonly repositoryUrl: pulumi.Output<string>;
+  /** Full tagged references pushed (`<repo>:<tag>`), for people; prefer `imageUri`. */
+  public readonly tags: pulumi.Output<string[]>;
+  /** Environment this image was built for. */
+  public readonly environment: pulumi.Output<string>;
+  /** Kind of that environment. */
+  public readonly environmentKind: pulumi.Output<EnvironmentKind>;
+  /** Stage built (its name, or `#index` for an unnamed final stage). */
+  public readonly target: pulumi.Output<string>;
+  /** The Dockerfile's stage graph, each stage marked with whether this target builds it. */
+  public readonly stages: pulumi.Output<PlannedStage[]>;
+  /** Build args used; values of secret-like or secret args replaced by `[secret]`. */
+  public readonly buildArgs: pulumi.Output<Record<string, string>>;
+  /** The build plan handed to the back end, secret values redacted. */
+  public readonly plan: pulumi.Output<BuildPlan>;
+  /** The ECR repository, when this component created it. */
+  public readonly repository?: aws.ecr.Repository;
+  /** The back end's image resources for the main image (the first builds). */
+  public readonly images: pulumi.CustomResource[];
+  /** The `additionalImages`, by name: digest-pinned URI, stage built and tags. */
+  public readonly additionalImages: pulumi.Output<Record<string, AdditionalImageOutput>>;
+
+  constructor(name: string, args: MultiStageImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("multistage:index:MultiStageImage", name, {}, opts);
+    const spec = resolveSpec(name, args, new pulumi.Config("multistage"), pulumi.getStack());
+    const planned = planImages(spec, this);
+    const repo = createRepository(name, args.repository ?? {}, spec.kind, this);
+    const registry = getEcrCredentials(repo.repositoryUrl, this);
+    const publish = (resourceName: string, image: PlannedImage, dependsOn?: pulumi.Resource[]): PublishedImage =>
+      dockerBackend.publish({
+        name: resourceName,
+        plan: image.plan,
+        tagCount: image.tagCount,
+        repositoryUrl: repo.repositoryUrl,
+        registry,
+        push: args.push ?? true,
+        buildOnPreview: args.buildOnPreview ?? false,
+        parent: this,
+        dependsOn,
+      });
+    const main = publish(`${name}-image`, planned.main);
+    const extras = Object.entries(planned.additional).map(([key, image]) => {
+      const published = publish(`${name}-${key}`, image, [main.resources[0]]);
+      return [key, additionalImageOutput(published, image)] as const;
+    });
+
+    this.repository = repo.repository;
+    this.images = main.resources;
+    this.imageUri = main.imageUri;
+    this.digest = main.imageUri.apply((uri) => digestOf(uri) ?? "");
+    this.repositoryUrl = repo.repositoryUrl;
+    this.tags = main.references;
+    this.environment = pulumi.output(spec.environment);
+    this.environmentKind = pulumi.output(spec.kind);
+    this.plan = planned.main.publicPlan;
+    this.target = this.plan.targetStage;
+    this.stages = this.plan.graph;
+    this.buildArgs = this.plan.buildArgs;
+    this.additionalImages = pulumi.output(Object.fromEntries(extras));
+    this.registerOutputs({
+      imageUri: this.imageUri,
+      digest: this.digest,
+      repositoryUrl: this.repositoryUrl,
+      tags: this.tags,
+      environment: this.environment,
+      environmentKind: this.environmentKind,
+      target: this.target,
+      stages: this.stages,
+      buildArgs: this.buildArgs,
+      plan: this.plan,
+      additionalImages: this.additionalImages,
+    });
+  }
+}
+
+function additionalImageOutput(published: PublishedImage, image: PlannedImage): pulumi.Output<AdditionalImageOutput> {
+  return pulumi
+    .all([published.imageUri, image.publicPlan.targetStage, published.references])
+    .apply(([imageUri, target, tags]) => ({ imageUri, target, tags }));
+}

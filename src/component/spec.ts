@@ -1,0 +1,136 @@
+/**
+ * Resolve: the component's args and the stack config become one spec (environment,
+ * its kind, the merged environments) plus every problem found in the plain inputs.
+ * Done once, before planning.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { validateRepositoryArgs } from "../ecr";
+import {
+  type Diagnostic,
+  type EnvironmentArgs,
+  type EnvironmentKind,
+  environmentKind,
+  isValidTag,
+  mergeEnvironments,
+} from "../plan";
+import type { MultiStageImageArgs } from "./args";
+
+/** The component's inputs, resolved against the stack config. */
+export interface ComponentSpec {
+  /** The component's name (resource names derive from it). */
+  readonly name: string;
+  readonly args: MultiStageImageArgs;
+  /** Environment built for. */
+  readonly environment: string;
+  readonly kind: EnvironmentKind;
+  /** The args' environments with the stack config's merged over them. */
+  readonly environments: Readonly<Record<string, EnvironmentArgs>>;
+  /** Problems in the plain inputs (property paths from the args). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The `multistage:*` stack config the component reads. */
+export interface ComponentConfig {
+  get(key: "environment"): string | undefined;
+  getObject<T>(key: "environments"): T | undefined;
+}
+
+/** Resolve `args` and `config` (`multistage:environment`, `multistage:environments`) for `stack`. */
+export function resolveSpec(
+  name: string,
+  args: MultiStageImageArgs,
+  config: ComponentConfig | pulumi.Config,
+  stack: string,
+): ComponentSpec {
+  const diagnostics: Diagnostic[] = [];
+  const environment = args.environment ?? config.get("environment") ?? stack;
+  const fromConfig = config.getObject<unknown>("environments");
+  validateEnvironments(args.environments ?? {}, "environments", diagnostics);
+  validateEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics);
+  const environments = mergeEnvironments(
+    args.environments ?? {},
+    isRecord(fromConfig) ? (fromConfig as Record<string, EnvironmentArgs>) : {},
+  );
+  const kind = environmentKind(environment, environments);
+  if (!environment.trim()) {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-environment",
+      property: "environment",
+      message: "is empty.",
+      hint: "Name the environment (e.g. dev, staging, production), or leave it to the stack name.",
+    });
+  }
+  validateRepositoryArgs(args.repository ?? {}, kind, args.movingTags ?? [], diagnostics);
+  for (const key of Object.keys(args.additionalImages ?? {})) {
+    if (isValidTag(key)) continue;
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-additional-image",
+      property: `additionalImages.${key}`,
+      message: `the key "${key}" cannot prefix a tag.`,
+      hint: "Use letters, digits, _ . and -, starting with a letter or digit.",
+    });
+  }
+  return { name, args, environment, kind, environments, diagnostics };
+}
+
+const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list"> = {
+  kind: "string",
+  target: "string",
+  buildArgs: "record",
+  tags: "list",
+  platform: "string",
+  allowNonFinalTarget: "boolean",
+  allowUnpinnedBaseImages: "boolean",
+};
+const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
+
+/** Environments come from code and from YAML config: check their shape, field by field. */
+function validateEnvironments(value: unknown, property: string, diagnostics: Diagnostic[]): void {
+  const problem = (path: string, message: string, hint: string): void => {
+    diagnostics.push({ severity: "error", code: "invalid-environment", property: path, message, hint });
+  };
+  if (!isRecord(value)) {
+    problem(property, `must map environment names to settings, got ${JSON.stringify(value)}.`, "See EnvironmentArgs.");
+    return;
+  }
+  for (const [env, settings] of Object.entries(value)) {
+    if (!isRecord(settings)) {
+      problem(
+        `${property}.${env}`,
+        `must be an object of settings, got ${JSON.stringify(settings)}.`,
+        "See EnvironmentArgs.",
+      );
+      continue;
+    }
+    for (const [field, v] of Object.entries(settings)) {
+      const path = `${property}.${env}.${field}`;
+      const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
+      if (!expected) {
+        problem(path, "is not a setting.", `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`);
+      } else if (
+        (expected === "string" && typeof v !== "string") ||
+        (expected === "boolean" && typeof v !== "boolean") ||
+        (expected === "list" && !(Array.isArray(v) && v.every((t) => typeof t === "string"))) ||
+        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string")))
+      ) {
+        problem(
+          path,
+          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : `a ${expected}`}, got ${JSON.stringify(v)}.`,
+          "Fix its type.",
+        );
+      } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
+        problem(
+          path,
+          `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
+          "Or leave it out to infer it from the name.",
+        );
+      }
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

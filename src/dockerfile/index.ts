@@ -1,0 +1,48 @@
+/**
+ * The Dockerfile model (no Pulumi, no file system): parse, stage graph, build-arg
+ * scoping, target resolution, and the diagnostics every layer reports with.
+ * Published as `pulumi-multistage-image/dockerfile`.
+ */
+export { AUTOMATIC_PLATFORM_ARGS, type ArgResolution, type ArgUsage, PREDEFINED_BUILD_ARGS, resolveArgs } from "./args";
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  MultiStageError,
+  type Severity,
+  formatDiagnostic,
+  hasErrors,
+  throwOnErrors,
+} from "./diagnostics";
+export { type Scope, expandWord } from "./expand";
+export {
+  type StageGraphNode,
+  cycleDiagnostics,
+  dependentStages,
+  directStageDependencies,
+  findCycles,
+  stageClosure,
+  stageGraph,
+  stageGraphDot,
+} from "./graph";
+export {
+  type ArgDeclaration,
+  type Dependency,
+  type DependencyVia,
+  type DockerfileModel,
+  type ImageDependency,
+  type Stage,
+  type StageDependency,
+  type VariableUse,
+  finalStage,
+  stageLabel,
+} from "./model";
+export { type ParseResult, parseDockerfile } from "./parse";
+export {
+  type ResolveOptions,
+  type TargetResolution,
+  type UnknownTarget,
+  findStage,
+  resolveTarget,
+  stageNames,
+} from "./resolve";
+export { closestNames, didYouMean, editDistance } from "./suggest";

@@ -1,0 +1,21 @@
+/** Amazon ECR: the repository, its policies, and registry credentials. */
+export { type EcrCredentials, getEcrCredentials } from "./credentials";
+export {
+  DEFAULT_LIFECYCLE,
+  type LifecyclePolicyArgs,
+  PULL_ACTIONS,
+  type PullAccessArgs,
+  isValidRepositoryName,
+  lifecyclePolicyDocument,
+  parseRepositoryUrl,
+  pullPolicyDocument,
+  validateLifecyclePolicy,
+  validatePullAccess,
+} from "./policies";
+export {
+  type Repository,
+  type RepositoryArgs,
+  createRepository,
+  tagMutability,
+  validateRepositoryArgs,
+} from "./repository";

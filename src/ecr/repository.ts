@@ -1,0 +1,188 @@
+/**
+ * The ECR repository (Pulumi layer): validate the repository args, then create (or
+ * adopt) the repository with its lifecycle, pull and replication policies.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Diagnostic, EnvironmentKind } from "../plan";
+import {
+  DEFAULT_LIFECYCLE,
+  type LifecyclePolicyArgs,
+  type PullAccessArgs,
+  isValidRepositoryName,
+  lifecyclePolicyDocument,
+  parseRepositoryUrl,
+  pullPolicyDocument,
+  validateLifecyclePolicy,
+  validatePullAccess,
+} from "./policies";
+
+/** How the ECR repository is created or found. */
+export interface RepositoryArgs {
+  /**
+   * Use an existing repository instead of creating one: its name (this account and region)
+   * or its full URL (any account). Nothing is created or changed on it.
+   * @example "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app"
+   */
+  readonly existing?: pulumi.Input<string>;
+  /** Name of the repository to create. @default derived from the component name */
+  readonly name?: pulumi.Input<string>;
+  /** Tag mutability. @default "IMMUTABLE" in production, "MUTABLE" elsewhere */
+  readonly imageTagMutability?: "MUTABLE" | "IMMUTABLE";
+  /** Scan images for vulnerabilities when pushed. @default true */
+  readonly scanOnPush?: boolean;
+  /** `"AES256"` or a KMS key. @default "AES256" */
+  readonly encryption?: "AES256" | { readonly kmsKeyArn: pulumi.Input<string> };
+  /** Delete the repository even when it holds images. @default true for development, never in production */
+  readonly forceDelete?: boolean;
+  /** Lifecycle rules, or `false` for none. @default `DEFAULT_LIFECYCLE[kind]` */
+  readonly lifecyclePolicy?: LifecyclePolicyArgs | false;
+  /** Accounts and IAM principals (EKS node roles, ECS task execution roles) allowed to pull. */
+  readonly pullAccess?: PullAccessArgs;
+  /** AWS tags on the repository. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Replicate pushed images to other regions (and accounts). Creates the registry's
+   * `aws.ecr.ReplicationConfiguration`, scoped to this repository's name; ECR allows one
+   * per registry and region, so use this from one component per account only.
+   * @example [{ region: "eu-west-1" }]
+   */
+  readonly replicateTo?: ReadonlyArray<{ readonly region: string; readonly registryId?: pulumi.Input<string> }>;
+}
+
+/** What `createRepository` made. */
+export interface Repository {
+  readonly repositoryUrl: pulumi.Output<string>;
+  /** The created repository, when one was created. */
+  readonly repository?: aws.ecr.Repository;
+  readonly lifecyclePolicy?: aws.ecr.LifecyclePolicy;
+  readonly repositoryPolicy?: aws.ecr.RepositoryPolicy;
+  readonly replication?: aws.ecr.ReplicationConfiguration;
+}
+
+/** The tag mutability a repository gets in an environment of `kind`. */
+export function tagMutability(args: RepositoryArgs, kind: EnvironmentKind): "MUTABLE" | "IMMUTABLE" {
+  return args.imageTagMutability ?? (kind === "production" ? "IMMUTABLE" : "MUTABLE");
+}
+
+/** Add an `invalid-repository` (or policy) diagnostic, at `repository.…`, for every problem of `args`. */
+export function validateRepositoryArgs(
+  args: RepositoryArgs,
+  kind: EnvironmentKind,
+  movingTags: readonly string[],
+  diagnostics: Diagnostic[],
+): void {
+  const problem = (property: string, message: string, hint: string): void => {
+    diagnostics.push({ severity: "error", code: "invalid-repository", property, message, hint });
+  };
+  if (kind === "production" && args.forceDelete) {
+    problem(
+      "repository.forceDelete",
+      "is not allowed in production: it would delete every released image with the stack.",
+      "Remove forceDelete for production stacks.",
+    );
+  }
+  if (tagMutability(args, kind) === "IMMUTABLE" && movingTags.length > 0) {
+    problem(
+      "movingTags",
+      `${movingTags.join(", ")} must be re-pushed on every release, which an IMMUTABLE repository refuses.`,
+      'Drop movingTags, or set repository.imageTagMutability to "MUTABLE".',
+    );
+  }
+  if (typeof args.name === "string" && !isValidRepositoryName(args.name)) {
+    problem(
+      "repository.name",
+      `"${args.name}" is not a valid ECR repository name.`,
+      "Use 2-256 lowercase letters and digits, with . _ - / between them.",
+    );
+  }
+  (args.replicateTo ?? []).forEach((r, i) => {
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r.region))
+      problem(
+        `repository.replicateTo[${i}].region`,
+        `"${r.region}" is not an AWS region name.`,
+        'Use e.g. "eu-west-1".',
+      );
+    if (typeof r.registryId === "string" && !/^\d{12}$/.test(r.registryId)) {
+      problem(
+        `repository.replicateTo[${i}].registryId`,
+        `"${r.registryId}" is not an AWS account ID.`,
+        "Use 12 digits, or omit it for this account.",
+      );
+    }
+  });
+  if (args.existing !== undefined && (args.replicateTo?.length || args.pullAccess || args.lifecyclePolicy)) {
+    problem(
+      "repository.existing",
+      "adopts a repository as it is: lifecyclePolicy, pullAccess and replicateTo apply only to a repository this component creates.",
+      "Remove them, or let the component create the repository.",
+    );
+  }
+  if (args.lifecyclePolicy) validateLifecyclePolicy(args.lifecyclePolicy, "repository.lifecyclePolicy", diagnostics);
+  if (args.pullAccess) validatePullAccess(args.pullAccess, "repository.pullAccess", diagnostics);
+}
+
+/** Create (or adopt) the repository and its policies as children of `parent`; `args` must be valid. */
+export function createRepository(
+  name: string,
+  args: RepositoryArgs,
+  kind: EnvironmentKind,
+  parent: pulumi.Resource,
+): Repository {
+  const opts = { parent };
+  if (args.existing !== undefined) {
+    const url = pulumi.output(args.existing).apply((existing) => {
+      const parsed = parseRepositoryUrl(existing);
+      return parsed ? pulumi.output(parsed.url) : aws.ecr.getRepositoryOutput({ name: existing }, opts).repositoryUrl;
+    });
+    return { repositoryUrl: url };
+  }
+  const repository = new aws.ecr.Repository(
+    `${name}-repo`,
+    {
+      name: args.name,
+      imageTagMutability: tagMutability(args, kind),
+      imageScanningConfiguration: { scanOnPush: args.scanOnPush ?? true },
+      encryptionConfigurations: [
+        typeof args.encryption === "object"
+          ? { encryptionType: "KMS", kmsKey: args.encryption.kmsKeyArn }
+          : { encryptionType: "AES256" },
+      ],
+      forceDelete: kind === "production" ? false : (args.forceDelete ?? kind === "development"),
+      tags: args.tags,
+    },
+    opts,
+  );
+  const lifecycle = args.lifecyclePolicy === false ? undefined : (args.lifecyclePolicy ?? DEFAULT_LIFECYCLE[kind]);
+  const lifecyclePolicy = lifecycle
+    ? new aws.ecr.LifecyclePolicy(
+        `${name}-lifecycle`,
+        { repository: repository.name, policy: lifecyclePolicyDocument(lifecycle) },
+        opts,
+      )
+    : undefined;
+  const pullPolicy = args.pullAccess ? pullPolicyDocument(args.pullAccess) : undefined;
+  const repositoryPolicy = pullPolicy
+    ? new aws.ecr.RepositoryPolicy(`${name}-pull-policy`, { repository: repository.name, policy: pullPolicy }, opts)
+    : undefined;
+  const replication = args.replicateTo?.length
+    ? new aws.ecr.ReplicationConfiguration(
+        `${name}-replication`,
+        {
+          replicationConfiguration: {
+            rules: [
+              {
+                destinations: args.replicateTo.map((r) => ({
+                  region: r.region,
+                  registryId: r.registryId ?? aws.getCallerIdentityOutput({}, opts).accountId,
+                })),
+                repositoryFilters: [{ filter: repository.name, filterType: "PREFIX_MATCH" }],
+              },
+            ],
+          },
+        },
+        opts,
+      )
+    : undefined;
+  return { repositoryUrl: repository.repositoryUrl, repository, lifecyclePolicy, repositoryPolicy, replication };
+}

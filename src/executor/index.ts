@@ -1,0 +1,16 @@
+/**
+ * Run a `BuildPlan` with the Docker CLI (BuildKit) and read registry digests: what the
+ * quick start and the integration tests use. Published as `pulumi-multistage-image/executor`.
+ */
+export {
+  type BuildOptions,
+  type BuildResult,
+  type DockerCliOptions,
+  DockerCommandError,
+  DockerExecutor,
+  type ImageInspect,
+  type PushResult,
+  type RegistryCredentials,
+} from "./docker-cli";
+export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
+export { manifestDigest } from "./registry";

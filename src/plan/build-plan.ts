@@ -1,0 +1,312 @@
+/**
+ * The build plan: the exact inputs one environment's image is built with (context,
+ * Dockerfile, target, build args, tags, platform, cache) and the stage graph they
+ * select. Pure; every back end hands a plan to its provider, the executor to the
+ * Docker CLI, so they can be compared.
+ */
+import * as path from "path";
+import {
+  type Diagnostic,
+  type DockerfileModel,
+  MultiStageError,
+  type ParseResult,
+  type StageGraphNode,
+  type TargetResolution,
+  findStage,
+  finalStage,
+  resolveTarget,
+  stageGraph,
+  stageLabel,
+  stageNames,
+  throwOnErrors,
+} from "../dockerfile";
+import {
+  DEFAULT_DEV_TARGETS,
+  type EnvironmentArgs,
+  type EnvironmentKind,
+  classifyEnvironment,
+  getEnvironmentArgs,
+} from "./environments";
+import { isPinnedReference, parseImageReference } from "./image-ref";
+import { type BuildArgSource, validateBuildArgNames } from "./secrets";
+import { type TagSource, type TagStrategy, releaseTags } from "./tags";
+
+/** Another target of the same Dockerfile published beside the main image (`additionalImages.<name>`). */
+export interface AdditionalImageOptions {
+  /** The key in `additionalImages`: used in property paths and as the tag prefix. */
+  readonly name: string;
+  /** Stage to build: one name for every environment, or a name per environment. */
+  readonly target: string | Readonly<Record<string, string>>;
+  /** Build args merged over the common and the environment's ones. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+}
+
+/** What a plan is made from: the component's args with every input known. */
+export interface BuildPlanOptions {
+  /** Build context directory. */
+  readonly context: string;
+  /** Dockerfile path. @default `<context>/Dockerfile` */
+  readonly dockerfile?: string;
+  /** Environment (stack) name. */
+  readonly environment: string;
+  /** Per-environment settings, keyed by environment name. */
+  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
+  /** Target that wins over every environment default. */
+  readonly target?: string;
+  /** Stage names tried for development environments when none is configured. */
+  readonly devTargets?: readonly string[];
+  /** Build args for every environment (environment ones are merged over these). */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Fixed tags for every environment (environment ones are added). */
+  readonly tags?: readonly string[];
+  /** Tags moved on every release, added last. */
+  readonly movingTags?: readonly string[];
+  /** How the release's unique tags are made. @default `{env}-{gitShortSha}` */
+  readonly tagStrategy?: TagStrategy;
+  /** Commit of the source, for `{gitSha}` tags. */
+  readonly gitSha?: string;
+  /** Release version, for `{version}` tags. */
+  readonly version?: string;
+  /** Target platform for every environment, unless the environment sets one. */
+  readonly platform?: string;
+  /** Images whose layers may be reused (`--cache-from`). */
+  readonly cacheFrom?: readonly string[];
+  /** Allow build args whose names look like secrets (they end up in the image history). */
+  readonly allowSecretLikeBuildArgs?: boolean;
+  /** Plan an additional image of the Dockerfile instead of the main one. */
+  readonly image?: AdditionalImageOptions;
+}
+
+/** A stage of the Dockerfile, marked with whether the plan's target builds it. */
+export interface PlannedStage extends StageGraphNode {
+  built: boolean;
+}
+
+/** Everything a builder needs, as plain data. */
+export interface BuildPlan {
+  environment: string;
+  kind: EnvironmentKind;
+  /** Absolute build context. */
+  context: string;
+  /** Absolute Dockerfile path. */
+  dockerfile: string;
+  /** `--target` to pass; `undefined` builds the final stage (only when it has no name). */
+  target?: string;
+  /** Label of the stage built (its name, or `#index`). */
+  targetStage: string;
+  /** True when the final stage is built. */
+  isFinalStage: boolean;
+  /** Stages BuildKit builds for this target, dependencies first. */
+  stages: string[];
+  /** Stages it skips. */
+  skippedStages: string[];
+  /** The whole stage graph, each stage marked `built` or not. */
+  graph: PlannedStage[];
+  /** Build args passed to the build. */
+  buildArgs: Record<string, string>;
+  /** Names of args the target actually declares (the ones that can change the image). */
+  consumedArgs: string[];
+  /** Target platform, if set. */
+  platform?: string;
+  /** Tags to push (tags only, no repository): the unique one first, moving ones last. */
+  tags: string[];
+  /** `--cache-from` images. */
+  cacheFrom: string[];
+  /** Images from outside the Dockerfile the target uses (after arg substitution). */
+  externalImages: string[];
+  /** Non-fatal findings (unknown build args, unpinned bases outside production). */
+  warnings: Diagnostic[];
+}
+
+/** The Dockerfile a context and an optional `dockerfile` argument name, as an absolute path. */
+export function resolveDockerfilePath(context: string, dockerfile?: string): string {
+  return dockerfile ? path.resolve(dockerfile) : path.resolve(context, "Dockerfile");
+}
+
+/**
+ * Make the plan for `options.environment` from a parsed Dockerfile, or throw a
+ * `MultiStageError` naming every problem (parse errors, unknown target with the
+ * closest names, missing args, cycles, the production guard, invalid tags…), each
+ * with the input property at fault.
+ */
+export function planBuild(parsed: ParseResult, options: BuildPlanOptions): BuildPlan {
+  const { model } = parsed;
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const env = options.environment;
+  const { key, args: settings } = getEnvironmentArgs(env, options.environments);
+  const kind = settings.kind ?? classifyEnvironment(env);
+  const image = options.image;
+  const buildArgs = mergeBuildArgs(options, key, settings);
+  validateBuildArgNames(Object.values(buildArgs), options.allowSecretLikeBuildArgs ?? false, diagnostics);
+  const values = Object.fromEntries(Object.entries(buildArgs).map(([n, s]) => [n, s.value]));
+  const platform = settings.platform ?? options.platform;
+
+  const chosen = chooseTarget(model, options, key, settings, kind, diagnostics);
+  const resolution = resolveTarget(model, { target: chosen.target, buildArgs: values, platform });
+  diagnostics.push(...resolution.diagnostics.map((d) => withProperty(d, chosen.property, buildArgs)));
+  // Not found only with an error diagnostic (unknown target, or no stage at all).
+  if (!resolution.found) throw new MultiStageError(diagnostics, `environment "${env}"`);
+
+  const targetLabel = stageLabel(resolution.target);
+  const allowNonFinal = image !== undefined || settings.allowNonFinalTarget;
+  if (kind === "production" && !resolution.isFinal && !allowNonFinal) {
+    diagnostics.push({
+      severity: "error",
+      code: "non-final-target",
+      file: model.file,
+      line: resolution.target.line,
+      stage: targetLabel,
+      property: chosen.property,
+      message: `production environment "${env}" would build stage "${targetLabel}", not the final stage "${stageLabel(finalStage(model))}".`,
+      hint: `Remove the target for "${env}", or set environments.${key}.allowNonFinalTarget if this is intended.`,
+    });
+  }
+  checkBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
+
+  const tags = releaseTags(
+    { env, target: targetLabel, gitSha: options.gitSha, version: options.version },
+    {
+      tagStrategy: options.tagStrategy,
+      fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, `environments.${key}.tags`)],
+      moving: sourcesOf(options.movingTags, "movingTags"),
+      prefix: image?.name,
+    },
+    diagnostics,
+  );
+
+  const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
+  const built = new Set(resolution.stages.map((s) => s.index));
+  const context = path.resolve(options.context);
+  return {
+    environment: env,
+    kind,
+    context,
+    dockerfile: resolveDockerfilePath(context, options.dockerfile),
+    target: resolution.target.declaredName,
+    targetStage: targetLabel,
+    isFinalStage: resolution.isFinal,
+    stages: resolution.stages.map(stageLabel),
+    skippedStages: resolution.skipped.map(stageLabel),
+    graph: stageGraph(model).map((node) => ({ ...node, built: built.has(node.index) })),
+    buildArgs: values,
+    consumedArgs: resolution.args.args.map((a) => a.name).filter((n) => Object.hasOwn(values, n)),
+    ...(platform ? { platform } : {}),
+    tags,
+    cacheFrom: [...(options.cacheFrom ?? [])],
+    externalImages: resolution.externalImages,
+    warnings,
+  };
+}
+
+/** Build args in merge order (common, environment, additional image), each with the property it came from. */
+function mergeBuildArgs(
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+): Record<string, BuildArgSource & { value: string }> {
+  const merged: Record<string, BuildArgSource & { value: string }> = {};
+  const add = (record: Readonly<Record<string, string>> | undefined, prefix: string): void => {
+    for (const [name, value] of Object.entries(record ?? {}))
+      merged[name] = { name, value, property: `${prefix}.${name}` };
+  };
+  add(options.buildArgs, "buildArgs");
+  add(settings.buildArgs, `environments.${key}.buildArgs`);
+  if (options.image) add(options.image.buildArgs, `additionalImages.${options.image.name}.buildArgs`);
+  return merged;
+}
+
+/** The target to build and the property it comes from; a development environment without one gets a dev stage. */
+function chooseTarget(
+  model: DockerfileModel,
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+  kind: EnvironmentKind,
+  diagnostics: Diagnostic[],
+): { target?: string; property?: string } {
+  const env = options.environment;
+  const image = options.image;
+  if (image) {
+    if (typeof image.target === "string")
+      return { target: image.target, property: `additionalImages.${image.name}.target` };
+    const entry = getEnvironmentArgs(env, Object.fromEntries(Object.keys(image.target).map((k) => [k, {}])));
+    const target = image.target[entry.key];
+    const property = `additionalImages.${image.name}.target.${entry.key}`;
+    if (target === undefined) {
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-additional-image",
+        property: `additionalImages.${image.name}.target`,
+        message: `names no target for environment "${env}" (it has ${Object.keys(image.target).join(", ") || "none"}).`,
+        hint: `Add "${env}" to its target map, or give one target for every environment.`,
+      });
+    }
+    return { target, property };
+  }
+  if (options.target !== undefined) return { target: options.target, property: "target" };
+  if (settings.target !== undefined) return { target: settings.target, property: `environments.${key}.target` };
+  if (kind !== "development" || model.stages.length === 0) return {};
+  const candidates = options.devTargets ?? DEFAULT_DEV_TARGETS;
+  const target = candidates.find((c) => findStage(model, c) !== undefined);
+  if (target === undefined) {
+    diagnostics.push({
+      severity: "error",
+      code: "unknown-target",
+      file: model.file,
+      property: `environments.${key}.target`,
+      message: `environment "${env}" is a development environment, but no stage is named ${candidates.map((c) => `"${c}"`).join(", ")}.`,
+      hint: `Set environments.${key}.target to one of: ${stageNames(model).join(", ") || "(no named stages)"}, or name a stage "dev".`,
+    });
+  }
+  return { target, property: options.devTargets ? "devTargets" : `environments.${key}.target` };
+}
+
+/** Which input a resolution diagnostic is about: the target, or the build arg to pass. */
+function withProperty(
+  d: Diagnostic,
+  targetProperty: string | undefined,
+  buildArgs: Readonly<Record<string, BuildArgSource>>,
+): Diagnostic {
+  if (d.code === "unknown-target" && targetProperty) return { ...d, property: targetProperty };
+  if (d.code === "missing-arg" && d.arg) return { ...d, property: `buildArgs.${d.arg}` };
+  if (d.code === "unknown-arg" && d.arg && buildArgs[d.arg]) return { ...d, property: buildArgs[d.arg].property };
+  return d;
+}
+
+/** Unpinned (untagged or `latest`) external images: errors under the production guard, warnings elsewhere. */
+function checkBaseImages(
+  model: DockerfileModel,
+  resolution: TargetResolution,
+  strict: boolean,
+  key: string,
+  diagnostics: Diagnostic[],
+): void {
+  const firstUse = new Map<string, { line: number; stage: string }>();
+  for (const stage of resolution.stages) {
+    for (const dep of stage.dependencies) {
+      if (dep.kind !== "image") continue;
+      const image = dep.via === "FROM" ? (resolution.args.baseImages.get(stage.index) ?? dep.image) : dep.image;
+      if (!firstUse.has(image)) firstUse.set(image, { line: dep.line, stage: stageLabel(stage) });
+    }
+  }
+  for (const image of resolution.externalImages) {
+    if (isPinnedReference(image)) continue;
+    const use = firstUse.get(image);
+    const ref = parseImageReference(image);
+    diagnostics.push({
+      severity: strict ? "error" : "warning",
+      code: "unpinned-base",
+      file: model.file,
+      line: use?.line,
+      stage: use?.stage,
+      message: `image "${image}" is ${ref.tag === "latest" ? "tagged latest" : "not tagged"}, so each build may get a different image.`,
+      hint: strict
+        ? `Pin it to a version or digest (e.g. ${ref.registry ? `${ref.registry}/` : ""}${ref.repository}:1.2.3), or set environments.${key}.allowUnpinnedBaseImages.`
+        : "Pin it to a version or digest before it reaches production.",
+    });
+  }
+}
+
+function sourcesOf(tags: readonly string[] | undefined, property: string): TagSource[] {
+  return (tags ?? []).map((tag, i) => ({ tag, property: `${property}[${i}]` }));
+}

@@ -1,0 +1,105 @@
+/**
+ * Environment policy (pure): which kind an environment (stack) name is, which
+ * target and settings it builds with, and the production guard.
+ */
+
+/** What an environment is for; decides the default target and how strict the checks are. */
+export type EnvironmentKind = "development" | "production" | "staging";
+
+/**
+ * Build settings of one environment: what `environments.<name>` in the component args
+ * (and `multistage:environments.<name>` in stack config) holds. Plain values: they decide
+ * the target and the resources at construction.
+ */
+export interface EnvironmentArgs {
+  /** What this environment is. @default inferred from its name (see `classifyEnvironment`) */
+  readonly kind?: EnvironmentKind;
+  /**
+   * Stage to build.
+   * @default the first of `devTargets` that exists for development; the final stage otherwise
+   * @example "builder"
+   */
+  readonly target?: string;
+  /** Build args for this environment, merged over the common `buildArgs`. @example { NODE_ENV: "production" } */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Tags pushed in this environment, in addition to the common ones. */
+  readonly tags?: readonly string[];
+  /** Target platform. @example "linux/arm64" */
+  readonly platform?: string;
+  /** Production only: allow a target other than the final stage. @default false */
+  readonly allowNonFinalTarget?: boolean;
+  /** Production only: allow base images tagged `latest` or not tagged at all. @default false */
+  readonly allowUnpinnedBaseImages?: boolean;
+}
+
+/** The settings that apply to one environment, and the key they were found under (for property paths). */
+export interface EnvironmentEntry {
+  /** Key in `environments` (may differ in case from the environment name), or the name when absent. */
+  readonly key: string;
+  readonly args: EnvironmentArgs;
+}
+
+const DEVELOPMENT_NAMES = ["dev", "development", "develop", "local", "sandbox", "test", "testing", "ci"];
+const PRODUCTION_NAMES = ["prod", "production", "prd", "live", "main", "release"];
+
+/**
+ * Infer the kind of an environment from its name: `dev`, `development`, `local`, `dev-alice`,
+ * `alice-dev` are development; `prod`, `production`, `prod-eu` are production; anything else
+ * (`staging`, `qa`, `uat`) builds like production but without the production guard.
+ */
+export function classifyEnvironment(name: string): EnvironmentKind {
+  const parts = name
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (parts.some((p) => PRODUCTION_NAMES.includes(p))) return "production";
+  if (parts.some((p) => DEVELOPMENT_NAMES.includes(p))) return "development";
+  return "staging";
+}
+
+/** Stage names tried, in order, as the development target when none is configured. */
+export const DEFAULT_DEV_TARGETS: readonly string[] = ["dev", "development", "develop", "builder", "build"];
+
+/** The settings of `environment`: its exact entry, else the entry named the same in another case, else none. */
+export function getEnvironmentArgs(
+  environment: string,
+  environments: Readonly<Record<string, EnvironmentArgs>> = {},
+): EnvironmentEntry {
+  if (environments[environment]) return { key: environment, args: environments[environment] };
+  const lower = environment.toLowerCase();
+  const key = Object.keys(environments).find((k) => k.toLowerCase() === lower);
+  return key ? { key, args: environments[key] } : { key: environment, args: {} };
+}
+
+/** The kind of `environment`: set in its settings, else inferred from its name. */
+export function environmentKind(
+  environment: string,
+  environments: Readonly<Record<string, EnvironmentArgs>> = {},
+): EnvironmentKind {
+  return getEnvironmentArgs(environment, environments).args.kind ?? classifyEnvironment(environment);
+}
+
+/**
+ * Merge per-environment settings: `override` (e.g. stack config) over `base` (e.g. code),
+ * field by field; build args merge by name, tags add up.
+ */
+export function mergeEnvironments(
+  base: Readonly<Record<string, EnvironmentArgs>>,
+  override: Readonly<Record<string, EnvironmentArgs>>,
+): Record<string, EnvironmentArgs> {
+  const merged: Record<string, EnvironmentArgs> = { ...base };
+  for (const [name, settings] of Object.entries(override)) {
+    const current = merged[name] ?? {};
+    merged[name] = {
+      ...current,
+      ...settings,
+      ...(current.buildArgs || settings.buildArgs
+        ? { buildArgs: { ...current.buildArgs, ...settings.buildArgs } }
+        : {}),
+      ...(current.tags || settings.tags
+        ? { tags: [...new Set([...(current.tags ?? []), ...(settings.tags ?? [])])] }
+        : {}),
+    };
+  }
+  return merged;
+}

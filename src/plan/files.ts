@@ -1,0 +1,81 @@
+/**
+ * The one impure step before planning: check the context and read the Dockerfile
+ * (a regular file of bounded size, read once), then plan it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
+import { type BuildPlan, type BuildPlanOptions, planBuild, resolveDockerfilePath } from "./build-plan";
+
+/** Largest Dockerfile read; anything bigger is not a Dockerfile someone wrote. */
+export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
+
+/** Where the Dockerfile comes from: the context, and the `dockerfile` argument when given. */
+export interface DockerfileLocation {
+  readonly context: string;
+  readonly dockerfile?: string;
+}
+
+/**
+ * Check the context and read and parse the Dockerfile; throws `MultiStageError`
+ * (`missing-context`, `missing-dockerfile`, `invalid-dockerfile`) naming the path and
+ * the property to fix. Only regular files are read, so a FIFO or a device cannot hang it.
+ */
+export function readDockerfile(location: DockerfileLocation): ParseResult {
+  const dockerfile = resolveDockerfilePath(location.context, location.dockerfile);
+  const label = path.relative(process.cwd(), dockerfile) || dockerfile;
+  const property = location.dockerfile ? "dockerfile" : "context";
+  const fail = (d: Omit<Diagnostic, "severity">): never => {
+    throw new MultiStageError([{ severity: "error", ...d }]);
+  };
+  const context = statOf(location.context);
+  if (!context?.isDirectory()) {
+    fail({
+      code: "missing-context",
+      file: location.context,
+      property: "context",
+      message: context ? "the build context is not a directory." : "the build context does not exist.",
+      hint: "Set `context` to the folder the Dockerfile's COPY instructions read from.",
+    });
+  }
+  const stat = statOf(dockerfile);
+  if (!stat) {
+    fail({
+      code: "missing-dockerfile",
+      file: label,
+      property,
+      message: "the Dockerfile does not exist.",
+      hint: "Set `dockerfile` to its path (relative to the Pulumi program), or put a Dockerfile in the context.",
+    });
+  } else if (!stat.isFile()) {
+    fail({
+      code: "invalid-dockerfile",
+      file: label,
+      property,
+      message: `the Dockerfile is ${stat.isDirectory() ? "a directory" : "not a regular file"}.`,
+      hint: "Set `dockerfile` to the path of the Dockerfile itself.",
+    });
+  } else if (stat.size > MAX_DOCKERFILE_BYTES) {
+    fail({
+      code: "invalid-dockerfile",
+      file: label,
+      property,
+      message: `the Dockerfile is ${stat.size} bytes, more than the ${MAX_DOCKERFILE_BYTES} read.`,
+      hint: "Point `dockerfile` at the Dockerfile, not at another file.",
+    });
+  }
+  return parseDockerfile(fs.readFileSync(dockerfile, "utf8"), label);
+}
+
+/** Read the Dockerfile the options point at and plan it; throws `MultiStageError` for every problem. */
+export function planBuildFromFiles(options: BuildPlanOptions): BuildPlan {
+  return planBuild(readDockerfile(options), options);
+}
+
+function statOf(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Pure policy: environments, tags, image references, secrets, and the `BuildPlan`
+ * (with the stage graph it selects). Creates no resource and knows no back end.
+ */
+// The error model, for the layers above (they import `plan/`, not `dockerfile/`).
+export { type Diagnostic, type DiagnosticCode, MultiStageError, formatDiagnostic, hasErrors } from "../dockerfile";
+export {
+  type AdditionalImageOptions,
+  type BuildPlan,
+  type BuildPlanOptions,
+  type PlannedStage,
+  planBuild,
+  resolveDockerfilePath,
+} from "./build-plan";
+export {
+  DEFAULT_DEV_TARGETS,
+  type EnvironmentArgs,
+  type EnvironmentEntry,
+  type EnvironmentKind,
+  classifyEnvironment,
+  environmentKind,
+  getEnvironmentArgs,
+  mergeEnvironments,
+} from "./environments";
+export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
+export { detectGitSha } from "./git";
+export {
+  DIGEST,
+  DIGEST_PATTERN,
+  type ImageReference,
+  TAG_PATTERN,
+  TAG_RULE,
+  digestOf,
+  isDigestPinned,
+  isPinnedReference,
+  isValidTag,
+  parseImageReference,
+  pinByDigest,
+  repositoryOf,
+} from "./image-ref";
+export { type BuildArgSource, REDACTED, isSecretLikeName, redactBuildArgs, validateBuildArgNames } from "./secrets";
+export {
+  type ReleaseTagOptions,
+  type TagContext,
+  type TagSource,
+  type TagStrategy,
+  defaultTagStrategy,
+  expandTagStrategy,
+  releaseTags,
+  tagsFor,
+  validateTag,
+} from "./tags";

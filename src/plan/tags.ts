@@ -1,0 +1,144 @@
+/**
+ * Tag strategy (pure): which tags an environment's image gets. Tags are labels for
+ * people; consumers always get the digest-pinned reference.
+ */
+import { type Diagnostic, throwOnErrors } from "../dockerfile";
+import { TAG_RULE, isValidTag } from "./image-ref";
+
+/** Values a tag template can use. */
+export interface TagContext {
+  /** Environment name, e.g. `dev`. */
+  readonly env: string;
+  /** Stage built, e.g. `production`. */
+  readonly target: string;
+  /** Full git commit SHA of the source, when known. */
+  readonly gitSha?: string;
+  /** Release version (e.g. from package.json or CI), when known. */
+  readonly version?: string;
+}
+
+/**
+ * A template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`
+ * placeholders (e.g. `"{env}-{gitShortSha}"`, `"v{version}"`), or a function.
+ */
+export type TagStrategy = string | ((context: TagContext) => string[]);
+
+/** A tag and the input property it comes from, for messages (`tags[1]`, `environments.dev.tags[0]`). */
+export interface TagSource {
+  readonly tag: string;
+  readonly property: string;
+}
+
+/** What turns a plan into a release's tags. */
+export interface ReleaseTagOptions {
+  readonly tagStrategy?: TagStrategy;
+  /** Fixed tags (common and the environment's), in order. */
+  readonly fixed?: readonly TagSource[];
+  /** Tags moved on every release (`latest`); added last. */
+  readonly moving?: readonly TagSource[];
+  /** Prefix of every tag (`migrations` → `migrations-production-1a2b3c`), for additional images. */
+  readonly prefix?: string;
+}
+
+/** Default: `{env}-{gitShortSha}` when the commit is known, else `{env}-{target}`. */
+export function defaultTagStrategy(context: TagContext): string {
+  return context.gitSha ? "{env}-{gitShortSha}" : "{env}-{target}";
+}
+
+/** Add an `invalid-tag` diagnostic when `tag` is not a tag Docker accepts. */
+export function validateTag(tag: string, property: string, diagnostics: Diagnostic[]): void {
+  if (isValidTag(tag)) return;
+  diagnostics.push({
+    severity: "error",
+    code: "invalid-tag",
+    property,
+    message: `"${tag}" is not a valid image tag (${tag.length} characters).`,
+    hint: `Tags are ${TAG_RULE}.`,
+  });
+}
+
+/** The strategy's tags for `context`; problems (unknown placeholder, no value, a throwing function) become diagnostics. */
+export function expandTagStrategy(
+  strategy: TagStrategy | undefined,
+  context: TagContext,
+  diagnostics: Diagnostic[],
+): string[] {
+  const template = strategy ?? defaultTagStrategy(context);
+  if (typeof template === "string") return [expandTemplate(template, context, diagnostics)];
+  let tags: unknown;
+  try {
+    tags = template(context);
+  } catch (err) {
+    tags = err instanceof Error ? err : new Error(String(err));
+  }
+  if (Array.isArray(tags) && tags.length > 0 && tags.every((t) => typeof t === "string")) return tags;
+  diagnostics.push({
+    severity: "error",
+    code: "invalid-tag-strategy",
+    property: "tagStrategy",
+    message:
+      tags instanceof Error
+        ? `the tag strategy function threw: ${tags.message}`
+        : `the tag strategy function returned ${JSON.stringify(tags)}, not a non-empty list of tags.`,
+    hint: "Return at least one tag, e.g. (c) => [`${c.env}-${c.gitSha?.slice(0, 7) ?? c.target}`].",
+  });
+  return [];
+}
+
+/** The tags a release pushes: the strategy's (unique per release) first, then the fixed ones, then moving ones. */
+export function releaseTags(context: TagContext, options: ReleaseTagOptions, diagnostics: Diagnostic[]): string[] {
+  const strategy = expandTagStrategy(options.tagStrategy, context, diagnostics).map((tag) => ({
+    tag,
+    property: "tagStrategy",
+  }));
+  const sources = [...strategy, ...(options.fixed ?? []), ...(options.moving ?? [])].map((s) => ({
+    ...s,
+    tag: options.prefix ? `${options.prefix}-${s.tag}` : s.tag,
+  }));
+  const seen = new Set<string>();
+  for (const source of sources) {
+    if (!seen.has(source.tag)) validateTag(source.tag, source.property, diagnostics);
+    seen.add(source.tag);
+  }
+  return [...seen];
+}
+
+/** `expandTagStrategy`, throwing a `MultiStageError` for any problem. */
+export function tagsFor(strategy: TagStrategy | undefined, context: TagContext): string[] {
+  const diagnostics: Diagnostic[] = [];
+  const tags = releaseTags(context, { tagStrategy: strategy }, diagnostics);
+  throwOnErrors(diagnostics);
+  return tags;
+}
+
+const PLACEHOLDERS = ["env", "target", "gitSha", "gitShortSha", "version"] as const;
+
+function expandTemplate(template: string, context: TagContext, diagnostics: Diagnostic[]): string {
+  const values: Record<string, string | undefined> = {
+    env: context.env,
+    target: context.target,
+    gitSha: context.gitSha,
+    gitShortSha: context.gitSha?.slice(0, 12),
+    version: context.version,
+  };
+  const problem = (message: string, hint: string): string => {
+    diagnostics.push({ severity: "error", code: "invalid-tag-strategy", property: "tagStrategy", message, hint });
+    return "";
+  };
+  return template.replace(/\{(\w+)\}/g, (_m, key: string) => {
+    if (!(key in values)) {
+      return problem(
+        `the template "${template}" uses {${key}}, which is not a placeholder.`,
+        `Use ${PLACEHOLDERS.map((k) => `{${k}}`).join(", ")}.`,
+      );
+    }
+    const value = values[key];
+    if (value === undefined) {
+      return problem(
+        `the template "${template}" uses {${key}}, which has no value here.`,
+        `Pass ${key === "version" ? "version" : "gitSha"} in the args.`,
+      );
+    }
+    return value.replace(/[^A-Za-z0-9_.-]/g, "-");
+  });
+}

@@ -1,0 +1,138 @@
+import { strict as assert } from "assert";
+import {
+  DEFAULT_LIFECYCLE,
+  type LifecyclePolicyArgs,
+  type PullAccessArgs,
+  isValidRepositoryName,
+  lifecyclePolicyDocument,
+  parseRepositoryUrl,
+  pullPolicyDocument,
+  validateLifecyclePolicy,
+  validatePullAccess,
+} from "../../../src/ecr";
+import type { Diagnostic } from "../../../src/plan";
+
+function lifecycleProblems(args: LifecyclePolicyArgs): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  validateLifecyclePolicy(args, "repository.lifecyclePolicy", diagnostics);
+  return diagnostics;
+}
+
+function pullProblems(args: PullAccessArgs): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  validatePullAccess(args, "repository.pullAccess", diagnostics);
+  return diagnostics;
+}
+
+describe("ECR lifecycle policy", () => {
+  it("renders the dev default: untagged after 1 day, keep the last 20", () => {
+    const rules = JSON.parse(lifecyclePolicyDocument(DEFAULT_LIFECYCLE.development)).rules;
+    assert.deepEqual(rules, [
+      {
+        rulePriority: 1,
+        description: "Expire untagged images after 1 day(s)",
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: "Keep the last 20 images",
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 },
+        action: { type: "expire" },
+      },
+    ]);
+  });
+
+  it("renders the production default: keep the last 100 tagged releases", () => {
+    const rules = JSON.parse(lifecyclePolicyDocument(DEFAULT_LIFECYCLE.production)).rules;
+    assert.deepEqual(rules[1].selection, {
+      tagStatus: "tagged",
+      tagPatternList: ["*"],
+      countType: "imageCountMoreThan",
+      countNumber: 100,
+    });
+  });
+
+  it("puts the catch-all rule last, as ECR requires", () => {
+    const rules = JSON.parse(
+      lifecyclePolicyDocument({ keepLast: 5, keepLastTagged: 3, taggedPatterns: ["release-*"] }),
+    ).rules;
+    assert.deepEqual(
+      rules.map((r: { selection: { tagStatus: string } }) => r.selection.tagStatus),
+      ["tagged", "any"],
+    );
+  });
+
+  it("refuses negative or fractional counts and bad patterns, naming each property", () => {
+    const problems = lifecycleProblems({ expireUntaggedAfterDays: -1, keepLast: 2.5, taggedPatterns: ["bad pattern"] });
+    assert.deepEqual(
+      problems.map((d) => [d.code, d.property]),
+      [
+        ["invalid-lifecycle-policy", "repository.lifecyclePolicy.expireUntaggedAfterDays"],
+        ["invalid-lifecycle-policy", "repository.lifecyclePolicy.keepLast"],
+        ["invalid-lifecycle-policy", "repository.lifecyclePolicy.taggedPatterns"],
+      ],
+    );
+    assert.match(problems[0].message, /must be a whole number ≥ 0, got -1/);
+    assert.match(problems[1].message, /got 2\.5/);
+    assert.deepEqual(
+      lifecycleProblems({ expireUntaggedAfterDays: 0 }).map((d) => [d.property, d.message]),
+      [["repository.lifecyclePolicy", "every rule is disabled."]],
+    );
+    assert.deepEqual(lifecycleProblems(DEFAULT_LIFECYCLE.production), []);
+  });
+});
+
+describe("ECR pull policy", () => {
+  it("grants pull to accounts and roles (EKS node role, ECS task execution role)", () => {
+    const policy = JSON.parse(
+      pullPolicyDocument({
+        accounts: ["210987654321"],
+        principals: [
+          "arn:aws:iam::123456789012:role/eks-node-role",
+          "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+        ],
+      })!,
+    );
+    assert.deepEqual(policy.Statement[0].Principal.AWS, [
+      "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+      "arn:aws:iam::123456789012:role/eks-node-role",
+      "arn:aws:iam::210987654321:root",
+    ]);
+    assert.deepEqual(policy.Statement[0].Action, [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]);
+  });
+
+  it("refuses malformed account IDs and principals, naming each one", () => {
+    const problems = pullProblems({ accounts: ["210987654321", "12345"], principals: ["eks-node-role"] });
+    assert.deepEqual(
+      problems.map((d) => [d.code, d.property]),
+      [
+        ["invalid-pull-access", "repository.pullAccess.accounts[1]"],
+        ["invalid-pull-access", "repository.pullAccess.principals[0]"],
+      ],
+    );
+    assert.match(problems[0].message, /"12345" is not an AWS account ID/);
+    assert.match(problems[0].hint!, /12 digits/);
+    assert.match(problems[1].message, /"eks-node-role" is not an IAM role or user ARN/);
+  });
+
+  it("renders nothing when nobody is granted", () => assert.equal(pullPolicyDocument({}), undefined));
+});
+
+describe("ECR repository URLs and names", () => {
+  it("parses ECR URLs and validates repository names", () => {
+    assert.deepEqual(parseRepositoryUrl("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app"), {
+      registryId: "123456789012",
+      region: "eu-west-1",
+      name: "team/app",
+      url: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app",
+    });
+    assert.equal(parseRepositoryUrl("team/app"), undefined);
+    assert.equal(isValidRepositoryName("team/app-1"), true);
+    assert.equal(isValidRepositoryName("Team/App"), false);
+  });
+});

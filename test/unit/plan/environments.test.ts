@@ -1,0 +1,37 @@
+import { strict as assert } from "assert";
+import { classifyEnvironment, getEnvironmentArgs, mergeEnvironments } from "../../../src/plan";
+
+describe("Environment matrix", () => {
+  const cases: Array<[string, string]> = [
+    ["dev", "development"],
+    ["development", "development"],
+    ["local", "development"],
+    ["dev-alice", "development"],
+    ["alice_dev", "development"],
+    ["prod", "production"],
+    ["production", "production"],
+    ["prod-eu-west-1", "production"],
+    ["staging", "staging"],
+    ["qa", "staging"],
+    ["uat", "staging"],
+  ];
+  for (const [name, kind] of cases) it(`${name} is ${kind}`, () => assert.equal(classifyEnvironment(name), kind));
+
+  it("merges stack config over code settings field by field", () => {
+    const merged = mergeEnvironments(
+      { production: { buildArgs: { A: "1", B: "2" }, tags: ["x"], platform: "linux/arm64" } },
+      { production: { buildArgs: { B: "3" }, tags: ["y"] }, qa: { target: "app" } },
+    );
+    assert.deepEqual(merged, {
+      production: { buildArgs: { A: "1", B: "3" }, tags: ["x", "y"], platform: "linux/arm64" },
+      qa: { target: "app" },
+    });
+  });
+
+  it("finds an environment's settings under its own key, in any case", () => {
+    const environments = { Production: { target: "app" }, dev: { target: "builder" } };
+    assert.deepEqual(getEnvironmentArgs("production", environments), { key: "Production", args: { target: "app" } });
+    assert.deepEqual(getEnvironmentArgs("dev", environments), { key: "dev", args: { target: "builder" } });
+    assert.deepEqual(getEnvironmentArgs("qa", environments), { key: "qa", args: {} });
+  });
+});

@@ -1,0 +1,86 @@
+import { strict as assert } from "assert";
+import { type Diagnostic, releaseTags, tagsFor } from "../../../src/plan";
+
+describe("Tag strategy", () => {
+  const ctx = {
+    env: "production",
+    target: "app",
+    gitSha: "0123456789abcdef0123456789abcdef01234567",
+    version: "1.4.0",
+  };
+
+  it("defaults to {env}-{gitShortSha}, or {env}-{target} without git", () => {
+    assert.deepEqual(tagsFor(undefined, ctx), ["production-0123456789ab"]);
+    assert.deepEqual(tagsFor(undefined, { env: "dev", target: "builder" }), ["dev-builder"]);
+  });
+
+  it("expands templates and functions", () => {
+    assert.deepEqual(tagsFor("v{version}-{gitShortSha}", ctx), ["v1.4.0-0123456789ab"]);
+    assert.deepEqual(
+      tagsFor((c) => [`${c.env}-${c.version}`, c.target], ctx),
+      ["production-1.4.0", "app"],
+    );
+  });
+
+  it("refuses unknown placeholders, missing values and invalid tags", () => {
+    assert.throws(
+      () => tagsFor("{branch}", ctx),
+      /tagStrategy: the template "\{branch\}" uses \{branch\}, which is not a placeholder\. Use \{env\}/,
+    );
+    assert.throws(
+      () => tagsFor("v{version}", { env: "dev", target: "x" }),
+      /\{version\}, which has no value here\. Pass version/,
+    );
+    assert.throws(() => tagsFor(() => ["-bad"], ctx), /tagStrategy: "-bad" is not a valid image tag/);
+    assert.throws(
+      () =>
+        tagsFor(() => {
+          throw new Error("no branch");
+        }, ctx),
+      /the tag strategy function threw: no branch/,
+    );
+    assert.throws(() => tagsFor(() => [], ctx), /returned \[\], not a non-empty list of tags/);
+  });
+
+  it("puts the unique release tag first and moving tags last, so a moving tag is never the only one", () => {
+    const diagnostics: Diagnostic[] = [];
+    const tags = releaseTags(
+      { env: "dev", target: "builder", gitSha: ctx.gitSha },
+      {
+        fixed: [{ tag: "nightly", property: "tags[0]" }],
+        moving: [
+          { tag: "latest", property: "movingTags[0]" },
+          { tag: "dev", property: "movingTags[1]" },
+        ],
+      },
+      diagnostics,
+    );
+    assert.deepEqual(tags, ["dev-0123456789ab", "nightly", "latest", "dev"]);
+    assert.deepEqual(diagnostics, []);
+  });
+
+  it("validates every tag once, prefix included, with the property it came from", () => {
+    const diagnostics: Diagnostic[] = [];
+    const tags = releaseTags(
+      { env: "production", target: "app", gitSha: ctx.gitSha },
+      {
+        fixed: [
+          { tag: "ok", property: "tags[0]" },
+          { tag: "bad/tag:x", property: "tags[1]" },
+          { tag: "x".repeat(120), property: "environments.production.tags[0]" },
+        ],
+        prefix: "migrations",
+      },
+      diagnostics,
+    );
+    assert.equal(tags[0], "migrations-production-0123456789ab");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.property]),
+      [
+        ["invalid-tag", "tags[1]"],
+        ["invalid-tag", "environments.production.tags[0]"],
+      ],
+    );
+    assert.match(diagnostics[1].message, /\(131 characters\)/);
+  });
+});
