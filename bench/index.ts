@@ -1,7 +1,8 @@
 /**
  * Benchmarks (numbers, not pass/fail):
  *   1. the Dockerfile model: parse + resolve every target of every seed fixture;
- *   2. real builds (when the engine from scripts/docker-up.sh answers): cold and
+ *   2. parse + plan of generated Dockerfiles of 50, 1000 and 2000 stages (growth should be linear);
+ *   3. real builds (when the engine from scripts/docker-up.sh answers): cold and
  *      warm build time and image size per example and environment.
  * Run: npm run bench  (MULTISTAGE_BENCH_MODEL_ONLY=1 skips the builds)
  */
@@ -9,6 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseDockerfile, resolveTarget, stageNames } from "../src/dockerfile";
+import { planBuild } from "../src/plan";
 import { DockerExecutor } from "../src/executor";
 import { EXAMPLES, localEnv, localPlan } from "../scripts/lib/local";
 
@@ -37,6 +39,46 @@ function benchModel(): void {
   console.log(
     `  ${((ms * 1000) / (rounds * files.length)).toFixed(1)} µs per Dockerfile parse+resolve-all, ${((ms * 1000) / resolutions).toFixed(1)} µs per target`,
   );
+}
+
+/**
+ * A Dockerfile of `stages` stages shaped like real ones: global args used on FROM lines,
+ * stage args, RUN/COPY lines, `COPY --from` the previous stage and `FROM` an earlier one.
+ */
+export function generatedDockerfile(stages: number): string {
+  const lines = ["ARG BASE_TAG=3.19", "ARG APP_VERSION=1.0.0"];
+  for (let i = 0; i < stages; i++) {
+    const from = i > 0 && i % 10 === 0 ? `stage-${i - 5}` : "alpine:${BASE_TAG}";
+    lines.push(`FROM ${from} AS stage-${i}`, "ARG APP_VERSION", `ARG LEVEL_${i}=${i}`);
+    lines.push(`RUN echo "$APP_VERSION $LEVEL_${i}" > /level-${i}`);
+    if (i > 0) lines.push(`COPY --from=stage-${i - 1} /level-${i - 1} /levels/`);
+    lines.push(`COPY src/${i}.txt /src/`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function benchScaling(): void {
+  console.log("\nParse + plan of generated Dockerfiles (target: the final stage, whose closure is every stage)");
+  const timings = new Map<number, number>();
+  for (const stages of [50, 1000, 2000]) {
+    const text = generatedDockerfile(stages);
+    const run = (): void => {
+      planBuild(parseDockerfile(text, "Dockerfile"), { context: ".", environment: "staging" });
+    };
+    run(); // warm up
+    const rounds = stages <= 50 ? 50 : 5;
+    const samples: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const started = process.hrtime.bigint();
+      run();
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    const median = samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+    timings.set(stages, median);
+    console.log(`  ${String(stages).padStart(5)} stages: ${median.toFixed(1).padStart(7)} ms (median of ${rounds})`);
+  }
+  const ratio = (timings.get(2000) as number) / (timings.get(1000) as number);
+  console.log(`  2000 / 1000 stages: ${ratio.toFixed(2)}x (linear growth is 2x)`);
 }
 
 async function benchBuilds(): Promise<void> {
@@ -73,10 +115,12 @@ async function benchBuilds(): Promise<void> {
 
 async function main(): Promise<void> {
   benchModel();
+  benchScaling();
   if (!process.env.MULTISTAGE_BENCH_MODEL_ONLY) await benchBuilds();
 }
 
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });

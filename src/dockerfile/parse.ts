@@ -7,6 +7,7 @@ import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction } 
 import type { Diagnostic } from "./diagnostics";
 import { expandOrKeep } from "./expand";
 import type { ArgDeclaration, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
+import { scanVariables } from "./variables";
 import { didYouMean } from "./suggest";
 
 /** Result of parsing: the model (as far as it could be built) and what is wrong with it. */
@@ -22,6 +23,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     diagnostics.push({ severity: "error", file, ...d });
   };
   const ast = DockerfileParser.parse(content);
+  const source = new SourceText(content, ast.getEscapeCharacter());
   const syntax = ast
     .getDirectives()
     .find((d) => d.getName().toLowerCase() === "syntax")
@@ -84,7 +86,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       endLine: last.getRange().end.line + 1,
       args: [],
       variables: [],
-      fromVariables: variableUses(from),
+      fromVariables: variableUses(from, source),
       envNames: [],
       dependencies: [],
     };
@@ -104,7 +106,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       const keyword = instruction.getKeyword();
       if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
       if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
-      stage.variables.push(...variableUses(instruction));
+      stage.variables.push(...variableUses(instruction, source));
     }
     model.stages.push(stage);
   }
@@ -136,17 +138,40 @@ function argDeclarations(arg: Arg): ArgDeclaration[] {
   }));
 }
 
-function variableUses(instruction: Instruction): VariableUse[] {
-  return instruction.getVariables().map((v) => {
-    const modifier = v.getModifier();
-    return {
-      name: v.getName(),
-      line: line(instruction),
-      instruction: instruction.getKeyword(),
-      tolerant: modifier === "-" || modifier === "+",
-      demanded: modifier === "?",
-    };
-  });
+type Range = ReturnType<Instruction["getRange"]>;
+
+/** The raw text of ranges of the Dockerfile, by line and character as dockerfile-ast reports them. */
+class SourceText {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(
+    private readonly content: string,
+    readonly escape: string,
+  ) {
+    for (let i = 0; i < content.length; i++) {
+      const c = content[i];
+      if (c === "\r" && content[i + 1] === "\n") i++;
+      if (c === "\n" || c === "\r") this.lineStarts.push(i + 1);
+    }
+  }
+
+  slice(range: Range): string {
+    const offset = (p: Range["start"]): number => (this.lineStarts[p.line] ?? this.content.length) + p.character;
+    return this.content.slice(offset(range.start), offset(range.end));
+  }
+}
+
+/** Variables referenced after the keyword (dockerfile-ast splits arguments anew on every call, so the raw text is read once). */
+function variableUses(instruction: Instruction, source: SourceText): VariableUse[] {
+  const text = source.slice({ start: instruction.getInstructionRange().end, end: instruction.getRange().end });
+  const keyword = instruction.getKeyword();
+  return scanVariables(text, source.escape).map((v) => ({
+    name: v.name,
+    line: line(instruction),
+    instruction: keyword,
+    tolerant: v.modifier === "-" || v.modifier === "+",
+    demanded: v.modifier === "?",
+  }));
 }
 
 /** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */
