@@ -15,6 +15,7 @@ import {
   detectGitSha,
   formatDiagnostic,
   getEnvironmentArgs,
+  isValidTag,
   planBuild,
   readDockerfile,
   redactBuildArgs,
@@ -56,7 +57,8 @@ interface PlanInputs {
  * `InputPropertiesError` with the spec's problems and every plan's, when any.
  */
 export function planImages(spec: ComponentSpec, parent: pulumi.Resource): PlannedImages {
-  const keys = Object.keys(spec.args.additionalImages ?? {});
+  // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
+  const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec.args, parent);
   const now = knownInputs(spec.args);
   if (!now) {

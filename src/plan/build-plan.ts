@@ -144,8 +144,22 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const chosen = chooseTarget(model, options, key, settings, kind, diagnostics);
   const resolution = resolveTarget(model, { target: chosen.target, buildArgs: values, platform });
   diagnostics.push(...resolution.diagnostics.map((d) => withProperty(d, chosen.property, buildArgs)));
-  // Not found only with an error diagnostic (unknown target, or no stage at all).
-  if (!resolution.found) throw new MultiStageError(diagnostics, `environment "${env}"`);
+  const tagsFor = (target?: string): string[] =>
+    releaseTags(
+      target === undefined ? undefined : { env, target, gitSha: options.gitSha, version: options.version },
+      {
+        tagStrategy: options.tagStrategy,
+        fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, `environments.${key}.tags`)],
+        moving: sourcesOf(options.movingTags, "movingTags"),
+        prefix: image?.name,
+      },
+      diagnostics,
+    );
+  if (!resolution.found) {
+    tagsFor(undefined); // the fixed tags are wrong or right whatever the target
+    // Not found only with an error diagnostic (unknown target, or no stage at all).
+    throw new MultiStageError(diagnostics, `environment "${env}"`);
+  }
 
   const targetLabel = stageLabel(resolution.target);
   const allowNonFinal = image !== undefined || settings.allowNonFinalTarget;
@@ -162,17 +176,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     });
   }
   checkBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
-
-  const tags = releaseTags(
-    { env, target: targetLabel, gitSha: options.gitSha, version: options.version },
-    {
-      tagStrategy: options.tagStrategy,
-      fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, `environments.${key}.tags`)],
-      moving: sourcesOf(options.movingTags, "movingTags"),
-      prefix: image?.name,
-    },
-    diagnostics,
-  );
+  const tags = tagsFor(targetLabel);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));

@@ -85,9 +85,18 @@ export function expandTagStrategy(
   return [];
 }
 
-/** The tags a release pushes: the strategy's (unique per release) first, then the fixed ones, then moving ones. */
-export function releaseTags(context: TagContext, options: ReleaseTagOptions, diagnostics: Diagnostic[]): string[] {
-  const strategy = expandTagStrategy(options.tagStrategy, context, diagnostics).map((tag) => ({
+/**
+ * The tags a release pushes: the strategy's (unique per release) first, then the fixed
+ * ones, then moving ones. Without a `context` (no target yet) only the fixed and moving
+ * tags are made, so they are still validated.
+ */
+export function releaseTags(
+  context: TagContext | undefined,
+  options: ReleaseTagOptions,
+  diagnostics: Diagnostic[],
+): string[] {
+  const expanded = context ? expandTagStrategy(options.tagStrategy, context, diagnostics) : [];
+  const strategy = expanded.map((tag) => ({
     tag,
     property: "tagStrategy",
   }));

@@ -5,7 +5,18 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, REDACTED, planBuildFromFiles } from "../../src";
 import { REPO_ROOT } from "../helpers";
-import { ACCOUNT, ECR_PASSWORD, REGISTRY, invokes, ofType, resources, settle, useStack, value } from "./mocks";
+import {
+  ACCOUNT,
+  ECR_PASSWORD,
+  REGISTRY,
+  inputErrors,
+  invokes,
+  ofType,
+  resources,
+  settle,
+  useStack,
+  value,
+} from "./mocks";
 
 const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
 const serviceArgs = {
@@ -344,5 +355,115 @@ describe("MultiStageImage under Pulumi mocks", () => {
     const image = new MultiStageImage("svc", { ...serviceArgs, push: false });
     assert.match(await value(image.imageUri), /:dev-0123456789ab$/);
     assert.equal(resources.find((r) => r.type === "docker:index/image:Image")?.inputs.skipPush, true);
+  });
+});
+
+describe("MultiStageImage reads and parses the Dockerfile once", () => {
+  /** Count `fs.readFileSync` calls on `file` and `parseDockerfile` calls while `run` runs. */
+  async function countReads(file: string, run: () => Promise<void>): Promise<{ reads: number; parses: number }> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fsModule = require("fs") as typeof fs;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const parseModule = require("../../src/dockerfile/parse") as { parseDockerfile: (...a: unknown[]) => unknown };
+    const readFileSync = fsModule.readFileSync;
+    const parseDockerfile = parseModule.parseDockerfile;
+    const counts = { reads: 0, parses: 0 };
+    fsModule.readFileSync = ((p: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      if (p === file) counts.reads++;
+      return (readFileSync as (...a: unknown[]) => unknown)(p, ...rest);
+    }) as typeof fs.readFileSync;
+    parseModule.parseDockerfile = (...a: unknown[]) => {
+      counts.parses++;
+      return parseDockerfile(...a);
+    };
+    try {
+      await run();
+    } finally {
+      fsModule.readFileSync = readFileSync;
+      parseModule.parseDockerfile = parseDockerfile;
+    }
+    return counts;
+  }
+
+  const withExtras = {
+    ...serviceArgs,
+    additionalImages: { tests: { target: "tester" }, deps: { target: "deps" } },
+  };
+
+  it("with plain inputs: once for the main image, the additional images and every output", async () => {
+    useStack("production");
+    const counts = await countReads(path.join(SERVICE, "Dockerfile"), async () => {
+      const image = new MultiStageImage("svc", withExtras);
+      await settle(image.imageUri, image.stages, image.plan, image.additionalImages, image.buildArgs);
+    });
+    assert.deepEqual(counts, { reads: 1, parses: 1 });
+  });
+
+  it("with inputs known only later (Outputs): once as well", async () => {
+    useStack("dev");
+    const counts = await countReads(path.join(SERVICE, "Dockerfile"), async () => {
+      const image = new MultiStageImage("svc", { ...withExtras, context: pulumi.output(SERVICE) });
+      await settle(image.imageUri, image.stages, image.plan, image.additionalImages, image.buildArgs);
+    });
+    assert.deepEqual(counts, { reads: 1, parses: 1 });
+  });
+});
+
+describe("MultiStageImage reports problems with property paths", () => {
+  it("raises every invalid input at once as an InputPropertiesError, creating nothing", () => {
+    useStack("production", { "multistage:environments": JSON.stringify({ production: { platform: 64 } }) });
+    const errors = inputErrors(
+      () =>
+        new MultiStageImage("svc", {
+          ...serviceArgs,
+          tags: ["v1", "bad/tag:x"],
+          buildArgs: { ...serviceArgs.buildArgs, NPM_TOKEN: "t" },
+          environments: { production: { target: "testr", buildArgs: { NODE_ENV: "production" } } },
+          additionalImages: { "-bad": { target: "deps" } },
+          repository: { replicateTo: [{ region: "mars" }] },
+        }),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      [
+        "multistage:environments.production.platform",
+        "repository.replicateTo[0].region",
+        "additionalImages.-bad",
+        "buildArgs.NPM_TOKEN",
+        "environments.production.target",
+        "tags[1]",
+      ],
+    );
+    assert.match(
+      errors[4].reason,
+      /Dockerfile: target "testr" is not a stage of this Dockerfile\. Did you mean "tester"\?/,
+    );
+    assert.equal(ofType("aws:ecr/repository:Repository").length + ofType("docker:index/image:Image").length, 0);
+  });
+
+  it("names the tag at fault once the target is known", () => {
+    useStack("production");
+    const errors = inputErrors(() => new MultiStageImage("svc", { ...serviceArgs, tags: ["v1", "bad/tag:x"] }));
+    assert.deepEqual(
+      errors.map((e) => [e.propertyPath, e.reason]),
+      [
+        [
+          "tags[1]",
+          `"bad/tag:x" is not a valid image tag (9 characters). Tags are up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'.`,
+        ],
+      ],
+    );
+  });
+
+  it("reports a problem found only once inputs resolve as a ResourceError on the component", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", { ...serviceArgs, target: pulumi.output("biulder") });
+    const err = await value(image.plan).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(pulumi.ResourceError.isInstance(err), `not a ResourceError: ${String(err)}`);
+    assert.equal(err.resource, image);
+    assert.match(err.message, /target: .*Dockerfile: target "biulder" is not a stage.*Did you mean "builder"\?/);
   });
 });
