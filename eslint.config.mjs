@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["lib/", "node_modules/", ".multistage/", "examples/**/dist/", "examples/**/app/**"] },
+  { ignores: ["lib/", "node_modules/", ".multistage/", ".tmp/", "examples/**/dist/", "examples/**/app/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,14 +6,20 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BuildPlan } from "../plan";
 
-/** Registry credentials as the provider takes them; `password` should be a Pulumi secret. */
+/**
+ * Registry credentials as the provider takes them; `password` should be a Pulumi secret.
+ * @internal
+ */
 export interface RegistryInput {
   readonly server: pulumi.Input<string>;
   readonly username: pulumi.Input<string>;
   readonly password: pulumi.Input<string>;
 }
 
-/** What a back end publishes: one image of a plan, under all the plan's tags. */
+/**
+ * What a back end publishes: one image of a plan, under all the plan's tags.
+ * @internal
+ */
 export interface PublishArgs {
   /** Name of the (first) image resource. */
   readonly name: string;
@@ -32,7 +38,10 @@ export interface PublishArgs {
   readonly dependsOn?: pulumi.Resource[];
 }
 
-/** What a back end created. */
+/**
+ * What a back end created.
+ * @internal
+ */
 export interface PublishedImage {
   /** `<repository>@sha256:…` once pushed; the local tagged reference when not pushed. */
   readonly imageUri: pulumi.Output<string>;
@@ -42,7 +51,10 @@ export interface PublishedImage {
   readonly resources: pulumi.CustomResource[];
 }
 
-/** A build back end. */
+/**
+ * A build back end.
+ * @internal
+ */
 export interface ImageBackend {
   readonly name: string;
   publish(args: PublishArgs): PublishedImage;

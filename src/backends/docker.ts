@@ -7,7 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
 
-/** The `docker.Image` build block for a plan. */
+/**
+ * The `docker.Image` build block for a plan.
+ * @internal
+ */
 export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBuild {
   return {
     context: plan.context,
@@ -20,6 +23,7 @@ export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBui
   };
 }
 
+/** @internal */
 export const dockerBackend: ImageBackend = {
   name: "docker",
   publish(args: PublishArgs): PublishedImage {

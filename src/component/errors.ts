@@ -6,7 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../plan";
 
-/** Throw one `InputPropertiesError` naming every error among `diagnostics` (warnings are left alone). */
+/**
+ * Throw one `InputPropertiesError` naming every error among `diagnostics` (warnings are left alone).
+ * @internal
+ */
 export function raiseInputErrors(component: string, diagnostics: readonly Diagnostic[]): void {
   if (!hasErrors(diagnostics)) return;
   const errors = diagnostics.filter((d) => d.severity === "error");
@@ -23,7 +26,10 @@ export function raiseInputErrors(component: string, diagnostics: readonly Diagno
   });
 }
 
-/** Run `fn`; any error it throws becomes a `ResourceError` on `resource`, with the same message. */
+/**
+ * Run `fn`; any error it throws becomes a `ResourceError` on `resource`, with the same message.
+ * @internal
+ */
 export function asResourceError<T>(resource: pulumi.Resource, fn: () => T): T {
   try {
     return fn();

@@ -24,7 +24,10 @@ import type { MultiStageImageArgs } from "./args";
 import { asResourceError, raiseInputErrors } from "./errors";
 import type { ComponentSpec } from "./spec";
 
-/** One image to publish: its plan, and the same plan with secret values redacted. */
+/**
+ * One image to publish: its plan, and the same plan with secret values redacted.
+ * @internal
+ */
 export interface PlannedImage {
   /** The plan with real build-arg values (secret where any value is): for the back end only. */
   readonly plan: pulumi.Output<BuildPlan>;
@@ -34,7 +37,10 @@ export interface PlannedImage {
   readonly tagCount: number;
 }
 
-/** The main image and the `additionalImages`, by key. */
+/**
+ * The main image and the `additionalImages`, by key.
+ * @internal
+ */
 export interface PlannedImages {
   readonly main: PlannedImage;
   readonly additional: Readonly<Record<string, PlannedImage>>;
@@ -55,6 +61,7 @@ interface PlanInputs {
 /**
  * Plan every image of the component (see the module comment). Throws one
  * `InputPropertiesError` with the spec's problems and every plan's, when any.
+ * @internal
  */
 export function planImages(spec: ComponentSpec, parent: pulumi.Resource): PlannedImages {
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.

@@ -15,7 +15,10 @@ import {
 } from "../plan";
 import type { MultiStageImageArgs } from "./args";
 
-/** The component's inputs, resolved against the stack config. */
+/**
+ * The component's inputs, resolved against the stack config.
+ * @internal
+ */
 export interface ComponentSpec {
   /** The component's name (resource names derive from it). */
   readonly name: string;
@@ -29,13 +32,19 @@ export interface ComponentSpec {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** The `multistage:*` stack config the component reads. */
+/**
+ * The `multistage:*` stack config the component reads.
+ * @internal
+ */
 export interface ComponentConfig {
   get(key: "environment"): string | undefined;
   getObject<T>(key: "environments"): T | undefined;
 }
 
-/** Resolve `args` and `config` (`multistage:environment`, `multistage:environments`) for `stack`. */
+/**
+ * Resolve `args` and `config` (`multistage:environment`, `multistage:environments`) for `stack`.
+ * @internal
+ */
 export function resolveSpec(
   name: string,
   args: MultiStageImageArgs,

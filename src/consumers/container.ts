@@ -19,7 +19,10 @@ export interface ContainerPort {
   readonly name?: string;
 }
 
-/** Check a container's name and ports; throws a `MultiStageError` naming each bad property. */
+/**
+ * Check a container's name and ports; throws a `MultiStageError` naming each bad property.
+ * @internal
+ */
 export function validateContainer(
   options: { readonly name: string; readonly ports?: readonly ContainerPort[] },
   namePattern: RegExp,
@@ -49,7 +52,10 @@ export function validateContainer(
   if (diagnostics.length) throw new MultiStageError(diagnostics);
 }
 
-/** The image reference, once checked to be pinned by digest. */
+/**
+ * The image reference, once checked to be pinned by digest.
+ * @internal
+ */
 export function pinnedImageUri(image: PinnedImage): pulumi.Output<string> {
   return pulumi.output(image.imageUri).apply((uri) => {
     if (!isDigestPinned(uri)) {

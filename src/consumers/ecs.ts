@@ -2,7 +2,7 @@
  * The digest-pinned image as an ECS container definition. Always `imageUri`
  * (`<repo>@sha256:…`), never a tag, so a task runs exactly what was built.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type ContainerPort, type PinnedImage, pinnedImageUri, validateContainer } from "./container";
 
 /** ECS container definition fields (the subset of the ECS API's `ContainerDefinition` set here). */
@@ -34,9 +34,12 @@ export interface EcsContainerOptions {
   command?: string[];
   entryPoint?: string[];
   /** Plain environment variables. */
-  environment?: Record<string, string>;
-  /** Secrets by name → Secrets Manager / SSM ARN (ECS injects them; they never appear in the definition). */
-  secrets?: Record<string, string>;
+  environment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Secrets by name → Secrets Manager / SSM ARN (ECS injects them; they never appear in the definition).
+   * @example { DB_PASSWORD: dbSecret.arn }
+   */
+  secrets?: Record<string, pulumi.Input<string>>;
   ports?: readonly ContainerPort[];
   logConfiguration?: EcsContainerDefinition["logConfiguration"];
   healthCheck?: EcsContainerDefinition["healthCheck"];
@@ -56,7 +59,8 @@ export function toEcsContainerDefinition(
   options: EcsContainerOptions,
 ): pulumi.Output<EcsContainerDefinition> {
   validateContainer(options, /^[A-Za-z0-9_-]{1,255}$/, "up to 255 letters, digits, _ and -");
-  return pinnedImageUri(image).apply((uri) => {
+  const values = pulumi.output({ environment: options.environment ?? {}, secrets: options.secrets ?? {} });
+  return pulumi.all([pinnedImageUri(image), values]).apply(([uri, { environment, secrets }]) => {
     const definition: EcsContainerDefinition = {
       name: options.name,
       image: uri,
@@ -68,10 +72,10 @@ export function toEcsContainerDefinition(
     if (options.command) definition.command = options.command;
     if (options.entryPoint) definition.entryPoint = options.entryPoint;
     if (options.environment) {
-      definition.environment = Object.entries(options.environment).map(([name, value]) => ({ name, value }));
+      definition.environment = Object.entries(environment).map(([name, value]) => ({ name, value }));
     }
     if (options.secrets) {
-      definition.secrets = Object.entries(options.secrets).map(([name, valueFrom]) => ({ name, valueFrom }));
+      definition.secrets = Object.entries(secrets).map(([name, valueFrom]) => ({ name, valueFrom }));
     }
     if (options.ports) {
       definition.portMappings = options.ports.map((p) => ({

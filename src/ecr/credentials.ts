@@ -3,14 +3,20 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseRepositoryUrl } from "./policies";
 
-/** Server, user and password of a registry; the user and password are Pulumi secrets. */
+/**
+ * Server, user and password of a registry; the user and password are Pulumi secrets.
+ * @internal
+ */
 export interface EcrCredentials {
   readonly server: pulumi.Output<string>;
   readonly username: pulumi.Output<string>;
   readonly password: pulumi.Output<string>;
 }
 
-/** Credentials for the registry that holds `repositoryUrl` (any account), from `aws.ecr.getAuthorizationToken`. */
+/**
+ * Credentials for the registry that holds `repositoryUrl` (any account), from `aws.ecr.getAuthorizationToken`.
+ * @internal
+ */
 export function getEcrCredentials(repositoryUrl: pulumi.Output<string>, parent: pulumi.Resource): EcrCredentials {
   const registryId = repositoryUrl.apply((u) => parseRepositoryUrl(u)?.registryId);
   const token = aws.ecr.getAuthorizationTokenOutput({ registryId }, { parent });

@@ -50,7 +50,10 @@ export interface RepositoryArgs {
   readonly replicateTo?: ReadonlyArray<{ readonly region: string; readonly registryId?: pulumi.Input<string> }>;
 }
 
-/** What `createRepository` made. */
+/**
+ * What `createRepository` made.
+ * @internal
+ */
 export interface Repository {
   readonly repositoryUrl: pulumi.Output<string>;
   /** The created repository, when one was created. */
@@ -60,12 +63,18 @@ export interface Repository {
   readonly replication?: aws.ecr.ReplicationConfiguration;
 }
 
-/** The tag mutability a repository gets in an environment of `kind`. */
+/**
+ * The tag mutability a repository gets in an environment of `kind`.
+ * @internal
+ */
 export function tagMutability(args: RepositoryArgs, kind: EnvironmentKind): "MUTABLE" | "IMMUTABLE" {
   return args.imageTagMutability ?? (kind === "production" ? "IMMUTABLE" : "MUTABLE");
 }
 
-/** Add an `invalid-repository` (or policy) diagnostic, at `repository.…`, for every problem of `args`. */
+/**
+ * Add an `invalid-repository` (or policy) diagnostic, at `repository.…`, for every problem of `args`.
+ * @internal
+ */
 export function validateRepositoryArgs(
   args: RepositoryArgs,
   kind: EnvironmentKind,
@@ -122,7 +131,10 @@ export function validateRepositoryArgs(
   if (args.pullAccess) validatePullAccess(args.pullAccess, "repository.pullAccess", diagnostics);
 }
 
-/** Create (or adopt) the repository and its policies as children of `parent`; `args` must be valid. */
+/**
+ * Create (or adopt) the repository and its policies as children of `parent`; `args` must be valid.
+ * @internal
+ */
 export function createRepository(
   name: string,
   args: RepositoryArgs,

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { toEcsContainerDefinition } from "../../../src/consumers";
 import { value } from "../../outputs";
 
@@ -13,7 +14,8 @@ describe("toEcsContainerDefinition", () => {
           name: "web",
           memory: 512,
           environment: { NODE_ENV: "production" },
-          secrets: { DB_PASSWORD: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db" },
+          // An Output, as a secret resource's arn is.
+          secrets: { DB_PASSWORD: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db") },
           ports: [{ containerPort: 3000, name: "http" }],
         },
       ),
