@@ -3,7 +3,7 @@ import * as path from "path";
 import { type DockerfileModel, parseDockerfile } from "../src/dockerfile";
 
 export const FIXTURES = path.join(__dirname, "fixtures");
-export const REPO_ROOT = path.join(__dirname, "..");
+export { REPO_ROOT } from "../scripts/lib/local";
 
 /** Parse a seed fixture; fails the test if it has any diagnostic. */
 export function seed(name: string): DockerfileModel {
