@@ -175,7 +175,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
       hint: `Remove the target for "${env}", or set environments.${key}.allowNonFinalTarget if this is intended.`,
     });
   }
-  checkBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
+  validateBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
   const tags = tagsFor(targetLabel);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
@@ -278,7 +278,7 @@ function withProperty(
 }
 
 /** Unpinned (untagged or `latest`) external images: errors under the production guard, warnings elsewhere. */
-function checkBaseImages(
+function validateBaseImages(
   model: DockerfileModel,
   resolution: TargetResolution,
   strict: boolean,
