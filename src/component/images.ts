@@ -68,36 +68,30 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec.args, parent);
   const now = knownInputs(spec.args);
-  if (!now) {
-    raiseInputErrors(spec.name, spec.diagnostics);
-    const inputs = pulumi.output(laterInputs(spec.args));
-    const parsed = inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
-    const later = (image?: string): PlannedImage => {
-      const tagCount = tagCountBeforeInputs(spec);
-      const plan = pulumi.all([parsed, inputs, secretNames]).apply(([p, i]) =>
-        asResourceError(parent, () => {
-          const planned = planBuild(p, planOptions(spec, i, image));
-          if (planned.tags.length > tagCount) {
-            throw new Error(
-              `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
-            );
-          }
-          logWarnings(planned, parent);
-          return planned;
-        }),
-      );
-      return { plan, publicPlan: redacted(plan, secretNames), tagCount };
-    };
-    return { main: later(), additional: Object.fromEntries(keys.map((key) => [key, later(key)])) };
-  }
+  const images: Array<string | undefined> = [undefined, ...keys];
+  const planned = now
+    ? planNow(spec, now, images).map((plan) => {
+        logWarnings(plan, parent);
+        const output = pulumi.all([plan, secretNames]).apply(([p]) => p);
+        return { plan: output, publicPlan: redacted(output, secretNames), tagCount: plan.tags.length };
+      })
+    : planLater(spec, images, secretNames, parent).map((plan) => ({
+        plan,
+        publicPlan: redacted(plan, secretNames),
+        tagCount: tagCountBeforeInputs(spec),
+      }));
+  return { main: planned[0], additional: Object.fromEntries(keys.map((key, i) => [key, planned[i + 1]])) };
+}
 
+/** Read the Dockerfile once and plan every image now; raise the spec's and every plan's problems together. */
+function planNow(spec: ComponentSpec, inputs: PlanInputs, images: Array<string | undefined>): BuildPlan[] {
   const diagnostics = [...spec.diagnostics];
-  const plans: Record<string, BuildPlan> = {};
+  const plans: BuildPlan[] = [];
   try {
-    const parsed = readDockerfile(now);
-    for (const image of [undefined, ...keys]) {
+    const parsed = readDockerfile(inputs);
+    for (const image of images) {
       try {
-        plans[image ?? ""] = planBuild(parsed, planOptions(spec, now, image));
+        plans.push(planBuild(parsed, planOptions(spec, inputs, image)));
       } catch (err) {
         if (!(err instanceof MultiStageError)) throw err;
         // The Dockerfile's own problems come back from every image: report them once.
@@ -109,12 +103,34 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
     diagnostics.push(...err.diagnostics);
   }
   raiseInputErrors(spec.name, diagnostics);
-  const known = (plan: BuildPlan): PlannedImage => {
-    logWarnings(plan, parent);
-    const output = pulumi.all([plan, secretNames]).apply(([p]) => p);
-    return { plan: output, publicPlan: redacted(output, secretNames), tagCount: plan.tags.length };
-  };
-  return { main: known(plans[""]), additional: Object.fromEntries(keys.map((key) => [key, known(plans[key])])) };
+  return plans;
+}
+
+/** Plan every image once the inputs resolve (the Dockerfile read once for all); problems become ResourceErrors. */
+function planLater(
+  spec: ComponentSpec,
+  images: Array<string | undefined>,
+  secretNames: pulumi.Output<string[]>,
+  parent: pulumi.Resource,
+): pulumi.Output<BuildPlan>[] {
+  raiseInputErrors(spec.name, spec.diagnostics);
+  const inputs = pulumi.output(laterInputs(spec.args));
+  const parsed = inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
+  const tagCount = tagCountBeforeInputs(spec);
+  return images.map((image) =>
+    pulumi.all([parsed, inputs, secretNames]).apply(([p, i]) =>
+      asResourceError(parent, () => {
+        const planned = planBuild(p, planOptions(spec, i, image));
+        if (planned.tags.length > tagCount) {
+          throw new Error(
+            `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
+          );
+        }
+        logWarnings(planned, parent);
+        return planned;
+      }),
+    ),
+  );
 }
 
 function logWarnings(plan: BuildPlan, parent: pulumi.Resource): void {
