@@ -19,6 +19,8 @@ export {
   toEcsContainerDefinition,
   toKubernetesContainer,
 } from "./consumers";
+export { type BackendName } from "./backends";
+export { type RegistryArgs } from "./registry";
 export { DEFAULT_LIFECYCLE, type LifecyclePolicyArgs, type PullAccessArgs, type RepositoryArgs } from "./ecr";
 export {
   type BuildPlan,

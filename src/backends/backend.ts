@@ -12,8 +12,8 @@ import type { BuildPlan } from "../plan";
  */
 export interface RegistryInput {
   readonly server: pulumi.Input<string>;
-  readonly username: pulumi.Input<string>;
-  readonly password: pulumi.Input<string>;
+  readonly username?: pulumi.Input<string>;
+  readonly password?: pulumi.Input<string>;
 }
 
 /**

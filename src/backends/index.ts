@@ -1,3 +1,5 @@
 /** Build back ends: each turns a `BuildPlan` into provider resources behind `ImageBackend`. */
 export { type ImageBackend, type PublishArgs, type PublishedImage, type RegistryInput } from "./backend";
 export { dockerBackend, dockerBuildInputs } from "./docker";
+export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
+export { BACKENDS, type BackendName, DEFAULT_BACKEND } from "./select";

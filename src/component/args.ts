@@ -1,6 +1,8 @@
 /** What a user passes to `MultiStageImage`. */
 import type * as pulumi from "@pulumi/pulumi";
+import type { BackendName } from "../backends";
 import type { RepositoryArgs } from "../ecr";
+import type { RegistryArgs } from "../registry";
 import type { EnvironmentArgs, TagStrategy } from "../plan";
 
 /** Arguments of `MultiStageImage`. */
@@ -50,6 +52,18 @@ export interface MultiStageImageArgs {
    */
   readonly repository?: RepositoryArgs;
   /**
+   * Push to any OCI registry (GHCR, Docker Hub, Harbor, Artifactory…) instead of ECR: then
+   * no AWS resource is created. Exclusive with `repository`.
+   * @example { repository: "ghcr.io/acme/api", username: "acme-ci", password: config.requireSecret("ghcrToken") }
+   */
+  readonly registry?: RegistryArgs;
+  /**
+   * The provider that builds and pushes: `"docker-build"` (`@pulumi/docker-build`, one
+   * `Image` with every tag, BuildKit) or `"docker"` (`@pulumi/docker`, one `Image` per tag).
+   * @default "docker-build"
+   */
+  readonly backend?: BackendName;
+  /**
    * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
    * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
    * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)
@@ -73,7 +87,11 @@ export interface MultiStageImageArgs {
   readonly cacheFrom?: readonly pulumi.Input<string>[];
   /** Push to the repository; `false` builds only (then `imageUri` is the local tag). @default true */
   readonly push?: pulumi.Input<boolean>;
-  /** Build during `pulumi preview` too (slower, catches build errors earlier). @default false */
+  /**
+   * Build during `pulumi preview` too (never pushed). Off by default so previews stay quick:
+   * the Dockerfile's stages, targets and args are checked at construction either way.
+   * @default false
+   */
   readonly buildOnPreview?: pulumi.Input<boolean>;
   /**
    * More targets of the same Dockerfile to publish in every environment, keyed by a short

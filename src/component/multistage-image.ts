@@ -3,16 +3,16 @@
  * built with BuildKit, pushed to ECR, exported pinned by digest.
  *
  * The constructor reads top to bottom as the data flows:
- * resolve (args + stack config → spec) → plan (pure, once) → registry → publish (back end) → outputs.
+ * resolve (args + stack config → spec) → plan (pure, once) → push target → publish (back end) → outputs.
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PublishedImage, dockerBackend } from "../backends";
-import { createRepository, getEcrCredentials } from "../ecr";
+import { BACKENDS, DEFAULT_BACKEND, type PublishedImage } from "../backends";
 import { type BuildPlan, type EnvironmentKind, type PlannedStage, digestOf } from "../plan";
 import type { MultiStageImageArgs } from "./args";
 import { type PlannedImage, planImages } from "./images";
 import { resolveSpec } from "./spec";
+import { createPushTarget } from "./target";
 
 /** One published image of an `additionalImages` entry. */
 export interface AdditionalImageOutput {
@@ -47,7 +47,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
   public readonly plan: pulumi.Output<BuildPlan>;
   /** The ECR repository, when this component created it. */
   public readonly repository?: aws.ecr.Repository;
-  /** The back end's image resources for the main image (the first builds). */
+  /** The back end's image resources for the main image (`docker-build`: one; `docker`: one per tag, the first builds). */
   public readonly images: pulumi.CustomResource[];
   /** The `additionalImages`, by name: digest-pinned URI, stage built and tags. */
   public readonly additionalImages: pulumi.Output<Record<string, AdditionalImageOutput>>;
@@ -56,15 +56,15 @@ export class MultiStageImage extends pulumi.ComponentResource {
     super("multistage:index:MultiStageImage", name, {}, opts);
     const spec = resolveSpec(name, args, new pulumi.Config("multistage"), pulumi.getStack());
     const planned = planImages(spec, this);
-    const repo = createRepository(name, args.repository ?? {}, spec.kind, this);
-    const registry = getEcrCredentials(repo.repositoryUrl, this);
+    const target = createPushTarget(spec, args, this);
+    const backend = BACKENDS[args.backend ?? DEFAULT_BACKEND];
     const publish = (resourceName: string, image: PlannedImage, dependsOn?: pulumi.Resource[]): PublishedImage =>
-      dockerBackend.publish({
+      backend.publish({
         name: resourceName,
         plan: image.plan,
         tagCount: image.tagCount,
-        repositoryUrl: repo.repositoryUrl,
-        registry,
+        repositoryUrl: target.repositoryUrl,
+        registry: target.credentials,
         push: args.push ?? true,
         buildOnPreview: args.buildOnPreview ?? false,
         parent: this,
@@ -76,11 +76,11 @@ export class MultiStageImage extends pulumi.ComponentResource {
       return [key, additionalImageOutput(published, image)] as const;
     });
 
-    this.repository = repo.repository;
+    this.repository = target.repository;
     this.images = main.resources;
     this.imageUri = main.imageUri;
     this.digest = main.imageUri.apply((uri) => digestOf(uri) ?? "");
-    this.repositoryUrl = repo.repositoryUrl;
+    this.repositoryUrl = target.repositoryUrl;
     this.tags = main.references;
     this.environment = pulumi.output(spec.environment);
     this.environmentKind = pulumi.output(spec.kind);

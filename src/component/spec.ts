@@ -4,6 +4,7 @@
  * Done once, before planning.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { BACKENDS } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
 import {
   type Diagnostic,
@@ -13,6 +14,7 @@ import {
   isValidTag,
   mergeEnvironments,
 } from "../plan";
+import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
 
 /**
@@ -70,7 +72,31 @@ export function resolveSpec(
       hint: "Name the environment (e.g. dev, staging, production), or leave it to the stack name.",
     });
   }
-  validateRepositoryArgs(args.repository ?? {}, kind, args.movingTags ?? [], diagnostics);
+  if (args.registry) {
+    validateRegistryArgs(args.registry, diagnostics);
+    if (args.repository) {
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-registry",
+        property: "repository",
+        message: "is for ECR, but registry names another registry.",
+        hint: "Keep one: registry for any OCI registry, repository for ECR.",
+      });
+    }
+  } else {
+    validateRepositoryArgs(args.repository ?? {}, kind, args.movingTags ?? [], diagnostics);
+  }
+  if (args.backend !== undefined && !Object.hasOwn(BACKENDS, args.backend)) {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-backend",
+      property: "backend",
+      message: `"${String(args.backend)}" is not a back end.`,
+      hint: `Use ${Object.keys(BACKENDS)
+        .map((b) => `"${b}"`)
+        .join(" or ")}.`,
+    });
+  }
   for (const key of Object.keys(args.additionalImages ?? {})) {
     if (isValidTag(key)) continue;
     diagnostics.push({

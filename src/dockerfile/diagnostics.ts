@@ -34,6 +34,8 @@ export type DiagnosticCode =
   | "invalid-tag-strategy"
   | "invalid-additional-image"
   | "invalid-repository"
+  | "invalid-registry"
+  | "invalid-backend"
   | "invalid-lifecycle-policy"
   | "invalid-pull-access"
   | "invalid-container"

@@ -5,7 +5,10 @@ import { MultiStageImage, toEcsContainerDefinition, toKubernetesContainer } from
 import { REPO_ROOT } from "../helpers";
 import { ECR_PASSWORD, REGISTRY, inputErrors, ofType, resources, settle, useStack, value } from "./mocks";
 
+// These tests read the docker back end's resources (one docker.Image per tag); the
+// docker-build back end (the default) has its own tests in backends/docker-build.test.ts.
 const serviceArgs = {
+  backend: "docker" as const,
   context: path.join(REPO_ROOT, "examples", "node-service", "app"),
   buildArgs: { APP_VERSION: "1.0.0" },
   gitSha: "0123456789abcdef0123456789abcdef01234567",

@@ -38,6 +38,15 @@ export function useStack(stack: string, config: Record<string, string> = {}): vo
           const digest = crypto.createHash("sha256").update(JSON.stringify(args.inputs.build)).digest("hex");
           state.repoDigest = `${repo}@sha256:${digest}`;
         }
+        if (args.type === "docker-build:index:Image") {
+          // Same build inputs → same digest; the tags do not change the image.
+          const { tags, registries, ...build } = args.inputs as Record<string, unknown>;
+          void registries;
+          const digest = `sha256:${crypto.createHash("sha256").update(JSON.stringify(build)).digest("hex")}`;
+          state.digest = args.inputs.push ? digest : "";
+          const first = (tags as string[] | undefined)?.[0];
+          state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
+        }
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -71,6 +80,16 @@ export function useStack(stack: string, config: Record<string, string> = {}): vo
 import { value } from "../outputs";
 
 export { value };
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A resource input as the provider receives it: its value, and whether it came as a secret. */
+export function unwrapSecret<T>(input: unknown): { secret: boolean; value: T } {
+  const envelope = input as Record<string, unknown> | undefined;
+  return envelope && typeof envelope === "object" && SECRET_SIG in envelope
+    ? { secret: true, value: envelope.value as T }
+    : { secret: false, value: input as T };
+}
 
 /** The `InputPropertiesError` details `construct` throws (fails when it throws nothing or something else). */
 export function inputErrors(construct: () => unknown): Array<{ propertyPath: string; reason: string }> {

@@ -19,7 +19,10 @@ import {
 } from "./mocks";
 
 const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+// These tests read the docker back end's resources (one docker.Image per tag); the
+// docker-build back end (the default) has its own tests in backends/docker-build.test.ts.
 const serviceArgs = {
+  backend: "docker" as const,
   context: SERVICE,
   buildArgs: { APP_VERSION: "1.0.0" },
   environments: {

@@ -28,9 +28,20 @@ describe("Integration: the component's provider inputs, built for real", functio
       await settle(image.imageUri);
       const plan = await value(image.plan);
       const tags = (await value(image.tags)).map((t) => t.slice(t.lastIndexOf(":") + 1));
-      const build = ofType("docker:index/image:Image")[0].inputs.build as Record<string, unknown>;
+      // The default back end's inputs (docker-build) are the plan's.
+      const build = ofType("docker-build:index:Image")[0].inputs as {
+        context: { location: string };
+        dockerfile: { location: string };
+        target?: string;
+        buildArgs: Record<string, string>;
+      };
       assert.deepEqual(
-        { context: build.context, dockerfile: build.dockerfile, target: build.target, args: build.args },
+        {
+          context: build.context.location,
+          dockerfile: build.dockerfile.location,
+          target: build.target,
+          args: build.buildArgs,
+        },
         { context: plan.context, dockerfile: plan.dockerfile, target: plan.target, args: plan.buildArgs },
       );
       const release = await releaseLocally(

@@ -1,0 +1,39 @@
+/**
+ * Where images go: a created (or adopted) ECR repository with ECR credentials, or any
+ * OCI registry named by `registry` (then no AWS resource is created).
+ */
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { RegistryInput } from "../backends";
+import { createRepository, getEcrCredentials } from "../ecr";
+import { getRegistryTarget } from "../registry";
+import type { MultiStageImageArgs } from "./args";
+import type { ComponentSpec } from "./spec";
+
+/**
+ * A repository to push to and the credentials of its registry.
+ * @internal
+ */
+export interface PushTarget {
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly credentials: RegistryInput;
+  /** The ECR repository, when one was created. */
+  readonly repository?: aws.ecr.Repository;
+}
+
+/**
+ * The push target of the component: `args.registry`, else ECR.
+ * @internal
+ */
+export function createPushTarget(spec: ComponentSpec, args: MultiStageImageArgs, parent: pulumi.Resource): PushTarget {
+  if (args.registry) {
+    const target = getRegistryTarget(spec.name, args.registry);
+    return { repositoryUrl: target.repositoryUrl, credentials: target };
+  }
+  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent);
+  return {
+    repositoryUrl: repo.repositoryUrl,
+    credentials: getEcrCredentials(repo.repositoryUrl, parent),
+    repository: repo.repository,
+  };
+}

@@ -1,0 +1,2 @@
+/** Any OCI registry: a repository URL and credentials, no resources. */
+export { type RegistryArgs, type RegistryTarget, getRegistryTarget, validateRegistryArgs } from "./registry";

@@ -1,0 +1,93 @@
+/**
+ * Any OCI registry (GHCR, Docker Hub, Harbor, Artifactory, a local one): a repository
+ * URL and credentials. Nothing is created; the password is kept a Pulumi secret.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type Diagnostic, parseImageReference } from "../plan";
+
+/** Push to any OCI registry instead of ECR. */
+export interface RegistryArgs {
+  /**
+   * Repository to push to, without tag or digest.
+   * @default `<server>/<component name>`
+   * @example "ghcr.io/acme/api"
+   */
+  readonly repository?: pulumi.Input<string>;
+  /** Registry host to log in to. @default the host of `repository` (`docker.io` when it names none) @example "ghcr.io" */
+  readonly server?: pulumi.Input<string>;
+  /** User to log in as. @default none: the builder's own credentials are used */
+  readonly username?: pulumi.Input<string>;
+  /** Password or token; always handled as a Pulumi secret. */
+  readonly password?: pulumi.Input<string>;
+}
+
+/** A repository and how to log in to its registry; `password` is a secret. */
+export interface RegistryTarget {
+  readonly repositoryUrl: pulumi.Output<string>;
+  readonly server: pulumi.Output<string>;
+  readonly username?: pulumi.Input<string>;
+  readonly password?: pulumi.Output<string>;
+}
+
+const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * Add an `invalid-registry` diagnostic for every problem of the plain values in `args`.
+ * @internal
+ */
+export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic[]): void {
+  const problem = (property: string, message: string, hint: string): void => {
+    diagnostics.push({ severity: "error", code: "invalid-registry", property, message, hint });
+  };
+  if (args.repository === undefined && args.server === undefined) {
+    problem(
+      "registry",
+      "names neither a repository nor a server.",
+      'Set registry.repository, e.g. "ghcr.io/acme/api".',
+    );
+  }
+  if (typeof args.repository === "string") {
+    const ref = parseImageReference(args.repository);
+    if (ref.tag !== undefined || ref.digest !== undefined) {
+      problem(
+        "registry.repository",
+        `"${args.repository}" has a tag or digest.`,
+        "Give the repository only; tags come from tagStrategy, tags and movingTags.",
+      );
+    } else if (!REPOSITORY_PATH.test(ref.repository)) {
+      problem(
+        "registry.repository",
+        `"${args.repository}" is not a valid repository.`,
+        "Use lowercase letters, digits and . _ - separated by /, after the registry host.",
+      );
+    }
+  }
+  if ((args.username === undefined) !== (args.password === undefined)) {
+    problem(
+      args.username === undefined ? "registry.username" : "registry.password",
+      "is missing: username and password go together.",
+      "Set both, or neither to use the builder's own credentials.",
+    );
+  }
+}
+
+/**
+ * The repository URL and credentials of `args` for the component `name`.
+ * @internal
+ */
+export function getRegistryTarget(name: string, args: RegistryArgs): RegistryTarget {
+  const repositoryUrl =
+    args.repository !== undefined
+      ? pulumi.output(args.repository)
+      : pulumi.output(args.server as pulumi.Input<string>).apply((server) => `${server}/${name.toLowerCase()}`);
+  const server =
+    args.server !== undefined
+      ? pulumi.output(args.server)
+      : repositoryUrl.apply((url) => parseImageReference(url).registry ?? "docker.io");
+  return {
+    repositoryUrl,
+    server,
+    username: args.username,
+    password: args.password === undefined ? undefined : pulumi.secret(args.password),
+  };
+}

@@ -1,0 +1,156 @@
+/** The docker-build back end (the default) under mocks: one Image per published image, from the same plan. */
+import { strict as assert } from "assert";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MultiStageImage, type MultiStageImageArgs } from "../../../src";
+import { dockerBuildInputs } from "../../../src/backends";
+import { REPO_ROOT } from "../../helpers";
+import {
+  ECR_PASSWORD,
+  REGISTRY,
+  inputErrors,
+  ofType,
+  resources,
+  settle,
+  unwrapSecret,
+  useStack,
+  value,
+} from "../mocks";
+
+const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+const args: MultiStageImageArgs = {
+  context: SERVICE,
+  buildArgs: { APP_VERSION: "1.0.0" },
+  environments: {
+    dev: { buildArgs: { NODE_ENV: "development" } },
+    production: { buildArgs: { NODE_ENV: "production" }, tags: ["stable"], platform: "linux/amd64" },
+  },
+  gitSha: "0123456789abcdef0123456789abcdef01234567",
+  cacheFrom: [`${REGISTRY}/svc:cache`],
+};
+
+type DockerBuildInputs = {
+  tags: string[];
+  push: boolean;
+  context: { location: string };
+  dockerfile: { location: string };
+  target?: string;
+  buildArgs: Record<string, string>;
+  platforms: string[];
+  cacheFrom: Array<{ registry: { ref: string } }>;
+  registries: unknown;
+  buildOnPreview: boolean;
+};
+
+const images = (): Array<{ name: string; inputs: DockerBuildInputs }> =>
+  ofType("docker-build:index:Image") as unknown as Array<{ name: string; inputs: DockerBuildInputs }>;
+
+describe("docker-build back end (the default)", () => {
+  it("publishes one Image carrying every tag, built from the plan, pushed with ECR credentials as secrets", async () => {
+    useStack("production");
+    const image = new MultiStageImage("svc", { ...args, tags: ["v1.0.0"], movingTags: [] });
+    await settle(image.imageUri);
+    const plan = await value(image.plan);
+    assert.equal(ofType("docker:index/image:Image").length, 0);
+    const [built] = images();
+    assert.equal(built.name, "svc-image");
+    const repo = `${REGISTRY}/svc-repo-1a2b3c`;
+    assert.deepEqual(built.inputs.tags, [`${repo}:production-0123456789ab`, `${repo}:v1.0.0`, `${repo}:stable`]);
+    assert.deepEqual(
+      {
+        push: built.inputs.push,
+        context: built.inputs.context,
+        dockerfile: built.inputs.dockerfile,
+        target: built.inputs.target,
+        buildArgs: built.inputs.buildArgs,
+        platforms: built.inputs.platforms,
+        cacheFrom: built.inputs.cacheFrom,
+        buildOnPreview: built.inputs.buildOnPreview,
+      },
+      {
+        push: true,
+        context: { location: plan.context },
+        dockerfile: { location: plan.dockerfile },
+        target: "production",
+        buildArgs: { APP_VERSION: "1.0.0", NODE_ENV: "production" },
+        platforms: ["linux/amd64"],
+        cacheFrom: [{ registry: { ref: `${REGISTRY}/svc:cache` } }],
+        buildOnPreview: false,
+      },
+    );
+    const registries = unwrapSecret<Array<{ address: string; password: string }>>(built.inputs.registries);
+    assert.equal(registries.secret, true, "the credentials reach the provider as a secret");
+    assert.equal(registries.value[0].address, REGISTRY);
+    assert.equal(registries.value[0].password, ECR_PASSWORD);
+    assert.match(await value(image.imageUri), new RegExp(`^${repo}@sha256:[0-9a-f]{64}$`));
+    assert.deepEqual(await value(image.tags), built.inputs.tags);
+  });
+
+  it("gives the provider the same build as the docker back end, and the same digest for the same inputs", async () => {
+    useStack("dev");
+    const a = new MultiStageImage("a", args);
+    await settle(a.imageUri);
+    const fromDockerBuild = images()[0].inputs;
+    useStack("dev");
+    const b = new MultiStageImage("b", { ...args, backend: "docker" });
+    await settle(b.imageUri);
+    const fromDocker = ofType("docker:index/image:Image")[0].inputs.build as ReturnType<typeof dockerBuildInputs>;
+    assert.deepEqual(
+      {
+        context: fromDocker.context,
+        dockerfile: fromDocker.dockerfile,
+        target: fromDocker.target,
+        args: fromDocker.args,
+      },
+      {
+        context: fromDockerBuild.context.location,
+        dockerfile: fromDockerBuild.dockerfile.location,
+        target: fromDockerBuild.target,
+        args: fromDockerBuild.buildArgs,
+      },
+    );
+    useStack("dev");
+    const again = new MultiStageImage("a", args);
+    assert.equal(await value(again.digest), await value(a.digest));
+  });
+
+  it("does not push when push is false, and reports the first tag", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", { ...args, push: false });
+    assert.match(await value(image.imageUri), /:dev-0123456789ab$/);
+    assert.equal(images()[0].inputs.push, false);
+  });
+
+  it("builds during preview only when asked", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", { ...args, buildOnPreview: true });
+    await settle(image.imageUri);
+    assert.equal(images()[0].inputs.buildOnPreview, true);
+  });
+
+  it("refuses an unknown back end by name", () => {
+    useStack("dev");
+    const errors = inputErrors(
+      () => new MultiStageImage("svc", { ...args, backend: "kaniko" as MultiStageImageArgs["backend"] }),
+    );
+    assert.deepEqual(errors, [
+      { propertyPath: "backend", reason: '"kaniko" is not a back end. Use "docker-build" or "docker".' },
+    ]);
+    assert.equal(resources.length, 0);
+  });
+
+  it("keeps a Pulumi-secret registry password out of every output", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("svc", {
+      ...args,
+      registry: { repository: "127.0.0.1:5055/team/svc", username: "ci", password: pulumi.secret("hunter2-registry") },
+    });
+    await settle(image.imageUri);
+    const outputs = await value(
+      pulumi.all([image.imageUri, image.tags, image.plan, image.stages, image.buildArgs, image.repositoryUrl]),
+    );
+    assert.ok(!JSON.stringify(outputs).includes("hunter2-registry"));
+    const registries = unwrapSecret<Array<{ password: string }>>(images()[0].inputs.registries);
+    assert.deepEqual([registries.secret, registries.value[0].password], [true, "hunter2-registry"]);
+  });
+});
