@@ -2,4 +2,6 @@
 export { type ImageBackend, type PublishArgs, type PublishedImage, type RegistryInput } from "./backend";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
+export { dockerCliBackend } from "./docker-cli";
+export { contextHash } from "./context-hash";
 export { BACKENDS, type BackendName, DEFAULT_BACKEND } from "./select";

@@ -92,9 +92,9 @@ export function resolveSpec(
       code: "invalid-backend",
       property: "backend",
       message: `"${String(args.backend)}" is not a back end.`,
-      hint: `Use ${Object.keys(BACKENDS)
+      hint: `Use one of ${Object.keys(BACKENDS)
         .map((b) => `"${b}"`)
-        .join(" or ")}.`,
+        .join(", ")}.`,
     });
   }
   for (const key of Object.keys(args.additionalImages ?? {})) {

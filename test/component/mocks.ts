@@ -47,6 +47,16 @@ export function useStack(stack: string, config: Record<string, string> = {}): vo
           const first = (tags as string[] | undefined)?.[0];
           state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
         }
+        if (args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage") {
+          const { plan, contextHash } = args.inputs as { plan: unknown; contextHash: string };
+          const digest = `sha256:${crypto
+            .createHash("sha256")
+            .update(JSON.stringify([plan, contextHash]))
+            .digest("hex")}`;
+          const first = (args.inputs.references as string[])[0];
+          state.digest = digest;
+          state.imageUri = `${first.slice(0, first.lastIndexOf(":"))}@${digest}`;
+        }
         return { id: `${args.name}-id`, state };
       },
       call(args) {

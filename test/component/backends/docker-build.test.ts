@@ -134,7 +134,10 @@ describe("docker-build back end (the default)", () => {
       () => new MultiStageImage("svc", { ...args, backend: "kaniko" as MultiStageImageArgs["backend"] }),
     );
     assert.deepEqual(errors, [
-      { propertyPath: "backend", reason: '"kaniko" is not a back end. Use "docker-build" or "docker".' },
+      {
+        propertyPath: "backend",
+        reason: '"kaniko" is not a back end. Use one of "docker-build", "docker", "docker-cli".',
+      },
     ]);
     assert.equal(resources.length, 0);
   });

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build (once) and cache the binaries a real `pulumi up` needs in this repo's e2e tests:
+#   - the Pulumi CLI, from its Go module, through the wrapper module tools/pulumi (go.sum committed);
+#   - `pulumi-resource-pulumi-nodejs`, the host Pulumi starts for dynamic providers (the
+#     docker-cli back end): a shim that runs @pulumi/pulumi's dynamic-provider entry with node.
+# Users install Pulumi the normal way and need none of this.
+#
+# Cached outside the repo in $MULTISTAGE_TOOLS (default ~/.cache/pulumi-multistage/tools/<version>);
+# a second run takes seconds. Prints the bin directory on stdout: PATH="$(bash scripts/pulumi-tools.sh):$PATH".
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+module_dir="$repo/tools/pulumi"
+# The version the module proxy serves: github.com/pulumi/pulumi/pkg/v3 v3.270.0 (the npm SDK's
+# version) answers 403 "not available" there; v3.274.1 is the nearest it serves. The CLI and the
+# Node.js SDK talk over a versioned gRPC protocol, so a newer CLI runs the 3.270 SDK.
+version=$(sed -n 's#^require github.com/pulumi/pulumi/pkg/v3 \(v[0-9.]*\)$#\1#p' "$module_dir/go.mod")
+tools=${MULTISTAGE_TOOLS:-$HOME/.cache/pulumi-multistage/tools/$version}
+bin="$tools/bin"
+log() { printf '[pulumi-tools] %s\n' "$*" >&2; }
+
+[ -n "$version" ] || { log "cannot read the pinned pkg/v3 version from $module_dir/go.mod"; exit 1; }
+command -v go >/dev/null || { log "Go is not installed: the Pulumi CLI is built from its Go module (Go 1.26 or later)"; exit 1; }
+mkdir -p "$bin"
+
+if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$version" ]; then
+  log "pulumi $version cached in $bin"
+else
+  log "building pulumi $version from github.com/pulumi/pulumi/pkg/v3 (a few minutes on 2 cores; module cache: $(go env GOMODCACHE))"
+  started=$(date +%s)
+  # `go build` fetches only the .mod and .zip of the versions go.sum pins (the proxy refuses
+  # .info for some pseudo-versions, which `go mod download` would ask for).
+  if ! (cd "$module_dir" && go build -mod=readonly -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+    -o "$bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>"$tools/build.log"); then
+    log "the build failed (is the Go module proxy $(go env GOPROXY) reachable?); last lines of $tools/build.log:"
+    tail -n 8 "$tools/build.log" >&2
+    exit 1
+  fi
+  mv "$bin/pulumi.tmp" "$bin/pulumi"
+  log "built pulumi $("$bin/pulumi" version) in $(($(date +%s) - started))s ($(du -sh "$bin/pulumi" | cut -f1))"
+fi
+
+# Pulumi starts `pulumi-resource-pulumi-nodejs` from PATH for dynamic providers, in the
+# program's directory; the entry point comes from the @pulumi/pulumi that program uses.
+cat >"$bin/pulumi-resource-pulumi-nodejs" <<'SH'
+#!/bin/sh
+entry=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd()] }))') || exit 1
+exec node "$entry" "$@"
+SH
+chmod +x "$bin/pulumi-resource-pulumi-nodejs"
+
+echo "$bin"

@@ -1,0 +1,46 @@
+/** The docker-cli back end under mocks: one dynamic resource fed by the same plan; the real engine runs it in test/e2e. */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MultiStageImage } from "../../../src";
+import { REPO_ROOT } from "../../helpers";
+import { ofType, settle, unwrapSecret, useStack, value } from "../mocks";
+
+const TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
+
+describe("docker-cli back end", () => {
+  it("hands the dynamic resource the plan, the tags, the files' hash and secret credentials", async () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-cli-"));
+    fs.cpSync(path.join(REPO_ROOT, "examples", "node-nginx", "app"), app, { recursive: true });
+    const make = async (): Promise<Record<string, unknown>> => {
+      useStack("production");
+      const image = new MultiStageImage("web", {
+        context: app,
+        backend: "docker-cli",
+        gitSha: "0123456789abcdef0123456789abcdef01234567",
+        registry: { repository: "127.0.0.1:5055/team/web", username: "ci", password: pulumi.secret("pw-123") },
+      });
+      await settle(image.imageUri);
+      assert.match(await value(image.imageUri), /^127\.0\.0\.1:5055\/team\/web@sha256:[0-9a-f]{64}$/);
+      return ofType(TYPE)[0].inputs;
+    };
+    const first = await make();
+    const plan = first.plan as { target: string; tags: string[] };
+    assert.equal(plan.target, "web");
+    assert.deepEqual(first.references, ["127.0.0.1:5055/team/web:production-0123456789ab"]);
+    assert.equal(first.push, true);
+    assert.match(first.executorModule as string, /lib\/executor\/index\.js$/);
+    const registry = unwrapSecret<{ server: string; username: string; password: string }>(first.registry);
+    assert.equal(registry.secret, true);
+    assert.deepEqual(registry.value, { server: "127.0.0.1:5055", username: "ci", password: "pw-123" });
+
+    // A file .dockerignore excludes (*.md) leaves the hash as it was; a file the build reads changes it.
+    assert.match(first.contextHash as string, /^sha256:[0-9a-f]{64}$/);
+    fs.writeFileSync(path.join(app, "NOTES.md"), "ignored\n");
+    assert.equal((await make()).contextHash, first.contextHash);
+    fs.appendFileSync(path.join(app, "src", "app.js"), "\n// edit\n");
+    assert.notEqual((await make()).contextHash, first.contextHash);
+  });
+});
