@@ -18,7 +18,9 @@ import {
   isValidTag,
   planBuild,
   readDockerfile,
+  isSecretLikeName,
   redactBuildArgs,
+  scrubSecrets,
 } from "../plan";
 import type { MultiStageImageArgs } from "./args";
 import { asResourceError, raiseInputErrors } from "./errors";
@@ -66,17 +68,17 @@ interface PlanInputs {
 export function planImages(spec: ComponentSpec, parent: pulumi.Resource): PlannedImages {
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
-  const secretNames = secretArgNames(spec.args, parent);
+  const secretNames = secretArgNames(spec, parent);
   const now = knownInputs(spec.args);
   const images: Array<string | undefined> = [undefined, ...keys];
   const planned = now
     ? planNow(spec, now, images).map((plan) => {
-        logWarnings(plan, parent);
-        const output = pulumi.all([plan, secretNames]).apply(([p]) => p);
+        logWarnings(plan, spec.secretBuildArgs, parent);
+        const output = protect(pulumi.output(plan), secretNames);
         return { plan: output, publicPlan: redacted(output, secretNames), tagCount: plan.tags.length };
       })
     : planLater(spec, images, secretNames, parent).map((plan) => ({
-        plan,
+        plan: protect(plan, secretNames),
         publicPlan: redacted(plan, secretNames),
         tagCount: tagCountBeforeInputs(spec),
       }));
@@ -118,7 +120,7 @@ function planLater(
   const parsed = inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
   const tagCount = tagCountBeforeInputs(spec);
   return images.map((image) =>
-    pulumi.all([parsed, inputs, secretNames]).apply(([p, i]) =>
+    pulumi.all([parsed, inputs, secretNames]).apply(([p, i, names]) =>
       asResourceError(parent, () => {
         const planned = planBuild(p, planOptions(spec, i, image));
         if (planned.tags.length > tagCount) {
@@ -126,16 +128,31 @@ function planLater(
             `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
           );
         }
-        logWarnings(planned, parent);
+        logWarnings(planned, names, parent);
         return planned;
       }),
     ),
   );
 }
 
-function logWarnings(plan: BuildPlan, parent: pulumi.Resource): void {
+function logWarnings(plan: BuildPlan, secretNames: readonly string[], parent: pulumi.Resource): void {
   // Unknown build args, unpinned bases outside production: shown in `pulumi up`, kept in `plan.warnings`.
-  for (const warning of plan.warnings) pulumi.log.warn(formatDiagnostic(warning), parent);
+  const secrets = secretValues(plan, secretNames);
+  for (const warning of plan.warnings) pulumi.log.warn(scrubSecrets(formatDiagnostic(warning), secrets), parent);
+}
+
+/** The values of the plan's secret build args: Pulumi secrets, secret config, and secret-like names. */
+function secretValues(plan: BuildPlan, secretNames: readonly string[]): string[] {
+  return Object.entries(plan.buildArgs)
+    .filter(([name]) => secretNames.includes(name) || isSecretLikeName(name))
+    .map(([, value]) => value);
+}
+
+/** The plan for the back end: a secret as a whole when any build-arg value is, so the provider's inputs are encrypted. */
+function protect(plan: pulumi.Output<BuildPlan>, secretNames: pulumi.Output<string[]>): pulumi.Output<BuildPlan> {
+  return pulumi
+    .all([plan, secretNames])
+    .apply(([p, names]) => (secretValues(p, names).length ? pulumi.secret(p) : pulumi.output(p)));
 }
 
 function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
@@ -217,7 +234,8 @@ function tagCountBeforeInputs(spec: ComponentSpec): number {
  * names secret). They would land in the image history, so they are refused unless
  * `allowSecretLikeBuildArgs`: the returned Output fails then, and so does every plan.
  */
-function secretArgNames(args: MultiStageImageArgs, parent: pulumi.Resource): pulumi.Output<string[]> {
+function secretArgNames(spec: ComponentSpec, parent: pulumi.Resource): pulumi.Output<string[]> {
+  const { args } = spec;
   const records = [args.buildArgs, ...Object.values(args.additionalImages ?? {}).map((i) => i.buildArgs)];
   const secretIf = (value: pulumi.Input<unknown>, names: () => pulumi.Input<string[]>): pulumi.Output<string[]> =>
     pulumi.output(pulumi.isSecret(pulumi.output(value))).apply((secret) => pulumi.output(secret ? names() : []));
@@ -233,7 +251,7 @@ function secretArgNames(args: MultiStageImageArgs, parent: pulumi.Resource): pul
       .apply((lists) => lists.flat());
   });
   return pulumi.all(found).apply((lists) => {
-    const names = [...new Set(lists.flat())];
+    const names = [...new Set([...lists.flat(), ...spec.secretBuildArgs])];
     if (names.length && !args.allowSecretLikeBuildArgs) {
       throw new pulumi.ResourceError(
         `build arg(s) ${names.join(", ")} hold Pulumi secrets; build arg values are stored in the image history. Use BuildKit secrets (RUN --mount=type=secret), or set allowSecretLikeBuildArgs to accept this.`,
@@ -244,12 +262,18 @@ function secretArgNames(args: MultiStageImageArgs, parent: pulumi.Resource): pul
   });
 }
 
-/** The plan without secret values, and not secret itself: what outputs derive from. */
+/**
+ * The plan for outputs, tags and names: every secret value redacted, in the build args by
+ * name and anywhere else it flowed (an image substituted from it, a warning quoting it).
+ * Only then is the result not secret: nothing secret is left in it.
+ */
 function redacted(plan: pulumi.Output<BuildPlan>, secretNames: pulumi.Output<string[]>): pulumi.Output<BuildPlan> {
   return pulumi.unsecret(
     pulumi
       .all([plan, secretNames])
-      .apply(([p, names]) => ({ ...p, buildArgs: redactBuildArgs(p.buildArgs, new Set(names)) })),
+      .apply(([p, names]) =>
+        scrubSecrets({ ...p, buildArgs: redactBuildArgs(p.buildArgs, new Set(names)) }, secretValues(p, names)),
+      ),
   );
 }
 

@@ -16,6 +16,7 @@ import {
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
+import { isSecretConfig } from "./config";
 
 /**
  * The component's inputs, resolved against the stack config.
@@ -30,6 +31,8 @@ export interface ComponentSpec {
   readonly kind: EnvironmentKind;
   /** The args' environments with the stack config's merged over them. */
   readonly environments: Readonly<Record<string, EnvironmentArgs>>;
+  /** Build args whose values come from secret stack config: secret values, like Pulumi secrets. */
+  readonly secretBuildArgs: readonly string[];
   /** Problems in the plain inputs (property paths from the args). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -107,7 +110,17 @@ export function resolveSpec(
       hint: "Use letters, digits, _ . and -, starting with a letter or digit.",
     });
   }
-  return { name, args, environment, kind, environments, diagnostics };
+  const secretBuildArgs =
+    isRecord(fromConfig) && isSecretConfig("multistage:environments")
+      ? [
+          ...new Set(
+            Object.values(fromConfig).flatMap((e) =>
+              isRecord(e) && isRecord(e.buildArgs) ? Object.keys(e.buildArgs) : [],
+            ),
+          ),
+        ]
+      : [];
+  return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
 }
 
 const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list"> = {

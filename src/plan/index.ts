@@ -38,7 +38,15 @@ export {
   pinByDigest,
   repositoryOf,
 } from "./image-ref";
-export { type BuildArgSource, REDACTED, isSecretLikeName, redactBuildArgs, validateBuildArgNames } from "./secrets";
+export {
+  type BuildArgSource,
+  MIN_SCRUBBED_LENGTH,
+  REDACTED,
+  isSecretLikeName,
+  redactBuildArgs,
+  scrubSecrets,
+  validateBuildArgNames,
+} from "./secrets";
 export {
   type ReleaseTagOptions,
   type TagContext,

@@ -49,3 +49,25 @@ export function redactBuildArgs(
     Object.entries(buildArgs).map(([k, v]) => [k, secretNames.has(k) || isSecretLikeName(k) ? REDACTED : v]),
   );
 }
+
+/** Secret values shorter than this are not searched for inside other strings (they would match anywhere). */
+export const MIN_SCRUBBED_LENGTH = 4;
+
+/**
+ * `value` with every occurrence of each secret string replaced by `REDACTED`, deeply
+ * (strings inside arrays and objects): for values derived from secrets, such as an
+ * external image substituted from a secret arg, or a warning that quotes it.
+ */
+export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
+  const needles = [...new Set(secrets.filter((s) => s.length >= MIN_SCRUBBED_LENGTH))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (needles.length === 0) return value;
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === "string") return needles.reduce((text, secret) => text.split(secret).join(REDACTED), v);
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
+    return v;
+  };
+  return scrub(value) as T;
+}

@@ -15,11 +15,11 @@ export const ECR_PASSWORD = "ecr-password-from-token";
 export const resources: Recorded[] = [];
 export const invokes: Recorded[] = [];
 
-/** Reset the records and point the mocks at `stack`, with optional config. */
-export function useStack(stack: string, config: Record<string, string> = {}): void {
+/** Reset the records and point the mocks at `stack`, with optional config (`secretKeys` are secret config). */
+export function useStack(stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): void {
   resources.length = 0;
   invokes.length = 0;
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   pulumi.runtime.setMocks(
     {
       newResource(args) {
