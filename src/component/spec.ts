@@ -59,11 +59,10 @@ export function resolveSpec(
   const diagnostics: Diagnostic[] = [];
   const environment = args.environment ?? config.get("environment") ?? stack;
   const fromConfig = config.getObject<unknown>("environments");
-  validateEnvironments(args.environments ?? {}, "environments", diagnostics);
-  validateEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics);
+  // Only fields of the right type are merged: the others are reported, and planning goes on without them.
   const environments = mergeEnvironments(
-    args.environments ?? {},
-    isRecord(fromConfig) ? (fromConfig as Record<string, EnvironmentArgs>) : {},
+    validEnvironments(args.environments ?? {}, "environments", diagnostics),
+    validEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics),
   );
   const kind = environmentKind(environment, environments);
   if (!environment.trim()) {
@@ -134,16 +133,22 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
-/** Environments come from code and from YAML config: check their shape, field by field. */
-function validateEnvironments(value: unknown, property: string, diagnostics: Diagnostic[]): void {
+/** Environments come from code and from YAML config: check their shape field by field, keeping the valid fields. */
+function validEnvironments(
+  value: unknown,
+  property: string,
+  diagnostics: Diagnostic[],
+): Record<string, EnvironmentArgs> {
+  const valid: Record<string, Record<string, unknown>> = {};
   const problem = (path: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-environment", property: path, message, hint });
   };
   if (!isRecord(value)) {
     problem(property, `must map environment names to settings, got ${JSON.stringify(value)}.`, "See EnvironmentArgs.");
-    return;
+    return {};
   }
   for (const [env, settings] of Object.entries(value)) {
+    valid[env] = {};
     if (!isRecord(settings)) {
       problem(
         `${property}.${env}`,
@@ -174,9 +179,12 @@ function validateEnvironments(value: unknown, property: string, diagnostics: Dia
           `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
           "Or leave it out to infer it from the name.",
         );
+      } else {
+        valid[env][field] = v;
       }
     }
   }
+  return valid as Record<string, EnvironmentArgs>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -62,6 +62,32 @@ export interface ArgResolution {
 const AUTOMATIC = new Set(AUTOMATIC_PLATFORM_ARGS);
 
 /**
+ * The scope FROM lines see, as BuildKit builds it: the automatic platform args (for the
+ * target `platform`, or the host), then each global ARG in order, passed values first,
+ * else its default expanded against the args before it (quotes removed).
+ */
+export function globalScope(
+  model: DockerfileModel,
+  buildArgs: Readonly<Record<string, string | undefined>> = {},
+  platform?: string,
+): Map<string, string | undefined> {
+  const scope = new Map<string, string | undefined>(
+    AUTOMATIC_PLATFORM_ARGS.map((name) => [name, automaticArgValue(name, platform)]),
+  );
+  for (const arg of model.globalArgs) {
+    const value = Object.hasOwn(buildArgs, arg.name)
+      ? (buildArgs[arg.name] ?? "")
+      : arg.defaultValue !== undefined
+        ? safeExpand(arg.defaultValue, scope, model.escape)
+        : AUTOMATIC.has(arg.name)
+          ? automaticArgValue(arg.name, platform)
+          : undefined;
+    scope.set(arg.name, value);
+  }
+  return scope;
+}
+
+/**
  * Resolve the args of the stages in `closure` given the passed `buildArgs`
  * (`undefined` values mean "passed, value not known yet": they count as set).
  */
@@ -92,20 +118,8 @@ export function resolveArgs(
   };
   const automaticValue = (name: string): string | undefined => automaticArgValue(name, options.platform);
 
-  // Global scope: defaults may reference earlier globals.
-  const globalScope = new Map<string, string | undefined>();
-  const globalDeclared = new Set<string>();
-  for (const arg of model.globalArgs) {
-    globalDeclared.add(arg.name);
-    const value = passed(arg.name)
-      ? (buildArgs[arg.name] ?? "")
-      : arg.defaultValue !== undefined
-        ? safeExpand(arg.defaultValue, globalScope)
-        : AUTOMATIC.has(arg.name)
-          ? automaticValue(arg.name)
-          : undefined;
-    globalScope.set(arg.name, value);
-  }
+  const scopeOfFrom = globalScope(model, buildArgs, options.platform);
+  const globalDeclared = new Set(model.globalArgs.map((a) => a.name));
 
   const baseImages = new Map<number, string>();
   for (const stage of closure) {
@@ -113,7 +127,7 @@ export function resolveArgs(
     // FROM line: only globals are visible.
     for (const v of stage.fromVariables) {
       if (AUTOMATIC.has(v.name) && !globalDeclared.has(v.name)) continue;
-      const value = globalScope.get(v.name);
+      const value = scopeOfFrom.get(v.name);
       const u = usage(v.name, value, passed(v.name));
       if (globalDeclared.has(v.name)) addOnce(u, "declaredIn", "global");
       addOnce(u, "usedBy", `FROM of ${label}`);
@@ -135,7 +149,7 @@ export function resolveArgs(
         });
       }
     }
-    baseImages.set(stage.index, safeExpand(stage.from, globalScope));
+    baseImages.set(stage.index, safeExpand(stage.from, scopeOfFrom, model.escape));
 
     // Inside the stage: declared args in scope from their line on.
     const scope = new Map<string, { value: string | undefined; line: number }>();
@@ -143,8 +157,8 @@ export function resolveArgs(
       let value: string | undefined;
       if (passed(arg.name)) value = buildArgs[arg.name] ?? "";
       else if (arg.defaultValue !== undefined)
-        value = safeExpand(arg.defaultValue, new Map([...scope].map(([k, s]) => [k, s.value])));
-      else if (globalDeclared.has(arg.name)) value = globalScope.get(arg.name);
+        value = safeExpand(arg.defaultValue, new Map([...scope].map(([k, s]) => [k, s.value])), model.escape);
+      else if (globalDeclared.has(arg.name)) value = scopeOfFrom.get(arg.name);
       else if (AUTOMATIC.has(arg.name)) value = automaticValue(arg.name);
       scope.set(arg.name, { value, line: arg.line });
       const u = usage(arg.name, value, passed(arg.name));

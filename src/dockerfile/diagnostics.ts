@@ -18,6 +18,11 @@ export type DiagnosticCode =
   | "forward-reference"
   | "self-reference"
   | "cycle"
+  | "unknown-instruction"
+  | "missing-image"
+  | "invalid-stage-name"
+  | "variable-in-from-flag"
+  | "unterminated-heredoc"
   // Targets and build args.
   | "unknown-target"
   | "missing-arg"

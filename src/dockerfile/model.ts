@@ -93,6 +93,8 @@ export interface DockerfileModel {
   stages: Stage[];
   /** The `# syntax=` directive, if any. */
   syntax?: string;
+  /** The escape character (`# escape=`), `\` by default. */
+  escape: string;
 }
 
 /** Human label for a stage: its name, or `#index` when unnamed. */

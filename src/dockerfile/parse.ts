@@ -3,8 +3,9 @@
  * report the structural problems BuildKit would refuse or silently get wrong:
  * no FROM, duplicate stage names, references to unknown or later stages.
  */
-import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction } from "dockerfile-ast";
+import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction, Onbuild } from "dockerfile-ast";
 import type { Diagnostic } from "./diagnostics";
+import { globalScope } from "./args";
 import { expandOrKeep } from "./expand";
 import type { ArgDeclaration, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
 import { scanVariables } from "./variables";
@@ -23,13 +24,14 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     diagnostics.push({ severity: "error", file, ...d });
   };
   const ast = DockerfileParser.parse(content);
-  const source = new SourceText(content, ast.getEscapeCharacter());
   const syntax = ast
     .getDirectives()
     .find((d) => d.getName().toLowerCase() === "syntax")
     ?.getValue();
   const globalArgs = ast.getInitialARGs().flatMap(argDeclarations);
-  const model: DockerfileModel = { file, globalArgs, stages: [], syntax: syntax ?? undefined };
+  const escape = ast.getEscapeCharacter();
+  const model: DockerfileModel = { file, globalArgs, stages: [], syntax: syntax ?? undefined, escape };
+  const source = new SourceText(content, escape);
 
   const instructions = ast.getInstructions();
   if (instructions.length === 0) {
@@ -62,6 +64,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     }
   }
 
+  checkInstructions(instructions, source, error);
+
   // Instructions grouped by stage in one pass (dockerfile-ast's getContainingImage
   // scans every stage per call, which made parsing quadratic in the number of stages).
   const stageInstructions: Instruction[][] = [];
@@ -90,6 +94,23 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       envNames: [],
       dependencies: [],
     };
+    if (!stage.from) {
+      error({
+        code: "missing-image",
+        line: stage.line,
+        message: "FROM names no image.",
+        hint: "Write `FROM <image> [AS <name>]`, e.g. `FROM node:20.18 AS build`, or `FROM scratch`.",
+      });
+    }
+    if (declaredName !== undefined && !STAGE_NAME.test(declaredName)) {
+      error({
+        code: "invalid-stage-name",
+        line: stage.line,
+        stage: declaredName,
+        message: `stage name "${declaredName}" is not one BuildKit accepts.`,
+        hint: "Start with a letter, then use letters, digits, '-', '_' and '.'.",
+      });
+    }
     const earlier = stage.name === undefined ? undefined : byName.get(stage.name);
     if (earlier) {
       error({
@@ -112,14 +133,35 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
   }
 
   // Second pass: dependencies.
-  const defaults = new Map<string, string | undefined>(globalArgs.map((a) => [a.name, a.defaultValue]));
+  // The graph as written: defaults and the host platform; resolveTarget redoes FROM lines with the passed args.
+  const defaults = globalScope(model);
   const references = new StageReferences(model, byName, diagnostics);
+  const onbuild = new Map<number, Array<[DependencyVia, string]>>();
   for (const stage of model.stages) {
-    const base = expandOrKeep(stage.from, defaults);
+    const base = expandOrKeep(stage.from, defaults, escape);
     if (base.toLowerCase() !== "scratch") references.add(stage, base, stage.from, "FROM", stage.line);
+    // An ONBUILD trigger's --from runs in the stages built FROM this one.
+    const parent = stage.dependencies.find((d) => d.via === "FROM");
+    if (parent?.kind === "stage") {
+      for (const [via, reference] of onbuild.get(parent.stage) ?? [])
+        references.add(stage, reference, reference, via, stage.line);
+    }
     for (const instruction of stageInstructions[stage.index].slice(1)) {
-      for (const [via, reference] of flagReferences(instruction)) {
-        references.add(stage, reference, reference, via, line(instruction));
+      const trigger = instruction instanceof Onbuild ? instruction.getTriggerInstruction() : null;
+      for (const [via, reference] of flagReferences(trigger ?? instruction)) {
+        if (reference.includes("$")) {
+          error({
+            code: "variable-in-from-flag",
+            line: line(instruction),
+            stage: stage.declaredName,
+            message: `${via}=${reference}: BuildKit does not expand variables in --from.`,
+            hint: `Define an alias stage instead: \`FROM ${reference} AS <alias>\` before this stage, then use --from=<alias>.`,
+          });
+        } else if (trigger) {
+          onbuild.set(stage.index, [...(onbuild.get(stage.index) ?? []), [via, reference]]);
+        } else {
+          references.add(stage, reference, reference, via, line(instruction));
+        }
       }
     }
   }
@@ -140,6 +182,67 @@ function argDeclarations(arg: Arg): ArgDeclaration[] {
 
 type Range = ReturnType<Instruction["getRange"]>;
 
+/** Stage names BuildKit accepts. */
+const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/i;
+
+/** Instructions BuildKit knows. */
+const INSTRUCTIONS = new Set([
+  "ADD",
+  "ARG",
+  "CMD",
+  "COPY",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "FROM",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "RUN",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
+]);
+
+const HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
+
+/** Unknown instructions, and heredocs whose terminator never comes (they would swallow the rest of the file). */
+function checkInstructions(
+  instructions: readonly Instruction[],
+  source: SourceText,
+  error: (d: Omit<Diagnostic, "severity" | "file">) => void,
+): void {
+  for (const instruction of instructions) {
+    const keyword = instruction.getKeyword();
+    if (!INSTRUCTIONS.has(keyword)) {
+      const close = didYouMean(keyword, [...INSTRUCTIONS]);
+      error({
+        code: "unknown-instruction",
+        line: line(instruction),
+        message: `unknown instruction ${keyword}.${close}`,
+        hint: `BuildKit knows ${[...INSTRUCTIONS].join(", ")}.`,
+      });
+    }
+    if (keyword !== "RUN" && keyword !== "COPY" && keyword !== "ADD") continue;
+    const range = instruction.getRange();
+    const lines = source.lines(range.start.line, range.end.line);
+    for (const [, strip, , word] of lines[0].matchAll(HEREDOC)) {
+      const closed = lines.slice(1).some((l) => (strip ? l.replace(/^\t+/, "") : l) === word);
+      if (closed) continue;
+      const swallowed = lines.slice(1).findIndex((l) => /^\s*FROM\s/i.test(l));
+      error({
+        code: "unterminated-heredoc",
+        line: line(instruction),
+        message: `the heredoc <<${word} is never closed, so every line after it is part of this ${keyword}${swallowed >= 0 ? `, including the FROM at line ${line(instruction) + swallowed + 1}` : ""}.`,
+        hint: `End it with a line that is exactly ${word}.`,
+      });
+    }
+  }
+}
+
 /** The raw text of ranges of the Dockerfile, by line and character as dockerfile-ast reports them. */
 class SourceText {
   private readonly lineStarts: number[] = [0];
@@ -153,6 +256,17 @@ class SourceText {
       if (c === "\r" && content[i + 1] === "\n") i++;
       if (c === "\n" || c === "\r") this.lineStarts.push(i + 1);
     }
+  }
+
+  /** Lines `from` to `to` (0-based, inclusive), without their line breaks. */
+  lines(from: number, to: number): string[] {
+    const out: string[] = [];
+    for (let l = from; l <= to; l++) {
+      const start = this.lineStarts[l] ?? this.content.length;
+      const end = this.lineStarts[l + 1] ?? this.content.length;
+      out.push(this.content.slice(start, end).replace(/\r?\n$|\r$/, ""));
+    }
+    return out;
   }
 
   slice(range: Range): string {

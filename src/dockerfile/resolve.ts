@@ -2,10 +2,11 @@
  * Target resolution: given a parsed Dockerfile, a target (or none: the final stage)
  * and the build args, work out what BuildKit will build and whether it can.
  */
-import { type ArgResolution, resolveArgs } from "./args";
+import { type ArgResolution, globalScope, resolveArgs } from "./args";
 import type { Diagnostic } from "./diagnostics";
+import { type Scope, expandOrKeep } from "./expand";
 import { cycleDiagnostics, stageClosure } from "./graph";
-import { type DockerfileModel, type Stage, finalStage, stageLabel } from "./model";
+import { type Dependency, type DockerfileModel, type Stage, finalStage, stageLabel } from "./model";
 import { didYouMean } from "./suggest";
 
 export interface ResolveOptions {
@@ -57,9 +58,14 @@ export function stageNames(model: DockerfileModel): string[] {
  * Dockerfile has none); otherwise the closure, args and images, with every problem
  * found in `diagnostics` (the resolution is only buildable when none is an error).
  */
-export function resolveTarget(model: DockerfileModel, options: ResolveOptions = {}): TargetResolution | UnknownTarget {
+export function resolveTarget(
+  written: DockerfileModel,
+  options: ResolveOptions = {},
+): TargetResolution | UnknownTarget {
   const diagnostics: Diagnostic[] = [];
-  if (model.stages.length === 0) return { found: false, diagnostics };
+  if (written.stages.length === 0) return { found: false, diagnostics };
+  // BuildKit expands FROM lines with the passed args and the target platform: the graph follows them.
+  const model = withFromDependencies(written, globalScope(written, options.buildArgs ?? {}, options.platform));
   let target: Stage | undefined;
   if (options.target === undefined || options.target === "") {
     target = finalStage(model);
@@ -89,7 +95,7 @@ export function resolveTarget(model: DockerfileModel, options: ResolveOptions = 
   for (const stage of stages) {
     for (const dep of stage.dependencies) {
       if (dep.kind !== "image") continue;
-      externalImages.add(dep.via === "FROM" ? (args.baseImages.get(stage.index) ?? dep.image) : dep.image);
+      externalImages.add(dep.image);
     }
   }
   return {
@@ -102,4 +108,37 @@ export function resolveTarget(model: DockerfileModel, options: ResolveOptions = 
     args,
     diagnostics,
   };
+}
+
+/**
+ * `model` with each stage's FROM dependency taken from its FROM line expanded in `scope`
+ * (a stage defined earlier, `scratch`, or an image); stages whose FROM does not change are
+ * the same objects.
+ */
+function withFromDependencies(model: DockerfileModel, scope: Scope): DockerfileModel {
+  const byName = new Map<string, Stage>();
+  let changed = false;
+  const stages = model.stages.map((stage) => {
+    const base = expandOrKeep(stage.from, scope, model.escape);
+    const named = byName.get(base.toLowerCase());
+    if (stage.name !== undefined && !byName.has(stage.name)) byName.set(stage.name, stage);
+    const current = stage.dependencies.find((d) => d.via === "FROM");
+    const common = { via: "FROM" as const, reference: stage.from, line: stage.line };
+    const next: Dependency | undefined =
+      base.toLowerCase() === "scratch"
+        ? undefined
+        : named
+          ? { kind: "stage", stage: named.index, ...common }
+          : { kind: "image", image: base, ...common };
+    // Keep what the parse found when nothing changed (its diagnostics point at it).
+    const same =
+      current === next ||
+      (current?.kind === "stage" && next?.kind === "stage" && current.stage === next.stage) ||
+      (current?.kind === "image" && next?.kind === "image" && current.image === next.image) ||
+      (current?.kind === "stage" && next?.kind === "image" && current.stage >= stage.index);
+    if (same) return stage;
+    changed = true;
+    return { ...stage, dependencies: [...(next ? [next] : []), ...stage.dependencies.filter((d) => d.via !== "FROM")] };
+  });
+  return changed ? { ...model, stages } : model;
 }

@@ -166,3 +166,86 @@ describe("Dockerfile model: structural errors", () => {
     );
   });
 });
+
+describe("Dockerfile model: what BuildKit refuses", () => {
+  const codes = (text: string): Array<[string, number | undefined]> =>
+    dockerfile(text).diagnostics.map((d) => [d.code, d.line]);
+
+  it("an unknown instruction, with the closest one", () => {
+    const { diagnostics } = dockerfile("FROM alpine:3.19\nCOPPY a /a\n");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.line]),
+      [["unknown-instruction", 2]],
+    );
+    assert.match(diagnostics[0].message, /unknown instruction COPPY\. Did you mean "COPY"\?/);
+  });
+
+  it("FROM with no image, and stage names outside BuildKit's rule", () => {
+    assert.deepEqual(codes("FROM\n"), [["missing-image", 1]]);
+    assert.deepEqual(codes("FROM alpine:3.19 AS 1st\nFROM alpine:3.19 AS _x\nFROM alpine:3.19 AS ok.name-1\n"), [
+      ["invalid-stage-name", 1],
+      ["invalid-stage-name", 2],
+    ]);
+  });
+
+  it("variables in --from, with the alias-stage fix", () => {
+    const { diagnostics } = dockerfile(
+      "ARG SRC=builder\nFROM alpine:3.19 AS builder\nFROM alpine:3.19\nCOPY --from=${SRC} /a /a\nRUN --mount=from=$SRC,target=/x true\n",
+    );
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.line]),
+      [
+        ["variable-in-from-flag", 4],
+        ["variable-in-from-flag", 5],
+      ],
+    );
+    assert.match(diagnostics[0].hint ?? "", /FROM \$\{SRC\} AS <alias>/);
+  });
+
+  it("an unterminated heredoc, naming the FROM it swallows; a closed one is fine", () => {
+    const { diagnostics } = dockerfile("FROM alpine:3.19 AS a\nRUN <<EOF\necho hi\nFROM alpine:3.19 AS b\nRUN true\n");
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.line]),
+      [["unterminated-heredoc", 2]],
+    );
+    assert.match(diagnostics[0].message, /<<EOF is never closed.*including the FROM at line 4/);
+    assert.deepEqual(codes("FROM alpine:3.19 AS a\nRUN <<-EOF\n\techo hi\n\tEOF\nFROM alpine:3.19 AS b\n"), []);
+  });
+
+  it("an ONBUILD trigger's --from is a dependency of the stages built FROM that stage", () => {
+    const { model, diagnostics } = dockerfile(
+      "FROM alpine:3.19 AS assets\nFROM alpine:3.19 AS base\nONBUILD COPY --from=assets /a /a\nFROM base AS app\n",
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(
+      model.stages[2].dependencies.map((d) => (d.kind === "stage" ? `stage ${d.stage} via ${d.via}` : d.image)),
+      ["stage 1 via FROM", "stage 0 via COPY --from"],
+    );
+    // The stage that declares the trigger does not run it.
+    assert.deepEqual(
+      model.stages[1].dependencies.map((d) => d.kind),
+      ["image"],
+    );
+  });
+
+  it("global ARG defaults: quotes removed, earlier globals expanded, stage names found through them", () => {
+    const { model, diagnostics } = dockerfile(
+      'ARG A=base\nARG B=$A\nARG IMAGE="registry.example.com/app/base:1.2"\nFROM ${IMAGE} AS base\nFROM $B AS app\n',
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(model.stages[0].dependencies[0], {
+      kind: "image",
+      image: "registry.example.com/app/base:1.2",
+      via: "FROM",
+      reference: "${IMAGE}",
+      line: 4,
+    });
+    assert.deepEqual(model.stages[1].dependencies[0], {
+      kind: "stage",
+      stage: 0,
+      via: "FROM",
+      reference: "$B",
+      line: 5,
+    });
+  });
+});

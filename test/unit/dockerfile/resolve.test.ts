@@ -85,3 +85,37 @@ describe("Cycles in the closure", () => {
     assert.match(cycle?.message ?? "", /"a" needs "b" \(line 2\), "b" needs "a" \(line 4\)/);
   });
 });
+
+describe("The graph follows the platform and the passed args, as BuildKit's does", () => {
+  const multiPlatform = `
+    FROM busybox:1.36 AS binaries-linux
+    FROM busybox:1.36 AS binaries-darwin
+    FROM binaries-$TARGETOS AS binaries
+    FROM busybox:1.36 AS release
+    COPY --from=binaries /bin /bin
+  `;
+
+  it("automatic platform args need no ARG line on FROM (TARGETOS picks the stage)", () => {
+    const { model, diagnostics } = dockerfile(multiPlatform);
+    assert.deepEqual(diagnostics, []);
+    const linux = resolved(resolveTarget(model, { platform: "linux/amd64" }));
+    assert.deepEqual(labels(linux), ["binaries-linux", "binaries", "release"]);
+    const darwin = resolved(resolveTarget(model, { platform: "darwin/arm64" }));
+    assert.deepEqual(labels(darwin), ["binaries-darwin", "binaries", "release"]);
+    assert.deepEqual(darwin.diagnostics, []);
+  });
+
+  it("a passed build arg picks the FROM stage, and the image it names is the one checked", () => {
+    const { model } = dockerfile(`
+      ARG VARIANT=release
+      ARG BASE=alpine:3.19
+      FROM \${BASE} AS base-release
+      FROM \${BASE} AS base-debug
+      FROM base-\${VARIANT} AS app
+    `);
+    assert.deepEqual(labels(resolved(resolveTarget(model))), ["base-release", "app"]);
+    const debug = resolved(resolveTarget(model, { buildArgs: { VARIANT: "debug", BASE: "alpine" } }));
+    assert.deepEqual(labels(debug), ["base-debug", "app"]);
+    assert.deepEqual(debug.externalImages, ["alpine"]);
+  });
+});
