@@ -66,6 +66,9 @@ interface PlanInputs {
  * @internal
  */
 export function planImages(spec: ComponentSpec, parent: pulumi.Resource): PlannedImages {
+  for (const warning of spec.diagnostics.filter((d) => d.severity === "warning")) {
+    pulumi.log.warn(formatDiagnostic(warning), parent);
+  }
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec, parent);

@@ -11,6 +11,7 @@ import {
   type EnvironmentArgs,
   type EnvironmentKind,
   environmentKind,
+  getEnvironmentArgs,
   isValidTag,
   mergeEnvironments,
 } from "../plan";
@@ -65,6 +66,16 @@ export function resolveSpec(
     validEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics),
   );
   const kind = environmentKind(environment, environments);
+  const entry = getEnvironmentArgs(environment, environments);
+  if (!entry.matched && Object.keys(environments).length > 0) {
+    diagnostics.push({
+      severity: "warning",
+      code: "invalid-environment",
+      property: "environments",
+      message: `no entry applies to environment "${environment}" (entries: ${Object.keys(environments).join(", ")}), so it builds with the defaults for a ${kind} environment.`,
+      hint: `Add environments["${environment}"], or set multistage:environment to one of the entries.`,
+    });
+  }
   if (!environment.trim()) {
     diagnostics.push({
       severity: "error",

@@ -34,9 +34,11 @@ export interface EnvironmentArgs {
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */
 export interface EnvironmentEntry {
-  /** Key in `environments` (may differ in case from the environment name), or the name when absent. */
+  /** Key in `environments` (may differ from the environment name), or the name when none applies. */
   readonly key: string;
   readonly args: EnvironmentArgs;
+  /** False when no entry applies (the defaults are used). */
+  readonly matched: boolean;
 }
 
 const DEVELOPMENT_NAMES = ["dev", "development", "develop", "local", "sandbox", "test", "testing", "ci"];
@@ -60,15 +62,24 @@ export function classifyEnvironment(name: string): EnvironmentKind {
 /** Stage names tried, in order, as the development target when none is configured. */
 export const DEFAULT_DEV_TARGETS: readonly string[] = ["dev", "development", "develop", "builder", "build"];
 
-/** The settings of `environment`: its exact entry, else the entry named the same in another case, else none. */
+/**
+ * The settings of `environment`: its exact entry, else the entry named the same in another
+ * case, else the only entry of the same kind (`prd` and `production-eu` take `production`'s),
+ * else none (`matched: false`).
+ */
 export function getEnvironmentArgs(
   environment: string,
   environments: Readonly<Record<string, EnvironmentArgs>> = {},
 ): EnvironmentEntry {
-  if (environments[environment]) return { key: environment, args: environments[environment] };
+  if (environments[environment]) return { key: environment, args: environments[environment], matched: true };
+  const keys = Object.keys(environments);
   const lower = environment.toLowerCase();
-  const key = Object.keys(environments).find((k) => k.toLowerCase() === lower);
-  return key ? { key, args: environments[key] } : { key: environment, args: {} };
+  const sameName = keys.find((k) => k.toLowerCase() === lower);
+  if (sameName) return { key: sameName, args: environments[sameName], matched: true };
+  const kind = classifyEnvironment(environment);
+  const sameKind = keys.filter((k) => (environments[k].kind ?? classifyEnvironment(k)) === kind);
+  if (sameKind.length === 1) return { key: sameKind[0], args: environments[sameKind[0]], matched: true };
+  return { key: environment, args: {}, matched: false };
 }
 
 /** The kind of `environment`: set in its settings, else inferred from its name. */

@@ -17,6 +17,7 @@ import {
   useStack,
   value,
 } from "./mocks";
+import { captureLogs } from "./secret-scan";
 
 const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
 // These tests read the docker back end's resources (one docker.Image per tag); the
@@ -468,5 +469,32 @@ describe("MultiStageImage reports problems with property paths", () => {
     assert.ok(pulumi.ResourceError.isInstance(err), `not a ResourceError: ${String(err)}`);
     assert.equal(err.resource, image);
     assert.match(err.message, /target: .*Dockerfile: target "biulder" is not a stage.*Did you mean "builder"\?/);
+  });
+});
+
+describe("MultiStageImage across environment names and late values", () => {
+  it("a prd stack takes environments.production, and a stack no entry fits is warned about", async () => {
+    useStack("prd");
+    const image = new MultiStageImage("svc", serviceArgs);
+    assert.deepEqual(await value(image.buildArgs), { APP_VERSION: "1.0.0", NODE_ENV: "production" });
+    useStack("qa");
+    const { lines } = await captureLogs(async () => {
+      const qa = new MultiStageImage("svc", serviceArgs);
+      await settle(qa.imageUri);
+    });
+    assert.ok(
+      lines.some((l) => /environments: no entry applies to environment "qa" \(entries: dev, production\)/.test(l)),
+      lines.join("\n"),
+    );
+  });
+
+  it("a production base image given as another image's digest-pinned imageUri waits for it, and passes the guard", async () => {
+    useStack("production");
+    const dir = tempDockerfile("ARG BASE\nFROM ${BASE}\nRUN true\n");
+    const base = new MultiStageImage("base", { ...serviceArgs });
+    const app = new MultiStageImage("app", { context: dir, backend: "docker", buildArgs: { BASE: base.imageUri } });
+    const plan = await value(app.plan);
+    assert.match(plan.externalImages[0], /@sha256:[0-9a-f]{64}$/);
+    assert.equal(plan.buildArgs.BASE, await value(base.imageUri));
   });
 });

@@ -28,10 +28,24 @@ describe("Environment matrix", () => {
     });
   });
 
-  it("finds an environment's settings under its own key, in any case", () => {
+  it("finds an environment's settings under its own key, in any case, else the only entry of its kind", () => {
     const environments = { Production: { target: "app" }, dev: { target: "builder" } };
-    assert.deepEqual(getEnvironmentArgs("production", environments), { key: "Production", args: { target: "app" } });
-    assert.deepEqual(getEnvironmentArgs("dev", environments), { key: "dev", args: { target: "builder" } });
-    assert.deepEqual(getEnvironmentArgs("qa", environments), { key: "qa", args: {} });
+    assert.deepEqual(getEnvironmentArgs("production", environments), {
+      key: "Production",
+      args: { target: "app" },
+      matched: true,
+    });
+    assert.deepEqual(getEnvironmentArgs("dev", environments), {
+      key: "dev",
+      args: { target: "builder" },
+      matched: true,
+    });
+    for (const stack of ["prod", "prd", "production-eu"]) {
+      assert.equal(getEnvironmentArgs(stack, environments).key, "Production", stack);
+    }
+    assert.equal(getEnvironmentArgs("dev-alice", environments).key, "dev");
+    assert.deepEqual(getEnvironmentArgs("qa", environments), { key: "qa", args: {}, matched: false });
+    // Two production entries: neither is taken for another production name.
+    assert.equal(getEnvironmentArgs("prd", { prod: {}, "prod-eu": {} }).matched, false);
   });
 });
