@@ -6,6 +6,7 @@
 export {
   type AdditionalImageArgs,
   type AdditionalImageOutput,
+  InvalidInputsError,
   MultiStageImage,
   type MultiStageImageArgs,
 } from "./component";

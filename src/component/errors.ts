@@ -6,24 +6,37 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Diagnostic, formatDiagnostic, hasErrors } from "../plan";
 
+/** The component's `InputPropertiesError`; it also carries the diagnostics (codes, lines, hints). */
+export class InvalidInputsError extends pulumi.InputPropertiesError {
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(component: string, errors: readonly Diagnostic[]) {
+    const lines = errors.map((d) => formatDiagnostic(d));
+    super({
+      message:
+        errors.length === 1
+          ? `MultiStageImage "${component}": ${lines[0]}`
+          : `MultiStageImage "${component}" has ${errors.length} problems:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+      errors: errors.map((d) => ({
+        propertyPath: d.property ?? (d.file ? "dockerfile" : ""),
+        reason: formatDiagnostic(d, { withProperty: false }),
+      })),
+    });
+    this.name = "InputPropertiesError";
+    this.diagnostics = errors;
+  }
+}
+
 /**
- * Throw one `InputPropertiesError` naming every error among `diagnostics` (warnings are left alone).
+ * Throw one `InvalidInputsError` naming every error among `diagnostics` (warnings are left alone).
  * @internal
  */
 export function raiseInputErrors(component: string, diagnostics: readonly Diagnostic[]): void {
-  if (!hasErrors(diagnostics)) return;
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  const lines = errors.map((d) => formatDiagnostic(d));
-  throw new pulumi.InputPropertiesError({
-    message:
-      errors.length === 1
-        ? `MultiStageImage "${component}": ${lines[0]}`
-        : `MultiStageImage "${component}" has ${errors.length} problems:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
-    errors: errors.map((d) => ({
-      propertyPath: d.property ?? (d.file ? "dockerfile" : ""),
-      reason: formatDiagnostic(d, { withProperty: false }),
-    })),
-  });
+  if (hasErrors(diagnostics))
+    throw new InvalidInputsError(
+      component,
+      diagnostics.filter((d) => d.severity === "error"),
+    );
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * The bad-input corpus (test/fixtures/bad/cases.ts), table-driven: each case must be
+ * refused at construction with its code, line or property path, message and fix, and
+ * nothing may be created.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { InvalidInputsError, MultiStageImage, type MultiStageImageArgs } from "../../src";
+import { BAD_CASES, type BadCase } from "../fixtures/bad/cases";
+import { REPO_ROOT } from "../helpers";
+import { resources, useStack } from "./mocks";
+
+const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+
+function contextFor(c: BadCase): Pick<MultiStageImageArgs, "context" | "dockerfile"> {
+  if (c.layout === "missing-context") return { context: path.join(os.tmpdir(), "multistage-no-such-context") };
+  if (c.dockerfile === undefined && c.layout === undefined) return { context: SERVICE };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-bad-"));
+  if (c.layout === "dockerfile-is-directory") return { context: dir, dockerfile: dir };
+  if (typeof c.dockerfile === "string") fs.writeFileSync(path.join(dir, "Dockerfile"), c.dockerfile);
+  return { context: dir };
+}
+
+describe("Bad inputs are refused with code, place, message and fix, and nothing is created", () => {
+  it(`the corpus has at least 40 cases (${BAD_CASES.length})`, () => assert.ok(BAD_CASES.length >= 40));
+
+  for (const c of BAD_CASES) {
+    it(`${c.category}: ${c.name}`, () => {
+      useStack(c.stack ?? "production", c.config ?? {});
+      let error: unknown;
+      try {
+        new MultiStageImage("bad", {
+          buildArgs: { APP_VERSION: "1.0.0" },
+          gitSha: "0123456789abcdef0123456789abcdef01234567",
+          ...contextFor(c),
+          ...c.args,
+        } as MultiStageImageArgs);
+      } catch (err) {
+        error = err;
+      }
+      assert.ok(error instanceof InvalidInputsError, `expected InvalidInputsError, got ${String(error)}`);
+      const found = error.diagnostics.find(
+        (d) =>
+          d.code === c.expect.code &&
+          (c.expect.line === undefined || d.line === c.expect.line) &&
+          (c.expect.property === undefined || d.property === c.expect.property),
+      );
+      assert.ok(
+        found,
+        `no ${c.expect.code} at ${c.expect.property ?? `line ${c.expect.line}`} in:\n${error.diagnostics.map((d) => JSON.stringify(d)).join("\n")}`,
+      );
+      assert.match(found.message, c.expect.message);
+      assert.match(found.hint ?? "", c.expect.fix);
+      if (c.expect.property) assert.ok(error.errors.some((e) => e.propertyPath === c.expect.property));
+      assert.deepEqual(
+        resources.map((r) => r.type),
+        [],
+        "nothing may be created",
+      );
+    });
+  }
+});
