@@ -24,9 +24,9 @@ const web = new MultiStageImage("web", {
     username: config.require("username"),
     password: config.requireSecret("password"),
   },
-  // A secret build value, to show it never reaches state or outputs in plain text.
-  buildArgs: { ...baseImages, ...(buildToken ? { BUILD_TOKEN: buildToken } : {}) },
-  allowSecretLikeBuildArgs: buildToken !== undefined,
+  buildArgs: baseImages,
+  // The private registry token as a build secret: in no layer, state, output or log.
+  secrets: buildToken ? { NPM_TOKEN: buildToken } : undefined,
 });
 
 export const imageUri = web.imageUri;

@@ -34,6 +34,8 @@ export interface PublishArgs {
   readonly push: pulumi.Input<boolean>;
   /** Build during `pulumi preview` too. */
   readonly buildOnPreview: pulumi.Input<boolean>;
+  /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
+  readonly secrets?: pulumi.Output<Record<string, string>>;
   readonly parent: pulumi.Resource;
   readonly dependsOn?: pulumi.Resource[];
 }

@@ -17,8 +17,10 @@ export function dockerBuildImageArgs(
   registry: RegistryInput,
   push: pulumi.Input<boolean>,
   buildOnPreview: pulumi.Input<boolean>,
+  secrets?: pulumi.Output<Record<string, string>>,
 ): dockerBuild.ImageArgs {
   return {
+    ...(secrets ? { secrets } : {}),
     tags: references,
     push,
     context: { location: plan.context },
@@ -48,7 +50,7 @@ export const dockerBuildBackend: ImageBackend = {
     );
     const image = new dockerBuild.Image(
       args.name,
-      dockerBuildImageArgs(args.plan, references, args.registry, args.push, args.buildOnPreview),
+      dockerBuildImageArgs(args.plan, references, args.registry, args.push, args.buildOnPreview, args.secrets),
       { parent: args.parent, dependsOn: args.dependsOn },
     );
     const imageUri = pulumi

@@ -22,6 +22,8 @@ interface DockerCliImageInputs {
   references: string[];
   push: boolean;
   registry: { server: string; username?: string; password?: string };
+  /** Build secrets by id; a secret input, never kept in the outputs. */
+  secrets?: Record<string, string>;
   /** `sha256:…` of the Dockerfile and the context files the build reads. */
   contextHash: string;
   /** The compiled executor module the provider loads (the provider runs in its own process). */
@@ -45,7 +47,7 @@ async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImag
   try {
     const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
     const plan = { ...inputs.plan, tags: inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1)) };
-    const built = await executor.build(plan, repository);
+    const built = await executor.build(plan, repository, { secrets: inputs.secrets });
     if (!inputs.push) {
       return {
         digest: "",
@@ -132,6 +134,7 @@ export const dockerCliBackend: ImageBackend = {
         password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
       },
       contextHash: args.plan.apply((p) => contextHash(p.context, p.dockerfile)),
+      secrets: args.secrets,
       executorModule: executorModule(),
     };
     const image = new DockerCliImage(args.name, inputs, {

@@ -42,6 +42,14 @@ export interface MultiStageImageArgs {
    * @default {}
    */
   readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>`
+   * (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never
+   * reach a layer, the image config or history, the plan, outputs or logs. Not supported
+   * by the `docker` back end. A change of value alone does not rebuild the image.
+   * @example { NPM_TOKEN: config.requireSecret("npmToken") }
+   */
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Target platform, unless the environment sets one. @example "linux/arm64" */
   readonly platform?: pulumi.Input<string>;
   /**

@@ -186,6 +186,7 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
     platform: inputs.platform,
     cacheFrom: inputs.cacheFrom,
     allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
+    secrets: Object.keys(args.secrets ?? {}),
     image: imageOptions,
   };
 }

@@ -58,6 +58,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
     const planned = planImages(spec, this);
     const target = createPushTarget(spec, args, this);
     const backend = BACKENDS[args.backend ?? DEFAULT_BACKEND];
+    const secrets = args.secrets && Object.keys(args.secrets).length ? pulumi.secret(args.secrets) : undefined;
     const publish = (resourceName: string, image: PlannedImage, dependsOn?: pulumi.Resource[]): PublishedImage =>
       backend.publish({
         name: resourceName,
@@ -67,6 +68,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         registry: target.credentials,
         push: args.push ?? true,
         buildOnPreview: args.buildOnPreview ?? false,
+        secrets,
         parent: this,
         dependsOn,
       });

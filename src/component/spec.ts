@@ -99,6 +99,25 @@ export function resolveSpec(
   } else {
     validateRepositoryArgs(args.repository ?? {}, kind, args.movingTags ?? [], diagnostics);
   }
+  for (const id of Object.keys(args.secrets ?? {})) {
+    if (/^[A-Za-z0-9_.-]+$/.test(id)) continue;
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-secret",
+      property: `secrets.${id}`,
+      message: `"${id}" is not a secret id BuildKit accepts.`,
+      hint: "Use letters, digits, '_', '.' and '-', as in RUN --mount=type=secret,id=NPM_TOKEN.",
+    });
+  }
+  if (Object.keys(args.secrets ?? {}).length > 0 && args.backend === "docker") {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-backend",
+      property: "secrets",
+      message: "the docker back end (@pulumi/docker's Image) cannot pass build secrets.",
+      hint: 'Use backend "docker-build" (the default) or "docker-cli".',
+    });
+  }
   if (args.backend !== undefined && !Object.hasOwn(BACKENDS, args.backend)) {
     diagnostics.push({
       severity: "error",

@@ -28,6 +28,9 @@ export type DiagnosticCode =
   | "missing-arg"
   | "unknown-arg"
   | "secret-build-arg"
+  | "missing-secret"
+  | "unused-secret"
+  | "invalid-secret"
   | "unpinned-base"
   | "non-final-target"
   // Inputs of the component and its helpers.

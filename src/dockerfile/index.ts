@@ -30,6 +30,7 @@ export {
   type DependencyVia,
   type DockerfileModel,
   type ImageDependency,
+  type SecretMount,
   type Stage,
   type StageDependency,
   type VariableUse,

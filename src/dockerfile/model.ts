@@ -56,6 +56,15 @@ export interface ImageDependency {
 
 export type Dependency = StageDependency | ImageDependency;
 
+/** A `RUN --mount=type=secret` of a stage. */
+export interface SecretMount {
+  /** The secret's id (`id=`, else the target's file name). */
+  id: string;
+  /** `required=true`: the build fails without it. */
+  required: boolean;
+  line: number;
+}
+
 /** One `FROM … [AS name]` block. */
 export interface Stage {
   /** 0-based position in the file, usable as `COPY --from=<index>`. */
@@ -82,6 +91,8 @@ export interface Stage {
   envNames: string[];
   /** Everything this stage needs, in the order it appears. */
   dependencies: Dependency[];
+  /** The build secrets its RUN instructions mount. */
+  secretMounts: SecretMount[];
 }
 
 /** A parsed Dockerfile. */

@@ -7,7 +7,7 @@ import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction, O
 import type { Diagnostic } from "./diagnostics";
 import { globalScope } from "./args";
 import { expandOrKeep } from "./expand";
-import type { ArgDeclaration, DependencyVia, DockerfileModel, Stage, VariableUse } from "./model";
+import type { ArgDeclaration, DependencyVia, DockerfileModel, SecretMount, Stage, VariableUse } from "./model";
 import { scanVariables } from "./variables";
 import { didYouMean } from "./suggest";
 
@@ -93,6 +93,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       fromVariables: variableUses(from, source),
       envNames: [],
       dependencies: [],
+      secretMounts: [],
     };
     if (!stage.from) {
       error({
@@ -127,6 +128,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       const keyword = instruction.getKeyword();
       if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
       if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
+      if (keyword === "RUN") stage.secretMounts.push(...secretMounts(instruction as ModifiableInstruction));
       stage.variables.push(...variableUses(instruction, source));
     }
     model.stages.push(stage);
@@ -286,6 +288,17 @@ function variableUses(instruction: Instruction, source: SourceText): VariableUse
     tolerant: v.modifier === "-" || v.modifier === "+",
     demanded: v.modifier === "?",
   }));
+}
+
+/** The `--mount=type=secret` flags of a RUN: id (else the target's file name) and whether it is required. */
+function secretMounts(run: ModifiableInstruction): SecretMount[] {
+  return run.getFlags().flatMap((flag) => {
+    if (flag.getName().toLowerCase() !== "mount" || flag.getOption("type")?.getValue() !== "secret") return [];
+    const target = flag.getOption("target")?.getValue() ?? flag.getOption("dst")?.getValue() ?? undefined;
+    const id = flag.getOption("id")?.getValue() ?? (target ? target.split("/").pop() : undefined);
+    if (!id) return [];
+    return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
+  });
 }
 
 /** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */

@@ -31,6 +31,13 @@ export interface RegistryCredentials {
 export interface BuildOptions {
   /** Ignore the build cache (`--no-cache`), e.g. to time a cold build. */
   noCache?: boolean;
+  /**
+   * Build secrets by id (`RUN --mount=type=secret,id=…`): written to mode-600 files in the
+   * executor's private directory for the build only, passed as `--secret id=…,src=…`.
+   */
+  secrets?: Readonly<Record<string, string>>;
+  /** Files holding the secrets, by id (set by `build`; given to `buildArguments`). */
+  secretFiles?: Readonly<Record<string, string>>;
 }
 
 export interface BuildResult {
@@ -87,6 +94,7 @@ export class DockerExecutor {
   static buildArguments(plan: BuildPlan, repository: string, iidFile: string, options: BuildOptions = {}): string[] {
     const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
     if (options.noCache) args.push("--no-cache");
+    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
     if (plan.target) args.push("--target", plan.target);
     for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
     if (plan.platform) args.push("--platform", plan.platform);
@@ -99,9 +107,20 @@ export class DockerExecutor {
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
   async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
     const iidFile = path.join(this.configDir, `iid-${process.pid}-${Date.now()}`);
-    const args = DockerExecutor.buildArguments(plan, repository, iidFile, options);
+    const secretDir = fs.mkdtempSync(path.join(this.configDir, "secrets-"));
+    const secretFiles: Record<string, string> = {};
+    for (const [id, value] of Object.entries(options.secrets ?? {})) {
+      secretFiles[id] = path.join(secretDir, id);
+      fs.writeFileSync(secretFiles[id], value, { mode: 0o600 });
+    }
+    const args = DockerExecutor.buildArguments(plan, repository, iidFile, { ...options, secretFiles });
     const started = Date.now();
-    const log = await this.run(args);
+    let log: string;
+    try {
+      log = await this.run(args);
+    } finally {
+      fs.rmSync(secretDir, { recursive: true, force: true });
+    }
     const imageId = fs.readFileSync(iidFile, "utf8").trim();
     fs.rmSync(iidFile, { force: true });
     const references = args.flatMap((a, i) => (args[i - 1] === "--tag" ? [a] : []));

@@ -28,7 +28,7 @@ import {
   getEnvironmentArgs,
 } from "./environments";
 import { isPinnedReference, parseImageReference } from "./image-ref";
-import { type BuildArgSource, validateBuildArgNames } from "./secrets";
+import { type BuildArgSource, validateBuildArgNames, validateSecretMounts } from "./secrets";
 import { type TagSource, type TagStrategy, releaseTags } from "./tags";
 
 /** Another target of the same Dockerfile published beside the main image (`additionalImages.<name>`). */
@@ -73,6 +73,8 @@ export interface BuildPlanOptions {
   readonly cacheFrom?: readonly string[];
   /** Allow build args whose names look like secrets (they end up in the image history). */
   readonly allowSecretLikeBuildArgs?: boolean;
+  /** Ids of the build secrets given (`RUN --mount=type=secret,id=…`); their values never enter a plan. */
+  readonly secrets?: readonly string[];
   /** Plan an additional image of the Dockerfile instead of the main one. */
   readonly image?: AdditionalImageOptions;
 }
@@ -108,6 +110,8 @@ export interface BuildPlan {
   consumedArgs: string[];
   /** Target platform, if set. */
   platform?: string;
+  /** Ids of the build secrets passed to the build (values are handed to the back end apart). */
+  secrets: string[];
   /** Tags to push (tags only, no repository): the unique one first, moving ones last. */
   tags: string[];
   /** `--cache-from` images. */
@@ -176,6 +180,12 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     });
   }
   validateBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
+  validateSecretMounts(
+    resolution.stages.flatMap((s) => s.secretMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
+    options.secrets ?? [],
+    model.file,
+    diagnostics,
+  );
   const tags = tagsFor(targetLabel);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
@@ -195,6 +205,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     buildArgs: values,
     consumedArgs: resolution.args.args.map((a) => a.name).filter((n) => Object.hasOwn(values, n)),
     ...(platform ? { platform } : {}),
+    secrets: [...(options.secrets ?? [])].sort(),
     tags,
     cacheFrom: [...(options.cacheFrom ?? [])],
     externalImages: resolution.externalImages,

@@ -46,6 +46,7 @@ export {
   redactBuildArgs,
   scrubSecrets,
   validateBuildArgNames,
+  validateSecretMounts,
 } from "./secrets";
 export {
   type ReleaseTagOptions,

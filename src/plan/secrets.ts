@@ -35,7 +35,7 @@ export function validateBuildArgNames(
       property,
       arg: name,
       message: `build arg ${name} looks like a secret; build arg values are stored in the image history and in the Pulumi state.`,
-      hint: `Pass secrets as BuildKit secrets (RUN --mount=type=secret) instead, or set allowSecretLikeBuildArgs if ${name} is not secret.`,
+      hint: `Pass it as a secret instead: secrets: { ${name}: … }, read in the Dockerfile with RUN --mount=type=secret,id=${name}. Or set allowSecretLikeBuildArgs if ${name} is not secret.`,
     });
   }
 }
@@ -70,4 +70,40 @@ export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
     return v;
   };
   return scrub(value) as T;
+}
+
+/** Check the secrets given against the ones the target's stages mount: a required one missing fails the build. */
+export function validateSecretMounts(
+  mounts: ReadonlyArray<{ id: string; required: boolean; line: number; stage: string }>,
+  given: readonly string[],
+  file: string,
+  diagnostics: Diagnostic[],
+): void {
+  const provided = new Set(given);
+  const mounted = new Set(mounts.map((m) => m.id));
+  for (const mount of mounts) {
+    if (provided.has(mount.id)) continue;
+    diagnostics.push({
+      severity: mount.required ? "error" : "warning",
+      code: "missing-secret",
+      file,
+      line: mount.line,
+      stage: mount.stage,
+      property: `secrets.${mount.id}`,
+      message: mount.required
+        ? `RUN mounts the required secret "${mount.id}", which is not given, so the build fails.`
+        : `RUN mounts the secret "${mount.id}", which is not given: the RUN sees no file.`,
+      hint: `Add secrets: { ${mount.id}: <a pulumi.secret value> }.`,
+    });
+  }
+  for (const id of provided) {
+    if (mounted.has(id)) continue;
+    diagnostics.push({
+      severity: "warning",
+      code: "unused-secret",
+      property: `secrets.${id}`,
+      message: `no RUN of this target mounts the secret "${id}"; it has no effect.`,
+      hint: `Read it with RUN --mount=type=secret,id=${id}, or remove it.`,
+    });
+  }
 }

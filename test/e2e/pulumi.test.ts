@@ -221,6 +221,19 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
     }
   });
 
+  it("the build secret passed to the build is in no layer, config or history of the pushed images", async () => {
+    for (const { imageUri } of Object.values(published)) {
+      const tar = path.join(stateDir, "image.tar");
+      await engine.executor.pull(imageUri);
+      await engine.executor.run(["save", "--output", tar, imageUri], { quiet: true });
+      assert.equal(fs.readFileSync(tar).indexOf(Buffer.from(BUILD_TOKEN)), -1, `${imageUri} holds the secret`);
+      const history = await engine.executor.run(["history", "--no-trunc", imageUri], { quiet: true });
+      const inspect = await engine.executor.run(["image", "inspect", imageUri], { quiet: true });
+      assert.ok(!history.includes(BUILD_TOKEN) && !inspect.includes(BUILD_TOKEN));
+      fs.rmSync(tar);
+    }
+  });
+
   it("neither the state nor the outputs shown with secrets hold the registry password or the secret build value", async () => {
     const files = fs.readdirSync(stateDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".json"));
     assert.ok(

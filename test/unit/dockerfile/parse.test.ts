@@ -249,3 +249,16 @@ describe("Dockerfile model: what BuildKit refuses", () => {
     });
   });
 });
+
+describe("Dockerfile model: build secrets", () => {
+  it("records each RUN's secret mounts: id, else the target's file name, and required", () => {
+    const { model } = dockerfile(`
+      FROM busybox:1.36 AS deps
+      RUN --mount=type=secret,id=NPM_TOKEN,required=true --mount=type=cache,target=/c true
+      FROM deps AS app
+      RUN --mount=type=secret,target=/run/secrets/aws true
+    `);
+    assert.deepEqual(model.stages[0].secretMounts, [{ id: "NPM_TOKEN", required: true, line: 2 }]);
+    assert.deepEqual(model.stages[1].secretMounts, [{ id: "aws", required: false, line: 4 }]);
+  });
+});

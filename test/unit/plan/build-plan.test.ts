@@ -106,3 +106,58 @@ describe("planBuild", () => {
     }
   });
 });
+
+describe("planBuild and build secrets", () => {
+  const secretsDockerfile = dockerfile(`
+    FROM busybox:1.36 AS build
+    RUN --mount=type=secret,id=NPM_TOKEN,required=true true
+    RUN --mount=type=secret,id=optional true
+    FROM busybox:1.36 AS app
+    COPY --from=build /bin/true /true
+  `);
+  const diagnosticsOf = (secrets: string[]): Array<[string, string, string | undefined]> => {
+    try {
+      const plan = planBuild(secretsDockerfile, { context: ".", environment: "staging", secrets });
+      return plan.warnings.map((d) => [d.severity, d.code, d.property]);
+    } catch (err) {
+      return (err as MultiStageError).diagnostics.map((d) => [d.severity, d.code, d.property]);
+    }
+  };
+
+  it("carries the ids given, never values", () => {
+    const plan = planBuild(secretsDockerfile, {
+      context: ".",
+      environment: "staging",
+      secrets: ["optional", "NPM_TOKEN"],
+    });
+    assert.deepEqual(plan.secrets, ["NPM_TOKEN", "optional"]);
+  });
+
+  it("fails on a required secret not given, warns on an optional one, and on one no RUN mounts", () => {
+    assert.deepEqual(diagnosticsOf([]), [
+      ["error", "missing-secret", "secrets.NPM_TOKEN"],
+      ["warning", "missing-secret", "secrets.optional"],
+    ]);
+    assert.deepEqual(diagnosticsOf(["NPM_TOKEN", "optional", "extra"]), [
+      ["warning", "unused-secret", "secrets.extra"],
+    ]);
+  });
+
+  it("tells to pass a secret-like build arg as a secret", () => {
+    try {
+      planBuild(secretsDockerfile, {
+        context: ".",
+        environment: "staging",
+        secrets: ["NPM_TOKEN"],
+        buildArgs: { GH_TOKEN: "x" },
+      });
+      assert.fail("expected secret-build-arg");
+    } catch (err) {
+      const d = (err as MultiStageError).diagnostics.find((x) => x.code === "secret-build-arg");
+      assert.match(
+        d?.hint ?? "",
+        /secrets: \{ GH_TOKEN: … \}, read in the Dockerfile with RUN --mount=type=secret,id=GH_TOKEN/,
+      );
+    }
+  });
+});
