@@ -34,6 +34,11 @@ export interface PublishArgs {
   readonly push: pulumi.Input<boolean>;
   /** Build during `pulumi preview` too. */
   readonly buildOnPreview: pulumi.Input<boolean>;
+  /**
+   * The test stage to build (never pushed) before the image, when known at construction;
+   * back ends that make resources need it then. The docker-cli back end reads `plan.testTarget`.
+   */
+  readonly testTarget?: string;
   /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
   readonly secrets?: pulumi.Output<Record<string, string>>;
   readonly parent: pulumi.Resource;

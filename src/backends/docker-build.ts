@@ -48,14 +48,29 @@ export const dockerBuildBackend: ImageBackend = {
     const references = pulumi.unsecret(
       pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
     );
-    const image = new dockerBuild.Image(
-      args.name,
-      dockerBuildImageArgs(args.plan, references, args.registry, args.push, args.buildOnPreview, args.secrets),
-      { parent: args.parent, dependsOn: args.dependsOn },
+    const imageArgs = dockerBuildImageArgs(
+      args.plan,
+      references,
+      args.registry,
+      args.push,
+      args.buildOnPreview,
+      args.secrets,
     );
+    // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
+    const gate = args.testTarget
+      ? new dockerBuild.Image(
+          `${args.name}-test`,
+          { ...imageArgs, target: args.testTarget, tags: [], push: false },
+          { parent: args.parent, dependsOn: args.dependsOn },
+        )
+      : undefined;
+    const image = new dockerBuild.Image(args.name, imageArgs, {
+      parent: args.parent,
+      dependsOn: gate ? [gate] : args.dependsOn,
+    });
     const imageUri = pulumi
       .all([args.repositoryUrl, image.digest, args.push, references])
       .apply(([url, digest, push, refs]) => (push && digest ? pinByDigest(url, digest) : refs[0]));
-    return { imageUri, references, resources: [image] };
+    return { imageUri, references, resources: gate ? [image, gate] : [image] };
   },
 };

@@ -47,6 +47,10 @@ async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImag
   try {
     const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
     const plan = { ...inputs.plan, tags: inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1)) };
+    if (plan.testTarget) {
+      // The test gate: a failing test stage fails the update before anything is built or pushed.
+      await executor.build({ ...plan, target: plan.testTarget, tags: [] }, repository, { secrets: inputs.secrets });
+    }
     const built = await executor.build(plan, repository, { secrets: inputs.secrets });
     if (!inputs.push) {
       return {

@@ -32,6 +32,19 @@ export const dockerBackend: ImageBackend = {
     const references = pulumi.unsecret(
       pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
     );
+    // The test gate: the test stage builds first, locally only; the images depend on it.
+    const gate = args.testTarget
+      ? new docker.Image(
+          `${args.name}-test`,
+          {
+            imageName: references.apply((refs) => `${refs[0]}-test`),
+            build: build.apply((b) => ({ ...b, target: args.testTarget })),
+            skipPush: true,
+            buildOnPreview: args.buildOnPreview,
+          },
+          { parent: args.parent, dependsOn: args.dependsOn },
+        )
+      : undefined;
     const images: docker.Image[] = [];
     for (let i = 0; i < args.tagCount; i++) {
       images.push(
@@ -44,7 +57,7 @@ export const dockerBackend: ImageBackend = {
             skipPush: pulumi.output(args.push).apply((p) => !p),
             buildOnPreview: args.buildOnPreview,
           },
-          { parent: args.parent, dependsOn: i === 0 ? args.dependsOn : [images[0]] },
+          { parent: args.parent, dependsOn: i > 0 ? [images[0]] : gate ? [gate] : args.dependsOn },
         ),
       );
     }
@@ -52,6 +65,6 @@ export const dockerBackend: ImageBackend = {
     const imageUri = pulumi
       .all([args.repositoryUrl, primary.repoDigest, primary.imageName, args.push])
       .apply(([url, repoDigest, imageName, push]) => (push && repoDigest ? pinByDigest(url, repoDigest) : imageName));
-    return { imageUri, references, resources: images };
+    return { imageUri, references, resources: gate ? [...images, gate] : images };
   },
 };

@@ -50,6 +50,14 @@ export interface MultiStageImageArgs {
    * @example { NPM_TOKEN: config.requireSecret("npmToken") }
    */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * The test gate: in production, this stage is built first (its RUNs run the tests) and the
+   * image is pushed only if it builds; a failure stops `pulumi up` with the test output.
+   * `false` turns it off. Plain value: it decides the resources.
+   * @default the first of `test`, `tests`, `tester` the Dockerfile has
+   * @example "unit-tests"
+   */
+  readonly testStage?: string | false;
   /** Target platform, unless the environment sets one. @example "linux/arm64" */
   readonly platform?: pulumi.Input<string>;
   /**

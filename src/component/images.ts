@@ -37,6 +37,8 @@ export interface PlannedImage {
   readonly publicPlan: pulumi.Output<BuildPlan>;
   /** How many tags, known at construction. */
   readonly tagCount: number;
+  /** The test stage gating the push, when known at construction (plain inputs). */
+  readonly testTarget?: string;
 }
 
 /**
@@ -78,7 +80,12 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
     ? planNow(spec, now, images).map((plan) => {
         logWarnings(plan, spec.secretBuildArgs, parent);
         const output = protect(pulumi.output(plan), secretNames);
-        return { plan: output, publicPlan: redacted(output, secretNames), tagCount: plan.tags.length };
+        return {
+          plan: output,
+          publicPlan: redacted(output, secretNames),
+          tagCount: plan.tags.length,
+          ...(plan.testTarget ? { testTarget: plan.testTarget } : {}),
+        };
       })
     : planLater(spec, images, secretNames, parent).map((plan) => ({
         plan: protect(plan, secretNames),
@@ -187,6 +194,7 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
     cacheFrom: inputs.cacheFrom,
     allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
     secrets: Object.keys(args.secrets ?? {}),
+    testStage: args.testStage,
     image: imageOptions,
   };
 }

@@ -69,6 +69,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         push: args.push ?? true,
         buildOnPreview: args.buildOnPreview ?? false,
         secrets,
+        testTarget: image.testTarget,
         parent: this,
         dependsOn,
       });

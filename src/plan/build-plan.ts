@@ -17,6 +17,7 @@ import {
   resolveTarget,
   stageGraph,
   stageLabel,
+  didYouMean,
   stageNames,
   throwOnErrors,
 } from "../dockerfile";
@@ -75,6 +76,12 @@ export interface BuildPlanOptions {
   readonly allowSecretLikeBuildArgs?: boolean;
   /** Ids of the build secrets given (`RUN --mount=type=secret,id=…`); their values never enter a plan. */
   readonly secrets?: readonly string[];
+  /**
+   * The stage that must build (its RUNs run the tests) before a production image is pushed;
+   * `false` turns the gate off.
+   * @default the first of `test`, `tests`, `tester` that exists
+   */
+  readonly testStage?: string | false;
   /** Plan an additional image of the Dockerfile instead of the main one. */
   readonly image?: AdditionalImageOptions;
 }
@@ -112,6 +119,8 @@ export interface BuildPlan {
   platform?: string;
   /** Ids of the build secrets passed to the build (values are handed to the back end apart). */
   secrets: string[];
+  /** The test stage built first; the image is pushed only if it builds (production only). */
+  testTarget?: string;
   /** Tags to push (tags only, no repository): the unique one first, moving ones last. */
   tags: string[];
   /** `--cache-from` images. */
@@ -187,6 +196,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     diagnostics,
   );
   const tags = tagsFor(targetLabel);
+  const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -206,11 +216,43 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     consumedArgs: resolution.args.args.map((a) => a.name).filter((n) => Object.hasOwn(values, n)),
     ...(platform ? { platform } : {}),
     secrets: [...(options.secrets ?? [])].sort(),
+    ...(testTarget ? { testTarget } : {}),
     tags,
     cacheFrom: [...(options.cacheFrom ?? [])],
     externalImages: resolution.externalImages,
     warnings,
   };
+}
+
+/** Stage names tried, in order, as the test gate when `testStage` is not given. */
+export const DEFAULT_TEST_STAGES: readonly string[] = ["test", "tests", "tester"];
+
+/** The test stage to gate a production push on, if any (never the target itself). */
+function chooseTestStage(
+  model: DockerfileModel,
+  options: BuildPlanOptions,
+  kind: EnvironmentKind,
+  targetIndex: number,
+  diagnostics: Diagnostic[],
+): string | undefined {
+  if (options.testStage === false || kind !== "production" || options.image) return undefined;
+  if (options.testStage !== undefined) {
+    const stage = findStage(model, options.testStage);
+    if (!stage) {
+      diagnostics.push({
+        severity: "error",
+        code: "unknown-target",
+        file: model.file,
+        property: "testStage",
+        message: `test stage "${options.testStage}" is not a stage of this Dockerfile.${didYouMean(options.testStage, stageNames(model))}`,
+        hint: `Name one of: ${stageNames(model).join(", ") || "(no named stages)"}, or set testStage: false.`,
+      });
+      return undefined;
+    }
+    return stage.index === targetIndex ? undefined : stage.declaredName;
+  }
+  const stage = DEFAULT_TEST_STAGES.map((name) => findStage(model, name)).find((s) => s !== undefined);
+  return stage && stage.index !== targetIndex ? stage.declaredName : undefined;
 }
 
 /** Build args in merge order (common, environment, additional image), each with the property it came from. */

@@ -8,6 +8,7 @@ export {
   type AdditionalImageOptions,
   type BuildPlan,
   type BuildPlanOptions,
+  DEFAULT_TEST_STAGES,
   type PlannedStage,
   planBuild,
   resolveDockerfilePath,

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, toEcsContainerDefinition, toKubernetesContainer } from "../../src";
 import { REPO_ROOT } from "../helpers";
-import { ECR_PASSWORD, REGISTRY, inputErrors, ofType, resources, settle, useStack, value } from "./mocks";
+import { ECR_PASSWORD, REGISTRY, inputErrors, ofType, published, resources, settle, useStack, value } from "./mocks";
 
 // These tests read the docker back end's resources (one docker.Image per tag); the
 // docker-build back end (the default) has its own tests in backends/docker-build.test.ts.
@@ -140,7 +140,7 @@ describe("MultiStageImage: several targets of one Dockerfile", () => {
     });
     const extra = await value(image.additionalImages);
     await settle(image.imageUri);
-    const images = ofType("docker:index/image:Image");
+    const images = published("docker:index/image:Image");
     assert.deepEqual(
       images.map((i) => [i.name, (i.inputs.build as { target: string }).target, i.inputs.imageName]),
       [

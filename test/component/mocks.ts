@@ -116,6 +116,11 @@ export function ofType(type: string): Recorded[] {
   return resources.filter((r) => r.type === type);
 }
 
+/** The image resources of `type` that publish, without the test-gate ones (`<name>-test`). */
+export function published(type: string): Recorded[] {
+  return ofType(type).filter((r) => !r.name.endsWith("-test"));
+}
+
 /** Wait until the mocks have seen every registration the program started. */
 export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
   await Promise.all(outputs.map((o) => value(o)));

@@ -12,6 +12,7 @@ import {
   inputErrors,
   invokes,
   ofType,
+  published,
   resources,
   settle,
   useStack,
@@ -146,7 +147,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
     });
 
     it("builds the final stage with production args", () => {
-      const images = ofType("docker:index/image:Image");
+      const images = published("docker:index/image:Image");
       const build = images[0].inputs.build as DockerBuildInputs;
       assert.equal(build.target, "production");
       assert.deepEqual(build.args, { APP_VERSION: "1.0.0", NODE_ENV: "production" });
@@ -166,7 +167,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
     });
 
     it("pushes one image per tag, all built from the same inputs", async () => {
-      const images = ofType("docker:index/image:Image");
+      const images = published("docker:index/image:Image");
       assert.deepEqual(
         images.map((i) => [i.name, i.inputs.imageName]),
         [
@@ -349,7 +350,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
       ["production-0123456", "build-production", "release-1"],
     );
     assert.deepEqual(
-      ofType("docker:index/image:Image").map((i) => i.inputs.imageName),
+      published("docker:index/image:Image").map((i) => i.inputs.imageName),
       tags,
     );
   });

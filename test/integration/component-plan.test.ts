@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { MultiStageImage } from "../../src";
 import { exampleSettings, releaseLocally } from "../../scripts/lib/local";
-import { ofType, settle, useStack, value } from "../component/mocks";
+import { published, settle, useStack, value } from "../component/mocks";
 import { type Engine, requireEngine } from "./engine";
 
 describe("Integration: the component's provider inputs, built for real", function () {
@@ -29,7 +29,7 @@ describe("Integration: the component's provider inputs, built for real", functio
       const plan = await value(image.plan);
       const tags = (await value(image.tags)).map((t) => t.slice(t.lastIndexOf(":") + 1));
       // The default back end's inputs (docker-build) are the plan's.
-      const build = ofType("docker-build:index:Image")[0].inputs as {
+      const build = published("docker-build:index:Image")[0].inputs as {
         context: { location: string };
         dockerfile: { location: string };
         target?: string;

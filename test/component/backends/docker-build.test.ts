@@ -10,6 +10,7 @@ import {
   REGISTRY,
   inputErrors,
   ofType,
+  published,
   resources,
   settle,
   unwrapSecret,
@@ -43,7 +44,7 @@ type DockerBuildInputs = {
 };
 
 const images = (): Array<{ name: string; inputs: DockerBuildInputs }> =>
-  ofType("docker-build:index:Image") as unknown as Array<{ name: string; inputs: DockerBuildInputs }>;
+  published("docker-build:index:Image") as unknown as Array<{ name: string; inputs: DockerBuildInputs }>;
 
 describe("docker-build back end (the default)", () => {
   it("publishes one Image carrying every tag, built from the plan, pushed with ECR credentials as secrets", async () => {
@@ -155,5 +156,25 @@ describe("docker-build back end (the default)", () => {
     assert.ok(!JSON.stringify(outputs).includes("hunter2-registry"));
     const registries = unwrapSecret<Array<{ password: string }>>(images()[0].inputs.registries);
     assert.deepEqual([registries.secret, registries.value[0].password], [true, "hunter2-registry"]);
+  });
+
+  it("test gate: in production the tester stage builds first, never pushed, and the image depends on it", async () => {
+    useStack("production");
+    const image = new MultiStageImage("svc", args);
+    await settle(image.imageUri);
+    const gate = ofType("docker-build:index:Image").find((r) => r.name === "svc-image-test");
+    assert.ok(gate, "no gate resource");
+    assert.deepEqual([gate.inputs.target, gate.inputs.push, gate.inputs.tags], ["tester", false, []]);
+    assert.equal((await value(image.plan)).testTarget, "tester");
+    const urn = await value(image.images[1].urn);
+    assert.match(urn, /svc-image-test$/);
+    useStack("production");
+    const off = new MultiStageImage("svc", { ...args, testStage: false });
+    await settle(off.imageUri);
+    assert.equal(ofType("docker-build:index:Image").length, 1);
+    useStack("dev");
+    const dev = new MultiStageImage("svc", args);
+    await settle(dev.imageUri);
+    assert.equal(ofType("docker-build:index:Image").length, 1, "no gate outside production");
   });
 });

@@ -161,3 +161,32 @@ describe("planBuild and build secrets", () => {
     }
   });
 });
+
+describe("planBuild and the test gate", () => {
+  const gated = dockerfile(`
+    FROM busybox:1.36 AS build
+    FROM build AS unit-tests
+    RUN true
+    FROM build AS tester
+    RUN true
+    FROM busybox:1.36 AS app
+    COPY --from=build /bin/true /true
+  `);
+  const gate = (options: Partial<BuildPlanOptions>): string | undefined =>
+    planBuild(gated, { context: ".", environment: "production", ...options }).testTarget;
+
+  it("production builds the first of test, tests, tester first; other environments do not", () => {
+    assert.equal(gate({}), "tester");
+    assert.equal(gate({ environment: "staging" }), undefined);
+    assert.equal(gate({ environment: "dev", target: "app" }), undefined);
+  });
+
+  it("takes a named test stage, and can be turned off", () => {
+    assert.equal(gate({ testStage: "unit-tests" }), "unit-tests");
+    assert.equal(gate({ testStage: false }), undefined);
+  });
+
+  it("refuses a test stage that does not exist, naming the property", () => {
+    assert.deepEqual(problems({ testStage: "unit-test" }), [["unknown-target", "testStage"]]);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The test gate with the real engine: on production, `pulumi up` builds the test stage
+ * first; a failing test stops the update with its output, and the registry keeps what it had.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { manifestDigest } from "../../src/executor";
+import { REPO_ROOT } from "../../scripts/lib/local";
+import { type Engine, requireEngine } from "../integration/engine";
+
+const REPOSITORY_PATH = `multistage-e2e/gate-${Date.now().toString(36)}`;
+const DOCKERFILE = `FROM multistage-local/busybox:1 AS build
+COPY app.txt /app.txt
+FROM build AS test
+COPY result.txt /result.txt
+RUN grep -q pass /result.txt || (echo "TESTS FAILED: $(cat /result.txt)"; exit 1)
+FROM multistage-local/busybox:1 AS release
+COPY --from=build /app.txt /app.txt
+`;
+
+describe("E2E: the test gate stops a production push", function () {
+  this.timeout(900_000);
+  let engine: Engine;
+  let work: string;
+  let app: string;
+  let stack: Stack;
+
+  before(async function () {
+    engine = requireEngine(this);
+    let bin: string;
+    try {
+      bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+    } catch (err) {
+      const reason = `the Pulumi CLI could not be built: ${String((err as { stderr?: string }).stderr ?? err)
+        .trim()
+        .split("\n")
+        .pop()}`;
+      console.log(`    SKIPPED (e2e): ${reason}`);
+      Object.assign(this.test!.parent!, { skipReason: reason });
+      this.skip();
+    }
+    if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
+      execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-gate-"));
+    app = path.join(work, "app");
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, "Dockerfile"), DOCKERFILE);
+    fs.writeFileSync(path.join(app, "app.txt"), "v1\n");
+    fs.writeFileSync(path.join(app, "result.txt"), "pass\n");
+    const workspace = path.join(work, "workspace");
+    fs.mkdirSync(workspace);
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workspace, "node_modules"));
+    const env: Record<string, string> = {
+      PATH: `${bin!}${path.delimiter}${process.env.PATH}`,
+      PULUMI_HOME: path.join(work, "home"),
+      PULUMI_BACKEND_URL: `file://${work}`,
+      PULUMI_CONFIG_PASSPHRASE: "gate-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
+      MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
+      MULTISTAGE_GIT_SHA: "9a7e000000000000000000000000000000000001",
+    };
+    Object.assign(process.env, env);
+    const registry = engine.registry;
+    stack = await LocalWorkspace.createOrSelectStack(
+      {
+        stackName: "production",
+        projectName: "multistage-test-gate",
+        program: async () => {
+          // The built package, as a user's program imports it.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { MultiStageImage } = require("pulumi-multistage-image") as typeof import("../../src");
+          const image = new MultiStageImage("gated", {
+            context: app,
+            backend: "docker-cli",
+            registry: {
+              repository: `${registry.server}/${REPOSITORY_PATH}`,
+              username: registry.username,
+              password: registry.password,
+            },
+          });
+          return { imageUri: image.imageUri, tags: image.tags, testTarget: image.plan.testTarget };
+        },
+      },
+      { workDir: workspace, envVars: env },
+    );
+  });
+
+  after(async () => {
+    if (stack) await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("passing tests: the test stage builds, then the image is pushed", async () => {
+    const up = await stack.up();
+    assert.equal(up.outputs.testTarget.value, "test");
+    const tag = (up.outputs.tags.value as string[])[0];
+    const digest = await manifestDigest(REPOSITORY_PATH, tag.slice(tag.lastIndexOf(":") + 1), engine.registry);
+    assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${digest}`);
+  });
+
+  it("a failing test stops pulumi up with the test output, and the registry is unchanged", async () => {
+    const before = await stack.outputs();
+    const tag = (before.tags.value as string[])[0].split(":").pop() as string;
+    const digestBefore = await manifestDigest(REPOSITORY_PATH, tag, engine.registry);
+    fs.writeFileSync(path.join(app, "app.txt"), "v2\n");
+    fs.writeFileSync(path.join(app, "result.txt"), "3 failing\n");
+    await assert.rejects(stack.up(), (err: Error) => {
+      assert.match(err.message, /TESTS FAILED: 3 failing/);
+      return true;
+    });
+    assert.equal(await manifestDigest(REPOSITORY_PATH, tag, engine.registry), digestBefore);
+    assert.equal((await stack.outputs()).imageUri.value, before.imageUri.value);
+    await stack.destroy();
+  });
+});
