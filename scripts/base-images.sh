@@ -6,6 +6,7 @@
 #   multistage-local/node:20-slim  busybox + this machine's node + libs  (≈ node:20-alpine)
 #   multistage-local/node:20       Debian bookworm + build tools + node + npm (≈ node:20)
 #   multistage-local/httpd:1       busybox httpd serving /usr/share/nginx/html on :80 (≈ nginx)
+#   multistage-local/golang:1.26   busybox + this machine's Go toolchain (≈ golang:1.26)
 #   busybox:1.36-musl              a second name for the busybox image, for COPY --from
 # Usage: base-images.sh <docker-cli> <state-dir>. Skips images that already exist.
 set -euo pipefail
@@ -34,6 +35,24 @@ import() { # $1: dir, $2: tag, rest: --change options
 }
 
 path_env='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+# golang:1.26 is Debian with the Go toolchain; the stand-in is busybox with this machine's
+# GOROOT (cgo off, so no C toolchain is needed; GOPROXY off: the examples use the standard
+# library only). Skipped, with a note, when Go is not installed.
+if ! have multistage-local/golang:1.26; then
+  if command -v go >/dev/null; then
+    goroot=$(go env GOROOT)
+    root="$work/golang"
+    busybox_root "$root"
+    mkdir -p "$root/usr/local/go"
+    tar -C "$goroot" --exclude=./test --exclude=./api --exclude=./doc -c . | tar -C "$root/usr/local/go" -x
+    import "$root" multistage-local/golang:1.26 \
+      -c 'ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c 'ENV GOTOOLCHAIN=local' -c 'ENV GOPROXY=off' -c 'ENV CGO_ENABLED=0' -c 'ENV HOME=/root' \
+      -c 'WORKDIR /go' -c 'CMD ["go", "version"]'
+  else
+    log "Go is not installed: skipping multistage-local/golang:1.26 (the go-service example needs it)"
+  fi
+fi
 rm -rf "$work"
 
 if ! have multistage-local/busybox:1; then
@@ -106,5 +125,23 @@ if ! have multistage-local/httpd:1; then
   echo 'stand-in web server' >"$work/httpd/usr/share/nginx/html/index.html"
   import "$work/httpd" multistage-local/httpd:1 -c "$path_env" -c 'EXPOSE 80' \
     -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/usr/share/nginx/html"]'
+fi
+# golang:1.26 is Debian with the Go toolchain; the stand-in is busybox with this machine's
+# GOROOT (cgo off, so no C toolchain is needed; GOPROXY off: the examples use the standard
+# library only). Skipped, with a note, when Go is not installed.
+if ! have multistage-local/golang:1.26; then
+  if command -v go >/dev/null; then
+    goroot=$(go env GOROOT)
+    root="$work/golang"
+    busybox_root "$root"
+    mkdir -p "$root/usr/local/go"
+    tar -C "$goroot" --exclude=./test --exclude=./api --exclude=./doc -c . | tar -C "$root/usr/local/go" -x
+    import "$root" multistage-local/golang:1.26 \
+      -c 'ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c 'ENV GOTOOLCHAIN=local' -c 'ENV GOPROXY=off' -c 'ENV CGO_ENABLED=0' -c 'ENV HOME=/root' \
+      -c 'WORKDIR /go' -c 'CMD ["go", "version"]'
+  else
+    log "Go is not installed: skipping multistage-local/golang:1.26 (the go-service example needs it)"
+  fi
 fi
 rm -rf "$work"

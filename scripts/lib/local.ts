@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { type BuildPlan, planBuildFromFiles } from "../../src";
+import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
 import {
   type BuildResult,
   type DockerExecutor,
@@ -17,7 +17,7 @@ import { detectGitSha } from "../../src/plan";
 import type { ExampleSettings } from "../../examples/types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
-export const EXAMPLES = ["node-nginx", "node-service", "static-binary"] as const;
+export const EXAMPLES = ["node-nginx", "node-service", "static-binary", "go-service"] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 /** The environment docker-up.sh wrote (`.multistage/env`), merged over `process.env`. */
@@ -50,10 +50,16 @@ export function exampleSettings(name: ExampleName): ExampleSettings {
 }
 
 /** The example's plan for `environment`, with base images swapped for the offline ones. */
-export function localPlan(name: ExampleName, environment: string, extraBuildArgs: Record<string, string> = {}): BuildPlan {
+export function localPlan(
+  name: ExampleName,
+  environment: string,
+  extraBuildArgs: Record<string, string> = {},
+  options: Omit<Partial<BuildPlanOptions>, "buildArgs"> = {},
+): BuildPlan {
   const { args, localBaseImages } = exampleSettings(name);
   return planBuildFromFiles({
     ...args,
+    ...options,
     environment,
     gitSha: detectGitSha(args.context),
     buildArgs: { ...localBaseImages, ...(args.buildArgs ?? {}), ...extraBuildArgs },

@@ -59,10 +59,30 @@ export interface PublishedImage {
 }
 
 /**
+ * What a back end can pass to BuildKit; the component refuses, before creating anything,
+ * the args that use something its back end cannot.
+ */
+export interface BackendSupport {
+  /** Build secrets (`secrets`). */
+  readonly secrets: boolean;
+  /** SSH forwarding (`ssh`). */
+  readonly ssh: boolean;
+  /** `builder`: none, a buildx builder's name only, or a name or an endpoint. */
+  readonly builder: "none" | "name" | "any";
+  /** The registry cache (`registryCache`). */
+  readonly registryCache: boolean;
+  /** Several platforms in one index (`platforms`). */
+  readonly multiPlatform: boolean;
+  /** Provenance and SBOM attestations (`attestations`). */
+  readonly attestations: boolean;
+}
+
+/**
  * A build back end.
  * @internal
  */
 export interface ImageBackend {
   readonly name: string;
+  readonly supports: BackendSupport;
   publish(args: PublishArgs): PublishedImage;
 }

@@ -18,7 +18,37 @@ export function dockerBuildImageArgs(
   push: pulumi.Input<boolean>,
   buildOnPreview: pulumi.Input<boolean>,
   secrets?: pulumi.Output<Record<string, string>>,
+  repositoryUrl?: pulumi.Input<string>,
 ): dockerBuild.ImageArgs {
+  // Cache refs live in the image's repository; no plan value they carry is secret.
+  const cache = pulumi.unsecret(
+    pulumi.all([plan, repositoryUrl ?? ""]).apply(([p, url]) => ({
+      from: [
+        ...p.cacheFrom.map((ref) => ({ registry: { ref } })),
+        ...(p.cache && url ? p.cache.from.map((tag) => ({ registry: { ref: `${url}:${tag}` } })) : []),
+      ],
+      to:
+        p.cache && url
+          ? [
+              {
+                registry: {
+                  ref: `${url}:${p.cache.to}`,
+                  mode: p.cache.mode === "max" ? dockerBuild.CacheMode.Max : dockerBuild.CacheMode.Min,
+                  imageManifest: true,
+                  ociMediaTypes: true,
+                },
+              },
+            ]
+          : [],
+    })),
+  );
+  const settings = pulumi.unsecret(
+    plan.apply((p) => ({
+      platforms: p.platforms as dockerBuild.Platform[],
+      builder: p.builder?.name,
+      ssh: p.ssh.map((s) => ({ id: s.id, ...(s.paths.length ? { paths: s.paths } : {}) })),
+    })),
+  );
   return {
     ...(secrets ? { secrets } : {}),
     tags: references,
@@ -27,8 +57,11 @@ export function dockerBuildImageArgs(
     dockerfile: { location: plan.dockerfile },
     target: plan.target,
     buildArgs: plan.buildArgs,
-    platforms: plan.apply((p) => (p.platform ? [p.platform as dockerBuild.Platform] : [])),
-    cacheFrom: plan.apply((p) => p.cacheFrom.map((ref) => ({ registry: { ref } }))),
+    platforms: settings.platforms,
+    builder: settings.builder.apply((name) => (name ? { name } : {})),
+    ssh: settings.ssh,
+    cacheFrom: cache.from,
+    cacheTo: cache.to,
     registries: [
       {
         address: registry.server,
@@ -43,6 +76,14 @@ export function dockerBuildImageArgs(
 /** @internal */
 export const dockerBuildBackend: ImageBackend = {
   name: "docker-build",
+  supports: {
+    secrets: true,
+    ssh: true,
+    builder: "name",
+    registryCache: true,
+    multiPlatform: true,
+    attestations: false,
+  },
   publish(args: PublishArgs): PublishedImage {
     // Tags never hold secret values, even when the plan (its build args) is secret.
     const references = pulumi.unsecret(
@@ -55,12 +96,13 @@ export const dockerBuildBackend: ImageBackend = {
       args.push,
       args.buildOnPreview,
       args.secrets,
+      args.repositoryUrl,
     );
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
     const gate = args.testTarget
       ? new dockerBuild.Image(
           `${args.name}-test`,
-          { ...imageArgs, target: args.testTarget, tags: [], push: false },
+          { ...imageArgs, target: args.testTarget, tags: [], push: false, cacheTo: [] },
           { parent: args.parent, dependsOn: args.dependsOn },
         )
       : undefined;

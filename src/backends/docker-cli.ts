@@ -47,11 +47,35 @@ async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImag
   try {
     const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
     const plan = { ...inputs.plan, tags: inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1)) };
+    const { username, password, server } = inputs.registry;
+    const login = async (): Promise<void> => {
+      if (username !== undefined && password !== undefined)
+        await executor.login({ server, username, password } satisfies RegistryCredentials);
+    };
+    const secrets = inputs.secrets;
+    if (plan.builder) {
+      // BuildKit pushes the image and the cache itself, with the credentials of this login;
+      // the registry cache is read by the test gate too.
+      await login();
+      if (plan.testTarget) {
+        await executor.buildWithBuilder({ ...plan, target: plan.testTarget, tags: [] }, repository, {
+          secrets,
+          push: false,
+        });
+      }
+      const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
+      return {
+        digest: built.digest,
+        imageUri: built.imageUri,
+        references: built.references,
+        fingerprint: fingerprint(inputs),
+      };
+    }
     if (plan.testTarget) {
       // The test gate: a failing test stage fails the update before anything is built or pushed.
-      await executor.build({ ...plan, target: plan.testTarget, tags: [] }, repository, { secrets: inputs.secrets });
+      await executor.build({ ...plan, target: plan.testTarget, tags: [] }, repository, { secrets });
     }
-    const built = await executor.build(plan, repository, { secrets: inputs.secrets });
+    const built = await executor.build(plan, repository, { secrets });
     if (!inputs.push) {
       return {
         digest: "",
@@ -60,10 +84,7 @@ async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImag
         fingerprint: fingerprint(inputs),
       };
     }
-    const { username, password, server } = inputs.registry;
-    if (username !== undefined && password !== undefined) {
-      await executor.login({ server, username, password } satisfies RegistryCredentials);
-    }
+    await login();
     const pushed = await executor.push(built.references);
     return {
       digest: pushed.digest,
@@ -124,6 +145,14 @@ class DockerCliImage extends pulumi.dynamic.Resource {
 /** @internal */
 export const dockerCliBackend: ImageBackend = {
   name: "docker-cli",
+  supports: {
+    secrets: true,
+    ssh: true,
+    builder: "any",
+    registryCache: true,
+    multiPlatform: true,
+    attestations: true,
+  },
   publish(args: PublishArgs): PublishedImage {
     const references = pulumi.unsecret(
       pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),

@@ -17,7 +17,7 @@ export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBui
     dockerfile: plan.dockerfile,
     ...(plan.target ? { target: plan.target } : {}),
     args: plan.buildArgs,
-    ...(plan.platform ? { platform: plan.platform } : {}),
+    ...(plan.platforms.length ? { platform: plan.platforms[0] } : {}),
     builderVersion: "BuilderBuildKit",
     ...(plan.cacheFrom.length ? { cacheFrom: { images: plan.cacheFrom } } : {}),
   };
@@ -26,6 +26,14 @@ export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBui
 /** @internal */
 export const dockerBackend: ImageBackend = {
   name: "docker",
+  supports: {
+    secrets: false,
+    ssh: false,
+    builder: "none",
+    registryCache: false,
+    multiPlatform: false,
+    attestations: false,
+  },
   publish(args: PublishArgs): PublishedImage {
     const build = args.plan.apply(dockerBuildInputs);
     // Tags never hold secret values, even when the plan (its build args) is secret.

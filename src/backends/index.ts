@@ -1,5 +1,11 @@
 /** Build back ends: each turns a `BuildPlan` into provider resources behind `ImageBackend`. */
-export { type ImageBackend, type PublishArgs, type PublishedImage, type RegistryInput } from "./backend";
+export {
+  type BackendSupport,
+  type ImageBackend,
+  type PublishArgs,
+  type PublishedImage,
+  type RegistryInput,
+} from "./backend";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
 export { dockerCliBackend } from "./docker-cli";

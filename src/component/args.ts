@@ -3,7 +3,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BackendName } from "../backends";
 import type { RepositoryArgs } from "../ecr";
 import type { RegistryArgs } from "../registry";
-import type { EnvironmentArgs, TagStrategy } from "../plan";
+import type {
+  AttestationArgs,
+  BuilderEndpointArgs,
+  EnvironmentArgs,
+  RegistryCacheArgs,
+  SshArgs,
+  TagStrategy,
+} from "../plan";
 
 /** Arguments of `MultiStageImage`. */
 export interface MultiStageImageArgs {
@@ -60,6 +67,46 @@ export interface MultiStageImageArgs {
   readonly testStage?: string | false;
   /** Target platform, unless the environment sets one. @example "linux/arm64" */
   readonly platform?: pulumi.Input<string>;
+  /**
+   * Target platforms, unless the environment sets its own (`environments.<env>.platforms`):
+   * one push makes one index with an image per platform, and `imageUri` pins the index.
+   * Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+   * @example ["linux/amd64", "linux/arm64"]
+   */
+  readonly platforms?: readonly string[];
+  /**
+   * The BuildKit builder: the name of a buildx builder (`docker buildx ls`; `docker-container`,
+   * `remote` or `kubernetes` driver), or a BuildKit endpoint (`tcp://…`, `unix://…`, with TLS
+   * files) for a shared build farm, for which a `remote` builder is registered (the
+   * `docker-cli` back end; `docker-build` takes names).
+   * @default the Docker engine's own builder
+   * @example "ci-farm"
+   * @example { endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }
+   */
+  readonly builder?: string | BuilderEndpointArgs;
+  /**
+   * The registry cache: each build exports its layers (`mode=max`: every stage's) to
+   * `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and
+   * reads its own and, where they share stages, other environments' caches first. A created
+   * ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache`
+   * overrides it per environment.
+   * @default true when `builder` is set
+   * @example { mode: "max", fromEnvironments: ["dev"] }
+   */
+  readonly registryCache?: boolean | RegistryCacheArgs;
+  /**
+   * Provenance and SBOM attestations pushed with the image (they make it an index, which some
+   * ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+   * @default false
+   */
+  readonly attestations?: boolean | AttestationArgs;
+  /**
+   * SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at
+   * `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+   * @example [{ id: "default" }]
+   * @example [{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]
+   */
+  readonly ssh?: readonly SshArgs[];
   /**
    * The ECR repository: created (with lifecycle and pull policies) by default, or adopted.
    * @default a new repository named after the component

@@ -4,7 +4,7 @@
  * Done once, before planning.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { BACKENDS } from "../backends";
+import { BACKENDS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
 import {
   type Diagnostic,
@@ -109,15 +109,7 @@ export function resolveSpec(
       hint: "Use letters, digits, '_', '.' and '-', as in RUN --mount=type=secret,id=NPM_TOKEN.",
     });
   }
-  if (Object.keys(args.secrets ?? {}).length > 0 && args.backend === "docker") {
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-backend",
-      property: "secrets",
-      message: "the docker back end (@pulumi/docker's Image) cannot pass build secrets.",
-      hint: 'Use backend "docker-build" (the default) or "docker-cli".',
-    });
-  }
+  validateBackendSupport(args, environments, diagnostics);
   if (args.backend !== undefined && !Object.hasOwn(BACKENDS, args.backend)) {
     diagnostics.push({
       severity: "error",
@@ -152,12 +144,69 @@ export function resolveSpec(
   return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
 }
 
+/** Refuse every arg the chosen back end cannot pass to BuildKit, naming the ones that can. */
+function validateBackendSupport(
+  args: MultiStageImageArgs,
+  environments: Readonly<Record<string, EnvironmentArgs>>,
+  diagnostics: Diagnostic[],
+): void {
+  const name = args.backend ?? DEFAULT_BACKEND;
+  if (!Object.hasOwn(BACKENDS, name)) return;
+  const { supports } = BACKENDS[name];
+  const able = (feature: (s: BackendSupport) => boolean): string =>
+    Object.entries(BACKENDS)
+      .filter(([, b]) => feature(b.supports))
+      .map(([n]) => `"${n}"`)
+      .join(" or ");
+  const refuse = (property: string, what: string, feature: (s: BackendSupport) => boolean): void => {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-backend",
+      property,
+      message: `the ${name} back end cannot ${what}.`,
+      hint: `Use backend ${able(feature)}.`,
+    });
+  };
+  if (Object.keys(args.secrets ?? {}).length > 0 && !supports.secrets)
+    refuse("secrets", "pass build secrets", (s) => s.secrets);
+  if ((args.ssh ?? []).length > 0 && !supports.ssh) refuse("ssh", "forward SSH agents", (s) => s.ssh);
+  const builder = args.builder;
+  if (builder !== undefined) {
+    const endpoint = typeof builder === "object" || /^[a-z]+:\/\//.test(builder);
+    if (supports.builder === "none") refuse("builder", "build on another builder", (s) => s.builder !== "none");
+    else if (endpoint && supports.builder === "name") {
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-backend",
+        property: "builder",
+        message: `the ${name} back end selects buildx builders by name only, not by endpoint.`,
+        hint: `Register it once (docker buildx create --name farm --driver remote <endpoint>) and pass builder: "farm", or use backend ${able((s) => s.builder === "any")}.`,
+      });
+    }
+  }
+  const cacheOn =
+    (args.registryCache !== undefined && args.registryCache !== false) ||
+    Object.values(environments).some((e) => e.registryCache === true);
+  if (cacheOn && !supports.registryCache) refuse("registryCache", "export a registry cache", (s) => s.registryCache);
+  const several = [
+    ["platforms", args.platforms] as const,
+    ...Object.entries(environments).map(([k, e]) => [`environments.${k}.platforms`, e.platforms] as const),
+  ].find(([, p]) => (p?.length ?? 0) > 1);
+  if (several && !supports.multiPlatform)
+    refuse(several[0], "build several platforms into one index", (s) => s.multiPlatform);
+  const attest = args.attestations;
+  if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
+    refuse("attestations", "attach attestations", (s) => s.attestations);
+}
+
 const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list"> = {
   kind: "string",
   target: "string",
   buildArgs: "record",
   tags: "list",
   platform: "string",
+  platforms: "list",
+  registryCache: "boolean",
   allowNonFinalTarget: "boolean",
   allowUnpinnedBaseImages: "boolean",
 };

@@ -6,6 +6,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { RegistryInput } from "../backends";
 import { createRepository, getEcrCredentials } from "../ecr";
+import { getEnvironmentArgs, registryCacheEnabled } from "../plan";
 import { getRegistryTarget } from "../registry";
 import type { MultiStageImageArgs } from "./args";
 import type { ComponentSpec } from "./spec";
@@ -30,7 +31,9 @@ export function createPushTarget(spec: ComponentSpec, args: MultiStageImageArgs,
     const target = getRegistryTarget(spec.name, args.registry);
     return { repositoryUrl: target.repositoryUrl, credentials: target };
   }
-  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent);
+  const environment = getEnvironmentArgs(spec.environment, spec.environments).args;
+  const cache = registryCacheEnabled(args.registryCache, environment.registryCache, args.builder !== undefined);
+  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache);
   return {
     repositoryUrl: repo.repositoryUrl,
     credentials: getEcrCredentials(repo.repositoryUrl, parent),

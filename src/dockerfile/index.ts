@@ -31,6 +31,7 @@ export {
   type DockerfileModel,
   type ImageDependency,
   type SecretMount,
+  type SshMount,
   type Stage,
   type StageDependency,
   type VariableUse,

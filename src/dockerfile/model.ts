@@ -65,6 +65,15 @@ export interface SecretMount {
   line: number;
 }
 
+/** A `RUN --mount=type=ssh` flag: the agent forwarded under `id` (`ssh: [{ id }]`). */
+export interface SshMount {
+  /** The forwarding's id (`id=`, else `default`). */
+  id: string;
+  /** `required=true`: the build fails without it. */
+  required: boolean;
+  line: number;
+}
+
 /** One `FROM … [AS name]` block. */
 export interface Stage {
   /** 0-based position in the file, usable as `COPY --from=<index>`. */
@@ -93,6 +102,8 @@ export interface Stage {
   dependencies: Dependency[];
   /** The build secrets its RUN instructions mount. */
   secretMounts: SecretMount[];
+  /** `RUN --mount=type=ssh` flags of the stage. */
+  sshMounts: SshMount[];
 }
 
 /** A parsed Dockerfile. */

@@ -7,7 +7,15 @@ import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction, O
 import type { Diagnostic } from "./diagnostics";
 import { globalScope } from "./args";
 import { expandOrKeep } from "./expand";
-import type { ArgDeclaration, DependencyVia, DockerfileModel, SecretMount, Stage, VariableUse } from "./model";
+import type {
+  ArgDeclaration,
+  DependencyVia,
+  DockerfileModel,
+  SecretMount,
+  SshMount,
+  Stage,
+  VariableUse,
+} from "./model";
 import { scanVariables } from "./variables";
 import { didYouMean } from "./suggest";
 
@@ -94,6 +102,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       envNames: [],
       dependencies: [],
       secretMounts: [],
+      sshMounts: [],
     };
     if (!stage.from) {
       error({
@@ -128,7 +137,10 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       const keyword = instruction.getKeyword();
       if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
       if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
-      if (keyword === "RUN") stage.secretMounts.push(...secretMounts(instruction as ModifiableInstruction));
+      if (keyword === "RUN") {
+        stage.secretMounts.push(...secretMounts(instruction as ModifiableInstruction));
+        stage.sshMounts.push(...sshMounts(instruction as ModifiableInstruction));
+      }
       stage.variables.push(...variableUses(instruction, source));
     }
     model.stages.push(stage);
@@ -297,6 +309,15 @@ function secretMounts(run: ModifiableInstruction): SecretMount[] {
     const target = flag.getOption("target")?.getValue() ?? flag.getOption("dst")?.getValue() ?? undefined;
     const id = flag.getOption("id")?.getValue() ?? (target ? target.split("/").pop() : undefined);
     if (!id) return [];
+    return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
+  });
+}
+
+/** The `--mount=type=ssh` flags of a RUN: id (else `default`) and whether it is required. */
+function sshMounts(run: ModifiableInstruction): SshMount[] {
+  return run.getFlags().flatMap((flag) => {
+    if (flag.getName().toLowerCase() !== "mount" || flag.getOption("type")?.getValue() !== "ssh") return [];
+    const id = flag.getOption("id")?.getValue() || "default";
     return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
   });
 }

@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Diagnostic, EnvironmentKind } from "../plan";
+import { CACHE_TAG_FILTER, type Diagnostic, type EnvironmentKind } from "../plan";
 import {
   DEFAULT_LIFECYCLE,
   type LifecyclePolicyArgs,
@@ -140,6 +140,7 @@ export function createRepository(
   args: RepositoryArgs,
   kind: EnvironmentKind,
   parent: pulumi.Resource,
+  registryCache = false,
 ): Repository {
   const opts = { parent };
   if (args.existing !== undefined) {
@@ -153,7 +154,14 @@ export function createRepository(
     `${name}-repo`,
     {
       name: args.name,
-      imageTagMutability: tagMutability(args, kind),
+      // The registry cache re-pushes its cache-* tags on every build: an IMMUTABLE repository
+      // keeps every release tag immutable and lets only those move.
+      ...(registryCache && tagMutability(args, kind) === "IMMUTABLE"
+        ? {
+            imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+            imageTagMutabilityExclusionFilters: [{ filter: CACHE_TAG_FILTER, filterType: "WILDCARD" }],
+          }
+        : { imageTagMutability: tagMutability(args, kind) }),
       imageScanningConfiguration: { scanOnPush: args.scanOnPush ?? true },
       encryptionConfigurations: [
         typeof args.encryption === "object"

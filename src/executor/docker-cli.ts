@@ -4,6 +4,7 @@
  * `pulumi up` cannot: the examples, the quick start and the integration tests.
  */
 import { execFileSync, spawn } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -13,6 +14,11 @@ import { type BuildStep, parseBuildSteps } from "./progress";
 export interface DockerCliOptions {
   /** Docker CLI to run. Default: `$MULTISTAGE_DOCKER_CLI`, else `docker`. */
   docker?: string;
+  /**
+   * The buildx binary, for plans with a `builder`. Default: `$MULTISTAGE_BUILDX`, else the
+   * `docker-buildx` CLI plugin where Docker installs it, else `docker-buildx`/`buildx` on PATH.
+   */
+  buildx?: string;
   /** Environment for the CLI (e.g. `DOCKER_HOST`). Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Client config directory (credentials). Default: a private temporary one per executor. */
@@ -38,6 +44,30 @@ export interface BuildOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Files holding the secrets, by id (set by `build`; given to `buildArguments`). */
   secretFiles?: Readonly<Record<string, string>>;
+}
+
+/** How a plan with a `builder` is built (`buildWithBuilder`). */
+export interface BuilderBuildOptions extends BuildOptions {
+  /** Push the image (and export the registry cache). `false` builds only. */
+  push: boolean;
+  /** Export the registry cache (`plan.cache`) even without pushing. @default push */
+  exportCache?: boolean;
+}
+
+/** What a build on a buildx builder reports. */
+export interface BuilderBuildResult {
+  /** Builder used (the registered name). */
+  builder: string;
+  /** Manifest or index digest pushed (`sha256:…`); empty when not pushed. */
+  digest: string;
+  /** `<repository>@<digest>` when pushed, else the first tagged reference. */
+  imageUri: string;
+  /** Tagged references (`<repository>:<tag>`). */
+  references: string[];
+  /** Instruction steps with their cache status. */
+  steps: BuildStep[];
+  durationMs: number;
+  log: string;
 }
 
 export interface BuildResult {
@@ -79,6 +109,11 @@ export class DockerCommandError extends Error {
 export class DockerExecutor {
   readonly docker: string;
   readonly configDir: string;
+  /** Where buildx keeps its builders: the user's (`$BUILDX_CONFIG`, else `<docker config>/buildx`). */
+  readonly buildxConfig: string;
+  private readonly buildxBinary?: string;
+  /** The user's Docker config directory (for its cli-plugins). */
+  private readonly userConfigDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly onOutput?: (line: string) => void;
 
@@ -86,7 +121,18 @@ export class DockerExecutor {
     const env = options.env ?? process.env;
     this.docker = options.docker ?? env.MULTISTAGE_DOCKER_CLI ?? "docker";
     this.configDir = options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "multistage-docker-config-"));
-    this.env = { ...env, DOCKER_BUILDKIT: "1", DOCKER_CONFIG: this.configDir };
+    // Credentials stay in the private config; builders are the user's (so a named one is found).
+    this.userConfigDir = env.DOCKER_CONFIG ?? path.join(os.homedir(), ".docker");
+    this.buildxConfig = env.BUILDX_CONFIG ?? path.join(this.userConfigDir, "buildx");
+    this.buildxBinary = options.buildx ?? env.MULTISTAGE_BUILDX;
+    this.env = {
+      ...env,
+      DOCKER_BUILDKIT: "1",
+      DOCKER_CONFIG: this.configDir,
+      BUILDX_CONFIG: this.buildxConfig,
+      // Attestations are asked for explicitly (--provenance/--sbom), never added by default.
+      BUILDX_NO_DEFAULT_ATTESTATIONS: "1",
+    };
     this.onOutput = options.onOutput;
   }
 
@@ -97,11 +143,156 @@ export class DockerExecutor {
     for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
     if (plan.target) args.push("--target", plan.target);
     for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
-    if (plan.platform) args.push("--platform", plan.platform);
+    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
+    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
     for (const image of plan.cacheFrom) args.push("--cache-from", image);
     for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
     args.push(plan.context);
     return args;
+  }
+
+  /**
+   * `buildx build` arguments for a plan with a builder: registry cache from and to the image's
+   * repository, every platform, attestations as planned, `--push` or a local load.
+   */
+  static buildxArguments(
+    plan: BuildPlan,
+    repository: string,
+    builder: string,
+    metadataFile: string,
+    options: BuilderBuildOptions,
+  ): string[] {
+    const args = ["build", "--builder", builder, "--progress=plain", "--file", plan.dockerfile];
+    args.push("--metadata-file", metadataFile);
+    const { provenance, sbom } = plan.attestations;
+    args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
+    if (options.noCache) args.push("--no-cache");
+    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
+    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
+    if (plan.target) args.push("--target", plan.target);
+    for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
+    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
+    for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
+    for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
+    if (plan.cache && (options.exportCache ?? options.push)) {
+      // image-manifest and OCI media types: the shape ECR accepts for a cache.
+      args.push(
+        "--cache-to",
+        `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
+      );
+    }
+    for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
+    if (options.push) args.push("--push");
+    else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");
+    args.push(plan.context);
+    return args;
+  }
+
+  /** The buildx binary (see `DockerCliOptions.buildx`); throws with how to install it when there is none. */
+  buildx(): string {
+    if (this.buildxBinary) return this.buildxBinary;
+    const plugins = [
+      path.join(this.userConfigDir, "cli-plugins"),
+      "/usr/local/lib/docker/cli-plugins",
+      "/usr/local/libexec/docker/cli-plugins",
+      "/usr/lib/docker/cli-plugins",
+      "/usr/libexec/docker/cli-plugins",
+    ].map((dir) => path.join(dir, "docker-buildx"));
+    const onPath = (this.env.PATH ?? "")
+      .split(path.delimiter)
+      .filter(Boolean)
+      .flatMap((dir) => [path.join(dir, "docker-buildx"), path.join(dir, "buildx")]);
+    const found = [...plugins, ...onPath].find((file) => {
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!found) {
+      throw new Error(
+        "a builder is set, but the buildx CLI plugin is not installed (no docker-buildx in Docker's cli-plugins directories or on PATH); install docker-buildx, or set MULTISTAGE_BUILDX to its path.",
+      );
+    }
+    return found;
+  }
+
+  /**
+   * The buildx builder for a plan's `builder`: a name as it is; for an endpoint, a `remote`
+   * builder registered once under a name derived from the endpoint and its TLS files.
+   */
+  async resolveBuilder(builder: NonNullable<BuildPlan["builder"]>): Promise<string> {
+    if (builder.name) return builder.name;
+    const endpoint = builder.endpoint as string;
+    const tls = builder.tls ?? {};
+    const name = `multistage-${createHash("sha256")
+      .update(JSON.stringify([endpoint, tls]))
+      .digest("hex")
+      .slice(0, 12)}`;
+    const known = await this.run(["inspect", name], { quiet: true, allowFailure: true, binary: this.buildx() });
+    if (known.includes(`Name:`) && known.includes(name)) return name;
+    const opts = [
+      tls.caCert && `cacert=${path.resolve(tls.caCert)}`,
+      tls.cert && `cert=${path.resolve(tls.cert)}`,
+      tls.key && `key=${path.resolve(tls.key)}`,
+      tls.serverName && `servername=${tls.serverName}`,
+    ].filter(Boolean);
+    const create = ["create", "--name", name, "--driver", "remote"];
+    if (opts.length) create.push("--driver-opt", opts.join(","));
+    await this.run([...create, endpoint], { quiet: true, binary: this.buildx() });
+    return name;
+  }
+
+  /**
+   * Build a plan that names a `builder` with buildx: registry cache, several platforms into one
+   * index, attestations; pushed by BuildKit itself (log in first), digest from its metadata.
+   */
+  async buildWithBuilder(
+    plan: BuildPlan,
+    repository: string,
+    options: BuilderBuildOptions,
+  ): Promise<BuilderBuildResult> {
+    if (!plan.builder) throw new Error("buildWithBuilder needs a plan with a builder");
+    const builder = await this.resolveBuilder(plan.builder);
+    const metadataFile = path.join(this.configDir, `metadata-${process.pid}-${Date.now()}.json`);
+    const secretDir = fs.mkdtempSync(path.join(this.configDir, "secrets-"));
+    const secretFiles: Record<string, string> = {};
+    for (const [id, value] of Object.entries(options.secrets ?? {})) {
+      secretFiles[id] = path.join(secretDir, id);
+      fs.writeFileSync(secretFiles[id], value, { mode: 0o600 });
+    }
+    const args = DockerExecutor.buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
+    const started = Date.now();
+    let log: string;
+    try {
+      log = await this.run(args, { binary: this.buildx() });
+    } finally {
+      fs.rmSync(secretDir, { recursive: true, force: true });
+    }
+    const metadata = fs.existsSync(metadataFile)
+      ? (JSON.parse(fs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>)
+      : {};
+    fs.rmSync(metadataFile, { force: true });
+    const references = plan.tags.map((tag) => `${repository}:${tag}`);
+    const digest = options.push ? String(metadata["containerimage.digest"] ?? "") : "";
+    if (options.push && !new RegExp(`^${DIGEST}$`).test(digest)) {
+      throw new DockerCommandError(`buildx ${args.join(" ")}`, 0, `${log}\n(no image digest in the build metadata)`);
+    }
+    return {
+      builder,
+      digest,
+      imageUri: digest ? `${repository}@${digest}` : (references[0] ?? ""),
+      references,
+      steps: parseBuildSteps(log),
+      durationMs: Date.now() - started,
+      log,
+    };
+  }
+
+  /** Remove a builder's local build cache (`buildx prune --all`), e.g. to prove the registry cache. */
+  async pruneBuilder(builder: string): Promise<void> {
+    await this.run(["prune", "--builder", builder, "--all", "--force"], { quiet: true, binary: this.buildx() });
   }
 
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
@@ -213,11 +404,12 @@ export class DockerExecutor {
   /** Run the CLI; resolves with its output (stdout then stderr), rejects with `DockerCommandError`. */
   run(
     args: readonly string[],
-    options: { stdin?: string; quiet?: boolean; allowFailure?: boolean; stdoutOnly?: boolean } = {},
+    options: { stdin?: string; quiet?: boolean; allowFailure?: boolean; stdoutOnly?: boolean; binary?: string } = {},
   ): Promise<string> {
-    const shown = `docker ${args.join(" ")}`;
+    const binary = options.binary ?? this.docker;
+    const shown = `${binary === this.docker ? "docker" : path.basename(binary)} ${args.join(" ")}`;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.docker, args, { env: this.env, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(binary, args, { env: this.env, stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       const forward = (chunk: Buffer): void => {

@@ -5,6 +5,8 @@
 export {
   type BuildOptions,
   type BuildResult,
+  type BuilderBuildOptions,
+  type BuilderBuildResult,
   type DockerCliOptions,
   DockerCommandError,
   DockerExecutor,
@@ -13,4 +15,4 @@ export {
   type RegistryCredentials,
 } from "./docker-cli";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
-export { manifestDigest } from "./registry";
+export { type RegistryManifest, getBlob, getManifest, manifestDigest } from "./registry";

@@ -27,3 +27,61 @@ export async function manifestDigest(
   if (!digest) throw new Error(`HEAD ${url} returned no Docker-Content-Digest header`);
   return digest;
 }
+
+/** A manifest or index as the registry serves it. */
+export interface RegistryManifest {
+  /** `Docker-Content-Digest`. */
+  digest: string;
+  /** `Content-Type`, e.g. `application/vnd.oci.image.index.v1+json`. */
+  mediaType: string;
+  /** The parsed JSON: `manifests` for an index, `config` and `layers` for an image manifest. */
+  body: {
+    manifests?: Array<{
+      digest: string;
+      mediaType: string;
+      platform?: { os: string; architecture: string; variant?: string };
+      annotations?: Record<string, string>;
+    }>;
+    config?: { digest: string; mediaType: string };
+    layers?: Array<{ digest: string; mediaType: string; size: number }>;
+  };
+}
+
+async function registryGet(
+  path: string,
+  credentials: RegistryCredentials,
+  insecure: boolean,
+  accept?: string,
+): Promise<Response> {
+  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${path}`;
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+  const res = await fetch(url, { headers: { Authorization: `Basic ${auth}`, ...(accept ? { Accept: accept } : {}) } });
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status} ${res.statusText}`);
+  return res;
+}
+
+/** `GET /v2/<repository>/manifests/<reference>` (a tag or a digest), with basic auth. */
+export async function getManifest(
+  repository: string,
+  reference: string,
+  credentials: RegistryCredentials,
+  insecure = true,
+): Promise<RegistryManifest> {
+  const res = await registryGet(`${repository}/manifests/${reference}`, credentials, insecure, MANIFEST_TYPES);
+  return {
+    digest: res.headers.get("docker-content-digest") ?? "",
+    mediaType: res.headers.get("content-type") ?? "",
+    body: (await res.json()) as RegistryManifest["body"],
+  };
+}
+
+/** `GET /v2/<repository>/blobs/<digest>`: a layer or a config, as bytes. */
+export async function getBlob(
+  repository: string,
+  digest: string,
+  credentials: RegistryCredentials,
+  insecure = true,
+): Promise<Buffer> {
+  const res = await registryGet(`${repository}/blobs/${digest}`, credentials, insecure);
+  return Buffer.from(await res.arrayBuffer());
+}

@@ -28,8 +28,23 @@ import {
   classifyEnvironment,
   getEnvironmentArgs,
 } from "./environments";
+import {
+  type AttestationArgs,
+  type AttestationSpec,
+  type BuilderEndpointArgs,
+  type BuilderSpec,
+  type CacheSpec,
+  type RegistryCacheArgs,
+  type SshArgs,
+  attestationSpec,
+  builderSpec,
+  cacheTag,
+  registryCacheEnabled,
+  validatePlatforms,
+  validateSsh,
+} from "./builder";
 import { isPinnedReference, parseImageReference } from "./image-ref";
-import { type BuildArgSource, validateBuildArgNames, validateSecretMounts } from "./secrets";
+import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
 import { type TagSource, type TagStrategy, releaseTags } from "./tags";
 
 /** Another target of the same Dockerfile published beside the main image (`additionalImages.<name>`). */
@@ -68,8 +83,22 @@ export interface BuildPlanOptions {
   readonly gitSha?: string;
   /** Release version, for `{version}` tags. */
   readonly version?: string;
-  /** Target platform for every environment, unless the environment sets one. */
+  /** Target platform for every environment, unless the environment sets one (`platforms` wins). */
   readonly platform?: string;
+  /** Target platforms for every environment, unless the environment sets its own: one index with each. */
+  readonly platforms?: readonly string[];
+  /** The BuildKit builder: a buildx builder's name, or an endpoint. @default the Docker engine's */
+  readonly builder?: string | BuilderEndpointArgs;
+  /**
+   * Export the build cache to the image's repository (`<repo>:cache-<target>-<env>`) and read it
+   * back, in later builds and other environments.
+   * @default true when `builder` is set (the Docker engine's own builder cannot export a cache)
+   */
+  readonly registryCache?: boolean | RegistryCacheArgs;
+  /** Provenance and SBOM attestations. @default false (ECS and Lambda refuse some index shapes) */
+  readonly attestations?: boolean | AttestationArgs;
+  /** SSH agents forwarded for `RUN --mount=type=ssh`. */
+  readonly ssh?: readonly SshArgs[];
   /** Images whose layers may be reused (`--cache-from`). */
   readonly cacheFrom?: readonly string[];
   /** Allow build args whose names look like secrets (they end up in the image history). */
@@ -115,8 +144,16 @@ export interface BuildPlan {
   buildArgs: Record<string, string>;
   /** Names of args the target actually declares (the ones that can change the image). */
   consumedArgs: string[];
-  /** Target platform, if set. */
-  platform?: string;
+  /** Target platforms; empty builds for the builder's own. Several make one index. */
+  platforms: string[];
+  /** The BuildKit builder, when not the Docker engine's own. */
+  builder?: BuilderSpec;
+  /** The registry cache (tags in the image's repository), when on. */
+  cache?: CacheSpec;
+  /** Attestations pushed with the image. */
+  attestations: AttestationSpec;
+  /** SSH agents forwarded, by id; `paths` empty means `$SSH_AUTH_SOCK`. */
+  ssh: Array<{ id: string; paths: string[] }>;
   /** Ids of the build secrets passed to the build (values are handed to the back end apart). */
   secrets: string[];
   /** The test stage built first; the image is pushed only if it builds (production only). */
@@ -152,7 +189,20 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const buildArgs = mergeBuildArgs(options, key, settings);
   validateBuildArgNames(Object.values(buildArgs), options.allowSecretLikeBuildArgs ?? false, diagnostics);
   const values = Object.fromEntries(Object.entries(buildArgs).map(([n, s]) => [n, s.value]));
-  const platform = settings.platform ?? options.platform;
+  const { platforms, property: platformsProperty } = choosePlatforms(options, key, settings);
+  validatePlatforms(platforms, platformsProperty, diagnostics);
+  const platform = platforms[0];
+  const builder = builderSpec(options.builder, diagnostics);
+  validateSsh(options.ssh ?? [], diagnostics);
+  if (platforms.length > 1 && options.builder === undefined) {
+    diagnostics.push({
+      severity: "warning",
+      code: "invalid-platform",
+      property: platformsProperty,
+      message: `${platforms.length} platforms need a builder that makes multi-platform indexes; the Docker engine's own builder does only with the containerd image store.`,
+      hint: "Set builder to a buildx builder (docker-container, remote or kubernetes driver) or a BuildKit endpoint.",
+    });
+  }
 
   const chosen = chooseTarget(model, options, key, settings, kind, diagnostics);
   const resolution = resolveTarget(model, { target: chosen.target, buildArgs: values, platform });
@@ -195,7 +245,22 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     model.file,
     diagnostics,
   );
+  validateSshMounts(
+    resolution.stages.flatMap((s) => s.sshMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
+    (options.ssh ?? []).map((s) => s.id),
+    model.file,
+    diagnostics,
+  );
   const tags = tagsFor(targetLabel);
+  const cache = planCache(
+    model,
+    options,
+    key,
+    settings,
+    targetLabel,
+    new Set(resolution.stages.map((s) => s.index)),
+    diagnostics,
+  );
   const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
@@ -214,7 +279,11 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     graph: stageGraph(model).map((node) => ({ ...node, built: built.has(node.index) })),
     buildArgs: values,
     consumedArgs: resolution.args.args.map((a) => a.name).filter((n) => Object.hasOwn(values, n)),
-    ...(platform ? { platform } : {}),
+    platforms,
+    ...(builder ? { builder } : {}),
+    ...(cache ? { cache } : {}),
+    attestations: attestationSpec(options.attestations),
+    ssh: (options.ssh ?? []).map((s) => ({ id: s.id, paths: [...(s.paths ?? [])] })),
     secrets: [...(options.secrets ?? [])].sort(),
     ...(testTarget ? { testTarget } : {}),
     tags,
@@ -222,6 +291,69 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     externalImages: resolution.externalImages,
     warnings,
   };
+}
+
+/** The platforms of this environment and the property they come from (the environment's win). */
+function choosePlatforms(
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+): { platforms: string[]; property: string } {
+  if (settings.platforms) return { platforms: [...settings.platforms], property: `environments.${key}.platforms` };
+  if (settings.platform) return { platforms: [settings.platform], property: `environments.${key}.platform` };
+  if (options.platforms) return { platforms: [...options.platforms], property: "platforms" };
+  return { platforms: options.platform ? [options.platform] : [], property: "platform" };
+}
+
+/**
+ * The registry cache of this build: exported to `cache-<target>-<env>`, read from there and
+ * from the caches of other environments whose targets share a stage with this one (production
+ * reads what dev's builder stage exported, and the other way round).
+ */
+function planCache(
+  model: DockerfileModel,
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+  targetLabel: string,
+  built: ReadonlySet<number>,
+  diagnostics: Diagnostic[],
+): CacheSpec | undefined {
+  const global = options.registryCache;
+  if (!registryCacheEnabled(global, settings.registryCache, options.builder !== undefined)) return undefined;
+  const property = settings.registryCache !== undefined ? `environments.${key}.registryCache` : "registryCache";
+  if (options.builder === undefined) {
+    diagnostics.push({
+      severity: "warning",
+      code: "invalid-cache",
+      property,
+      message:
+        "a registry cache needs a builder that exports caches; the Docker engine's own builder does only with the containerd image store.",
+      hint: "Set builder to a buildx builder or a BuildKit endpoint, or turn registryCache off.",
+    });
+  }
+  const settingsOf = typeof global === "object" ? global : {};
+  const own = cacheTag(targetLabel, options.environment);
+  const from = [own];
+  const others =
+    settingsOf.fromEnvironments === false
+      ? []
+      : (settingsOf.fromEnvironments ?? Object.keys(options.environments ?? {})).filter((e) => e !== key);
+  if (!options.image) {
+    for (const other of others) {
+      const otherSettings = getEnvironmentArgs(other, options.environments).args;
+      const otherKind = otherSettings.kind ?? classifyEnvironment(other);
+      const chosen = chooseTarget(model, { ...options, environment: other }, other, otherSettings, otherKind, []);
+      const stage = chosen.target === undefined ? finalStage(model) : findStage(model, chosen.target);
+      if (!stage) continue;
+      const otherArgs = { ...options.buildArgs, ...otherSettings.buildArgs };
+      const closure = resolveTarget(model, { target: chosen.target, buildArgs: otherArgs });
+      if (!closure.found || !closure.stages.some((s) => built.has(s.index))) continue;
+      const tag = cacheTag(stageLabel(stage), other);
+      if (!from.includes(tag)) from.push(tag);
+    }
+  }
+  return { to: own, from, mode: settingsOf.mode ?? "max" };
 }
 
 /** Stage names tried, in order, as the test gate when `testStage` is not given. */

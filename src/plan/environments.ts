@@ -26,6 +26,13 @@ export interface EnvironmentArgs {
   readonly tags?: readonly string[];
   /** Target platform. @example "linux/arm64" */
   readonly platform?: string;
+  /**
+   * Target platforms: one push makes one index with an image for each (needs a `builder`).
+   * @example ["linux/amd64", "linux/arm64"]
+   */
+  readonly platforms?: readonly string[];
+  /** Export and read the registry cache in this environment (overrides `registryCache`). */
+  readonly registryCache?: boolean;
   /** Production only: allow a target other than the final stage. @default false */
   readonly allowNonFinalTarget?: boolean;
   /** Production only: allow base images tagged `latest` or not tagged at all. @default false */

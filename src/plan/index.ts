@@ -14,6 +14,23 @@ export {
   resolveDockerfilePath,
 } from "./build-plan";
 export {
+  type AttestationArgs,
+  type AttestationSpec,
+  type BuilderEndpointArgs,
+  type BuilderSpec,
+  type BuilderTlsArgs,
+  CACHE_TAG_FILTER,
+  type CacheSpec,
+  type RegistryCacheArgs,
+  type SshArgs,
+  attestationSpec,
+  builderSpec,
+  cacheTag,
+  registryCacheEnabled,
+  validatePlatforms,
+  validateSsh,
+} from "./builder";
+export {
   DEFAULT_DEV_TARGETS,
   type EnvironmentArgs,
   type EnvironmentEntry,
@@ -48,6 +65,7 @@ export {
   scrubSecrets,
   validateBuildArgNames,
   validateSecretMounts,
+  validateSshMounts,
 } from "./secrets";
 export {
   type ReleaseTagOptions,

@@ -107,3 +107,42 @@ export function validateSecretMounts(
     });
   }
 }
+
+/**
+ * Every `RUN --mount=type=ssh` of the target against the forwardings given (`ssh`): a required
+ * one not given is an error, an optional one a warning; a forwarding no RUN mounts is a warning.
+ */
+export function validateSshMounts(
+  mounts: ReadonlyArray<{ id: string; required: boolean; line: number; stage: string }>,
+  given: readonly string[],
+  file: string,
+  diagnostics: Diagnostic[],
+): void {
+  const provided = new Set(given);
+  const mounted = new Set(mounts.map((m) => m.id));
+  for (const mount of mounts) {
+    if (provided.has(mount.id)) continue;
+    diagnostics.push({
+      severity: mount.required ? "error" : "warning",
+      code: "missing-ssh",
+      file,
+      line: mount.line,
+      stage: mount.stage,
+      property: "ssh",
+      message: mount.required
+        ? `RUN mounts the required SSH agent "${mount.id}", which is not forwarded, so the build fails.`
+        : `RUN mounts the SSH agent "${mount.id}", which is not forwarded: the RUN sees no agent socket.`,
+      hint: `Add ssh: [{ id: "${mount.id}" }] (the agent at $SSH_AUTH_SOCK), or { id: "${mount.id}", paths: ["<key file>"] }.`,
+    });
+  }
+  given.forEach((id, i) => {
+    if (mounted.has(id)) return;
+    diagnostics.push({
+      severity: "warning",
+      code: "unused-ssh",
+      property: `ssh[${i}]`,
+      message: `no RUN of this target mounts the SSH agent "${id}"; forwarding it has no effect.`,
+      hint: `Read it with RUN --mount=type=ssh${id === "default" ? "" : `,id=${id}`}, or remove it.`,
+    });
+  });
+}

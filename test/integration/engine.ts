@@ -62,3 +62,44 @@ export function requireEngine(context: Context): Engine {
   }
   return e as Engine;
 }
+
+/** The standalone BuildKit daemon of scripts/buildkit-up.sh, registered as a buildx builder. */
+export interface Builder {
+  /** The buildx builder's name (`multistage`). */
+  name: string;
+  /** Its endpoint (`unix://…/buildkitd.sock`). */
+  endpoint: string;
+  /** An executor whose environment knows the builder (`MULTISTAGE_BUILDX`, `BUILDX_CONFIG`). */
+  executor: DockerExecutor;
+}
+
+let builder: Builder | undefined;
+let builderFailure: string | undefined;
+
+/** Use in a `before` hook after `requireEngine`: the builder, started if needed, or the suite skipped with the reason. */
+export function requireBuilder(context: Context): Builder {
+  if (!builder && !builderFailure) {
+    try {
+      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "buildkit-up.sh")], {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 1_800_000,
+      });
+      const env = localEnv();
+      if (!env.MULTISTAGE_BUILDER || !env.MULTISTAGE_BUILDKIT_ADDR) throw new Error("buildkit-up.sh wrote no builder");
+      builder = {
+        name: env.MULTISTAGE_BUILDER,
+        endpoint: env.MULTISTAGE_BUILDKIT_ADDR,
+        executor: new DockerExecutor({ env }),
+      };
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
+      builderFailure = `the BuildKit daemon could not be started by scripts/buildkit-up.sh: ${stderr || String(err)}`;
+    }
+  }
+  if (!builder) {
+    console.log(`    SKIPPED (integration): ${builderFailure}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: builderFailure });
+    context.skip();
+  }
+  return builder as Builder;
+}
