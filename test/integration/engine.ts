@@ -71,6 +71,8 @@ export interface Builder {
   endpoint: string;
   /** An executor whose environment knows the builder (`MULTISTAGE_BUILDX`, `BUILDX_CONFIG`). */
   executor: DockerExecutor;
+  /** That environment. */
+  env: NodeJS.ProcessEnv;
 }
 
 let builder: Builder | undefined;
@@ -90,6 +92,7 @@ export function requireBuilder(context: Context): Builder {
         name: env.MULTISTAGE_BUILDER,
         endpoint: env.MULTISTAGE_BUILDKIT_ADDR,
         executor: new DockerExecutor({ env }),
+        env,
       };
     } catch (err) {
       const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");

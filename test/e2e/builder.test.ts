@@ -1,0 +1,132 @@
+/**
+ * `pulumi up` with a BuildKit builder given by endpoint (the standalone daemon of
+ * scripts/buildkit-up.sh): production of the go-service example builds linux/amd64 and
+ * linux/arm64 into one index after its test stage passes, exports the registry cache, and
+ * `imageUri` pins the index; dev builds its toolchain stage and reads production's cache.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { getManifest } from "../../src/executor";
+import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
+import { type Builder, type Engine, requireBuilder, requireEngine } from "../integration/engine";
+
+const REPOSITORY_PATH = `multistage-e2e/go-${Date.now().toString(36)}`;
+
+describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, registry cache", function () {
+  this.timeout(900_000);
+  let engine: Engine;
+  let builder: Builder;
+  let work: string;
+  const stacks: Record<string, Stack> = {};
+
+  before(async function () {
+    engine = requireEngine(this);
+    builder = requireBuilder(this);
+    let bin: string;
+    try {
+      bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+    } catch (err) {
+      const reason = `the Pulumi CLI could not be built: ${String((err as { stderr?: string }).stderr ?? err)
+        .trim()
+        .split("\n")
+        .pop()}`;
+      console.log(`    SKIPPED (e2e): ${reason}`);
+      Object.assign(this.test!.parent!, { skipReason: reason });
+      this.skip();
+    }
+    if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
+      execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-e2e-builder-"));
+    const workspace = path.join(work, "workspace");
+    fs.mkdirSync(workspace);
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workspace, "node_modules"));
+    const env: Record<string, string> = {
+      PATH: `${bin!}${path.delimiter}${process.env.PATH}`,
+      PULUMI_HOME: path.join(work, "home"),
+      PULUMI_BACKEND_URL: `file://${work}`,
+      PULUMI_CONFIG_PASSPHRASE: "builder-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
+      MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
+      // The buildx plugin and where buildx keeps builders: the provider registers the endpoint there.
+      MULTISTAGE_BUILDX: builder.env.MULTISTAGE_BUILDX ?? "",
+      BUILDX_CONFIG: builder.env.BUILDX_CONFIG ?? "",
+      MULTISTAGE_GIT_SHA: "b01d000000000000000000000000000000000001",
+    };
+    Object.assign(process.env, env);
+    const registry = engine.registry;
+    const { args, localBaseImages } = exampleSettings("go-service");
+    for (const stackName of ["production", "dev"]) {
+      stacks[stackName] = await LocalWorkspace.createOrSelectStack(
+        {
+          stackName,
+          projectName: "multistage-builder",
+          program: async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { MultiStageImage } = require("pulumi-multistage-image") as typeof import("../../src");
+            const image = new MultiStageImage("go", {
+              ...args,
+              buildArgs: { ...args.buildArgs, ...localBaseImages },
+              backend: "docker-cli",
+              builder: builder.endpoint,
+              environments: { dev: {}, production: { platforms: ["linux/amd64", "linux/arm64"] } },
+              registry: {
+                repository: `${registry.server}/${REPOSITORY_PATH}`,
+                username: registry.username,
+                password: registry.password,
+              },
+            });
+            return { imageUri: image.imageUri, tags: image.tags, plan: image.plan };
+          },
+        },
+        { workDir: workspace, envVars: env },
+      );
+    }
+  });
+
+  after(async () => {
+    for (const stack of Object.values(stacks))
+      await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("production: one index with linux/amd64 and linux/arm64; imageUri pins it; the cache is in the registry", async () => {
+    const started = Date.now();
+    const up = await stacks.production.up();
+    const imageUri = up.outputs.imageUri.value as string;
+    const plan = up.outputs.plan.value as { platforms: string[]; cache: { to: string }; testTarget: string };
+    console.log(`      up production: ${((Date.now() - started) / 1000).toFixed(1)}s, ${imageUri}`);
+    assert.equal(plan.testTarget, "test");
+    const tag = (up.outputs.tags.value as string[])[0].split(":").pop() as string;
+    const index = await getManifest(REPOSITORY_PATH, tag, engine.registry);
+    assert.equal(imageUri, `${engine.registry.server}/${REPOSITORY_PATH}@${index.digest}`);
+    assert.deepEqual((index.body.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).sort(), [
+      "linux/amd64",
+      "linux/arm64",
+    ]);
+    const cache = await getManifest(REPOSITORY_PATH, plan.cache.to, engine.registry);
+    assert.equal(cache.body.config?.mediaType, "application/vnd.buildkit.cacheconfig.v0");
+  });
+
+  it("dev: the toolchain stage for the builder's platform, reading production's cache; a second up is a no-op", async () => {
+    const up = await stacks.dev.up();
+    const plan = up.outputs.plan.value as { targetStage: string; platforms: string[]; cache: { from: string[] } };
+    assert.equal(plan.targetStage, "builder");
+    assert.deepEqual(plan.platforms, []);
+    assert.deepEqual(plan.cache.from, ["cache-builder-dev", "cache-production-production"]);
+    const tag = (up.outputs.tags.value as string[])[0].split(":").pop() as string;
+    const image = await getManifest(REPOSITORY_PATH, tag, engine.registry);
+    assert.match(image.mediaType, /image\.manifest/);
+    assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${image.digest}`);
+    const again = await stacks.dev.up();
+    assert.deepEqual(again.summary.resourceChanges, { same: 3 });
+  });
+});
