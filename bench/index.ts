@@ -3,7 +3,11 @@
  *   1. the Dockerfile model: parse + resolve every target of every seed fixture;
  *   2. parse + plan of generated Dockerfiles of 50, 1000 and 2000 stages (growth should be linear);
  *   3. real builds (when the engine from scripts/docker-up.sh answers): cold and
- *      warm build time and image size per example and environment.
+ *      warm build time and image size per example and environment;
+ *   4. the registry cache (when the BuildKit builder of scripts/buildkit-up.sh answers): per
+ *      example's production target, a cold build on an empty builder and registry, then the
+ *      builder's cache removed and a rebuild that reads the registry cache; their ratio
+ *      (goal: at most 20 %).
  * Run: npm run bench  (MULTISTAGE_BENCH_MODEL_ONLY=1 skips the builds)
  */
 import { execFileSync } from "child_process";
@@ -113,10 +117,56 @@ async function benchBuilds(): Promise<void> {
   }
 }
 
+async function benchRegistryCache(): Promise<void> {
+  const env = localEnv();
+  const builder = env.MULTISTAGE_BUILDER;
+  const registry = env.MULTISTAGE_REGISTRY;
+  if (!builder || !registry) {
+    console.log("\nRegistry cache: skipped (no builder; run `bash scripts/buildkit-up.sh` after docker-up.sh)");
+    return;
+  }
+  const executor = new DockerExecutor({ env });
+  const run = Date.now().toString(36);
+  console.log(
+    "\nRegistry cache (BuildKit builder; cold = empty builder and registry; rebuild = builder cache removed)",
+  );
+  console.log("  example        target      cold s   from registry cache s   ratio");
+  let cold = 0;
+  let warm = 0;
+  try {
+    await executor.login({
+      server: registry,
+      username: env.MULTISTAGE_REGISTRY_USER ?? "multistage",
+      password: env.MULTISTAGE_REGISTRY_PASSWORD ?? "",
+    });
+    for (const name of EXAMPLES) {
+      const plan = { ...localPlan(name, "production", {}, { builder, testStage: false }), tags: ["bench"] };
+      const repository = `${registry}/multistage-bench/cache-${name}-${run}`;
+      await executor.pruneBuilder(builder);
+      const first = await executor.buildWithBuilder(plan, repository, { push: true });
+      await executor.pruneBuilder(builder);
+      const second = await executor.buildWithBuilder(plan, repository, { push: true });
+      cold += first.durationMs;
+      warm += second.durationMs;
+      console.log(
+        `  ${name.padEnd(14)} ${plan.targetStage.padEnd(11)} ${(first.durationMs / 1000).toFixed(2).padStart(6)}   ${(second.durationMs / 1000).toFixed(2).padStart(21)}   ${((100 * second.durationMs) / first.durationMs).toFixed(0).padStart(4)} %`,
+      );
+    }
+    console.log(
+      `  all examples: cold ${(cold / 1000).toFixed(1)} s, from the registry cache ${(warm / 1000).toFixed(1)} s: ${((100 * warm) / cold).toFixed(0)} % (goal ≤ 20 %)`,
+    );
+  } finally {
+    executor.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   benchModel();
   benchScaling();
-  if (!process.env.MULTISTAGE_BENCH_MODEL_ONLY) await benchBuilds();
+  if (!process.env.MULTISTAGE_BENCH_MODEL_ONLY) {
+    await benchBuilds();
+    await benchRegistryCache();
+  }
 }
 
 if (require.main === module)

@@ -54,7 +54,7 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
   before(async function () {
     engine = requireEngine(this);
-    for (const name of ["node-service", "node-nginx", "static-binary"] as ExampleName[]) {
+    for (const name of ["node-service", "node-nginx", "static-binary", "go-service"] as ExampleName[]) {
       for (const environment of ["dev", "production"]) {
         built[`${name}/${environment}`] = await buildExample(engine, name, environment);
       }
@@ -217,6 +217,35 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
     it("production is smaller than dev", () => {
       assert.ok(ratio("static-binary") > 1);
+    });
+  });
+
+  describe("go-service (seed 003: Go toolchain → scratch, cross-compiled)", () => {
+    it("production is a scratch image with the static binary alone, run as nobody", () => {
+      const { plan, files, inspect } = built["go-service/production"];
+      assert.equal(plan.targetStage, "production");
+      // `docker create` adds the runtime's own entries (/.dockerenv, /dev, /proc, /sys, /etc/hosts…).
+      const runtime = /^\/(\.dockerenv|dev|proc|sys|etc)(\/|$)/;
+      assert.deepEqual(
+        [...files].filter((f) => f !== "/" && !runtime.test(f)),
+        ["/server"],
+      );
+      assert.equal(inspect.Config.User, "65534:65534");
+      assert.deepEqual(inspect.Config.Entrypoint, ["/server"]);
+    });
+
+    it("runs, reporting the APP_VERSION baked in by the builder stage and its platform", async () => {
+      const out = await engine.executor.runImage(built["go-service/production"].release.imageUri, ["--version"]);
+      assert.deepEqual(JSON.parse(out), { service: "go-service", version: "1.0.0", os: "linux", arch: "amd64" });
+    });
+
+    it("dev builds `builder`: the Go toolchain and the sources", () => {
+      assert.equal(built["go-service/dev"].plan.targetStage, "builder");
+      expectFiles("go-service/dev", ["/usr/local/go/bin/go", "/src/main.go", "/src/main_test.go", "/out/server"]);
+    });
+
+    it("production is far smaller than dev", () => {
+      assert.ok(ratio("go-service") > 20);
     });
   });
 });
