@@ -35,24 +35,6 @@ import() { # $1: dir, $2: tag, rest: --change options
 }
 
 path_env='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-# golang:1.26 is Debian with the Go toolchain; the stand-in is busybox with this machine's
-# GOROOT (cgo off, so no C toolchain is needed; GOPROXY off: the examples use the standard
-# library only). Skipped, with a note, when Go is not installed.
-if ! have multistage-local/golang:1.26; then
-  if command -v go >/dev/null; then
-    goroot=$(go env GOROOT)
-    root="$work/golang"
-    busybox_root "$root"
-    mkdir -p "$root/usr/local/go"
-    tar -C "$goroot" --exclude=./test --exclude=./api --exclude=./doc -c . | tar -C "$root/usr/local/go" -x
-    import "$root" multistage-local/golang:1.26 \
-      -c 'ENV PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-      -c 'ENV GOTOOLCHAIN=local' -c 'ENV GOPROXY=off' -c 'ENV CGO_ENABLED=0' -c 'ENV HOME=/root' \
-      -c 'WORKDIR /go' -c 'CMD ["go", "version"]'
-  else
-    log "Go is not installed: skipping multistage-local/golang:1.26 (the go-service example needs it)"
-  fi
-fi
 rm -rf "$work"
 
 if ! have multistage-local/busybox:1; then

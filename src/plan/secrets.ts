@@ -72,9 +72,29 @@ export function scrubSecrets<T>(value: T, secrets: readonly string[]): T {
   return scrub(value) as T;
 }
 
-/** Check the secrets given against the ones the target's stages mount: a required one missing fails the build. */
-export function validateSecretMounts(
-  mounts: ReadonlyArray<{ id: string; required: boolean; line: number; stage: string }>,
+/** A `RUN --mount` of the target, with where it is. */
+type Mount = { id: string; required: boolean; line: number; stage: string };
+
+/** What differs between secret and SSH mounts: codes, properties and words. */
+interface MountKind {
+  missing: "missing-secret" | "missing-ssh";
+  unused: "unused-secret" | "unused-ssh";
+  /** Property of a missing mount's input, and of the i-th given one. */
+  missingProperty(id: string): string;
+  givenProperty(id: string, index: number): string;
+  /** `the secret "X"`, `the SSH agent "X"`. */
+  noun(id: string): string;
+  missingRequired: string;
+  missingOptional: string;
+  unusedEffect: string;
+  addHint(id: string): string;
+  readHint(id: string): string;
+}
+
+/** Every mount of the target against the inputs given: a required one missing is an error, an optional one a warning, one given that nothing mounts a warning. */
+function validateMounts(
+  kind: MountKind,
+  mounts: readonly Mount[],
   given: readonly string[],
   file: string,
   diagnostics: Diagnostic[],
@@ -85,27 +105,62 @@ export function validateSecretMounts(
     if (provided.has(mount.id)) continue;
     diagnostics.push({
       severity: mount.required ? "error" : "warning",
-      code: "missing-secret",
+      code: kind.missing,
       file,
       line: mount.line,
       stage: mount.stage,
-      property: `secrets.${mount.id}`,
-      message: mount.required
-        ? `RUN mounts the required secret "${mount.id}", which is not given, so the build fails.`
-        : `RUN mounts the secret "${mount.id}", which is not given: the RUN sees no file.`,
-      hint: `Add secrets: { ${mount.id}: <a pulumi.secret value> }.`,
+      property: kind.missingProperty(mount.id),
+      message: `RUN mounts the ${mount.required ? "required " : ""}${kind.noun(mount.id)}, ${mount.required ? kind.missingRequired : kind.missingOptional}`,
+      hint: kind.addHint(mount.id),
     });
   }
-  for (const id of provided) {
-    if (mounted.has(id)) continue;
+  given.forEach((id, index) => {
+    if (mounted.has(id)) return;
     diagnostics.push({
       severity: "warning",
-      code: "unused-secret",
-      property: `secrets.${id}`,
-      message: `no RUN of this target mounts the secret "${id}"; it has no effect.`,
-      hint: `Read it with RUN --mount=type=secret,id=${id}, or remove it.`,
+      code: kind.unused,
+      property: kind.givenProperty(id, index),
+      message: `no RUN of this target mounts the ${kind.noun(id)}; ${kind.unusedEffect}`,
+      hint: kind.readHint(id),
     });
-  }
+  });
+}
+
+const SECRET_MOUNTS: MountKind = {
+  missing: "missing-secret",
+  unused: "unused-secret",
+  missingProperty: (id) => `secrets.${id}`,
+  givenProperty: (id) => `secrets.${id}`,
+  noun: (id) => `secret "${id}"`,
+  missingRequired: "which is not given, so the build fails.",
+  missingOptional: "which is not given: the RUN sees no file.",
+  unusedEffect: "it has no effect.",
+  addHint: (id) => `Add secrets: { ${id}: <a pulumi.secret value> }.`,
+  readHint: (id) => `Read it with RUN --mount=type=secret,id=${id}, or remove it.`,
+};
+
+const SSH_MOUNTS: MountKind = {
+  missing: "missing-ssh",
+  unused: "unused-ssh",
+  missingProperty: () => "ssh",
+  givenProperty: (_id, index) => `ssh[${index}]`,
+  noun: (id) => `SSH agent "${id}"`,
+  missingRequired: "which is not forwarded, so the build fails.",
+  missingOptional: "which is not forwarded: the RUN sees no agent socket.",
+  unusedEffect: "forwarding it has no effect.",
+  addHint: (id) =>
+    `Add ssh: [{ id: "${id}" }] (the agent at $SSH_AUTH_SOCK), or { id: "${id}", paths: ["<key file>"] }.`,
+  readHint: (id) => `Read it with RUN --mount=type=ssh${id === "default" ? "" : `,id=${id}`}, or remove it.`,
+};
+
+/** Check the secrets given against the ones the target's stages mount: a required one missing fails the build. */
+export function validateSecretMounts(
+  mounts: readonly Mount[],
+  given: readonly string[],
+  file: string,
+  diagnostics: Diagnostic[],
+): void {
+  validateMounts(SECRET_MOUNTS, mounts, [...new Set(given)], file, diagnostics);
 }
 
 /**
@@ -113,36 +168,10 @@ export function validateSecretMounts(
  * one not given is an error, an optional one a warning; a forwarding no RUN mounts is a warning.
  */
 export function validateSshMounts(
-  mounts: ReadonlyArray<{ id: string; required: boolean; line: number; stage: string }>,
+  mounts: readonly Mount[],
   given: readonly string[],
   file: string,
   diagnostics: Diagnostic[],
 ): void {
-  const provided = new Set(given);
-  const mounted = new Set(mounts.map((m) => m.id));
-  for (const mount of mounts) {
-    if (provided.has(mount.id)) continue;
-    diagnostics.push({
-      severity: mount.required ? "error" : "warning",
-      code: "missing-ssh",
-      file,
-      line: mount.line,
-      stage: mount.stage,
-      property: "ssh",
-      message: mount.required
-        ? `RUN mounts the required SSH agent "${mount.id}", which is not forwarded, so the build fails.`
-        : `RUN mounts the SSH agent "${mount.id}", which is not forwarded: the RUN sees no agent socket.`,
-      hint: `Add ssh: [{ id: "${mount.id}" }] (the agent at $SSH_AUTH_SOCK), or { id: "${mount.id}", paths: ["<key file>"] }.`,
-    });
-  }
-  given.forEach((id, i) => {
-    if (mounted.has(id)) return;
-    diagnostics.push({
-      severity: "warning",
-      code: "unused-ssh",
-      property: `ssh[${i}]`,
-      message: `no RUN of this target mounts the SSH agent "${id}"; forwarding it has no effect.`,
-      hint: `Read it with RUN --mount=type=ssh${id === "default" ? "" : `,id=${id}`}, or remove it.`,
-    });
-  });
+  validateMounts(SSH_MOUNTS, mounts, given, file, diagnostics);
 }

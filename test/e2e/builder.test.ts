@@ -5,14 +5,12 @@
  * `imageUri` pins the index; dev builds its toolchain stage and reads production's cache.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { getManifest } from "../../src/executor";
-import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
+import { exampleSettings } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "../integration/engine";
+import { requireE2eWorkspace } from "./workspace";
 
 const REPOSITORY_PATH = `multistage-e2e/go-${Date.now().toString(36)}`;
 
@@ -26,42 +24,13 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
   before(async function () {
     engine = requireEngine(this);
     builder = requireBuilder(this);
-    let bin: string;
-    try {
-      bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      }).trim();
-    } catch (err) {
-      const reason = `the Pulumi CLI could not be built: ${String((err as { stderr?: string }).stderr ?? err)
-        .trim()
-        .split("\n")
-        .pop()}`;
-      console.log(`    SKIPPED (e2e): ${reason}`);
-      Object.assign(this.test!.parent!, { skipReason: reason });
-      this.skip();
-    }
-    if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
-      execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-e2e-builder-"));
-    const workspace = path.join(work, "workspace");
-    fs.mkdirSync(workspace);
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workspace, "node_modules"));
-    const env: Record<string, string> = {
-      PATH: `${bin!}${path.delimiter}${process.env.PATH}`,
-      PULUMI_HOME: path.join(work, "home"),
-      PULUMI_BACKEND_URL: `file://${work}`,
-      PULUMI_CONFIG_PASSPHRASE: "builder-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
-      MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
+    const workspace = requireE2eWorkspace(this, engine, "e2e-builder", {
       // The buildx plugin and where buildx keeps builders: the provider registers the endpoint there.
       MULTISTAGE_BUILDX: builder.env.MULTISTAGE_BUILDX ?? "",
       BUILDX_CONFIG: builder.env.BUILDX_CONFIG ?? "",
       MULTISTAGE_GIT_SHA: "b01d000000000000000000000000000000000001",
-    };
-    Object.assign(process.env, env);
+    });
+    work = workspace.root;
     const registry = engine.registry;
     const { args, localBaseImages } = exampleSettings("go-service");
     for (const stackName of ["production", "dev"]) {
@@ -87,7 +56,7 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
             return { imageUri: image.imageUri, tags: image.tags, plan: image.plan };
           },
         },
-        { workDir: workspace, envVars: env },
+        { workDir: workspace.workDir, envVars: workspace.env },
       );
     }
   });

@@ -3,14 +3,12 @@
  * first; a failing test stops the update with its output, and the registry keeps what it had.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { manifestDigest } from "../../src/executor";
-import { REPO_ROOT } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
+import { requireE2eWorkspace } from "./workspace";
 
 const REPOSITORY_PATH = `multistage-e2e/gate-${Date.now().toString(36)}`;
 const DOCKERFILE = `FROM multistage-local/busybox:1 AS build
@@ -31,44 +29,15 @@ describe("E2E: the test gate stops a production push", function () {
 
   before(async function () {
     engine = requireEngine(this);
-    let bin: string;
-    try {
-      bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-      }).trim();
-    } catch (err) {
-      const reason = `the Pulumi CLI could not be built: ${String((err as { stderr?: string }).stderr ?? err)
-        .trim()
-        .split("\n")
-        .pop()}`;
-      console.log(`    SKIPPED (e2e): ${reason}`);
-      Object.assign(this.test!.parent!, { skipReason: reason });
-      this.skip();
-    }
-    if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
-      execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-gate-"));
+    const workspace = requireE2eWorkspace(this, engine, "gate", {
+      MULTISTAGE_GIT_SHA: "9a7e000000000000000000000000000000000001",
+    });
+    work = workspace.root;
     app = path.join(work, "app");
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, "Dockerfile"), DOCKERFILE);
     fs.writeFileSync(path.join(app, "app.txt"), "v1\n");
     fs.writeFileSync(path.join(app, "result.txt"), "pass\n");
-    const workspace = path.join(work, "workspace");
-    fs.mkdirSync(workspace);
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workspace, "node_modules"));
-    const env: Record<string, string> = {
-      PATH: `${bin!}${path.delimiter}${process.env.PATH}`,
-      PULUMI_HOME: path.join(work, "home"),
-      PULUMI_BACKEND_URL: `file://${work}`,
-      PULUMI_CONFIG_PASSPHRASE: "gate-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
-      MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
-      MULTISTAGE_GIT_SHA: "9a7e000000000000000000000000000000000001",
-    };
-    Object.assign(process.env, env);
     const registry = engine.registry;
     stack = await LocalWorkspace.createOrSelectStack(
       {
@@ -90,7 +59,7 @@ describe("E2E: the test gate stops a production push", function () {
           return { imageUri: image.imageUri, tags: image.tags, testTarget: image.plan.testTarget };
         },
       },
-      { workDir: workspace, envVars: env },
+      { workDir: workspace.workDir, envVars: workspace.env },
     );
   });
 

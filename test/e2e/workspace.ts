@@ -1,0 +1,70 @@
+/**
+ * What every e2e suite needs: the Pulumi CLI built by scripts/pulumi-tools.sh (or the suite
+ * skipped with the reason), the built package, and a workspace directory outside the repo
+ * with a file backend, whose environment the program and the dynamic provider share.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Context } from "mocha";
+import { REPO_ROOT } from "../../scripts/lib/local";
+import type { Engine } from "../integration/engine";
+
+export interface E2eWorkspace {
+  /** Temporary root: state (file backend), PULUMI_HOME and the workspace. */
+  root: string;
+  /** The workspace directory (Pulumi starts the dynamic provider there). */
+  workDir: string;
+  /** The environment of the stacks, also set on this process (the inline program runs here). */
+  env: Record<string, string>;
+}
+
+/** In a `before` hook: the tools, the built package and a fresh workspace; or the suite skipped with the reason. */
+export function requireE2eWorkspace(
+  context: Context,
+  engine: Engine,
+  prefix: string,
+  extraEnv: Record<string, string> = {},
+): E2eWorkspace {
+  let bin = "";
+  try {
+    bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 1_800_000,
+    }).trim();
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? err)
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join(" | ");
+    const reason = `the Pulumi CLI could not be built by scripts/pulumi-tools.sh: ${stderr}`;
+    console.log(`    SKIPPED (e2e): ${reason}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: reason });
+    context.skip();
+  }
+  // Programs import the built package (lib/), as users do; the docker-cli provider loads lib/executor.
+  if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
+    execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `multistage-${prefix}-`));
+  const workDir = path.join(root, "workspace");
+  fs.mkdirSync(workDir);
+  // Pulumi starts the dynamic provider in the workspace; it finds @pulumi/pulumi through this link.
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"));
+  const env: Record<string, string> = {
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_HOME: path.join(root, "home"),
+    PULUMI_BACKEND_URL: `file://${root}`,
+    PULUMI_CONFIG_PASSPHRASE: `${prefix}-passphrase`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
+    MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
+    ...extraEnv,
+  };
+  // The dynamic provider and the program both read these from this process's environment.
+  Object.assign(process.env, env);
+  return { root, workDir, env };
+}
