@@ -15,30 +15,12 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { manifestDigest } from "../../src/executor";
 import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
+import { requireE2eWorkspace } from "./workspace";
 
 const PROGRAM = path.join(REPO_ROOT, "examples", "local-registry", "index.ts");
 // The registry outlives test runs: each run pushes to a repository of its own.
 const REPOSITORY_PATH = `multistage-e2e/web-${Date.now().toString(36)}`;
 const BUILD_TOKEN = "e2e-build-token-5c1d9a";
-
-/** The tools' bin directory, built or found by scripts/pulumi-tools.sh; `undefined` with the reason when they cannot be had. */
-function pulumiTools(): { bin?: string; reason?: string } {
-  try {
-    const bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 1_800_000,
-    }).trim();
-    return { bin };
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? err)
-      .trim()
-      .split("\n")
-      .slice(-3)
-      .join(" | ");
-    return { reason: `the Pulumi CLI could not be built by scripts/pulumi-tools.sh: ${stderr}` };
-  }
-}
 
 const seconds = (started: number): string => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 
@@ -53,39 +35,15 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
 
   before(async function () {
     engine = requireEngine(this);
-    // The program imports the built package (lib/), as users do; the docker-cli provider loads lib/executor.
-    if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js"))) {
-      execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
-    }
-    const tools = pulumiTools();
-    if (!tools.bin) {
-      console.log(`    SKIPPED (e2e): ${tools.reason}`);
-      Object.assign(this.test!.parent!, { skipReason: tools.reason });
-      this.skip();
-    }
+    const workspace = requireE2eWorkspace(this, engine, "e2e", {
+      MULTISTAGE_GIT_SHA: "e2e0000000000000000000000000000000000001",
+    });
     await engine.executor.login(engine.registry);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-e2e-state-"));
-    // The workspace (Pulumi.yaml, stack config) lives outside the repo; Pulumi starts the
-    // dynamic provider there, and it finds @pulumi/pulumi through this link.
-    const workDir = path.join(stateDir, "workspace");
-    fs.mkdirSync(workDir);
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"));
+    stateDir = workspace.root;
+    const { workDir, env } = workspace;
     // A copy of the seed app, so the test can edit its sources.
     app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-e2e-app-"));
     fs.cpSync(exampleSettings("node-nginx").args.context, app, { recursive: true });
-    const env: Record<string, string> = {
-      PATH: `${tools.bin}${path.delimiter}${process.env.PATH}`,
-      PULUMI_HOME: path.join(stateDir, "home"),
-      PULUMI_BACKEND_URL: `file://${stateDir}`,
-      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
-      MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
-      MULTISTAGE_GIT_SHA: "e2e0000000000000000000000000000000000001",
-    };
-    // The dynamic provider and the program both read these from this process's environment.
-    Object.assign(process.env, env);
     for (const stackName of ["dev", "production"]) {
       stacks[stackName] = await LocalWorkspace.createOrSelectStack(
         {
