@@ -12,6 +12,7 @@ import {
   type EnvironmentKind,
   environmentKind,
   getEnvironmentArgs,
+  isBuilderEndpoint,
   isValidTag,
   mergeEnvironments,
 } from "../plan";
@@ -172,7 +173,7 @@ function validateBackendSupport(
   if ((args.ssh ?? []).length > 0 && !supports.ssh) refuse("ssh", "forward SSH agents", (s) => s.ssh);
   const builder = args.builder;
   if (builder !== undefined) {
-    const endpoint = typeof builder === "object" || /^[a-z]+:\/\//.test(builder);
+    const endpoint = isBuilderEndpoint(builder);
     if (supports.builder === "none") refuse("builder", "build on another builder", (s) => s.builder !== "none");
     else if (endpoint && supports.builder === "name") {
       diagnostics.push({

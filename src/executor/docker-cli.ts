@@ -139,15 +139,22 @@ export class DockerExecutor {
   /** `docker build` arguments for a plan (exposed so tests can compare with the provider inputs). */
   static buildArguments(plan: BuildPlan, repository: string, iidFile: string, options: BuildOptions = {}): string[] {
     const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
-    if (options.noCache) args.push("--no-cache");
-    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
-    if (plan.target) args.push("--target", plan.target);
-    for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
-    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
-    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
+    args.push(...DockerExecutor.planFlags(plan, options));
     for (const image of plan.cacheFrom) args.push("--cache-from", image);
     for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
     args.push(plan.context);
+    return args;
+  }
+
+  /** The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args, platforms. */
+  private static planFlags(plan: BuildPlan, options: BuildOptions): string[] {
+    const args: string[] = [];
+    if (options.noCache) args.push("--no-cache");
+    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
+    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
+    if (plan.target) args.push("--target", plan.target);
+    for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
+    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
     return args;
   }
 
@@ -166,12 +173,7 @@ export class DockerExecutor {
     args.push("--metadata-file", metadataFile);
     const { provenance, sbom } = plan.attestations;
     args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
-    if (options.noCache) args.push("--no-cache");
-    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
-    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
-    if (plan.target) args.push("--target", plan.target);
-    for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
-    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
+    args.push(...DockerExecutor.planFlags(plan, options));
     for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
     for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
     if (plan.cache && (options.exportCache ?? options.push)) {
@@ -256,20 +258,12 @@ export class DockerExecutor {
     if (!plan.builder) throw new Error("buildWithBuilder needs a plan with a builder");
     const builder = await this.resolveBuilder(plan.builder);
     const metadataFile = path.join(this.configDir, `metadata-${process.pid}-${Date.now()}.json`);
-    const secretDir = fs.mkdtempSync(path.join(this.configDir, "secrets-"));
-    const secretFiles: Record<string, string> = {};
-    for (const [id, value] of Object.entries(options.secrets ?? {})) {
-      secretFiles[id] = path.join(secretDir, id);
-      fs.writeFileSync(secretFiles[id], value, { mode: 0o600 });
-    }
-    const args = DockerExecutor.buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
     const started = Date.now();
-    let log: string;
-    try {
-      log = await this.run(args, { binary: this.buildx() });
-    } finally {
-      fs.rmSync(secretDir, { recursive: true, force: true });
-    }
+    let args: string[] = [];
+    const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
+      args = DockerExecutor.buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
+      return this.run(args, { binary: this.buildx() });
+    });
     const metadata = fs.existsSync(metadataFile)
       ? (JSON.parse(fs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>)
       : {};
@@ -298,24 +292,37 @@ export class DockerExecutor {
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
   async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
     const iidFile = path.join(this.configDir, `iid-${process.pid}-${Date.now()}`);
-    const secretDir = fs.mkdtempSync(path.join(this.configDir, "secrets-"));
-    const secretFiles: Record<string, string> = {};
-    for (const [id, value] of Object.entries(options.secrets ?? {})) {
-      secretFiles[id] = path.join(secretDir, id);
-      fs.writeFileSync(secretFiles[id], value, { mode: 0o600 });
-    }
-    const args = DockerExecutor.buildArguments(plan, repository, iidFile, { ...options, secretFiles });
     const started = Date.now();
-    let log: string;
-    try {
-      log = await this.run(args);
-    } finally {
-      fs.rmSync(secretDir, { recursive: true, force: true });
-    }
+    let args: string[] = [];
+    const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
+      args = DockerExecutor.buildArguments(plan, repository, iidFile, { ...options, secretFiles });
+      return this.run(args);
+    });
     const imageId = fs.readFileSync(iidFile, "utf8").trim();
     fs.rmSync(iidFile, { force: true });
     const references = args.flatMap((a, i) => (args[i - 1] === "--tag" ? [a] : []));
     return { imageId, references, steps: parseBuildSteps(log), durationMs: Date.now() - started, log };
+  }
+
+  /**
+   * Run `build` with the secrets written to mode-600 files in a directory of this executor's
+   * private config, removed when the build ends, however it ends.
+   */
+  private async withSecretFiles<T>(
+    secrets: Readonly<Record<string, string>> | undefined,
+    build: (files: Record<string, string>) => Promise<T>,
+  ): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(this.configDir, "secrets-"));
+    try {
+      const files: Record<string, string> = {};
+      for (const [id, value] of Object.entries(secrets ?? {})) {
+        files[id] = path.join(dir, id);
+        fs.writeFileSync(files[id], value, { mode: 0o600 });
+      }
+      return await build(files);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** `docker login` with the password on stdin; stored only in this executor's config directory. */

@@ -84,6 +84,11 @@ const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENDPOINT = /^(tcp:\/\/[^/\s]+(:\d+)?|unix:\/\/\/\S+)$/;
 
+/** True when `builder` names a BuildKit endpoint (a URL or `{ endpoint }`), not a buildx builder. */
+export function isBuilderEndpoint(builder: string | BuilderEndpointArgs): boolean {
+  return typeof builder === "object" || /^[a-z]+:\/\//.test(builder);
+}
+
 /** The builder named by `builder` (`"name"`, `"tcp://…"`, `"unix://…"` or `{ endpoint, tls }`), checked. */
 export function builderSpec(
   builder: string | BuilderEndpointArgs | undefined,
@@ -95,7 +100,7 @@ export function builderSpec(
     return undefined;
   };
   if (typeof builder === "string") {
-    if (/^[a-z]+:\/\//.test(builder)) return builderSpec({ endpoint: builder }, diagnostics);
+    if (isBuilderEndpoint(builder)) return builderSpec({ endpoint: builder }, diagnostics);
     if (!BUILDER_NAME.test(builder)) {
       return problem(
         "builder",

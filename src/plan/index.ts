@@ -26,6 +26,7 @@ export {
   attestationSpec,
   builderSpec,
   cacheTag,
+  isBuilderEndpoint,
   registryCacheEnabled,
   validatePlatforms,
   validateSsh,
