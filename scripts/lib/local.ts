@@ -17,7 +17,7 @@ import { detectGitSha } from "../../src/plan";
 import type { ExampleSettings } from "../../examples/types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
-export const EXAMPLES = ["node-nginx", "node-service", "static-binary", "go-service"] as const;
+export const EXAMPLES = ["node-nginx", "node-service", "static-binary", "go-service", "jvm-service", "php-laravel"] as const;
 export type ExampleName = (typeof EXAMPLES)[number];
 
 /** The environment docker-up.sh wrote (`.multistage/env`), merged over `process.env`. */

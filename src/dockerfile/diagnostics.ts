@@ -21,6 +21,7 @@ export type DiagnosticCode =
   | "unknown-instruction"
   | "missing-image"
   | "invalid-stage-name"
+  | "stage-name-case"
   | "variable-in-from-flag"
   | "unterminated-heredoc"
   // Targets and build args.

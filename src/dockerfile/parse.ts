@@ -384,6 +384,16 @@ class StageReferences {
           hint: `Move stage "${target.declaredName ?? target.index}" above line ${stage.line}.`,
         });
       }
+      if (via === "FROM" && reference !== reference.toLowerCase()) {
+        // BuildKit lower-cases stage names where they are declared and where --from and
+        // --target name them, but looks a FROM up as written: `FROM BUILD_IMAGE` misses the
+        // stage and fails as an image name ("repository name must be lowercase").
+        error({
+          code: "stage-name-case",
+          message: `${shown} names stage "${target.declaredName ?? target.index}" in capitals; BuildKit matches FROM against stage names in lower case only, so it reads this as an image and fails ("repository name must be lowercase").`,
+          hint: `Write \`FROM ${reference.toLowerCase()}\` (COPY --from and --target accept any case).`,
+        });
+      }
       stage.dependencies.push({ kind: "stage", stage: target.index, via, reference: written, line: atLine });
       return;
     }

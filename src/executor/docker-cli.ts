@@ -453,5 +453,6 @@ export interface ImageInspect {
     Entrypoint?: string[] | null;
     User?: string;
     Labels?: Record<string, string> | null;
+    ExposedPorts?: Record<string, object> | null;
   };
 }

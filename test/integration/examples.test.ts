@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import type { BuildPlan } from "../../src";
 import type { ImageInspect } from "../../src/executor";
-import { type ExampleName, type LocalRelease, localPlan, releaseLocally } from "../../scripts/lib/local";
+import { EXAMPLES, type ExampleName, type LocalRelease, localPlan, releaseLocally } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 
 interface Built {
@@ -54,7 +54,7 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
   before(async function () {
     engine = requireEngine(this);
-    for (const name of ["node-service", "node-nginx", "static-binary", "go-service"] as ExampleName[]) {
+    for (const name of EXAMPLES) {
       for (const environment of ["dev", "production"]) {
         built[`${name}/${environment}`] = await buildExample(engine, name, environment);
       }
@@ -246,6 +246,128 @@ describe("Integration: examples built by the real engine and pushed to the real 
 
     it("production is far smaller than dev", () => {
       assert.ok(ratio("go-service") > 20);
+    });
+  });
+
+  /** Build the production plan's test gate afresh (no cache, no tag, as the docker-cli back end does) and return its log. */
+  async function buildTestGate(name: ExampleName): Promise<string> {
+    const plan = localPlan(name, "production");
+    assert.equal(plan.testTarget, "test");
+    const gate = { ...plan, target: plan.testTarget, tags: [] };
+    const result = await engine.executor.build(gate, `multistage-tests/${name}`, { noCache: true });
+    return result.log;
+  }
+
+  describe("php-laravel (seed 003: Composer → PHP-FPM)", () => {
+    it("production is PHP-FPM with the production dependencies and the app: no Composer, tests, dev dependencies or path packages", () => {
+      const { plan, inspect } = built["php-laravel/production"];
+      assert.equal(plan.targetStage, "production");
+      assert.deepEqual(plan.stages, ["composer-build", "production"]);
+      expectFiles(
+        "php-laravel/production",
+        [
+          "/var/www/html/vendor/autoload.php",
+          "/var/www/html/vendor/acme/greeting/src/Greeter.php",
+          "/var/www/html/app/Http/Controllers/HelloController.php",
+          "/var/www/html/public/index.php",
+          "/var/www/html/routes/web.php",
+          "/usr/sbin/php-fpm8.2",
+        ],
+        [
+          "/var/www/html/vendor/acme/testkit",
+          "/var/www/html/tests",
+          "/var/www/html/packages",
+          "/var/www/html/composer.lock",
+          "/usr/bin/composer",
+          "/usr/share/php/Composer",
+        ],
+      );
+      assert.equal(inspect.Config.User, "www-data");
+      assert.deepEqual(inspect.Config.Cmd, ["php-fpm"]);
+      assert.deepEqual(inspect.Config.ExposedPorts, { "9000/tcp": {} });
+    });
+
+    it("the front controller answers through the Composer autoloader, with APP_VERSION, and PHP-FPM's configuration holds", async () => {
+      const image = built["php-laravel/production"].release.imageUri;
+      const root = await engine.executor.runImage(image, ["php", "public/index.php"]);
+      assert.deepEqual(JSON.parse(root), { message: "Hello, world!", version: "1.0.0", php: "8.2" });
+      const health = await engine.executor.runImage(image, ["sh", "-c", "REQUEST_URI=/health php public/index.php"]);
+      assert.deepEqual(JSON.parse(health), { status: "ok" });
+      const fpm = await engine.executor.runImage(image, ["sh", "-c", "php-fpm -t 2>&1"]);
+      assert.match(fpm, /configuration file .*php-fpm\.conf test is successful/);
+    });
+
+    it("dev builds `dev`: PHP's CLI, Composer, the dev dependencies, the tests and the path packages", () => {
+      assert.equal(built["php-laravel/dev"].plan.targetStage, "dev");
+      expectFiles("php-laravel/dev", [
+        "/usr/bin/composer",
+        "/app/vendor/acme/testkit/src/TestCase.php",
+        "/app/vendor/acme/greeting/src/Greeter.php",
+        "/app/tests/HelloTest.php",
+        "/app/packages/greeting/composer.json",
+      ]);
+    });
+
+    it("the `test` stage (the production gate) runs the app's tests", async () => {
+      const log = await buildTestGate("php-laravel");
+      assert.match(log, /ok {3}HelloTest::testGreetsByName/);
+      assert.match(log, /ok {3}HelloTest::testRoutesAnswerHealth/);
+    });
+
+    it("production is smaller than dev", () => {
+      assert.ok(ratio("php-laravel") > 2);
+    });
+  });
+
+  describe("jvm-service (seed 004: JDK + build tool → JRE, stage BUILD_IMAGE)", () => {
+    it("production is the JRE and the jar alone, run as nobody: no JDK compiler, build tool, sources or local repository", () => {
+      const { plan, inspect } = built["jvm-service/production"];
+      assert.equal(plan.targetStage, "production");
+      assert.deepEqual(plan.stages, ["BUILD_IMAGE", "production"]);
+      expectFiles(
+        "jvm-service/production",
+        ["/home/app/myapp.jar", "/opt/java/bin/java"],
+        [
+          "/opt/java/bin/javac",
+          "/usr/share/maven",
+          "/root/.m2",
+          "/home/app/src",
+          "/home/app/pom.xml",
+          "/home/app/target",
+        ],
+      );
+      assert.equal(inspect.Config.User, "65534:65534");
+    });
+
+    it("the jar runs on the JRE, reporting the APP_VERSION Maven wrote into its manifest", async () => {
+      const out = await engine.executor.runImage(built["jvm-service/production"].release.imageUri, [
+        "java",
+        "-jar",
+        "myapp.jar",
+        "--version",
+      ]);
+      assert.deepEqual(JSON.parse(out), { message: "Hello, world!", version: "1.0.0", runtime: "java 17" });
+    });
+
+    it("dev builds BUILD_IMAGE (named in capitals, as the seed does): the JDK, Maven, the sources and the jar", () => {
+      assert.equal(built["jvm-service/dev"].plan.targetStage, "BUILD_IMAGE");
+      expectFiles("jvm-service/dev", [
+        "/opt/java/bin/javac",
+        "/usr/share/maven/bin/mvn",
+        "/home/app/pom.xml",
+        "/home/app/src/main/java/com/example/App.java",
+        "/home/app/target/myapp.jar",
+      ]);
+    });
+
+    it("the `test` stage (the production gate) runs the JUnit tests offline", async () => {
+      const log = await buildTestGate("jvm-service");
+      assert.match(log, /Tests run: 2, Failures: 0, Errors: 0, Skipped: 0/);
+      assert.match(log, /BUILD SUCCESS/);
+    });
+
+    it("production is smaller than dev", () => {
+      assert.ok(ratio("jvm-service") > 3);
     });
   });
 });

@@ -188,6 +188,19 @@ describe("Dockerfile model: what BuildKit refuses", () => {
     ]);
   });
 
+  it("FROM naming a stage in capitals (seed 004's BUILD_IMAGE): BuildKit takes it for an image; --from and --target do not care", () => {
+    const text =
+      "FROM alpine:3.19 as BUILD_IMAGE\nFROM BUILD_IMAGE AS test\nFROM alpine:3.19\nCOPY --from=BUILD_IMAGE /a /a\n";
+    const { diagnostics } = dockerfile(text);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.code, d.line, d.stage]),
+      [["stage-name-case", 2, "test"]],
+    );
+    assert.match(diagnostics[0].message, /FROM BUILD_IMAGE names stage "BUILD_IMAGE" in capitals/);
+    assert.match(diagnostics[0].hint ?? "", /Write `FROM build_image`/);
+    assert.deepEqual(codes(text.replace("FROM BUILD_IMAGE AS", "FROM build_image AS")), []);
+  });
+
   it("variables in --from, with the alias-stage fix", () => {
     const { diagnostics } = dockerfile(
       "ARG SRC=builder\nFROM alpine:3.19 AS builder\nFROM alpine:3.19\nCOPY --from=${SRC} /a /a\nRUN --mount=from=$SRC,target=/x true\n",
