@@ -70,12 +70,52 @@ if [ ! -x "$bin/docker-buildx" ]; then
   log "built docker-buildx in $(($(date +%s) - started))s"
 fi
 
+# --- TLS ----------------------------------------------------------------------
+# The daemon also listens on tcp://127.0.0.1 with mutual TLS, as a shared build farm would,
+# so that the tcp:// endpoint with TLS files is tested for real. A CA made here signs the
+# server's certificate (for 127.0.0.1 and localhost) and a client's.
+tls_port=${MULTISTAGE_BUILDKIT_TLS_PORT:-5056}
+tls_addr="tcp://127.0.0.1:$tls_port"
+tls="$state/buildkit-tls"
+if [ ! -f "$tls/client.pem" ]; then
+  rm -rf "$tls" && mkdir -p "$tls"
+  (
+    cd "$tls"
+    ec() { openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null; }
+    ec ca-key.pem
+    openssl req -x509 -new -key ca-key.pem -subj "/CN=multistage test CA" -days 3650 -out ca.pem 2>/dev/null
+    sign() { # $1: name, $2: subject CN, $3: extensions
+      ec "$1-key.pem"
+      openssl req -new -key "$1-key.pem" -subj "/CN=$2" -out "$1.csr" 2>/dev/null
+      printf '%s\n' "$3" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+        -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+      rm -f "$1.csr" "$1.ext"
+    }
+    sign server localhost "subjectAltName=IP:127.0.0.1,DNS:localhost
+extendedKeyUsage=serverAuth"
+    sign client multistage "extendedKeyUsage=clientAuth"
+    chmod 600 ./*-key.pem
+  ) || { log "could not make the TLS certificates with openssl"; exit 1; }
+fi
+
 # --- daemon -----------------------------------------------------------------
 sock="$state/buildkitd.sock"
 addr="unix://$sock"
-if alive "$state/buildkitd.pid" && "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1; then
+tls_ok() {
+  "$bin/buildctl" --addr "$tls_addr" --tlscacert "$tls/ca.pem" --tlscert "$tls/client.pem" \
+    --tlskey "$tls/client-key.pem" debug workers >/dev/null 2>&1
+}
+if alive "$state/buildkitd.pid" && "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 && tls_ok; then
   log "buildkitd already running (pid $(cat "$state/buildkitd.pid"))"
 else
+  if alive "$state/buildkitd.pid"; then
+    # Ours, started with another configuration (no TLS listener): restart it.
+    pid=$(cat "$state/buildkitd.pid")
+    log "restarting buildkitd (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  fi
   log "starting buildkitd $bk_version on $addr (root $state/buildkit)"
   rm -f "$sock" "$state/buildkitd.pid"
   mkdir -p "$state/buildkit"
@@ -83,7 +123,11 @@ else
   cat >"$state/buildkitd.toml" <<TOML
 root = "$state/buildkit"
 [grpc]
-  address = ["$addr"]
+  address = ["$addr", "$tls_addr"]
+  [grpc.tls]
+    cert = "$tls/server.pem"
+    key = "$tls/server-key.pem"
+    ca = "$tls/ca.pem"
 [worker.oci]
   enabled = true
   binary = "/usr/sbin/runc"
@@ -104,8 +148,9 @@ TOML
     alive "$state/buildkitd.pid" || break
     sleep 0.5
   done
-  if ! "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1; then
-    log "buildkitd did not answer; last lines of $state/buildkitd.log:"
+  for _ in $(seq 1 20); do tls_ok && break; sleep 0.25; done
+  if ! "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 || ! tls_ok; then
+    log "buildkitd did not answer on $addr and $tls_addr; last lines of $state/buildkitd.log:"
     tail -n 20 "$state/buildkitd.log" >&2 || true
     exit 1
   fi
@@ -138,12 +183,14 @@ for image in $(docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^(
   log "pushed $image as $remote"
 done
 
-grep -v -E '^export (MULTISTAGE_BUILDX|BUILDX_CONFIG|MULTISTAGE_BUILDER|MULTISTAGE_BUILDKIT_ADDR)=' "$state/env" >"$state/env.tmp" || true
+grep -v -E '^export (MULTISTAGE_BUILDX|BUILDX_CONFIG|MULTISTAGE_BUILDER|MULTISTAGE_BUILDKIT_ADDR|MULTISTAGE_BUILDKIT_TLS_ADDR|MULTISTAGE_BUILDKIT_TLS_DIR)=' "$state/env" >"$state/env.tmp" || true
 cat >>"$state/env.tmp" <<ENV
 export MULTISTAGE_BUILDX=$bin/docker-buildx
 export BUILDX_CONFIG=$state/buildx
 export MULTISTAGE_BUILDER=multistage
 export MULTISTAGE_BUILDKIT_ADDR=$addr
+export MULTISTAGE_BUILDKIT_TLS_ADDR=$tls_addr
+export MULTISTAGE_BUILDKIT_TLS_DIR=$tls
 ENV
 mv "$state/env.tmp" "$state/env"
-log "ready: builder multistage ($addr)"
+log "ready: builder multistage ($addr; with mutual TLS on $tls_addr)"

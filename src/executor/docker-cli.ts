@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
+import { probeBuilderEndpoint } from "./endpoint";
 import { type BuildStep, parseBuildSteps } from "./progress";
 
 export interface DockerCliOptions {
@@ -227,6 +228,8 @@ export class DockerExecutor {
   async resolveBuilder(builder: NonNullable<BuildPlan["builder"]>): Promise<string> {
     if (builder.name) return builder.name;
     const endpoint = builder.endpoint as string;
+    // buildx would wait, then say only "context deadline exceeded": find out why first.
+    if (endpoint.startsWith("tcp://")) await probeBuilderEndpoint(endpoint, builder.tls);
     const tls = builder.tls ?? {};
     const name = `multistage-${createHash("sha256")
       .update(JSON.stringify([endpoint, tls]))

@@ -14,5 +14,6 @@ export {
   type PushResult,
   type RegistryCredentials,
 } from "./docker-cli";
+export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
 export { type RegistryManifest, getBlob, getManifest, manifestDigest } from "./registry";

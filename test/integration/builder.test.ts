@@ -11,7 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { type BuildPlan, planBuildFromFiles } from "../../src";
-import { executedSteps, getBlob, getManifest, manifestDigest } from "../../src/executor";
+import {
+  BuilderEndpointError,
+  executedSteps,
+  getBlob,
+  getManifest,
+  manifestDigest,
+  probeBuilderEndpoint,
+} from "../../src/executor";
 import { localPlan } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 
@@ -167,6 +174,91 @@ describe("Integration: a standalone BuildKit builder (registry cache, platforms,
         console.log(`      ${arch}: ${entry.digest}, /server ${(binary.length / 1e6).toFixed(1)} MB`);
       }
     });
+  });
+
+  describe("a tcp:// endpoint with mutual TLS (a shared build farm)", () => {
+    const repositoryPath = `multistage-tests/tls-${RUN}`;
+    const planWith = (tls: NonNullable<BuildPlan["builder"]>["tls"], tag: string): BuildPlan =>
+      localPlan("static-binary", "production", {}, { builder: { endpoint: builder.tls.endpoint, tls }, tags: [tag] });
+    const repository = (): string => `${engine.registry.server}/${repositoryPath}`;
+
+    it("builds and pushes through the endpoint with the CA, the client's certificate and key, and a server name", async () => {
+      const { caCert, cert, key } = builder.tls;
+      const plan = planWith({ caCert, cert, key, serverName: "localhost" }, "tls-ok");
+      const built = await builder.executor.buildWithBuilder(plan, repository(), { push: true });
+      assert.equal(built.digest, await manifestDigest(repositoryPath, "tls-ok", engine.registry));
+      const inspect = execFileSync(builder.executor.buildx(), ["inspect", built.builder], {
+        env: { ...process.env, BUILDX_CONFIG: builder.executor.buildxConfig },
+        encoding: "utf8",
+      });
+      assert.match(inspect, new RegExp(`Driver:\\s+remote[\\s\\S]*Endpoint:\\s+${builder.tls.endpoint}`));
+      assert.match(inspect, /Status:\s+running/);
+    });
+
+    it("without a client certificate the daemon refuses the build, and nothing is pushed", async () => {
+      const plan = planWith({ caCert: builder.tls.caCert }, "tls-no-client-cert");
+      await assert.rejects(
+        builder.executor.buildWithBuilder(plan, repository(), { push: true }),
+        /certificate required/,
+      );
+      await assert.rejects(manifestDigest(repositoryPath, "tls-no-client-cert", engine.registry));
+    });
+
+    it("a server name the daemon's certificate does not carry is refused", async () => {
+      const { caCert, cert, key } = builder.tls;
+      const plan = planWith({ caCert, cert, key, serverName: "buildkit.example.invalid" }, "tls-wrong-name");
+      await assert.rejects(
+        builder.executor.buildWithBuilder(plan, repository(), { push: true }),
+        /buildkit\.example\.invalid.*set builder\.tls\.serverName to a name it carries/,
+      );
+    });
+  });
+
+  describe("a tcp:// endpoint that cannot be used: the reason and the fix, before buildx waits", () => {
+    const port = (endpoint: string): string => new URL(endpoint).port;
+    const cases: Array<[string, () => [string, Parameters<typeof probeBuilderEndpoint>[1]], RegExp]> = [
+      ["TLS files for a daemon that wants them: it answers", () => [builder.tls.endpoint, builder.tls], /^$/],
+      [
+        "no TLS for a TLS port",
+        () => [builder.tls.endpoint, undefined],
+        /closed the connection without answering\. It may expect TLS: set builder\.tls\./,
+      ],
+      [
+        "no CA for a daemon whose certificate this machine does not trust",
+        () => [builder.tls.endpoint, { cert: builder.tls.cert, key: builder.tls.key }],
+        /unable to verify the first certificate\. .*set builder\.tls\.caCert\./,
+      ],
+      [
+        "TLS to a plain HTTP port (the registry)",
+        () => [`tcp://${engine.registry.server}`, builder.tls],
+        /wrong version number\. The daemon does not speak TLS there: remove builder\.tls\./,
+      ],
+      [
+        "a port something else listens on (the registry's HTTP/1)",
+        () => [`tcp://${engine.registry.server}`, undefined],
+        /not BuildKit's gRPC .*HTTP\/1\.1 \d{3}.*Check that it is a BuildKit daemon's address/,
+      ],
+      [
+        "a port nothing listens on",
+        () => [`tcp://127.0.0.1:${Number(port(builder.tls.endpoint)) + 40}`, builder.tls],
+        /ECONNREFUSED.*Nothing listens there: start buildkitd with --addr tcp:\/\/127\.0\.0\.1:\d+/,
+      ],
+    ];
+    for (const [title, args, expected] of cases) {
+      it(title, async () => {
+        const [endpoint, tls] = args();
+        const error = await probeBuilderEndpoint(endpoint, tls).then(
+          () => undefined,
+          (err: Error) => err,
+        );
+        if (expected.source === "^$") assert.equal(error, undefined);
+        else {
+          assert.ok(error instanceof BuilderEndpointError, `${title}: ${String(error)}`);
+          assert.match(error.message, expected);
+          assert.ok(error.message.startsWith(`builder ${endpoint}: `));
+        }
+      });
+    }
   });
 
   describe("attestations, when asked for", () => {

@@ -69,6 +69,8 @@ export interface Builder {
   name: string;
   /** Its endpoint (`unix://…/buildkitd.sock`). */
   endpoint: string;
+  /** The same daemon on `tcp://127.0.0.1:…` with mutual TLS, and the files a client needs. */
+  tls: { endpoint: string; caCert: string; cert: string; key: string };
   /** An executor whose environment knows the builder (`MULTISTAGE_BUILDX`, `BUILDX_CONFIG`). */
   executor: DockerExecutor;
   /** That environment. */
@@ -87,10 +89,18 @@ export function requireBuilder(context: Context): Builder {
         timeout: 1_800_000,
       });
       const env = localEnv();
-      if (!env.MULTISTAGE_BUILDER || !env.MULTISTAGE_BUILDKIT_ADDR) throw new Error("buildkit-up.sh wrote no builder");
+      const tlsDir = env.MULTISTAGE_BUILDKIT_TLS_DIR;
+      if (!env.MULTISTAGE_BUILDER || !env.MULTISTAGE_BUILDKIT_ADDR || !env.MULTISTAGE_BUILDKIT_TLS_ADDR || !tlsDir)
+        throw new Error("buildkit-up.sh wrote no builder");
       builder = {
         name: env.MULTISTAGE_BUILDER,
         endpoint: env.MULTISTAGE_BUILDKIT_ADDR,
+        tls: {
+          endpoint: env.MULTISTAGE_BUILDKIT_TLS_ADDR,
+          caCert: path.join(tlsDir, "ca.pem"),
+          cert: path.join(tlsDir, "client.pem"),
+          key: path.join(tlsDir, "client-key.pem"),
+        },
         executor: new DockerExecutor({ env }),
         env,
       };
