@@ -1,6 +1,6 @@
 /**
  * `pulumi up` with a BuildKit builder given by endpoint (the standalone daemon of
- * scripts/buildkit-up.sh): production of the go-service example builds linux/amd64 and
+ * scripts/buildkit-up.sh; production through tcp:// with mutual TLS, dev through its unix socket): production of the go-service example builds linux/amd64 and
  * linux/arm64 into one index after its test stage passes, exports the registry cache, and
  * `imageUri` pins the index; dev builds its toolchain stage and reads production's cache.
  */
@@ -45,7 +45,14 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
               ...args,
               buildArgs: { ...args.buildArgs, ...localBaseImages },
               backend: "docker-cli",
-              builder: builder.endpoint,
+              // Production through tcp:// with mutual TLS (a shared build farm), dev through the unix socket.
+              builder:
+                stackName === "production"
+                  ? {
+                      endpoint: builder.tls.endpoint,
+                      tls: { caCert: builder.tls.caCert, cert: builder.tls.cert, key: builder.tls.key },
+                    }
+                  : builder.endpoint,
               environments: { dev: {}, production: { platforms: ["linux/amd64", "linux/arm64"] } },
               registry: {
                 repository: `${registry.server}/${REPOSITORY_PATH}`,
