@@ -50,6 +50,13 @@ export interface MultiStageImageArgs {
    */
   readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
+   * Build args passed to the build but left out of the inputs hash that decides whether the
+   * image is rebuilt: a build number, a timestamp, a short-lived token. A change of their
+   * value alone rebuilds nothing; the next build for another reason gets the new value.
+   * @example ["BUILD_NUMBER"]
+   */
+  readonly volatileArgs?: readonly string[];
+  /**
    * Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>`
    * (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never
    * reach a layer, the image config or history, the plan, outputs or logs. Not supported

@@ -200,6 +200,7 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
     allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
     secrets: Object.keys(args.secrets ?? {}),
     testStage: args.testStage,
+    volatileArgs: args.volatileArgs,
     image: imageOptions,
   };
 }

@@ -3,7 +3,14 @@
  * scoping, target resolution, and the diagnostics every layer reports with.
  * Published as `pulumi-multistage-image/dockerfile`.
  */
-export { AUTOMATIC_PLATFORM_ARGS, type ArgResolution, type ArgUsage, PREDEFINED_BUILD_ARGS, resolveArgs } from "./args";
+export {
+  AUTOMATIC_PLATFORM_ARGS,
+  type ArgResolution,
+  type ArgUsage,
+  PREDEFINED_BUILD_ARGS,
+  globalScope,
+  resolveArgs,
+} from "./args";
 export {
   type Diagnostic,
   type DiagnosticCode,
@@ -13,7 +20,7 @@ export {
   hasErrors,
   throwOnErrors,
 } from "./diagnostics";
-export { type Scope, expandWord } from "./expand";
+export { type Scope, expandOrKeep, expandWord } from "./expand";
 export {
   type StageGraphNode,
   cycleDiagnostics,
@@ -26,10 +33,12 @@ export {
 } from "./graph";
 export {
   type ArgDeclaration,
+  type ContextRead,
   type Dependency,
   type DependencyVia,
   type DockerfileModel,
   type ImageDependency,
+  type OpaqueRead,
   type SecretMount,
   type SshMount,
   type Stage,

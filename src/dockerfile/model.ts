@@ -74,6 +74,24 @@ export interface SshMount {
   line: number;
 }
 
+/** Where an instruction reads files of the build context. */
+export interface ContextRead {
+  /** `COPY`, `ADD`, or a `RUN --mount=type=bind` without `from`. */
+  instruction: "COPY" | "ADD" | "RUN --mount";
+  /** The instruction as written (its first line), e.g. `COPY . .`. */
+  text: string;
+  /** Sources as written (unexpanded), relative to the context; `.` is all of it. */
+  sources: string[];
+  line: number;
+}
+
+/** An input of a stage that cannot be listed before the build (`ADD <url>`, `ONBUILD`). */
+export interface OpaqueRead {
+  /** What it is, e.g. `ADD https://…` or `ONBUILD COPY`. */
+  what: string;
+  line: number;
+}
+
 /** One `FROM … [AS name]` block. */
 export interface Stage {
   /** 0-based position in the file, usable as `COPY --from=<index>`. */
@@ -104,6 +122,10 @@ export interface Stage {
   secretMounts: SecretMount[];
   /** `RUN --mount=type=ssh` flags of the stage. */
   sshMounts: SshMount[];
+  /** The build-context files its instructions read. */
+  contextReads: ContextRead[];
+  /** Inputs that cannot be listed before the build. */
+  opaqueReads: OpaqueRead[];
 }
 
 /** A parsed Dockerfile. */

@@ -23,6 +23,8 @@ import { didYouMean } from "./suggest";
 export interface ParseResult {
   model: DockerfileModel;
   diagnostics: Diagnostic[];
+  /** The text parsed (what a plan reduces to a target's closure). */
+  text?: string;
 }
 
 /** Parse Dockerfile text. `file` is the name used in messages. */
@@ -48,7 +50,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       message: "the Dockerfile has no instructions.",
       hint: "Add at least one `FROM <image>` line.",
     });
-    return { model, diagnostics };
+    return { model, diagnostics, text: content };
   }
   const froms = ast.getFROMs();
   if (froms.length === 0) {
@@ -58,7 +60,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       message: "the Dockerfile has no FROM instruction, so it has no stage to build.",
       hint: "Start each stage with `FROM <image> [AS <name>]`.",
     });
-    return { model, diagnostics };
+    return { model, diagnostics, text: content };
   }
   for (const instruction of instructions) {
     if (line(instruction) >= line(froms[0])) break;
@@ -103,6 +105,8 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       dependencies: [],
       secretMounts: [],
       sshMounts: [],
+      contextReads: [],
+      opaqueReads: [],
     };
     if (!stage.from) {
       error({
@@ -141,6 +145,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
         stage.secretMounts.push(...secretMounts(instruction as ModifiableInstruction));
         stage.sshMounts.push(...sshMounts(instruction as ModifiableInstruction));
       }
+      readsOf(instruction, stage);
       stage.variables.push(...variableUses(instruction, source));
     }
     model.stages.push(stage);
@@ -179,7 +184,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       }
     }
   }
-  return { model, diagnostics };
+  return { model, diagnostics, text: content };
 }
 
 function line(instruction: Instruction): number {
@@ -320,6 +325,58 @@ function sshMounts(run: ModifiableInstruction): SshMount[] {
     const id = flag.getOption("id")?.getValue() || "default";
     return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
   });
+}
+
+/** A remote source of `ADD`: a URL or a Git address. */
+const REMOTE_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
+
+/** The build-context reads (and unlistable inputs) of one instruction, added to `stage`. */
+function readsOf(instruction: Instruction, stage: Stage): void {
+  const keyword = instruction.getKeyword();
+  const at = line(instruction);
+  if (instruction instanceof Onbuild) {
+    stage.opaqueReads.push({ what: `ONBUILD ${instruction.getRawArgumentsContent() ?? ""}`.trim(), line: at });
+    return;
+  }
+  if (keyword === "RUN") {
+    for (const flag of (instruction as ModifiableInstruction).getFlags()) {
+      if (flag.getName().toLowerCase() !== "mount" || flag.getOption("from")) continue;
+      const type = flag.getOption("type")?.getValue() ?? "bind";
+      if (type !== "bind") continue;
+      const source = flag.getOption("source")?.getValue() ?? flag.getOption("src")?.getValue() ?? ".";
+      stage.contextReads.push({
+        instruction: "RUN --mount",
+        text: `RUN --mount=${flag.getValue() ?? ""}`,
+        sources: [source || "."],
+        line: at,
+      });
+    }
+    return;
+  }
+  if (keyword !== "COPY" && keyword !== "ADD") return;
+  const modifiable = instruction as ModifiableInstruction;
+  if (modifiable.getFlags().some((f) => f.getName().toLowerCase() === "from")) return;
+  const words = jsonWords(instruction) ?? instruction.getArguments().map((a) => a.getValue());
+  // Here-documents (`COPY <<EOF /dest`) are inline: the text after the marker is their body.
+  const heredoc = words.findIndex((w) => w.startsWith("<<"));
+  const sources = (heredoc >= 0 ? words.slice(0, heredoc) : words.slice(0, -1)).filter((w) => w !== "");
+  const remote = sources.filter((s) => keyword === "ADD" && REMOTE_SOURCE.test(s));
+  for (const url of remote) stage.opaqueReads.push({ what: `ADD ${url}`, line: at });
+  const local = sources.filter((s) => !remote.includes(s));
+  const text = `${keyword} ${instruction.getRawArgumentsContent() ?? ""}`.replace(/\s*\\?\n[\s\S]*$/, "");
+  if (local.length) stage.contextReads.push({ instruction: keyword, text, sources: local, line: at });
+}
+
+/** The words of an instruction in JSON form (`COPY ["a b", "/dest"]`), after its flags; `undefined` otherwise. */
+function jsonWords(instruction: Instruction): string[] | undefined {
+  const raw = (instruction.getRawArgumentsContent() ?? "").replace(/^(\s*--\S+)*\s*/, "");
+  if (!raw.startsWith("[")) return undefined;
+  try {
+    const words: unknown = JSON.parse(raw);
+    return Array.isArray(words) && words.every((w) => typeof w === "string") ? words : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */

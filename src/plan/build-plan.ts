@@ -43,6 +43,7 @@ import {
   validatePlatforms,
   validateSsh,
 } from "./builder";
+import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
 import { type TagSource, type TagStrategy, releaseTags } from "./tags";
@@ -111,6 +112,11 @@ export interface BuildPlanOptions {
    * @default the first of `test`, `tests`, `tester` that exists
    */
   readonly testStage?: string | false;
+  /**
+   * Build args passed to the build but left out of the inputs hash (a build number, a
+   * short-lived token): a change of their value alone does not rebuild the image.
+   */
+  readonly volatileArgs?: readonly string[];
   /** Plan an additional image of the Dockerfile instead of the main one. */
   readonly image?: AdditionalImageOptions;
 }
@@ -164,6 +170,14 @@ export interface BuildPlan {
   cacheFrom: string[];
   /** Images from outside the Dockerfile the target uses (after arg substitution). */
   externalImages: string[];
+  /** Build args passed but left out of the inputs hash. */
+  volatileArgs: string[];
+  /**
+   * What the target reads: the Dockerfile reduced to its closure, the context paths it
+   * copies (or why it reads the whole context) and each stage's inputs. Absent when the
+   * Dockerfile's text is not known (a plan made from a model alone).
+   */
+  closure?: TargetClosure;
   /** Non-fatal findings (unknown build args, unpinned bases outside production). */
   warnings: Diagnostic[];
 }
@@ -262,6 +276,20 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     diagnostics,
   );
   const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
+  const volatileArgs = [...(options.volatileArgs ?? [])];
+  volatileArgs.forEach((name, i) => {
+    if (Object.hasOwn(values, name)) return;
+    diagnostics.push({
+      severity: "warning",
+      code: "unknown-arg",
+      property: `volatileArgs[${i}]`,
+      arg: name,
+      message: `volatile arg "${name}" is not a build arg of environment "${env}".`,
+      hint: `Pass it in buildArgs (or environments.${key}.buildArgs), or remove it from volatileArgs.`,
+    });
+  });
+  const closure =
+    parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -289,6 +317,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     tags,
     cacheFrom: [...(options.cacheFrom ?? [])],
     externalImages: resolution.externalImages,
+    volatileArgs,
+    ...(closure ? { closure } : {}),
     warnings,
   };
 }

@@ -1,0 +1,194 @@
+/**
+ * What a target reads, from the stage graph alone (pure): the Dockerfile reduced to the
+ * target's closure, and the context paths the closure's COPY, ADD and bind mounts read.
+ * A build given only these cannot be changed by anything else, so an edit elsewhere in
+ * the context (another service, a dev-only file, the README) leaves the target as it is.
+ */
+import * as crypto from "crypto";
+import {
+  type DockerfileModel,
+  type Stage,
+  type TargetResolution,
+  expandOrKeep,
+  globalScope,
+  stageLabel,
+} from "../dockerfile";
+
+/** `sha256:…` of a string. */
+export function sha256(text: string): string {
+  return `sha256:${crypto.createHash("sha256").update(text).digest("hex")}`;
+}
+
+/**
+ * What one stage of a closure is made from, as far as the Dockerfile and the args tell:
+ * the files it reads are added from disk (`targetInputs`).
+ */
+export interface StageInputSpec {
+  /** The stage's label (name, or `#index`). */
+  readonly stage: string;
+  /** Hash of its lines as written, FROM to its last instruction. */
+  readonly text: string;
+  /** What it starts from: `image <ref>` (args substituted), `stage <label>`, or `scratch`. */
+  readonly base: string;
+  /** Stages it copies from or mounts (`COPY --from`, `RUN --mount=from=`). */
+  readonly uses: readonly string[];
+  /** Images it copies from or mounts. */
+  readonly images: readonly string[];
+  /** Args it declares, and globals its FROM line uses, with a hash of each value (volatile args left out). */
+  readonly args: Readonly<Record<string, string>>;
+  /** Context paths and patterns it reads, or `all` (`COPY . .` and the like). */
+  readonly reads: readonly string[] | "all";
+}
+
+/** Why a target reads the whole context. */
+export interface WholeContextReason {
+  /** e.g. `COPY . .`, `ADD https://…`, `ONBUILD COPY . /app`, `COPY $SRC` (unexpanded). */
+  readonly what: string;
+  readonly stage: string;
+  readonly line: number;
+  /** What to change to narrow it. */
+  readonly hint: string;
+}
+
+/** The part of the Dockerfile and of the context a target reads. */
+export interface TargetClosure {
+  /**
+   * The Dockerfile with every stage outside the closure replaced by `FROM scratch [AS name]`
+   * on its FROM line and blank lines after it: stage indices, names and line numbers stay
+   * those of the original, so BuildKit's messages point at the user's lines.
+   */
+  readonly dockerfile: string;
+  /**
+   * Context paths and patterns the closure reads (args expanded, `./` and trailing `/`
+   * removed), sorted; `undefined` when it reads the whole context (see `wholeContext`).
+   */
+  readonly patterns?: readonly string[];
+  /** Set when the whole context is read: the first instruction that makes it so. */
+  readonly wholeContext?: WholeContextReason;
+  /** Hash of the lines before the first FROM (parser directives, global ARGs). */
+  readonly preamble: string;
+  /** Each stage of the closure, dependencies first. */
+  readonly stages: readonly StageInputSpec[];
+}
+
+/** A source as a context-relative pattern: `./src/` → `src`, `.` → `` (everything). */
+function normalise(source: string): string {
+  let s = source.replace(/\\/g, "/");
+  while (s.startsWith("./")) s = s.slice(2);
+  s = s.replace(/^\/+/, "").replace(/\/+$/, "");
+  return s === "." ? "" : s;
+}
+
+/** The closure of `resolution` in the Dockerfile `text` whose model is `model`. */
+export function targetClosure(
+  text: string,
+  model: DockerfileModel,
+  resolution: TargetResolution,
+  buildArgs: Readonly<Record<string, string | undefined>>,
+  volatileArgs: readonly string[] = [],
+): TargetClosure {
+  const inClosure = new Set(resolution.stages.map((s) => s.index));
+  const lines = text.split("\n");
+  for (const stage of model.stages) {
+    if (inClosure.has(stage.index)) continue;
+    const placeholder = stage.declaredName ? `FROM scratch AS ${stage.declaredName}` : "FROM scratch";
+    // A FROM continued over several lines keeps its line count: the placeholder, then blanks.
+    for (let n = stage.line; n <= stage.endLine; n++) lines[n - 1] = n === stage.line ? placeholder : "";
+  }
+  const dockerfile = lines.join("\n");
+
+  // The values COPY sources expand with: the stage's args as resolved for this target.
+  const scope = new Map(globalScope(model, buildArgs));
+  for (const usage of resolution.args.args) scope.set(usage.name, usage.value);
+
+  const firstFrom = model.stages[0]?.line ?? 1;
+  const preamble = sha256(
+    text
+      .split("\n")
+      .slice(0, firstFrom - 1)
+      .join("\n"),
+  );
+  const original = text.split("\n");
+  const volatile = new Set(volatileArgs);
+  const patterns = new Set<string>();
+  let wholeContext: WholeContextReason | undefined;
+  const stages: StageInputSpec[] = [];
+  for (const stage of resolution.stages) {
+    const own = new Set<string>();
+    const whole = wholeContextRead(stage, scope, model, own);
+    wholeContext ??= whole;
+    for (const p of own) patterns.add(p);
+    const label = stageLabel(stage);
+    const args: Record<string, string> = {};
+    for (const usage of resolution.args.args) {
+      if (volatile.has(usage.name)) continue;
+      const declared = usage.declaredIn.includes(label);
+      const onFrom = stage.fromVariables.some((v) => v.name === usage.name);
+      if (declared || onFrom) args[usage.name] = sha256(usage.value ?? "\0unset");
+    }
+    const from = stage.dependencies.find((d) => d.via === "FROM");
+    const others = stage.dependencies.filter((d) => d.via !== "FROM");
+    stages.push({
+      stage: label,
+      text: sha256(original.slice(stage.line - 1, stage.endLine).join("\n")),
+      base:
+        from === undefined
+          ? "scratch"
+          : from.kind === "stage"
+            ? `stage ${stageLabel(model.stages[from.stage])}`
+            : `image ${resolution.args.baseImages.get(stage.index) ?? from.image}`,
+      uses: [...new Set(others.flatMap((d) => (d.kind === "stage" ? [stageLabel(model.stages[d.stage])] : [])))],
+      images: [...new Set(others.flatMap((d) => (d.kind === "image" ? [d.image] : [])))],
+      args,
+      reads: whole ? "all" : [...own].sort(),
+    });
+  }
+  return wholeContext
+    ? { dockerfile, wholeContext, preamble, stages }
+    : { dockerfile, patterns: [...patterns].sort(), preamble, stages };
+}
+
+/** Adds the stage's context patterns to `patterns`, or returns why the whole context is read. */
+function wholeContextRead(
+  stage: Stage,
+  scope: Map<string, string | undefined>,
+  model: DockerfileModel,
+  patterns: Set<string>,
+): WholeContextReason | undefined {
+  const label = stageLabel(stage);
+  const opaque = stage.opaqueReads[0];
+  if (opaque) {
+    return {
+      what: opaque.what,
+      stage: label,
+      line: opaque.line,
+      hint: opaque.what.startsWith("ADD")
+        ? "Its content is only known once downloaded: fetch it in a RUN with a pinned checksum (ADD --checksum=…), or vendor it."
+        : "An ONBUILD trigger runs in the stages built from this one; write its instructions there.",
+    };
+  }
+  for (const read of stage.contextReads) {
+    for (const source of read.sources) {
+      const expanded = expandOrKeep(source, scope, model.escape);
+      if (expanded.includes("$")) {
+        return {
+          what: read.text,
+          stage: label,
+          line: read.line,
+          hint: "Its path depends on a variable the plan cannot resolve (an ENV, or an arg without a value): pass the arg, or write the path.",
+        };
+      }
+      const pattern = normalise(expanded);
+      if (pattern === "") {
+        return {
+          what: read.text,
+          stage: label,
+          line: read.line,
+          hint: "Copy only what this stage needs (COPY package.json package-lock.json ./, then COPY src ./src): an edit anywhere in the context rebuilds it (lint rule copy-whole-context).",
+        };
+      }
+      patterns.add(pattern);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,179 @@
+/**
+ * The inputs of a target, read from disk: the context files its closure copies (after the
+ * user's `.dockerignore`, parsed with @balena/dockerignore, Docker's own matching rules),
+ * a fingerprint per stage, and the hash of the whole that decides whether the image must
+ * be built. Also the Dockerfile-specific ignore file (`<Dockerfile>.dockerignore`) that
+ * lets BuildKit, and the providers that hash the context, see only those files.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import ignore from "@balena/dockerignore";
+import type { BuildPlan } from "./build-plan";
+import { type StageInputSpec, type WholeContextReason, sha256 } from "./closure";
+
+/** One stage's inputs with the files it reads and its fingerprint. */
+export interface StageInputs extends StageInputSpec {
+  /** Files it reads: context-relative path → hash of mode and content. */
+  readonly files: Readonly<Record<string, string>>;
+  /** Hash of everything above and of the fingerprints of the stages it builds on. */
+  readonly fingerprint: string;
+}
+
+/** What decides whether a target's image must be built. */
+export interface TargetInputs {
+  /** `sha256:…` of the target's inputs: closure, args (volatile ones left out), files, platforms. */
+  readonly hash: string;
+  /** The stages of the closure, dependencies first. */
+  readonly stages: readonly StageInputs[];
+  /** Set when the closure reads the whole context. */
+  readonly wholeContext?: WholeContextReason;
+  /** Context files the build can read, sorted. */
+  readonly files: readonly string[];
+  /**
+   * The text of `<Dockerfile>.dockerignore` for the closure Dockerfile: everything ignored
+   * but those files (the user's `.dockerignore` as it is, when the whole context is read).
+   */
+  readonly ignoreFile: string;
+}
+
+/** A dockerignore pattern that matches `file` literally. */
+function literal(file: string): string {
+  return file.replace(/[\\*?[]/g, "\\$&");
+}
+
+/**
+ * The user's ignore rules as BuildKit reads them: `<Dockerfile>.dockerignore` beside the
+ * Dockerfile when there is one, else the context's `.dockerignore` ("" when neither is).
+ */
+function userIgnoreText(context: string, dockerfile: string): string {
+  for (const file of [`${dockerfile}.dockerignore`, path.join(context, ".dockerignore")])
+    if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+  return "";
+}
+
+/**
+ * Walk the context: every file `.dockerignore` admits (path → hash of mode and content),
+ * and the ignore lines that admit exactly those `wanted` (a directory the patterns cover
+ * whole, with nothing ignored inside, is one line).
+ */
+function walkContext(
+  context: string,
+  userRules: string,
+  wanted: (relative: string) => boolean,
+): { files: Map<string, string>; lines: string[] } {
+  const userIgnored = ignore().add(userRules);
+  const files = new Map<string, string>();
+  const walk = (dir: string): { lines: string[]; clean: boolean } => {
+    const lines: string[] = [];
+    let clean = true;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name);
+      const relative = path.relative(context, full).split(path.sep).join("/");
+      if (userIgnored.ignores(relative)) {
+        clean = false;
+        continue;
+      }
+      if (entry.isDirectory()) {
+        const inner = walk(full);
+        clean &&= inner.clean;
+        // A directory the closure copies whole, with nothing of it ignored: one line.
+        if (inner.clean && wanted(relative)) lines.push(`!${literal(relative)}`);
+        else lines.push(...inner.lines);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (!wanted(relative)) {
+          clean = false;
+          continue;
+        }
+        const stat = fs.lstatSync(full);
+        const content = entry.isSymbolicLink() ? Buffer.from(fs.readlinkSync(full)) : fs.readFileSync(full);
+        const hash = crypto.createHash("sha256");
+        hash.update(`${stat.mode & 0o777}\0${entry.isSymbolicLink() ? "link" : "file"}\0`).update(content);
+        files.set(relative, `sha256:${hash.digest("hex")}`);
+        lines.push(`!${literal(relative)}`);
+      }
+    }
+    return { lines, clean };
+  };
+  const { lines } = walk(context);
+  return { files, lines };
+}
+
+/** A matcher for context-relative paths: COPY's rules (a directory admits what it holds). */
+function matcher(patterns: readonly string[] | "all"): (relative: string) => boolean {
+  if (patterns === "all") return () => true;
+  const matches = ignore().add([...patterns]);
+  return (relative) => matches.ignores(relative);
+}
+
+/**
+ * The inputs of `plan`'s target, read from its context now. Needs `plan.closure` (every
+ * plan made from a Dockerfile's text has it).
+ */
+export function targetInputs(plan: BuildPlan): TargetInputs {
+  const closure = plan.closure;
+  if (!closure)
+    throw new Error(`the plan of "${plan.environment}" has no closure (made without the Dockerfile's text)`);
+  const userRules = userIgnoreText(plan.context, plan.dockerfile);
+  const { files, lines } = walkContext(plan.context, userRules, matcher(closure.patterns ?? "all"));
+  const volatile = new Set(plan.volatileArgs);
+  const fingerprints = new Map<string, string>();
+  const stages: StageInputs[] = closure.stages.map((spec) => {
+    const reads = matcher(spec.reads);
+    const own: Record<string, string> = {};
+    for (const [file, hash] of files) if (reads(file)) own[file] = hash;
+    const base = spec.base.startsWith("stage ") ? fingerprints.get(spec.base.slice(6)) : spec.base;
+    const fingerprint = sha256(
+      JSON.stringify([
+        spec.text,
+        base,
+        spec.uses.map((u) => fingerprints.get(u)),
+        spec.images,
+        Object.entries(spec.args).sort(),
+        Object.entries(own),
+      ]),
+    );
+    fingerprints.set(spec.stage, fingerprint);
+    return { ...spec, files: own, fingerprint };
+  });
+  const consumed = Object.entries(plan.buildArgs)
+    .filter(([name]) => !volatile.has(name) && plan.consumedArgs.includes(name))
+    .map(([name, value]) => [name, sha256(value)]);
+  const hash = sha256(
+    JSON.stringify([closure.preamble, fingerprints.get(plan.targetStage), plan.platforms, consumed.sort()]),
+  );
+  return {
+    hash,
+    stages,
+    ...(closure.wholeContext ? { wholeContext: closure.wholeContext } : {}),
+    files: [...files.keys()].sort(),
+    ignoreFile: closure.wholeContext
+      ? userRules
+      : ["# Written by pulumi-multistage-image: only what the target's stages copy.", "*", ...lines, ""].join("\n"),
+  };
+}
+
+/**
+ * Write the closure Dockerfile and its `<Dockerfile>.dockerignore` to a folder of their own
+ * (the same path for the same context, Dockerfile, environment and target, so a provider
+ * that records the path sees no change) and return the Dockerfile's path.
+ */
+export function writeClosureFiles(
+  plan: BuildPlan,
+  inputs: Pick<TargetInputs, "ignoreFile">,
+  root = path.join(os.tmpdir(), "pulumi-multistage"),
+): string {
+  if (!plan.closure) throw new Error(`the plan of "${plan.environment}" has no closure`);
+  const key = sha256(JSON.stringify([plan.context, plan.dockerfile, plan.environment, plan.targetStage])).slice(7, 23);
+  const dir = path.join(root, key);
+  fs.mkdirSync(dir, { recursive: true });
+  const dockerfile = path.join(dir, "Dockerfile");
+  const write = (file: string, text: string): void => {
+    // Rewrite only on change: the providers hash these files, and their times must not move.
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
+  };
+  write(dockerfile, plan.closure.dockerfile);
+  write(`${dockerfile}.dockerignore`, inputs.ignoreFile);
+  return dockerfile;
+}

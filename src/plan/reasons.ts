@@ -1,0 +1,130 @@
+/**
+ * Why a target's image will (or will not) be built (pure): the stages whose inputs differ
+ * from the last build's, each with what changed in it (a file, an arg, its instructions,
+ * its base image) or the stage it builds on that changed.
+ */
+import type { StageInputs, TargetInputs } from "./inputs";
+
+/** One cause of a rebuild. */
+export interface RebuildCause {
+  /** The stage whose inputs changed. */
+  readonly stage: string;
+  readonly kind:
+    "new-stage" | "instructions" | "base-image" | "base-stage" | "arg" | "file" | "copied-stage" | "image" | "target";
+  /** What changed, e.g. `src/server.js changed`, `arg NODE_ENV changed`, `base image node:20.18 → node:20.19`. */
+  readonly detail: string;
+}
+
+/** The verdict for one image. */
+export interface RebuildReason {
+  /** True when the inputs differ from the last build's (or there was none). */
+  readonly rebuild: boolean;
+  readonly causes: readonly RebuildCause[];
+  /** One line for people: `stage "builder": src/server.js changed; stage "production": copies from "builder"`. */
+  readonly summary: string;
+}
+
+/** The inputs kept from a build to explain the next one (no values: hashes only). */
+export type InputsRecord = Pick<TargetInputs, "hash"> & {
+  readonly stages: ReadonlyArray<
+    Pick<StageInputs, "stage" | "text" | "base" | "uses" | "images" | "args" | "files" | "fingerprint">
+  >;
+};
+
+/** At most `n` items, then "and N more". */
+function some(items: string[], n = 5): string {
+  return items.length <= n ? items.join(", ") : `${items.slice(0, n).join(", ")} and ${items.length - n} more`;
+}
+
+function keyDiff(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): {
+  added: string[];
+  removed: string[];
+  changed: string[];
+} {
+  const added = Object.keys(after).filter((k) => !(k in before));
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  const changed = Object.keys(after).filter((k) => k in before && before[k] !== after[k]);
+  return { added, removed, changed };
+}
+
+/** Why `current` must be built, given the `previous` build's inputs (`undefined`: never built). */
+export function rebuildReason(previous: InputsRecord | undefined, current: InputsRecord): RebuildReason {
+  if (!previous) {
+    return { rebuild: true, causes: [], summary: "first build: no earlier build of this image is known" };
+  }
+  if (previous.hash === current.hash)
+    return { rebuild: false, causes: [], summary: "unchanged: the inputs hash is the last build's" };
+  const before = new Map(previous.stages.map((s) => [s.stage, s]));
+  const changed = new Set<string>();
+  const causes: RebuildCause[] = [];
+  for (const stage of current.stages) {
+    const old = before.get(stage.stage);
+    const add = (kind: RebuildCause["kind"], detail: string): void => {
+      causes.push({ stage: stage.stage, kind, detail });
+    };
+    if (!old) {
+      changed.add(stage.stage);
+      add("new-stage", "now part of the target's closure");
+      continue;
+    }
+    if (old.fingerprint === stage.fingerprint) continue;
+    changed.add(stage.stage);
+    const own = causes.length;
+    if (old.text !== stage.text) add("instructions", "its instructions changed");
+    if (old.base !== stage.base) {
+      if (stage.base.startsWith("image ") && old.base.startsWith("image "))
+        add("base-image", `base image ${old.base.slice(6)} → ${stage.base.slice(6)}`);
+      else add("base-image", `base ${old.base} → ${stage.base}`);
+    } else if (stage.base.startsWith("stage ") && changed.has(stage.base.slice(6))) {
+      add("base-stage", `builds on stage "${stage.base.slice(6)}", which changed`);
+    }
+    const args = keyDiff(old.args, stage.args);
+    for (const name of args.changed) add("arg", `arg ${name} changed`);
+    for (const name of args.added) add("arg", `arg ${name} added`);
+    for (const name of args.removed) add("arg", `arg ${name} removed`);
+    const files = keyDiff(old.files, stage.files);
+    if (files.changed.length) add("file", `${some(files.changed)} changed`);
+    if (files.added.length) add("file", `${some(files.added)} added`);
+    if (files.removed.length) add("file", `${some(files.removed)} removed`);
+    for (const used of stage.uses)
+      if (changed.has(used)) add("copied-stage", `copies from stage "${used}", which changed`);
+    const images = keyDiff(
+      Object.fromEntries(old.images.map((i) => [i, i])),
+      Object.fromEntries(stage.images.map((i) => [i, i])),
+    );
+    if (images.added.length || images.removed.length)
+      add("image", `copies from ${some([...images.removed.map((i) => `-${i}`), ...images.added.map((i) => `+${i}`)])}`);
+    if (causes.length === own) add("instructions", "its inputs changed");
+  }
+  if (causes.length === 0) {
+    causes.push({
+      stage: current.stages[current.stages.length - 1]?.stage ?? "",
+      kind: "target",
+      detail: "platforms, global args or the preamble changed",
+    });
+  }
+  const byStage = new Map<string, string[]>();
+  for (const c of causes) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.detail]);
+  const summary = [...byStage].map(([stage, details]) => `stage "${stage}": ${details.join(", ")}`).join("; ");
+  return { rebuild: true, causes, summary };
+}
+
+/** The record of `inputs` to keep for the next build's reasons. */
+export function inputsRecord(inputs: TargetInputs): InputsRecord {
+  return {
+    hash: inputs.hash,
+    stages: inputs.stages.map(({ stage, text, base, uses, images, args, files, fingerprint }) => ({
+      stage,
+      text,
+      base,
+      uses,
+      images,
+      args,
+      files,
+      fingerprint,
+    })),
+  };
+}

@@ -1,0 +1,201 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import ignore from "@balena/dockerignore";
+import {
+  type BuildPlan,
+  inputsRecord,
+  planBuildFromFiles,
+  rebuildReason,
+  targetInputs,
+  writeClosureFiles,
+} from "../../../src/plan";
+
+/** A small monorepo: two services, a shared library, a README, a dev-only folder. */
+const FILES: Record<string, string> = {
+  "README.md": "# monorepo\n",
+  ".dockerignore": "**/node_modules\n**/*.log\n",
+  "libs/shared/index.js": "module.exports = 1;\n",
+  "services/api/package.json": '{"name":"api"}\n',
+  "services/api/src/index.js": "console.log('api');\n",
+  "services/api/src/debug.log": "noise\n",
+  "services/api/src/node_modules/x/index.js": "ignored\n",
+  "services/api/test/index.test.js": "test\n",
+  "services/api/dev/seed.sql": "insert\n",
+  "services/web/src/index.html": "<html></html>\n",
+  "services/api/Dockerfile": [
+    "ARG BASE=busybox:1.36",
+    "FROM ${BASE} AS deps",
+    "COPY services/api/package.json /app/",
+    "FROM deps AS build",
+    "COPY services/api/src /app/src",
+    "COPY libs/shared /app/libs/shared",
+    "ARG APP_VERSION=0.0.0",
+    "ARG BUILD_NUMBER=0",
+    "RUN echo $APP_VERSION $BUILD_NUMBER > /app/version",
+    "FROM build AS dev",
+    "COPY services/api/test /app/test",
+    "COPY services/api/dev /app/dev",
+    "FROM busybox:1.36 AS production",
+    "COPY --from=build /app /app",
+    "",
+  ].join("\n"),
+};
+
+describe("the inputs of a target, read from disk, and why it rebuilds", () => {
+  let root: string;
+  const write = (file: string, text: string): void => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), text);
+  };
+  const planOf = (environment: string, buildArgs: Record<string, string> = {}): BuildPlan =>
+    planBuildFromFiles({
+      context: root,
+      dockerfile: path.join(root, "services/api/Dockerfile"),
+      environment,
+      buildArgs,
+      volatileArgs: ["BUILD_NUMBER"],
+      environments: { production: { allowUnpinnedBaseImages: true } },
+    });
+  const hashes = (): Record<string, string> => ({
+    dev: targetInputs(planOf("dev")).hash,
+    production: targetInputs(planOf("production")).hash,
+  });
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-inputs-"));
+    for (const [file, text] of Object.entries(FILES)) write(file, text);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("admits exactly the files the closure copies, after the user's .dockerignore", () => {
+    const prod = targetInputs(planOf("production"));
+    assert.deepEqual(prod.files, ["libs/shared/index.js", "services/api/package.json", "services/api/src/index.js"]);
+    const dev = targetInputs(planOf("dev"));
+    assert.deepEqual(dev.files, [
+      "libs/shared/index.js",
+      "services/api/dev/seed.sql",
+      "services/api/package.json",
+      "services/api/src/index.js",
+      "services/api/test/index.test.js",
+    ]);
+    assert.deepEqual(
+      prod.stages.map((s) => [s.stage, Object.keys(s.files)]),
+      [
+        ["deps", ["services/api/package.json"]],
+        ["build", ["libs/shared/index.js", "services/api/src/index.js"]],
+        ["production", []],
+      ],
+    );
+  });
+
+  it("the ignore file admits those files and nothing else, by Docker's own matching rules", () => {
+    const prod = targetInputs(planOf("production"));
+    const rules = ignore().add(prod.ignoreFile);
+    const every = (dir: string): string[] =>
+      fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+        const rel = path.posix.join(dir, e.name);
+        return e.isDirectory() ? every(rel) : [rel.replace(/^\.\//, "")];
+      });
+    const admitted = every(".").filter((f) => !rules.ignores(f));
+    assert.deepEqual(admitted.sort(), [...prod.files]);
+    // A folder copied whole, with nothing ignored inside, is one line.
+    assert.ok(prod.ignoreFile.split("\n").includes("!libs/shared"));
+    assert.ok(prod.ignoreFile.split("\n").includes("!services/api/src/index.js"), "src holds an ignored log");
+  });
+
+  it("an edit outside the closure changes nothing; inside it, only the targets that read it", () => {
+    const before = hashes();
+    write("README.md", "# edited\n");
+    write("services/web/src/index.html", "<html>edited</html>\n");
+    write("services/api/src/debug.log", "more noise\n");
+    assert.deepEqual(hashes(), before, "README, another service and an ignored file");
+    write("services/api/test/index.test.js", "test 2\n");
+    const afterTest = hashes();
+    assert.equal(afterTest.production, before.production, "a test file: production stays");
+    assert.notEqual(afterTest.dev, before.dev);
+    write("libs/shared/index.js", "module.exports = 2;\n");
+    const afterLib = hashes();
+    assert.notEqual(afterLib.production, afterTest.production);
+    assert.notEqual(afterLib.dev, afterTest.dev);
+  });
+
+  it("a new file in a copied folder, a mode change and a build-arg change are changes; a volatile arg is not", () => {
+    const base = targetInputs(planOf("production")).hash;
+    assert.equal(targetInputs(planOf("production", { BUILD_NUMBER: "42" })).hash, base);
+    assert.notEqual(targetInputs(planOf("production", { APP_VERSION: "1.0.0" })).hash, base);
+    fs.chmodSync(path.join(root, "services/api/src/index.js"), 0o755);
+    const chmod = targetInputs(planOf("production")).hash;
+    assert.notEqual(chmod, base);
+    write("services/api/src/extra.js", "x\n");
+    assert.notEqual(targetInputs(planOf("production")).hash, chmod);
+  });
+
+  it("says why: the file and the stage it changed, the stages built on it, the arg, the base image", () => {
+    const first = inputsRecord(targetInputs(planOf("production")));
+    assert.deepEqual(rebuildReason(undefined, first).rebuild, true);
+    assert.deepEqual(rebuildReason(first, first), {
+      rebuild: false,
+      causes: [],
+      summary: "unchanged: the inputs hash is the last build's",
+    });
+    write("services/api/src/index.js", "console.log('api 2');\n");
+    const edited = inputsRecord(targetInputs(planOf("production")));
+    const reason = rebuildReason(first, edited);
+    assert.equal(reason.rebuild, true);
+    assert.deepEqual(
+      reason.causes.map((c) => [c.stage, c.kind, c.detail]),
+      [
+        ["build", "file", "services/api/src/index.js changed"],
+        ["production", "copied-stage", 'copies from stage "build", which changed'],
+      ],
+    );
+    assert.equal(
+      reason.summary,
+      'stage "build": services/api/src/index.js changed; stage "production": copies from stage "build", which changed',
+    );
+    const argued = inputsRecord(targetInputs(planOf("production", { APP_VERSION: "2.0.0" })));
+    assert.deepEqual(rebuildReason(edited, argued).causes[0], {
+      stage: "build",
+      kind: "arg",
+      detail: "arg APP_VERSION changed",
+    });
+    const bumped = inputsRecord(targetInputs(planOf("production", { BASE: "busybox:1.37" })));
+    assert.deepEqual(
+      rebuildReason(edited, bumped).causes.map((c) => c.detail),
+      [
+        "base image busybox:1.36 → busybox:1.37",
+        "arg BASE changed",
+        'builds on stage "deps", which changed',
+        'copies from stage "build", which changed',
+      ],
+    );
+  });
+
+  it("writes the closure Dockerfile and its <Dockerfile>.dockerignore at a path that stays the same", () => {
+    const plan = planOf("production");
+    const inputs = targetInputs(plan);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-closure-"));
+    try {
+      const file = writeClosureFiles(plan, inputs, out);
+      assert.equal(fs.readFileSync(file, "utf8"), plan.closure?.dockerfile);
+      assert.equal(fs.readFileSync(`${file}.dockerignore`, "utf8"), inputs.ignoreFile);
+      const mtime = fs.statSync(file).mtimeMs;
+      assert.equal(writeClosureFiles(plan, inputs, out), file);
+      assert.equal(fs.statSync(file).mtimeMs, mtime, "unchanged files are not rewritten");
+      assert.notEqual(writeClosureFiles(planOf("dev"), targetInputs(planOf("dev")), out), file);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("a closure that reads the whole context keeps the user's rules as they are", () => {
+    write("services/api/Dockerfile", "FROM busybox:1.36 AS production\nCOPY . /app\n");
+    const inputs = targetInputs(planOf("production"));
+    assert.equal(inputs.wholeContext?.what, "COPY . /app");
+    assert.equal(inputs.ignoreFile, FILES[".dockerignore"]);
+    assert.ok(inputs.files.includes("README.md"));
+    assert.ok(!inputs.files.includes("services/api/src/debug.log"));
+  });
+});
