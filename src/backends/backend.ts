@@ -56,6 +56,8 @@ export interface PublishedImage {
   readonly references: pulumi.Output<string[]>;
   /** The provider resources, the one that builds first. */
   readonly resources: pulumi.CustomResource[];
+  /** Why the image was built, or found in the registry instead (back ends that can tell). */
+  readonly rebuildReason?: pulumi.Output<string>;
 }
 
 /**

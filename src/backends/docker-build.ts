@@ -4,7 +4,7 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildPlan, pinByDigest } from "../plan";
+import { type BuildPlan, pinByDigest, targetInputs, writeClosureFiles } from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage, RegistryInput } from "./backend";
 
 /**
@@ -54,7 +54,10 @@ export function dockerBuildImageArgs(
     tags: references,
     push,
     context: { location: plan.context },
-    dockerfile: { location: plan.dockerfile },
+    // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
+    // that admits only the files the closure copies: the provider's context hash (and BuildKit)
+    // see nothing else, so an edit elsewhere in the context does not rebuild this image.
+    dockerfile: { location: pulumi.unsecret(plan.apply((p) => writeClosureFiles(p, targetInputs(p)))) },
     target: plan.target,
     buildArgs: plan.buildArgs,
     platforms: settings.platforms,

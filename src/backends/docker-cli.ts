@@ -4,17 +4,23 @@
  * no provider plugin beyond `pulumi-resource-pulumi-nodejs`, which ships with Pulumi:
  * for machines that cannot install `docker-build`, and for this repo's real-engine tests.
  *
- * The image is rebuilt when the plan, the tags or the files the build reads change
- * (`contextHash`); deleting the resource leaves the pushed image in the registry, as the
- * other back ends do.
+ * It builds only what the target needs and only when that changes: the build gets the
+ * Dockerfile reduced to the target's closure and a `<Dockerfile>.dockerignore` admitting only
+ * the files the closure copies, and the resource changes only when the target's inputs hash
+ * (`targetInputs`), the tags or the build settings do. Registry first: the image is also
+ * tagged `inputs-<hash>`; when the registry already holds that tag (another stack, an
+ * earlier run, CI), the release tags are put on its manifest and nothing is built. Each
+ * build reports why it ran (`rebuildReason`). Deleting the resource leaves the pushed image
+ * in the registry, as the other back ends do.
  */
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { DockerExecutor, RegistryCredentials } from "../executor";
-import { type BuildPlan, pinByDigest } from "../plan";
+import type * as executorModuleType from "../executor";
+import type { RegistryCredentials } from "../executor";
+import { type BuildPlan, type InputsRecord, inputsRecord, pinByDigest, targetInputs, writeClosureFiles } from "../plan";
+import type * as planModuleType from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
-import { contextHash } from "./context-hash";
 
 /** What the dynamic resource receives; resolved values. */
 interface DockerCliImageInputs {
@@ -24,8 +30,10 @@ interface DockerCliImageInputs {
   registry: { server: string; username?: string; password?: string };
   /** Build secrets by id; a secret input, never kept in the outputs. */
   secrets?: Record<string, string>;
-  /** `sha256:…` of the Dockerfile and the context files the build reads. */
-  contextHash: string;
+  /** The target's inputs (hashes only): what decides a rebuild and explains it. */
+  inputs: InputsRecord;
+  /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
+  closureDockerfile: string;
   /** The compiled executor module the provider loads (the provider runs in its own process). */
   executorModule: string;
 }
@@ -37,20 +45,82 @@ interface DockerCliImageOutputs {
   references: string[];
   /** `sha256:…` of everything that changes the image (`fingerprint`); a secret output. */
   fingerprint: string;
+  /** The inputs of the image in the registry, for the next update's reasons. */
+  inputs: InputsRecord;
+  /** Why this image was built, or where it was found instead. */
+  rebuildReason: string;
+  /** True when the registry already held the image and nothing was built. */
+  reused: boolean;
 }
 
-/** Build with the Docker CLI, log in and push; runs inside the dynamic provider's process. */
-async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImageOutputs> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DockerExecutor: Executor } = require(inputs.executorModule) as { DockerExecutor: typeof DockerExecutor };
-  const executor = new Executor({ env: process.env });
+/** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
+function inputsTag(hash: string): string {
+  return `inputs-${hash.replace(/^sha256:/, "")}`;
+}
+
+/** The modules the provider loads at run time (its code is serialised; imports are not). */
+function modules(inputs: DockerCliImageInputs): { executor: typeof executorModuleType; plan: typeof planModuleType } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return {
+    executor: require(inputs.executorModule) as typeof executorModuleType,
+    plan: require(path.join(path.dirname(inputs.executorModule), "..", "plan", "index.js")) as typeof planModuleType,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/**
+ * Find the image by its inputs in the registry, or build and push it (the closure Dockerfile,
+ * the release tags and `inputs-<hash>`); runs inside the dynamic provider's process.
+ * `previous` is the state's record, for the reason.
+ */
+async function buildAndPush(
+  inputs: DockerCliImageInputs,
+  previous: InputsRecord | undefined,
+): Promise<DockerCliImageOutputs> {
+  const { executor: exec, plan: planning } = modules(inputs);
+  const executor = new exec.DockerExecutor({ env: process.env });
   try {
     const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
-    const plan = { ...inputs.plan, tags: inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1)) };
+    const tags = inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1));
+    const byInputs = inputsTag(inputs.inputs.hash);
     const { username, password, server } = inputs.registry;
+    const credentials =
+      username !== undefined && password !== undefined
+        ? ({ server, username, password } satisfies RegistryCredentials)
+        : undefined;
     const login = async (): Promise<void> => {
-      if (username !== undefined && password !== undefined)
-        await executor.login({ server, username, password } satisfies RegistryCredentials);
+      if (credentials) await executor.login(credentials);
+    };
+    const outputs = (digest: string, imageUri: string, reused: boolean, reason: string): DockerCliImageOutputs => ({
+      digest,
+      imageUri,
+      references: inputs.references,
+      fingerprint: fingerprint(inputs),
+      inputs: inputs.inputs,
+      rebuildReason: reason,
+      reused,
+    });
+
+    // Registry first: an image with these inputs was pushed before; give it the release tags.
+    if (inputs.push && credentials && repository.startsWith(`${server}/`)) {
+      const repositoryPath = repository.slice(server.length + 1);
+      const found = await exec.findManifest(repositoryPath, byInputs, credentials);
+      if (found) {
+        for (const tag of tags) await exec.tagManifest(repositoryPath, found, tag, credentials);
+        return outputs(
+          found,
+          `${repository}@${found}`,
+          true,
+          `reused: the registry holds ${byInputs} (same inputs); nothing built`,
+        );
+      }
+    }
+
+    const reason = planning.rebuildReason(previous, inputs.inputs).summary;
+    const plan: BuildPlan = {
+      ...inputs.plan,
+      dockerfile: inputs.closureDockerfile,
+      tags: inputs.push ? [...tags, byInputs] : tags,
     };
     const secrets = inputs.secrets;
     if (plan.builder) {
@@ -64,45 +134,44 @@ async function buildAndPush(inputs: DockerCliImageInputs): Promise<DockerCliImag
         });
       }
       const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
-      return {
-        digest: built.digest,
-        imageUri: built.imageUri,
-        references: built.references,
-        fingerprint: fingerprint(inputs),
-      };
+      return outputs(built.digest, built.imageUri, false, reason);
     }
     if (plan.testTarget) {
       // The test gate: a failing test stage fails the update before anything is built or pushed.
       await executor.build({ ...plan, target: plan.testTarget, tags: [] }, repository, { secrets });
     }
     const built = await executor.build(plan, repository, { secrets });
-    if (!inputs.push) {
-      return {
-        digest: "",
-        imageUri: built.references[0],
-        references: built.references,
-        fingerprint: fingerprint(inputs),
-      };
-    }
+    if (!inputs.push) return outputs("", built.references[0], false, reason);
     await login();
     const pushed = await executor.push(built.references);
-    return {
-      digest: pushed.digest,
-      imageUri: pushed.imageUri,
-      references: pushed.references,
-      fingerprint: fingerprint(inputs),
-    };
+    return outputs(pushed.digest, pushed.imageUri, false, reason);
   } finally {
     executor.dispose();
   }
 }
 
-/** A hash of what changes the image or where it goes (plan, tags, push, files read); warnings and credentials are not. */
+/**
+ * A hash of what changes the image or where it goes: the target's inputs, the tags, push, and
+ * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
+ * warnings, the credentials or the values of volatile args.
+ */
 function fingerprint(inputs: DockerCliImageInputs): string {
-  const { warnings, ...plan } = inputs.plan;
-  void warnings;
+  const p = inputs.plan;
+  const volatile = new Set(p.volatileArgs ?? []);
+  const buildArgs = Object.entries(p.buildArgs).filter(([name]) => !volatile.has(name));
+  const settings = [
+    p.target,
+    p.platforms,
+    p.builder,
+    p.cache,
+    p.attestations,
+    p.ssh,
+    p.secrets,
+    p.testTarget,
+    buildArgs,
+  ];
   const hash = crypto.createHash("sha256");
-  hash.update(JSON.stringify([plan, inputs.references, inputs.push, inputs.contextHash]));
+  hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push]));
   return `sha256:${hash.digest("hex")}`;
 }
 
@@ -111,11 +180,11 @@ const provider: pulumi.dynamic.ResourceProvider<DockerCliImageInputs, DockerCliI
     return { changes: olds.fingerprint !== fingerprint(news) };
   },
   async create(inputs: DockerCliImageInputs) {
-    const outs = await buildAndPush(inputs);
+    const outs = await buildAndPush(inputs, undefined);
     return { id: outs.digest || outs.imageUri, outs };
   },
-  async update(_id, _olds, news: DockerCliImageInputs) {
-    return { outs: await buildAndPush(news) };
+  async update(_id, olds: DockerCliImageOutputs, news: DockerCliImageInputs) {
+    return { outs: await buildAndPush(news, olds.inputs) };
   },
   async delete() {
     // Pushed images stay in the registry (its lifecycle rules expire them), as with the other back ends.
@@ -136,9 +205,11 @@ function executorModule(): string {
 class DockerCliImage extends pulumi.dynamic.Resource {
   declare readonly digest: pulumi.Output<string>;
   declare readonly imageUri: pulumi.Output<string>;
+  declare readonly rebuildReason: pulumi.Output<string>;
 
   constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...inputs, digest: undefined, imageUri: undefined }, opts, "multistage", "DockerCliImage");
+    const outputs = { digest: undefined, imageUri: undefined, rebuildReason: undefined, reused: undefined };
+    super(provider, name, { ...inputs, ...outputs }, opts, "multistage", "DockerCliImage");
   }
 }
 
@@ -166,7 +237,7 @@ export const dockerCliBackend: ImageBackend = {
         username: args.registry.username,
         password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
       },
-      contextHash: args.plan.apply((p) => contextHash(p.context, p.dockerfile)),
+      ...closureInputs(args.plan),
       secrets: args.secrets,
       executorModule: executorModule(),
     };
@@ -178,6 +249,18 @@ export const dockerCliBackend: ImageBackend = {
     const imageUri = pulumi
       .all([args.repositoryUrl, image.digest, image.imageUri, args.push])
       .apply(([url, digest, uri, push]) => (push && digest ? pinByDigest(url, digest) : uri));
-    return { imageUri, references, resources: [image] };
+    return { imageUri, references, resources: [image], rebuildReason: image.rebuildReason };
   },
 };
+
+/** The target's inputs, read now, and the closure files written for the build. */
+function closureInputs(plan: pulumi.Output<BuildPlan>): {
+  inputs: pulumi.Output<InputsRecord>;
+  closureDockerfile: pulumi.Output<string>;
+} {
+  const read = plan.apply((p) => {
+    const inputs = targetInputs(p);
+    return { record: inputsRecord(inputs), dockerfile: writeClosureFiles(p, inputs) };
+  });
+  return { inputs: read.record, closureDockerfile: read.dockerfile };
+}

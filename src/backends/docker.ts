@@ -4,17 +4,17 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildPlan, pinByDigest } from "../plan";
+import { type BuildPlan, pinByDigest, targetInputs, writeClosureFiles } from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
 
 /**
  * The `docker.Image` build block for a plan.
  * @internal
  */
-export function dockerBuildInputs(plan: BuildPlan): docker.types.input.DockerBuild {
+export function dockerBuildInputs(plan: BuildPlan, dockerfile = plan.dockerfile): docker.types.input.DockerBuild {
   return {
     context: plan.context,
-    dockerfile: plan.dockerfile,
+    dockerfile,
     ...(plan.target ? { target: plan.target } : {}),
     args: plan.buildArgs,
     ...(plan.platforms.length ? { platform: plan.platforms[0] } : {}),
@@ -35,7 +35,8 @@ export const dockerBackend: ImageBackend = {
     attestations: false,
   },
   publish(args: PublishArgs): PublishedImage {
-    const build = args.plan.apply(dockerBuildInputs);
+    // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.
+    const build = args.plan.apply((p) => dockerBuildInputs(p, writeClosureFiles(p, targetInputs(p))));
     // Tags never hold secret values, even when the plan (its build args) is secret.
     const references = pulumi.unsecret(
       pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),

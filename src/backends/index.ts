@@ -9,5 +9,4 @@ export {
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
 export { dockerCliBackend } from "./docker-cli";
-export { contextHash } from "./context-hash";
 export { BACKENDS, type BackendName, DEFAULT_BACKEND } from "./select";

@@ -45,6 +45,13 @@ export class MultiStageImage extends pulumi.ComponentResource {
   public readonly buildArgs: pulumi.Output<Record<string, string>>;
   /** The build plan handed to the back end, secret values redacted. */
   public readonly plan: pulumi.Output<BuildPlan>;
+  /**
+   * Why the image was last built: which stage changed and through which file, arg or base
+   * image (`stage "build": src/server.js changed; …`), `reused: …` when the registry already
+   * held an image with the same inputs, `first build: …`. Reported by the `docker-cli` back
+   * end; the others report that they cannot tell.
+   */
+  public readonly rebuildReason: pulumi.Output<string>;
   /** The ECR repository, when this component created it. */
   public readonly repository?: aws.ecr.Repository;
   /** The back end's image resources for the main image (`docker-build`: one; `docker`: one per tag, the first builds). */
@@ -92,6 +99,9 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.stages = this.plan.graph;
     this.buildArgs = this.plan.buildArgs;
     this.additionalImages = pulumi.output(Object.fromEntries(extras));
+    this.rebuildReason =
+      main.rebuildReason ??
+      pulumi.output(`not reported by the ${args.backend ?? DEFAULT_BACKEND} back end (docker-cli reports it)`);
     this.registerOutputs({
       imageUri: this.imageUri,
       digest: this.digest,
@@ -104,6 +114,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
       buildArgs: this.buildArgs,
       plan: this.plan,
       additionalImages: this.additionalImages,
+      rebuildReason: this.rebuildReason,
     });
   }
 }

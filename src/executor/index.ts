@@ -16,4 +16,12 @@ export {
 } from "./docker-cli";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
-export { type RegistryManifest, getBlob, getManifest, manifestDigest } from "./registry";
+export {
+  type RegistryManifest,
+  findManifest,
+  getBlob,
+  getManifest,
+  isLoopbackRegistry,
+  manifestDigest,
+  tagManifest,
+} from "./registry";

@@ -85,3 +85,52 @@ export async function getBlob(
   const res = await registryGet(`${repository}/blobs/${digest}`, credentials, insecure);
   return Buffer.from(await res.arrayBuffer());
 }
+
+/** True for a registry on this machine (plain HTTP is allowed there); every other one is HTTPS. */
+export function isLoopbackRegistry(server: string): boolean {
+  return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(server);
+}
+
+/**
+ * The digest `reference` (a tag or digest) has in the registry, or `undefined` when the
+ * registry does not have it (404). Other failures throw.
+ */
+export async function findManifest(
+  repository: string,
+  reference: string,
+  credentials: RegistryCredentials,
+  insecure = isLoopbackRegistry(credentials.server),
+): Promise<string | undefined> {
+  try {
+    return await manifestDigest(repository, reference, credentials, insecure);
+  } catch (err) {
+    if (/answered 404/.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Give the manifest `digest` of `repository` the tag `tag` (GET it as stored, PUT it under
+ * the tag): a release without a build or a pull, the registry's bytes unchanged, so the
+ * digest stays the same.
+ */
+export async function tagManifest(
+  repository: string,
+  digest: string,
+  tag: string,
+  credentials: RegistryCredentials,
+  insecure = isLoopbackRegistry(credentials.server),
+): Promise<void> {
+  const res = await registryGet(`${repository}/manifests/${digest}`, credentials, insecure, MANIFEST_TYPES);
+  const body = Buffer.from(await res.arrayBuffer());
+  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${repository}/manifests/${tag}`;
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+  const put = await fetch(url, {
+    method: "PUT",
+    headers: { Authorization: `Basic ${auth}`, "Content-Type": res.headers.get("content-type") ?? "" },
+    body,
+  });
+  if (!put.ok) throw new Error(`PUT ${url} answered ${put.status} ${put.statusText}: ${await put.text()}`);
+  const stored = put.headers.get("docker-content-digest");
+  if (stored && stored !== digest) throw new Error(`PUT ${url} stored ${stored}, not ${digest}`);
+}

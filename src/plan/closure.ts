@@ -14,6 +14,9 @@ import {
   stageLabel,
 } from "../dockerfile";
 
+/** What a stage's inputs hold for a volatile arg in place of its value's hash. */
+export const VOLATILE = "volatile";
+
 /** `sha256:…` of a string. */
 export function sha256(text: string): string {
   return `sha256:${crypto.createHash("sha256").update(text).digest("hex")}`;
@@ -34,7 +37,7 @@ export interface StageInputSpec {
   readonly uses: readonly string[];
   /** Images it copies from or mounts. */
   readonly images: readonly string[];
-  /** Args it declares, and globals its FROM line uses, with a hash of each value (volatile args left out). */
+  /** Args it declares, and globals its FROM line uses, with a hash of each value (`volatile` for volatile args). */
   readonly args: Readonly<Record<string, string>>;
   /** Context paths and patterns it reads, or `all` (`COPY . .` and the like). */
   readonly reads: readonly string[] | "all";
@@ -121,10 +124,11 @@ export function targetClosure(
     const label = stageLabel(stage);
     const args: Record<string, string> = {};
     for (const usage of resolution.args.args) {
-      if (volatile.has(usage.name)) continue;
       const declared = usage.declaredIn.includes(label);
       const onFrom = stage.fromVariables.some((v) => v.name === usage.name);
-      if (declared || onFrom) args[usage.name] = sha256(usage.value ?? "\0unset");
+      if (!declared && !onFrom) continue;
+      // A volatile arg is there by name only: its values never change the inputs.
+      args[usage.name] = volatile.has(usage.name) ? VOLATILE : sha256(usage.value ?? "\0unset");
     }
     const from = stage.dependencies.find((d) => d.via === "FROM");
     const others = stage.dependencies.filter((d) => d.via !== "FROM");

@@ -3,6 +3,7 @@
  * from the last build's, each with what changed in it (a file, an arg, its instructions,
  * its base image) or the stage it builds on that changed.
  */
+import { VOLATILE } from "./closure";
 import type { StageInputs, TargetInputs } from "./inputs";
 
 /** One cause of a rebuild. */
@@ -82,7 +83,15 @@ export function rebuildReason(previous: InputsRecord | undefined, current: Input
       add("base-stage", `builds on stage "${stage.base.slice(6)}", which changed`);
     }
     const args = keyDiff(old.args, stage.args);
-    for (const name of args.changed) add("arg", `arg ${name} changed`);
+    for (const name of args.changed) {
+      const detail =
+        stage.args[name] === VOLATILE
+          ? "became volatile"
+          : old.args[name] === VOLATILE
+            ? "is no longer volatile"
+            : "changed";
+      add("arg", `arg ${name} ${detail}`);
+    }
     for (const name of args.added) add("arg", `arg ${name} added`);
     for (const name of args.removed) add("arg", `arg ${name} removed`);
     const files = keyDiff(old.files, stage.files);

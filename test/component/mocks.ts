@@ -48,11 +48,8 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
         }
         if (args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage") {
-          const { plan, contextHash } = args.inputs as { plan: unknown; contextHash: string };
-          const digest = `sha256:${crypto
-            .createHash("sha256")
-            .update(JSON.stringify([plan, contextHash]))
-            .digest("hex")}`;
+          const inputs = unwrapSecret<{ hash: string }>(args.inputs.inputs).value;
+          const digest = `sha256:${crypto.createHash("sha256").update(inputs.hash).digest("hex")}`;
           const first = (args.inputs.references as string[])[0];
           state.digest = digest;
           state.imageUri = `${first.slice(0, first.lastIndexOf(":"))}@${digest}`;

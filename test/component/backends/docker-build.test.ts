@@ -3,7 +3,10 @@ import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, type MultiStageImageArgs } from "../../../src";
+import * as fs from "fs";
+import ignore from "@balena/dockerignore";
 import { dockerBuildInputs } from "../../../src/backends";
+import { type BuildPlan, targetInputs, writeClosureFiles } from "../../../src/plan";
 import { REPO_ROOT } from "../../helpers";
 import {
   ECR_PASSWORD,
@@ -19,6 +22,9 @@ import {
 } from "../mocks";
 
 const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+
+/** Where the back ends write a plan's closure Dockerfile (the same path every time). */
+const closureDockerfile = (plan: BuildPlan): string => writeClosureFiles(plan, targetInputs(plan));
 const args: MultiStageImageArgs = {
   context: SERVICE,
   buildArgs: { APP_VERSION: "1.0.0" },
@@ -71,7 +77,7 @@ describe("docker-build back end (the default)", () => {
       {
         push: true,
         context: { location: plan.context },
-        dockerfile: { location: plan.dockerfile },
+        dockerfile: { location: closureDockerfile(plan) },
         target: "production",
         buildArgs: { APP_VERSION: "1.0.0", NODE_ENV: "production" },
         platforms: ["linux/amd64"],
@@ -113,6 +119,35 @@ describe("docker-build back end (the default)", () => {
     useStack("dev");
     const again = new MultiStageImage("a", args);
     assert.equal(await value(again.digest), await value(a.digest));
+  });
+
+  it("gives the provider the Dockerfile reduced to the target's closure and an ignore file admitting only what it copies", async () => {
+    useStack("production");
+    const php = path.join(REPO_ROOT, "examples", "php-laravel", "app");
+    const image = new MultiStageImage("php", {
+      context: php,
+      environments: { production: { allowUnpinnedBaseImages: true } },
+    });
+    await settle(image.imageUri);
+    const plan = await value(image.plan);
+    const location = images()[0].inputs.dockerfile.location;
+    assert.equal(location, closureDockerfile(plan));
+    const text = fs.readFileSync(location, "utf8");
+    assert.equal(text.split("\n").length, fs.readFileSync(path.join(php, "Dockerfile"), "utf8").split("\n").length);
+    assert.match(text, /^FROM scratch AS dev$/m);
+    assert.match(text, /^FROM scratch AS test$/m);
+    const rules = ignore().add(fs.readFileSync(`${location}.dockerignore`, "utf8"));
+    for (const admitted of [
+      "composer.json",
+      "composer.lock",
+      "packages/greeting/src/Greeter.php",
+      "app/Http/Controllers/HelloController.php",
+      "public/index.php",
+      "routes/web.php",
+    ])
+      assert.ok(!rules.ignores(admitted), admitted);
+    for (const ignored of ["tests/HelloTest.php", "tests/run.php", "Dockerfile", ".dockerignore"])
+      assert.ok(rules.ignores(ignored), ignored);
   });
 
   it("does not push when push is false, and reports the first tag", async () => {

@@ -11,7 +11,7 @@ import { ofType, settle, unwrapSecret, useStack, value } from "../mocks";
 const TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
 
 describe("docker-cli back end", () => {
-  it("hands the dynamic resource the plan, the tags, the files' hash and secret credentials", async () => {
+  it("hands the dynamic resource the plan, the tags, the target's inputs, the closure files and secret credentials", async () => {
     const app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-cli-"));
     fs.cpSync(path.join(REPO_ROOT, "examples", "node-nginx", "app"), app, { recursive: true });
     const make = async (): Promise<Record<string, unknown>> => {
@@ -36,11 +36,23 @@ describe("docker-cli back end", () => {
     assert.equal(registry.secret, true);
     assert.deepEqual(registry.value, { server: "127.0.0.1:5055", username: "ci", password: "pw-123" });
 
-    // A file .dockerignore excludes (*.md) leaves the hash as it was; a file the build reads changes it.
-    assert.match(first.contextHash as string, /^sha256:[0-9a-f]{64}$/);
+    // The target's inputs: a file .dockerignore excludes (*.md) leaves the hash as it was; a
+    // file the build reads changes it; the closure Dockerfile and its ignore file are written.
+    const inputsOf = (i: Record<string, unknown>) => i.inputs as { hash: string; stages: Array<{ stage: string }> };
+    assert.match(inputsOf(first).hash, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(
+      inputsOf(first).stages.map((s) => s.stage),
+      ["build", "web"],
+    );
+    const closure = first.closureDockerfile as string;
+    assert.equal(
+      fs.readFileSync(closure, "utf8"),
+      (first.plan as { closure: { dockerfile: string } }).closure.dockerfile,
+    );
+    assert.ok(fs.existsSync(`${closure}.dockerignore`));
     fs.writeFileSync(path.join(app, "NOTES.md"), "ignored\n");
-    assert.equal((await make()).contextHash, first.contextHash);
+    assert.equal(inputsOf(await make()).hash, inputsOf(first).hash);
     fs.appendFileSync(path.join(app, "src", "app.js"), "\n// edit\n");
-    assert.notEqual((await make()).contextHash, first.contextHash);
+    assert.notEqual(inputsOf(await make()).hash, inputsOf(first).hash);
   });
 });

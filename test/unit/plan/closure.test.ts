@@ -147,7 +147,7 @@ describe("the closure of a target: what it reads", () => {
     assert.ok(!JSON.stringify(stages).includes("1.2.3"), "values are hashed, not kept");
   });
 
-  it("volatile args are passed to the build but left out of the stage inputs", () => {
+  it("volatile args are passed to the build, and in the stage inputs by name only", () => {
     const options = {
       environments: { production: { allowUnpinnedBaseImages: true } },
       buildArgs: { APP_VERSION: "1.2.3" },
@@ -156,7 +156,7 @@ describe("the closure of a target: what it reads", () => {
     const prod = plan(MONOREPO, "production", options);
     assert.equal(prod.buildArgs.APP_VERSION, "1.2.3");
     assert.deepEqual(prod.volatileArgs, ["APP_VERSION"]);
-    assert.deepEqual(prod.closure?.stages[1].args, {});
+    assert.deepEqual(prod.closure?.stages[1].args, { APP_VERSION: "volatile" });
   });
 
   it("a volatile arg that is no build arg of the environment is a warning on volatileArgs[i]", () => {
