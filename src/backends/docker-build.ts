@@ -102,10 +102,19 @@ export const dockerBuildBackend: ImageBackend = {
       args.repositoryUrl,
     );
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
+    // It reads the Dockerfile as written (the test stage and what it copies are not in the
+    // target's closure); it runs whenever the image itself changes.
     const gate = args.testTarget
       ? new dockerBuild.Image(
           `${args.name}-test`,
-          { ...imageArgs, target: args.testTarget, tags: [], push: false, cacheTo: [] },
+          {
+            ...imageArgs,
+            dockerfile: { location: pulumi.unsecret(args.plan.dockerfile) },
+            target: args.testTarget,
+            tags: [],
+            push: false,
+            cacheTo: [],
+          },
           { parent: args.parent, dependsOn: args.dependsOn },
         )
       : undefined;

@@ -122,13 +122,16 @@ async function buildAndPush(
       dockerfile: inputs.closureDockerfile,
       tags: inputs.push ? [...tags, byInputs] : tags,
     };
+    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
+    // is not in the target's closure. It runs whenever the image is built.
+    const gate: BuildPlan = { ...inputs.plan, tags: [] };
     const secrets = inputs.secrets;
     if (plan.builder) {
       // BuildKit pushes the image and the cache itself, with the credentials of this login;
       // the registry cache is read by the test gate too.
       await login();
       if (plan.testTarget) {
-        await executor.buildWithBuilder({ ...plan, target: plan.testTarget, tags: [] }, repository, {
+        await executor.buildWithBuilder({ ...gate, target: plan.testTarget, tags: [] }, repository, {
           secrets,
           push: false,
         });
@@ -138,7 +141,7 @@ async function buildAndPush(
     }
     if (plan.testTarget) {
       // The test gate: a failing test stage fails the update before anything is built or pushed.
-      await executor.build({ ...plan, target: plan.testTarget, tags: [] }, repository, { secrets });
+      await executor.build({ ...gate, target: plan.testTarget, tags: [] }, repository, { secrets });
     }
     const built = await executor.build(plan, repository, { secrets });
     if (!inputs.push) return outputs("", built.references[0], false, reason);

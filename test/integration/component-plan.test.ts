@@ -1,10 +1,13 @@
 /**
  * The link between the two halves: the build inputs `MultiStageImage` hands the
- * docker provider (recorded under Pulumi mocks) are built and pushed by the real
- * engine, and give the stage that environment should get.
+ * docker provider (recorded under Pulumi mocks), the Dockerfile reduced to the target's
+ * closure with its ignore file, are built and pushed by the real engine, and give the
+ * stage that environment should get.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import { MultiStageImage } from "../../src";
+import { targetInputs, writeClosureFiles } from "../../src/plan";
 import { exampleSettings, releaseLocally } from "../../scripts/lib/local";
 import { published, settle, useStack, value } from "../component/mocks";
 import { type Engine, requireEngine } from "./engine";
@@ -42,11 +45,18 @@ describe("Integration: the component's provider inputs, built for real", functio
           target: build.target,
           args: build.buildArgs,
         },
-        { context: plan.context, dockerfile: plan.dockerfile, target: plan.target, args: plan.buildArgs },
+        {
+          context: plan.context,
+          dockerfile: writeClosureFiles(plan, targetInputs(plan)),
+          target: plan.target,
+          args: plan.buildArgs,
+        },
       );
+      // What the provider gets is built: the closure Dockerfile and its ignore file.
+      assert.equal(fs.readFileSync(build.dockerfile.location, "utf8"), plan.closure?.dockerfile);
       const release = await releaseLocally(
         engine.executor,
-        { ...plan, tags },
+        { ...plan, dockerfile: build.dockerfile.location, tags },
         "multistage-tests/component",
         engine.registry,
       );

@@ -201,6 +201,10 @@ describe("docker-build back end (the default)", () => {
     assert.ok(gate, "no gate resource");
     assert.deepEqual([gate.inputs.target, gate.inputs.push, gate.inputs.tags], ["tester", false, []]);
     assert.equal((await value(image.plan)).testTarget, "tester");
+    // The gate reads the Dockerfile as written: the test stage is not in production's closure.
+    assert.deepEqual(gate.inputs.dockerfile, { location: path.join(SERVICE, "Dockerfile") });
+    const main = ofType("docker-build:index:Image").find((r) => r.name === "svc-image");
+    assert.notDeepEqual(main?.inputs.dockerfile, gate.inputs.dockerfile);
     const urn = await value(image.images[1].urn);
     assert.match(urn, /svc-image-test$/);
     useStack("production");
