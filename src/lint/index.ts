@@ -133,11 +133,13 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintFin
     }
     // Global ARGs used without redeclaring them.
     const globals = new Set(model.globalArgs.map((a) => a.name));
-    const declared = new Set(stage.args.map((a) => a.name));
     const env = new Set(stage.envNames);
     const seen = new Set<string>();
     for (const use of stage.variables) {
-      if (!globals.has(use.name) || declared.has(use.name) || env.has(use.name) || seen.has(use.name)) continue;
+      const declaredBefore = stage.args.some((a) => a.name === use.name && a.line < use.line);
+      if (!globals.has(use.name) || declaredBefore || env.has(use.name) || seen.has(use.name)) continue;
+      // An ARG line itself (`ARG VERSION=$VERSION`) declares, it does not use.
+      if (use.instruction === "ARG") continue;
       seen.add(use.name);
       add(
         "global-arg-not-redeclared",

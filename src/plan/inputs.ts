@@ -15,7 +15,7 @@ import { type StageInputSpec, type WholeContextReason, sha256 } from "./closure"
 
 /** One stage's inputs with the files it reads and its fingerprint. */
 export interface StageInputs extends StageInputSpec {
-  /** Files it reads: context-relative path → hash of mode and content. */
+  /** Files it reads: context-relative path → hash of content and executable bit. */
   readonly files: Readonly<Record<string, string>>;
   /** Hash of everything above and of the fingerprints of the stages it builds on. */
   readonly fingerprint: string;
@@ -89,7 +89,10 @@ function walkContext(
         const stat = fs.lstatSync(full);
         const content = entry.isSymbolicLink() ? Buffer.from(fs.readlinkSync(full)) : fs.readFileSync(full);
         const hash = crypto.createHash("sha256");
-        hash.update(`${stat.mode & 0o777}\0${entry.isSymbolicLink() ? "link" : "file"}\0`).update(content);
+        // The mode counts by its executable bit, as git records it: checkouts made with another
+        // umask (another CI machine) give the same hash.
+        const executable = (stat.mode & 0o111) !== 0;
+        hash.update(`${executable ? "755" : "644"}\0${entry.isSymbolicLink() ? "link" : "file"}\0`).update(content);
         files.set(relative, `sha256:${hash.digest("hex")}`);
         lines.push(`!${literal(relative)}`);
       }

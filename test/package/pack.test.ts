@@ -64,7 +64,7 @@ describe("The published package", function () {
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
   it("is built on prepack and ships the compiled entry points with their declarations, nothing else", () => {
-    for (const entry of ["lib/index", "lib/dockerfile/index", "lib/executor/index"]) {
+    for (const entry of ["lib/index", "lib/dockerfile/index", "lib/executor/index", "lib/cli/main"]) {
       assert.ok(files.includes(`${entry}.js`), `${entry}.js missing from ${tarball}`);
       assert.ok(files.includes(`${entry}.d.ts`), `${entry}.d.ts missing`);
     }
@@ -126,6 +126,17 @@ describe("The published package", function () {
       tags: ["123456789012.dkr.ecr.us-east-1.amazonaws.com/app:production-0123456789ab"],
       image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${"ab".repeat(32)}`,
     });
+    // The CLI is installed as a bin, and runs without Pulumi.
+    const plan = execFileSync(
+      path.join(project, "node_modules", ".bin", "multistage"),
+      ["plan", "-e", "dev", "--json"],
+      {
+        cwd: app,
+        encoding: "utf8",
+        env: { ...process.env, MULTISTAGE_GIT_SHA: "0123456789abcdef0123456789abcdef01234567" },
+      },
+    );
+    assert.equal((JSON.parse(plan) as { plan: { targetStage: string } }).plan.targetStage, "dev");
     assert.throws(
       () =>
         execFileSync(process.execPath, ["-e", 'require("pulumi-multistage-image/lib/component/images")'], {

@@ -1,0 +1,541 @@
+#!/usr/bin/env node
+/**
+ * `multistage`: the package's model from the command line, no Pulumi needed.
+ *   multistage plan|graph|lint|why|bake|build [options]
+ * Exit codes: 0 done, 1 a finding or a failure (lint errors, a plan error, a failed build),
+ * 2 a usage error.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { stageClosure, stageLabel } from "../dockerfile";
+import { DockerExecutor } from "../executor";
+import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "../lint";
+import {
+  type BuildPlan,
+  type BuildPlanOptions,
+  type EnvironmentArgs,
+  MultiStageError,
+  detectGitSha,
+  environmentKind,
+  formatDiagnostic,
+  inputsRecord,
+  planBuildFromFiles,
+  readDockerfile,
+  rebuildReason,
+  resolveDockerfilePath,
+  targetInputs,
+  writeClosureFiles,
+} from "../plan";
+
+/** A usage error: exit code 2. */
+class UsageError extends Error {}
+
+/** Where the output goes (tests pass their own). */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What `--config <file.json>` may hold: the component's plain args. */
+interface ConfigFile {
+  context?: string;
+  dockerfile?: string;
+  environments?: Record<string, EnvironmentArgs>;
+  buildArgs?: Record<string, string>;
+  devTargets?: string[];
+  tags?: string[];
+  tagStrategy?: string;
+  target?: string;
+  testStage?: string | false;
+  volatileArgs?: string[];
+  platforms?: string[];
+  builder?: string;
+  lint?: { severities?: Partial<Record<LintRuleId, LintSeverity>> };
+}
+
+const COMMON = {
+  config: { type: "string" },
+  context: { type: "string" },
+  dockerfile: { type: "string", short: "f" },
+  env: { type: "string", short: "e" },
+  target: { type: "string" },
+  "build-arg": { type: "string", multiple: true },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const HELP: Record<string, string> = {
+  "": `multistage: one multi-stage Dockerfile, the right image per environment.
+
+Usage: multistage <command> [options]
+
+Commands:
+  plan    the resolved plan of an environment (text or --json)
+  graph   the stage graph, the environment's target closure highlighted (Mermaid or DOT)
+  lint    the seeds' best practices: each finding with its rule, line and fix
+  why     why an environment's image would be rebuilt since a git revision
+  bake    a docker-bake.json with one target per environment
+  build   run the plan with the Docker CLI (BuildKit), and push it
+
+Options every command takes:
+  --config <file.json>   the component's plain args (context, dockerfile, environments, buildArgs, …)
+  --context <dir>        build context (default: the config's, else .)
+  -f, --dockerfile <f>   Dockerfile (default: <context>/Dockerfile)
+  -e, --env <name>       environment (default: dev)
+  --target <stage>       stage to build, over the environment's
+  --build-arg K=V        build arg (repeat it)
+  --json                 machine-readable output
+  -h, --help             help for a command: multistage <command> --help
+
+Exit codes: 0 done, 1 a finding or a failure, 2 a usage error.
+`,
+  plan: `Usage: multistage plan [-e <env>] [--json]
+
+The plan an environment gets: the target and its closure, the stages skipped, build args,
+tags, the test gate, what the target reads from the context (or why the whole context), and
+its inputs hash. --json prints the plan and the inputs as JSON.
+`,
+  graph: `Usage: multistage graph [-e <env>] [--format mermaid|dot]
+
+The stage graph: stages, what each is built FROM, copies from or mounts, and the images from
+outside; the environment's target and its closure are highlighted. Default format: mermaid.
+`,
+  lint: `Usage: multistage lint [-e <env>] [--severity <rule>=<error|warning|off>]… [--fail-on error|warning|never] [--json]
+
+Checks the Dockerfile and the context's .dockerignore against the seeds' best practices.
+Rules: ${Object.keys(LINT_RULES).join(", ")}.
+Exit code 1 when a finding is at or above --fail-on: by default error in a production
+environment (production fails on errors), never elsewhere.
+`,
+  why: `Usage: multistage why -e <env> [--since <git revision>] [--json]
+
+Compares the environment's inputs now with those at a git revision (default HEAD: your
+uncommitted changes) and says whether its image would be rebuilt, naming the stage and the
+file, arg or base image that changed.
+`,
+  bake: `Usage: multistage bake [-e <env>]… [--repository <repo>] [--out <file>]
+
+A docker-bake.json with one target per environment (default: the config's environments, else
+dev and production): context, Dockerfile, target, args, tags, platforms. Prints it, or writes
+--out.
+`,
+  build: `Usage: multistage build -e <env> [--push --repository <host/repo>] [--builder <name|endpoint>]
+
+Builds the environment's plan with the Docker CLI (BuildKit) from the closure files, with its
+progress; with --push, pushes its tags and prints the digest-pinned reference. Credentials:
+MULTISTAGE_REGISTRY_USER and MULTISTAGE_REGISTRY_PASSWORD.
+`,
+};
+
+/** Run the CLI with `argv` (without node and the script); returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command = "", ...rest] = argv;
+  try {
+    if (command === "" || command === "--help" || command === "-h" || command === "help") {
+      io.out(HELP[""]);
+      return command === "" ? 2 : 0;
+    }
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}"`);
+    switch (command) {
+      case "plan":
+        return planCommand(rest, io);
+      case "graph":
+        return graphCommand(rest, io);
+      case "lint":
+        return lintCommand(rest, io);
+      case "why":
+        return whyCommand(rest, io);
+      case "bake":
+        return bakeCommand(rest, io);
+      default:
+        return await buildCommand(rest, io);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`multistage: ${err.message}\n${command in HELP && command ? HELP[command] : "Run multistage --help."}`);
+      return 2;
+    }
+    if (err instanceof MultiStageError) {
+      io.err(`${err.diagnostics.map((d) => `error: ${formatDiagnostic(d)}`).join("\n")}\n`);
+      return 1;
+    }
+    io.err(`multistage: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+type Parsed<T extends Record<string, unknown>> = {
+  [K in keyof T]?: T[K] extends { multiple: true } ? string[] : T[K] extends { type: "boolean" } ? boolean : string;
+};
+
+/** Parse the options of `command`, usage errors as `UsageError`. */
+function options<T extends Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>>(
+  args: readonly string[],
+  extra: T,
+): Parsed<typeof COMMON & T> {
+  try {
+    return parseArgs({ args: [...args], options: { ...COMMON, ...extra }, strict: true, allowPositionals: false })
+      .values as Parsed<typeof COMMON & T>;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The plan options from the config file and the flags (flags win). */
+function planOptions(
+  values: Parsed<typeof COMMON>,
+  io: CliIo,
+  environment?: string,
+): BuildPlanOptions & { config: ConfigFile } {
+  let config: ConfigFile = {};
+  let base = io.cwd;
+  if (values.config) {
+    const file = path.resolve(io.cwd, values.config);
+    if (!fs.existsSync(file)) throw new UsageError(`--config ${values.config}: no such file`);
+    try {
+      config = JSON.parse(fs.readFileSync(file, "utf8")) as ConfigFile;
+    } catch (err) {
+      throw new UsageError(`--config ${values.config}: ${(err as Error).message}`);
+    }
+    base = path.dirname(file);
+  }
+  const buildArgs: Record<string, string> = { ...(config.buildArgs ?? {}) };
+  for (const pair of values["build-arg"] ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--build-arg ${pair}: write NAME=value`);
+    buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const context = values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? ".");
+  const dockerfile = values.dockerfile
+    ? path.resolve(io.cwd, values.dockerfile)
+    : config.dockerfile
+      ? path.resolve(base, config.dockerfile)
+      : undefined;
+  return {
+    config,
+    context,
+    dockerfile,
+    environment: environment ?? values.env ?? "dev",
+    environments: config.environments,
+    target: values.target ?? config.target,
+    devTargets: config.devTargets,
+    buildArgs,
+    tags: config.tags,
+    tagStrategy: config.tagStrategy,
+    gitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
+    testStage: config.testStage,
+    volatileArgs: config.volatileArgs,
+    platforms: config.platforms,
+    builder: config.builder,
+  };
+}
+
+function planCommand(args: readonly string[], io: CliIo): number {
+  const values = options(args, {});
+  if (values.help) return help("plan", io);
+  const plan = planBuildFromFiles(planOptions(values, io));
+  const inputs = targetInputs(plan);
+  if (values.json) {
+    io.out(`${JSON.stringify({ plan, inputs: { hash: inputs.hash, files: inputs.files } }, null, 2)}\n`);
+    return 0;
+  }
+  const reads = plan.closure?.wholeContext
+    ? `the whole context: ${plan.closure.wholeContext.what} (stage "${plan.closure.wholeContext.stage}", line ${plan.closure.wholeContext.line}). ${plan.closure.wholeContext.hint}`
+    : (plan.closure?.patterns ?? []).join(", ") || "nothing from the context";
+  const lines = [
+    `environment  ${plan.environment} (${plan.kind})`,
+    `target       ${plan.targetStage}${plan.isFinalStage ? " (the final stage)" : ""}`,
+    `stages       ${plan.stages.join(" → ")}${plan.skippedStages.length ? `   (skipped: ${plan.skippedStages.join(", ")})` : ""}`,
+    ...(plan.testTarget ? [`test gate    ${plan.testTarget}`] : []),
+    `build args   ${
+      Object.entries(plan.buildArgs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ") || "(none)"
+    }`,
+    ...(plan.volatileArgs.length ? [`volatile     ${plan.volatileArgs.join(", ")}`] : []),
+    `tags         ${plan.tags.join(", ")}`,
+    `platforms    ${plan.platforms.join(", ") || "(the builder's)"}`,
+    `images       ${plan.externalImages.join(", ") || "(none)"}`,
+    `reads        ${reads}`,
+    `files        ${inputs.files.length}`,
+    `inputs       ${inputs.hash}`,
+    ...plan.warnings.map((w) => `warning: ${formatDiagnostic(w)}`),
+  ];
+  io.out(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+function graphCommand(args: readonly string[], io: CliIo): number {
+  const values = options(args, { format: { type: "string" } });
+  if (values.help) return help("graph", io);
+  const format = values.format ?? "mermaid";
+  if (format !== "mermaid" && format !== "dot") throw new UsageError(`--format ${format}: use mermaid or dot`);
+  const opts = planOptions(values, io);
+  const plan = planBuildFromFiles(opts);
+  const { model } = readDockerfile(opts);
+  const target = model.stages.find((s) => stageLabel(s) === plan.targetStage);
+  const closure = new Set(target ? stageClosure(model, target.index).map((s) => s.index) : []);
+  const id = (n: number): string => `s${n}`;
+  const images = new Map<string, string>();
+  const imageId = (image: string): string => {
+    if (!images.has(image)) images.set(image, `i${images.size}`);
+    return images.get(image) as string;
+  };
+  const out: string[] = [];
+  if (format === "mermaid") {
+    out.push("flowchart LR");
+    for (const s of model.stages)
+      out.push(`  ${id(s.index)}["${stageLabel(s)}${s.index === target?.index ? " (target)" : ""}"]`);
+    for (const s of model.stages) {
+      for (const d of s.dependencies) {
+        const from = d.kind === "stage" ? id(d.stage) : imageId(d.image);
+        if (d.kind === "image") out.push(`  ${from}(["${d.image}"])`);
+        out.push(`  ${from} -->|${d.via}| ${id(s.index)}`);
+      }
+    }
+    out.push("  classDef closure fill:#d4edda,stroke:#155724,stroke-width:2px");
+    if (closure.size) out.push(`  class ${[...closure].map(id).join(",")} closure`);
+  } else {
+    out.push("digraph stages {", "  rankdir=LR;");
+    for (const s of model.stages) {
+      const style = closure.has(s.index) ? ', style="bold,filled", fillcolor="#d4edda"' : "";
+      out.push(`  ${id(s.index)} [shape=box, label=${JSON.stringify(stageLabel(s))}${style}];`);
+    }
+    for (const s of model.stages) {
+      for (const d of s.dependencies) {
+        const from = d.kind === "stage" ? id(d.stage) : imageId(d.image);
+        if (d.kind === "image") out.push(`  ${from} [shape=ellipse, label=${JSON.stringify(d.image)}];`);
+        out.push(`  ${from} -> ${id(s.index)} [label=${JSON.stringify(d.via)}];`);
+      }
+    }
+    out.push("}");
+  }
+  io.out(`${[...new Set(out)].join("\n")}\n`);
+  return 0;
+}
+
+function lintCommand(args: readonly string[], io: CliIo): number {
+  const values = options(args, { severity: { type: "string", multiple: true }, "fail-on": { type: "string" } });
+  if (values.help) return help("lint", io);
+  const opts = planOptions(values, io);
+  const severities: Partial<Record<LintRuleId, LintSeverity>> = { ...(opts.config.lint?.severities ?? {}) };
+  for (const pair of values.severity ?? []) {
+    const [rule, level] = pair.split("=");
+    if (!(rule in LINT_RULES))
+      throw new UsageError(`--severity ${pair}: no rule "${rule}" (rules: ${Object.keys(LINT_RULES).join(", ")})`);
+    if (level !== "error" && level !== "warning" && level !== "off")
+      throw new UsageError(`--severity ${pair}: the level is error, warning or off`);
+    severities[rule as LintRuleId] = level;
+  }
+  const failOn = values["fail-on"];
+  if (failOn !== undefined && !["error", "warning", "never"].includes(failOn))
+    throw new UsageError(`--fail-on ${failOn}: use error, warning or never`);
+  const dockerfile = resolveDockerfilePath(opts.context, opts.dockerfile);
+  if (!fs.existsSync(dockerfile))
+    throw new UsageError(`no Dockerfile at ${path.relative(io.cwd, dockerfile) || dockerfile}`);
+  // The targets of the environments the config names (and this one), for unused-stage.
+  const environments = [...new Set([...Object.keys(opts.config.environments ?? {}), opts.environment])];
+  const targets: string[] = [];
+  const kind = environmentKind(opts.environment, opts.environments ?? {});
+  for (const environment of environments) {
+    try {
+      const plan = planBuildFromFiles({ ...opts, environment });
+      targets.push(plan.targetStage, ...(plan.testTarget ? [plan.testTarget] : []));
+    } catch {
+      // An environment the Dockerfile cannot build: `plan` reports why.
+    }
+  }
+  const ignoreFile = [`${dockerfile}.dockerignore`, path.join(opts.context, ".dockerignore")].find((f) =>
+    fs.existsSync(f),
+  );
+  const findings = lintDockerfile(fs.readFileSync(dockerfile, "utf8"), {
+    file: path.relative(io.cwd, dockerfile) || dockerfile,
+    dockerignore: ignoreFile ? fs.readFileSync(ignoreFile, "utf8") : undefined,
+    contextEntries: fs.readdirSync(opts.context),
+    targets,
+    severities,
+  });
+  if (values.json) io.out(`${JSON.stringify(findings, null, 2)}\n`);
+  else {
+    for (const f of findings) {
+      const where = `${f.file}${f.line ? `:${f.line}` : ""}`;
+      io.out(
+        `${where}: ${f.severity} ${f.rule}${f.stage ? ` (stage "${f.stage}")` : ""}: ${f.message}\n  fix: ${f.fix}\n`,
+      );
+    }
+    const errors = findings.filter((f) => f.severity === "error").length;
+    io.out(`${findings.length} finding(s): ${errors} error(s), ${findings.length - errors} warning(s)\n`);
+  }
+  const threshold = failOn ?? (kind === "production" ? "error" : "never");
+  const fails = findings.some((f) => threshold === "warning" || (threshold === "error" && f.severity === "error"));
+  return fails ? 1 : 0;
+}
+
+function whyCommand(args: readonly string[], io: CliIo): number {
+  const values = options(args, { since: { type: "string" } });
+  if (values.help) return help("why", io);
+  if (!values.env) throw new UsageError("why needs --env <environment>");
+  const opts = planOptions(values, io);
+  const since = values.since ?? "HEAD";
+  const git = (gitArgs: string[], cwd: string): string =>
+    execFileSync("git", gitArgs, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  let top: string;
+  try {
+    top = fs.realpathSync(git(["rev-parse", "--show-toplevel"], opts.context));
+    git(["rev-parse", "--verify", `${since}^{commit}`], top);
+  } catch {
+    throw new UsageError(`the context is not in a git repository with the revision "${since}"`);
+  }
+  // The repository as it was at the revision, in a folder of its own.
+  const snapshot = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-why-"));
+  try {
+    const archive = path.join(snapshot, "archive.tar");
+    git(["archive", "--format=tar", `--output=${archive}`, since], top);
+    const tree = path.join(snapshot, "tree");
+    fs.mkdirSync(tree);
+    execFileSync("tar", ["-xf", archive, "-C", tree]);
+    const moved = (p: string): string => path.join(tree, path.relative(top, fs.realpathSync(p)));
+    const now = planBuildFromFiles(opts);
+    const current = inputsRecord(targetInputs(now));
+    let before;
+    try {
+      const then = planBuildFromFiles({
+        ...opts,
+        context: moved(opts.context),
+        dockerfile: opts.dockerfile ? moved(opts.dockerfile) : undefined,
+      });
+      before = then.targetStage === now.targetStage ? inputsRecord(targetInputs(then)) : undefined;
+    } catch {
+      before = undefined;
+    }
+    const reason = rebuildReason(before, current);
+    if (values.json)
+      io.out(
+        `${JSON.stringify({ environment: now.environment, target: now.targetStage, since, ...reason }, null, 2)}\n`,
+      );
+    else {
+      io.out(
+        `${now.environment}: ${reason.rebuild ? "rebuilds" : "does not rebuild"} ${now.targetStage} (since ${since})\n` +
+          (before === undefined ? `  ${since} has no build of this target\n` : "") +
+          reason.causes.map((c) => `  stage "${c.stage}": ${c.detail}\n`).join("") +
+          (!reason.rebuild ? `  ${reason.summary}\n` : ""),
+      );
+    }
+    return 0;
+  } finally {
+    fs.rmSync(snapshot, { recursive: true, force: true });
+  }
+}
+
+function bakeCommand(args: readonly string[], io: CliIo): number {
+  const values = options(args, {
+    env: { type: "string", short: "e", multiple: true },
+    repository: { type: "string" },
+    out: { type: "string" },
+  }) as Parsed<typeof COMMON> & { env?: string[]; repository?: string; out?: string };
+  if (values.help) return help("bake", io);
+  const base = planOptions({ ...values, env: undefined }, io);
+  const environments = values.env?.length
+    ? values.env
+    : Object.keys(base.environments ?? {}).length
+      ? Object.keys(base.environments ?? {})
+      : ["dev", "production"];
+  const target: Record<string, unknown> = {};
+  for (const environment of environments) {
+    const plan = planBuildFromFiles({ ...base, environment });
+    target[environment] = {
+      context: path.relative(io.cwd, plan.context) || ".",
+      dockerfile: path.relative(plan.context, plan.dockerfile),
+      ...(plan.target ? { target: plan.target } : {}),
+      args: plan.buildArgs,
+      tags: plan.tags.map((t) => (values.repository ? `${values.repository}:${t}` : t)),
+      ...(plan.platforms.length ? { platforms: plan.platforms } : {}),
+      ...(plan.cache && values.repository
+        ? {
+            "cache-from": plan.cache.from.map((t) => `type=registry,ref=${values.repository}:${t}`),
+            "cache-to": [
+              `type=registry,ref=${values.repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
+            ],
+          }
+        : {}),
+    };
+  }
+  const bake = `${JSON.stringify({ group: { default: { targets: environments } }, target }, null, 2)}\n`;
+  if (values.out) {
+    fs.writeFileSync(path.resolve(io.cwd, values.out), bake);
+    io.out(`wrote ${values.out}: ${environments.join(", ")}\n`);
+  } else io.out(bake);
+  return 0;
+}
+
+async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const values = options(args, {
+    push: { type: "boolean" },
+    repository: { type: "string" },
+    builder: { type: "string" },
+  }) as Parsed<typeof COMMON> & { push?: boolean; repository?: string; builder?: string };
+  if (values.help) return help("build", io);
+  if (!values.env) throw new UsageError("build needs --env <environment>");
+  if (values.push && !values.repository) throw new UsageError("--push needs --repository <host/path>");
+  const opts = planOptions(values, io);
+  const plan: BuildPlan = planBuildFromFiles({ ...opts, ...(values.builder ? { builder: values.builder } : {}) });
+  const inputs = targetInputs(plan);
+  const closure = { ...plan, dockerfile: writeClosureFiles(plan, inputs) };
+  const repository = values.repository ?? `multistage/${path.basename(plan.context)}`;
+  const executor = new DockerExecutor({ env: io.env, onOutput: (line) => io.err(`${line}\n`) });
+  try {
+    io.err(`${plan.environment}: building ${plan.targetStage} (${plan.stages.join(" → ")}), inputs ${inputs.hash}\n`);
+    const user = io.env.MULTISTAGE_REGISTRY_USER;
+    const password = io.env.MULTISTAGE_REGISTRY_PASSWORD;
+    const server = repository.split("/")[0];
+    const credentials = user && password ? { server, username: user, password } : undefined;
+    if (plan.testTarget) {
+      io.err(`test gate: ${plan.testTarget}\n`);
+      const gate = { ...plan, target: plan.testTarget, tags: [] };
+      if (plan.builder) await executor.buildWithBuilder(gate, repository, { push: false });
+      else await executor.build(gate, repository);
+    }
+    if (plan.builder) {
+      if (values.push && credentials) await executor.login(credentials);
+      const built = await executor.buildWithBuilder(closure, repository, { push: values.push ?? false });
+      io.out(`${values.push ? built.imageUri : built.references.join("\n")}\n`);
+      return 0;
+    }
+    const built = await executor.build(closure, repository);
+    if (!values.push) {
+      io.out(`${built.references.join("\n")}\n`);
+      return 0;
+    }
+    if (credentials) await executor.login(credentials);
+    const pushed = await executor.push(built.references);
+    io.out(`${pushed.imageUri}\n`);
+    return 0;
+  } finally {
+    executor.dispose();
+  }
+}
+
+function help(command: string, io: CliIo): number {
+  io.out(HELP[command]);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+  }).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`multistage: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,203 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../../src/cli/main";
+import { REPO_ROOT } from "../../helpers";
+
+/** Run the CLI in `cwd`; its exit code and what it printed. */
+async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    cwd,
+    env: { ...process.env, MULTISTAGE_GIT_SHA: "c0ffee0000000000000000000000000000000001" },
+  });
+  return { code, out, err };
+}
+
+const PHP = path.join(REPO_ROOT, "examples", "php-laravel", "app");
+const NODE = path.join(REPO_ROOT, "examples", "node-service", "app");
+const GO = path.join(REPO_ROOT, "examples", "go-service", "app");
+
+describe("the multistage CLI", () => {
+  it("plan: the environment's target, closure, test gate, what it reads and its inputs hash", async () => {
+    const { code, out } = await run(PHP, "plan", "--env", "production", "--build-arg", "APP_VERSION=1.0.0");
+    assert.equal(code, 0);
+    const line = (key: string): string =>
+      out
+        .split("\n")
+        .find((l) => l.startsWith(key))
+        ?.slice(13) ?? "";
+    assert.equal(line("environment"), "production (production)");
+    assert.equal(line("target"), "production (the final stage)");
+    assert.equal(line("stages"), "composer-build → production   (skipped: dev, test)");
+    assert.equal(line("test gate"), "test");
+    assert.equal(line("tags"), "production-c0ffee000000");
+    assert.equal(line("reads"), "app, composer.json, composer.lock, packages, public, routes");
+    assert.match(line("inputs"), /^sha256:[0-9a-f]{64}$/);
+    const dev = await run(PHP, "plan", "-e", "dev");
+    assert.match(dev.out, /^target {7}dev$/m);
+  });
+
+  it("plan says when the closure reads the whole context, and why; --json gives the plan and the inputs", async () => {
+    const { out } = await run(NODE, "plan", "-e", "production");
+    assert.match(
+      out,
+      /^reads {8}the whole context: COPY \. \. \(stage "builder", line 21\)\. Copy only what this stage needs/m,
+    );
+    const json = JSON.parse((await run(NODE, "plan", "-e", "production", "--json")).out) as {
+      plan: { targetStage: string; closure: { wholeContext: { stage: string } } };
+      inputs: { hash: string; files: string[] };
+    };
+    assert.equal(json.plan.targetStage, "production");
+    assert.equal(json.plan.closure.wholeContext.stage, "builder");
+    assert.ok(json.inputs.files.includes("src/server.js"));
+  });
+
+  it("plan errors exit 1 with the property and the fix; usage errors exit 2 with the command's help", async () => {
+    const bad = await run(PHP, "plan", "--env", "dev", "--target", "nope");
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /target "nope" is not a stage of this Dockerfile/);
+    const usage = await run(PHP, "plan", "--frobnicate");
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /Unknown option '--frobnicate'/);
+    assert.match(usage.err, /Usage: multistage plan/);
+    assert.equal((await run(PHP, "launch")).code, 2);
+    assert.equal((await run(PHP)).code, 2);
+    const helped = await run(PHP, "--help");
+    assert.equal(helped.code, 0);
+    assert.match(helped.out, /Commands:\n {2}plan/);
+    for (const command of ["plan", "graph", "lint", "why", "bake", "build"]) {
+      const h = await run(PHP, command, "--help");
+      assert.equal(h.code, 0, command);
+      assert.match(h.out, new RegExp(`^Usage: multistage ${command}`), command);
+    }
+  });
+
+  it("graph: Mermaid with the target's closure highlighted, or DOT", async () => {
+    const mermaid = (await run(PHP, "graph", "-e", "production")).out;
+    assert.match(mermaid, /^flowchart LR$/m);
+    assert.match(mermaid, /^ {2}s3\["production \(target\)"\]$/m);
+    assert.match(mermaid, /^ {2}s0 -->\|COPY --from\| s3$/m);
+    assert.match(mermaid, /^ {2}class s0,s3 closure$/m);
+    const dot = (await run(PHP, "graph", "-e", "dev", "--format", "dot")).out;
+    assert.match(dot, /^digraph stages \{/);
+    assert.match(dot, /s1 \[shape=box, label="dev", style="bold,filled"/);
+    assert.match(dot, /s3 \[shape=box, label="production"\];/);
+    assert.equal((await run(PHP, "graph", "--format", "svg")).code, 2);
+  });
+
+  it("lint: findings with rule, line, stage and fix; production fails on errors, other environments report them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-cli-lint-"));
+    try {
+      fs.writeFileSync(
+        path.join(dir, "Dockerfile"),
+        fs.readFileSync(path.join(REPO_ROOT, "test/fixtures/seeds/003-go.Dockerfile")),
+      );
+      const prod = await run(dir, "lint", "-e", "production");
+      assert.equal(prod.code, 1);
+      assert.match(prod.out, /^Dockerfile:8: error unpinned-base \(stage "#1"\): FROM alpine:latest is tagged latest/m);
+      assert.match(prod.out, /^ {2}fix: Pin a version \(FROM alpine:<version>\)/m);
+      assert.match(prod.out, /^Dockerfile:5: warning copy-whole-context \(stage "builder"\)/m);
+      assert.match(prod.out, /missing-dockerignore/);
+      assert.match(prod.out, /^4 finding\(s\): 1 error\(s\), 3 warning\(s\)$/m);
+      const dev = await run(dir, "lint", "-e", "dev", "--target", "builder");
+      assert.equal(dev.code, 0);
+      const demoted = await run(dir, "lint", "-e", "production", "--severity", "unpinned-base=warning");
+      assert.equal(demoted.code, 0);
+      const strict = await run(
+        dir,
+        "lint",
+        "-e",
+        "production",
+        "--severity",
+        "unpinned-base=off",
+        "--fail-on",
+        "warning",
+      );
+      assert.equal(strict.code, 1);
+      const json = JSON.parse((await run(dir, "lint", "--json", "-e", "dev", "--target", "builder")).out) as Array<{
+        rule: string;
+      }>;
+      assert.ok(json.some((f) => f.rule === "unpinned-base"));
+      assert.equal((await run(dir, "lint", "--severity", "no-such-rule=off")).code, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const clean = await run(GO, "lint", "-e", "production");
+    assert.equal(clean.code, 0);
+    assert.match(clean.out, /^0 finding\(s\)/m);
+  });
+
+  it("bake: one target per environment, with tags in the repository and the registry cache", async () => {
+    const { code, out } = await run(
+      GO,
+      "bake",
+      "-e",
+      "dev",
+      "-e",
+      "production",
+      "--repository",
+      "registry.example.com/go",
+      "--build-arg",
+      "APP_VERSION=1.0.0",
+    );
+    assert.equal(code, 0);
+    const bake = JSON.parse(out) as {
+      group: { default: { targets: string[] } };
+      target: Record<
+        string,
+        { context: string; dockerfile: string; target: string; args: Record<string, string>; tags: string[] }
+      >;
+    };
+    assert.deepEqual(bake.group.default.targets, ["dev", "production"]);
+    assert.deepEqual(bake.target.dev, {
+      context: ".",
+      dockerfile: "Dockerfile",
+      target: "builder",
+      args: { APP_VERSION: "1.0.0" },
+      tags: ["registry.example.com/go:dev-c0ffee000000"],
+    });
+    assert.equal(bake.target.production.target, "production");
+  });
+
+  it("why: whether an environment rebuilds since a git revision, and through which file", async () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-cli-why-"));
+    const git = (...args: string[]): string =>
+      execFileSync("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], {
+        cwd: repo,
+        encoding: "utf8",
+      });
+    try {
+      fs.cpSync(PHP, path.join(repo, "php"), { recursive: true });
+      fs.writeFileSync(path.join(repo, "README.md"), "# repo\n");
+      git("init", "-q");
+      git("add", "-A");
+      git("commit", "-qm", "first");
+      const app = path.join(repo, "php");
+      const none = await run(app, "why", "-e", "production");
+      assert.equal(none.code, 0);
+      assert.match(none.out, /^production: does not rebuild production \(since HEAD\)$/m);
+      fs.appendFileSync(path.join(repo, "README.md"), "more\n");
+      fs.appendFileSync(path.join(app, "tests", "HelloTest.php"), "\n// more\n");
+      assert.match((await run(app, "why", "-e", "production")).out, /does not rebuild production/);
+      const dev = await run(app, "why", "-e", "dev");
+      assert.match(dev.out, /^dev: rebuilds dev \(since HEAD\)\n {2}stage "dev": tests\/HelloTest\.php changed$/m);
+      fs.appendFileSync(path.join(app, "routes", "web.php"), "\n// more\n");
+      const prod = JSON.parse((await run(app, "why", "-e", "production", "--json")).out) as {
+        rebuild: boolean;
+        causes: Array<{ stage: string; detail: string }>;
+      };
+      assert.equal(prod.rebuild, true);
+      assert.deepEqual(prod.causes, [{ stage: "production", kind: "file", detail: "routes/web.php changed" }]);
+      assert.equal((await run(app, "why")).code, 2, "--env is required");
+      assert.equal((await run(app, "why", "-e", "dev", "--since", "no-such-ref")).code, 2);
+    } finally {
+      fs.rmSync(repo, { recursive: true, force: true });
+    }
+  });
+});
