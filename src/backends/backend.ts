@@ -77,6 +77,8 @@ export interface BackendSupport {
   readonly multiPlatform: boolean;
   /** Provenance and SBOM attestations (`attestations`). */
   readonly attestations: boolean;
+  /** Promoting another environment's image (`environments.<env>.promoteFrom`). */
+  readonly promotion: boolean;
 }
 
 /**

@@ -86,6 +86,7 @@ export const dockerBuildBackend: ImageBackend = {
     registryCache: true,
     multiPlatform: true,
     attestations: false,
+    promotion: false,
   },
   publish(args: PublishArgs): PublishedImage {
     // Tags never hold secret values, even when the plan (its build args) is secret.

@@ -34,6 +34,8 @@ interface DockerCliImageInputs {
   inputs: InputsRecord;
   /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
   closureDockerfile: string;
+  /** Set when this environment promotes another's image: its name, inputs hash and repository. */
+  promote?: { from: string; hash: string; repository?: string };
   /** The compiled executor module the provider loads (the provider runs in its own process). */
   executorModule: string;
 }
@@ -101,6 +103,12 @@ async function buildAndPush(
       reused,
     });
 
+    if (inputs.promote) {
+      const promoted = await promote(inputs, executor, exec, repository, tags, credentials);
+      const reason = `promoted from ${inputs.promote.from}: ${promoted.source} (${inputsTag(inputs.promote.hash)}); nothing built`;
+      return outputs(promoted.digest, `${repository}@${promoted.digest}`, true, reason);
+    }
+
     // Registry first: an image with these inputs was pushed before; give it the release tags.
     if (inputs.push && credentials && repository.startsWith(`${server}/`)) {
       const repositoryPath = repository.slice(server.length + 1);
@@ -154,6 +162,47 @@ async function buildAndPush(
 }
 
 /**
+ * Give this environment's tags to the image another environment pushed with its inputs:
+ * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
+ */
+async function promote(
+  inputs: DockerCliImageInputs,
+  executor: executorModuleType.DockerExecutor,
+  exec: typeof executorModuleType,
+  repository: string,
+  tags: string[],
+  credentials: RegistryCredentials | undefined,
+): Promise<{ digest: string; source: string }> {
+  const { from, hash, repository: sourceRepository = repository } = inputs.promote as NonNullable<
+    DockerCliImageInputs["promote"]
+  >;
+  if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
+  const byInputs = inputsTag(hash);
+  const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
+  const sourcePath = sourceRepository.slice(server.length + 1);
+  const found = await exec.findManifest(sourcePath, byInputs, { ...credentials, server });
+  if (!found) {
+    throw new Error(
+      `environment "${from}" has no image with its current inputs in ${sourceRepository} (${byInputs}): run pulumi up on "${from}" first (it pushes that tag), or remove promoteFrom.`,
+    );
+  }
+  if (sourceRepository === repository) {
+    const path = repository.slice(credentials.server.length + 1);
+    for (const tag of tags) await exec.tagManifest(path, found, tag, credentials);
+    return { digest: found, source: `${sourceRepository}@${found}` };
+  }
+  // Another repository (or registry): copy it with the same credentials.
+  await executor.login({ ...credentials, server });
+  if (server !== credentials.server) await executor.login(credentials);
+  const source = `${sourceRepository}@${found}`;
+  await executor.pull(source);
+  const references = tags.map((t) => `${repository}:${t}`);
+  for (const reference of references) await executor.tag(source, reference);
+  const pushed = await executor.push(references);
+  return { digest: pushed.digest, source };
+}
+
+/**
  * A hash of what changes the image or where it goes: the target's inputs, the tags, push, and
  * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
  * warnings, the credentials or the values of volatile args.
@@ -174,7 +223,7 @@ function fingerprint(inputs: DockerCliImageInputs): string {
     buildArgs,
   ];
   const hash = crypto.createHash("sha256");
-  hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push]));
+  hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push, inputs.promote ?? null]));
   return `sha256:${hash.digest("hex")}`;
 }
 
@@ -226,6 +275,7 @@ export const dockerCliBackend: ImageBackend = {
     registryCache: true,
     multiPlatform: true,
     attestations: true,
+    promotion: true,
   },
   publish(args: PublishArgs): PublishedImage {
     const references = pulumi.unsecret(
@@ -241,6 +291,15 @@ export const dockerCliBackend: ImageBackend = {
         password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
       },
       ...closureInputs(args.plan),
+      promote: args.plan.apply((p) =>
+        p.promotion
+          ? {
+              from: p.promotion.from,
+              hash: targetInputs(p.promotion.source).hash,
+              ...(p.promotion.repository ? { repository: p.promotion.repository } : {}),
+            }
+          : undefined,
+      ),
       secrets: args.secrets,
       executorModule: executorModule(),
     };

@@ -33,6 +33,7 @@ export const dockerBackend: ImageBackend = {
     registryCache: false,
     multiPlatform: false,
     attestations: false,
+    promotion: false,
   },
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.

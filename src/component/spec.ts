@@ -195,6 +195,9 @@ function validateBackendSupport(
   ].find(([, p]) => (p?.length ?? 0) > 1);
   if (several && !supports.multiPlatform)
     refuse(several[0], "build several platforms into one index", (s) => s.multiPlatform);
+  const promoting = Object.entries(environments).find(([, e]) => e.promoteFrom !== undefined);
+  if (promoting && !supports.promotion)
+    refuse(`environments.${promoting[0]}.promoteFrom`, "promote another environment's image", (s) => s.promotion);
   const attest = args.attestations;
   if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
     refuse("attestations", "attach attestations", (s) => s.attestations);
@@ -210,6 +213,8 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "
   registryCache: "boolean",
   allowNonFinalTarget: "boolean",
   allowUnpinnedBaseImages: "boolean",
+  promoteFrom: "string",
+  promoteRepository: "string",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 

@@ -370,6 +370,11 @@ export class DockerExecutor {
     await this.run(["pull", reference]);
   }
 
+  /** `docker tag`: another name for a local image. */
+  async tag(source: string, target: string): Promise<void> {
+    await this.run(["tag", source, target], { quiet: true });
+  }
+
   /** `docker image inspect` of one image. */
   async inspect(reference: string): Promise<ImageInspect> {
     const out = await this.run(["image", "inspect", reference], { quiet: true });

@@ -172,6 +172,15 @@ export interface BuildPlan {
   externalImages: string[];
   /** Build args passed but left out of the inputs hash. */
   volatileArgs: string[];
+  /** Set when this environment promotes another's image instead of building (`promoteFrom`). */
+  promotion?: {
+    /** The environment whose image is promoted. */
+    from: string;
+    /** Its repository, when not this image's. */
+    repository?: string;
+    /** That environment's plan: its inputs find the image. */
+    source: BuildPlan;
+  };
   /**
    * What the target reads: the Dockerfile reduced to its closure, the context paths it
    * copies (or why it reads the whole context) and each stage's inputs. Absent when the
@@ -290,6 +299,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   });
   const closure =
     parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
+  const promotion = planPromotion(parsed, options, key, settings, diagnostics);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -319,8 +329,45 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     externalImages: resolution.externalImages,
     volatileArgs,
     ...(closure ? { closure } : {}),
+    ...(promotion ? { promotion } : {}),
     warnings,
   };
+}
+
+/** The plan of the environment `promoteFrom` names, when set (its own `promoteFrom` is not followed). */
+function planPromotion(
+  parsed: ParseResult,
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+  diagnostics: Diagnostic[],
+): BuildPlan["promotion"] {
+  const from = settings.promoteFrom;
+  if (from === undefined || options.image) return undefined;
+  const property = `environments.${key}.promoteFrom`;
+  if (from === options.environment || from === key) {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-environment",
+      property,
+      message: `environment "${options.environment}" cannot promote its own image.`,
+      hint: 'Name the environment whose tested image this one should take, e.g. promoteFrom: "staging".',
+    });
+    return undefined;
+  }
+  const { key: sourceKey, args: sourceSettings } = getEnvironmentArgs(from, options.environments);
+  const environments = {
+    ...options.environments,
+    [sourceKey]: { ...sourceSettings, promoteFrom: undefined, promoteRepository: undefined },
+  };
+  try {
+    const source = planBuild(parsed, { ...options, environment: from, environments });
+    return { from, ...(settings.promoteRepository ? { repository: settings.promoteRepository } : {}), source };
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    diagnostics.push(...err.diagnostics.map((d) => ({ ...d, message: `${property} "${from}": ${d.message}` })));
+    return undefined;
+  }
 }
 
 /** The platforms of this environment and the property they come from (the environment's win). */

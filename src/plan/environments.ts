@@ -37,6 +37,16 @@ export interface EnvironmentArgs {
   readonly allowNonFinalTarget?: boolean;
   /** Production only: allow base images tagged `latest` or not tagged at all. @default false */
   readonly allowUnpinnedBaseImages?: boolean;
+  /**
+   * Promote another environment's image instead of building: the image that environment's
+   * plan has in the registry (found by its inputs, `inputs-<hash>`) gets this environment's
+   * tags, the same digest; copied when `promoteRepository` is another repository. Nothing is
+   * built, and `pulumi up` fails when that environment has not pushed it yet.
+   * @example "staging"
+   */
+  readonly promoteFrom?: string;
+  /** Where `promoteFrom`'s image is (`<host>/<path>`). @default this image's repository */
+  readonly promoteRepository?: string;
 }
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */

@@ -45,6 +45,7 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
             context: app,
             buildArgs: { ...localBaseImages, APP_VERSION: config.get("appVersion") ?? "1.0.0" },
             volatileArgs: config.getBoolean("volatileVersion") ? ["APP_VERSION"] : [],
+            environments: config.get("promoteFrom") ? { production: { promoteFrom: config.get("promoteFrom") } } : {},
             backend: "docker-cli",
             registry: {
               repository: `${registry.server}/${REPOSITORY_PATH}`,
@@ -157,5 +158,37 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
     assert.equal(up.outputs.imageUri.value, first);
     const digest = first.split("@")[1];
     assert.equal(await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry), digest);
+  });
+
+  it("promotion: production takes staging's tested image, the same digest, and builds nothing", async () => {
+    const staging = await stack("staging");
+    const built = await staging.up();
+    const stagingUri = built.outputs.imageUri.value as string;
+    const promoted = await stack("production-promoted");
+    await promoted.setConfig("multistage:environment", { value: "production" });
+    await promoted.setConfig("promoteFrom", { value: "staging" });
+    const up = await promoted.up();
+    console.log(`      ${up.outputs.rebuildReason.value as string}`);
+    assert.match(
+      up.outputs.rebuildReason.value as string,
+      /^promoted from staging: .*@sha256:[0-9a-f]{64} \(inputs-[0-9a-f]{64}\); nothing built$/,
+    );
+    const digest = stagingUri.split("@")[1];
+    assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${digest}`);
+    assert.equal(await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry), digest);
+  });
+
+  it("promotion from an environment that never pushed fails with the fix, and changes nothing", async () => {
+    const orphan = await stack("production-orphan");
+    await orphan.setConfig("multistage:environment", { value: "production" });
+    await orphan.setConfig("promoteFrom", { value: "qa" });
+    await orphan.setConfig("appVersion", { value: "9.9.9" });
+    await assert.rejects(orphan.up(), (err: Error) => {
+      assert.match(
+        err.message,
+        /environment "qa" has no image with its current inputs in .* \(inputs-[0-9a-f]{64}\): run pulumi up on "qa" first/,
+      );
+      return true;
+    });
   });
 });

@@ -196,6 +196,12 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
         "attestations",
         /cannot attach attestations\. Use backend "docker-cli"/,
       ],
+      [
+        "docker-build: promotion",
+        { context: SERVICE, environments: { production: { promoteFrom: "staging" } } },
+        "environments.production.promoteFrom",
+        /cannot promote another environment's image\. Use backend "docker-cli"/,
+      ],
       ["a bad builder name", { ...args, builder: "my builder" }, "builder", /neither a buildx builder name nor/],
       [
         "a bad endpoint",

@@ -165,4 +165,21 @@ describe("the closure of a target: what it reads", () => {
     assert.ok(warning);
     assert.match(warning.message, /volatile arg "BUILD_NUMBER" is not a build arg of environment "dev"/);
   });
+
+  it("promotion: the plan carries the source environment's plan (its inputs find the image); promoting itself is an error", () => {
+    const environments = {
+      staging: { buildArgs: { APP_VERSION: "2.0.0" }, allowUnpinnedBaseImages: true },
+      production: { promoteFrom: "staging", allowUnpinnedBaseImages: true },
+    };
+    const prod = plan(MONOREPO, "production", { environments });
+    assert.equal(prod.promotion?.from, "staging");
+    assert.equal(prod.promotion?.source.environment, "staging");
+    assert.equal(prod.promotion?.source.targetStage, "production");
+    assert.equal(prod.promotion?.source.buildArgs.APP_VERSION, "2.0.0");
+    assert.equal(prod.promotion?.source.promotion, undefined);
+    assert.throws(
+      () => plan(MONOREPO, "production", { environments: { production: { promoteFrom: "production" } } }),
+      /environments\.production\.promoteFrom: .*cannot promote its own image/,
+    );
+  });
 });
