@@ -173,9 +173,11 @@ async function promote(
   tags: string[],
   credentials: RegistryCredentials | undefined,
 ): Promise<{ digest: string; source: string }> {
-  const { from, hash, repository: sourceRepository = repository } = inputs.promote as NonNullable<
-    DockerCliImageInputs["promote"]
-  >;
+  const {
+    from,
+    hash,
+    repository: sourceRepository = repository,
+  } = inputs.promote as NonNullable<DockerCliImageInputs["promote"]>;
   if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
   const byInputs = inputsTag(hash);
   const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
