@@ -1,7 +1,8 @@
 /**
  * pulumi-multistage-image: one multi-stage Dockerfile, the right image per environment,
  * pushed and pinned by digest. Subpaths: `./dockerfile` (the Dockerfile model, no Pulumi)
- * and `./executor` (run a plan with the Docker CLI).
+ * and `./executor` (run a plan with the Docker CLI). The `multistage` command (`src/cli`)
+ * runs the same model from a shell.
  */
 export {
   type AdditionalImageArgs,
@@ -31,8 +32,16 @@ export {
   type EnvironmentArgs,
   type EnvironmentKind,
   MultiStageError,
+  type InputsRecord,
   type PlannedStage,
   REDACTED,
+  type RebuildCause,
+  type RebuildReason,
+  type StageInputSpec,
+  type StageInputs,
+  type TargetClosure,
+  type TargetInputs,
+  type WholeContextReason,
   type TagContext,
   type TagStrategy,
   classifyEnvironment,
@@ -40,4 +49,15 @@ export {
   planBuild,
   planBuildFromFiles,
   readDockerfile,
+  rebuildReason,
+  targetInputs,
 } from "./plan";
+export { type ImageSize } from "./executor";
+export {
+  LINT_RULES,
+  type LintFinding,
+  type LintOptions,
+  type LintRuleId,
+  type LintSeverity,
+  lintDockerfile,
+} from "./lint";

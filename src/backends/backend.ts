@@ -4,6 +4,7 @@
  * report the digest-pinned reference.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { ImageSize } from "../executor";
 import type { BuildPlan } from "../plan";
 
 /**
@@ -58,6 +59,8 @@ export interface PublishedImage {
   readonly resources: pulumi.CustomResource[];
   /** Why the image was built, or found in the registry instead (back ends that can tell). */
   readonly rebuildReason?: pulumi.Output<string>;
+  /** Its size in the registry and largest layers (back ends that can tell). */
+  readonly size?: pulumi.Output<ImageSize | undefined>;
 }
 
 /**

@@ -53,6 +53,8 @@ interface DockerCliImageOutputs {
   rebuildReason: string;
   /** True when the registry already held the image and nothing was built. */
   reused: boolean;
+  /** Its size in the registry and largest layers (when pushed with credentials). */
+  size?: executorModuleType.ImageSize;
 }
 
 /** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
@@ -93,7 +95,13 @@ async function buildAndPush(
     const login = async (): Promise<void> => {
       if (credentials) await executor.login(credentials);
     };
-    const outputs = (digest: string, imageUri: string, reused: boolean, reason: string): DockerCliImageOutputs => ({
+    const outputs = (
+      digest: string,
+      imageUri: string,
+      reused: boolean,
+      reason: string,
+      size?: executorModuleType.ImageSize,
+    ): DockerCliImageOutputs => ({
       digest,
       imageUri,
       references: inputs.references,
@@ -101,7 +109,26 @@ async function buildAndPush(
       inputs: inputs.inputs,
       rebuildReason: reason,
       reused,
+      ...(size ? { size } : {}),
     });
+    // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
+    // measured, then given the release tags: an image over its size budget gets none.
+    const api = inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined;
+    const repositoryPath = repository.slice(server.length + 1);
+    const release = async (digest: string, reused: boolean, reason: string): Promise<DockerCliImageOutputs> => {
+      if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
+      const size = await exec.imageSize(repositoryPath, digest, api);
+      const budget = inputs.plan.sizeBudget;
+      if (budget && size.bytes > budget.bytes) {
+        const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+        const layers = size.largestLayers.map((l) => `${mb(l.bytes)} ${JSON.stringify(l.createdBy.slice(0, 80))}`);
+        throw new Error(
+          `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
+        );
+      }
+      for (const tag of tags) await exec.tagManifest(repositoryPath, digest, tag, api);
+      return outputs(digest, `${repository}@${digest}`, reused, reason, size);
+    };
 
     if (inputs.promote) {
       const promoted = await promote(inputs, executor, exec, repository, tags, credentials);
@@ -110,25 +137,16 @@ async function buildAndPush(
     }
 
     // Registry first: an image with these inputs was pushed before; give it the release tags.
-    if (inputs.push && credentials && repository.startsWith(`${server}/`)) {
-      const repositoryPath = repository.slice(server.length + 1);
-      const found = await exec.findManifest(repositoryPath, byInputs, credentials);
-      if (found) {
-        for (const tag of tags) await exec.tagManifest(repositoryPath, found, tag, credentials);
-        return outputs(
-          found,
-          `${repository}@${found}`,
-          true,
-          `reused: the registry holds ${byInputs} (same inputs); nothing built`,
-        );
-      }
+    if (api) {
+      const found = await exec.findManifest(repositoryPath, byInputs, api);
+      if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
     }
 
     const reason = planning.rebuildReason(previous, inputs.inputs).summary;
     const plan: BuildPlan = {
       ...inputs.plan,
       dockerfile: inputs.closureDockerfile,
-      tags: inputs.push ? [...tags, byInputs] : tags,
+      tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
     };
     // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
     // is not in the target's closure. It runs whenever the image is built.
@@ -145,7 +163,7 @@ async function buildAndPush(
         });
       }
       const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
-      return outputs(built.digest, built.imageUri, false, reason);
+      return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
     }
     if (plan.testTarget) {
       // The test gate: a failing test stage fails the update before anything is built or pushed.
@@ -155,7 +173,7 @@ async function buildAndPush(
     if (!inputs.push) return outputs("", built.references[0], false, reason);
     await login();
     const pushed = await executor.push(built.references);
-    return outputs(pushed.digest, pushed.imageUri, false, reason);
+    return api ? release(pushed.digest, false, reason) : outputs(pushed.digest, pushed.imageUri, false, reason);
   } finally {
     executor.dispose();
   }
@@ -260,9 +278,16 @@ class DockerCliImage extends pulumi.dynamic.Resource {
   declare readonly digest: pulumi.Output<string>;
   declare readonly imageUri: pulumi.Output<string>;
   declare readonly rebuildReason: pulumi.Output<string>;
+  declare readonly size: pulumi.Output<executorModuleType.ImageSize | undefined>;
 
   constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    const outputs = { digest: undefined, imageUri: undefined, rebuildReason: undefined, reused: undefined };
+    const outputs = {
+      digest: undefined,
+      imageUri: undefined,
+      rebuildReason: undefined,
+      reused: undefined,
+      size: undefined,
+    };
     super(provider, name, { ...inputs, ...outputs }, opts, "multistage", "DockerCliImage");
   }
 }
@@ -313,7 +338,7 @@ export const dockerCliBackend: ImageBackend = {
     const imageUri = pulumi
       .all([args.repositoryUrl, image.digest, image.imageUri, args.push])
       .apply(([url, digest, uri, push]) => (push && digest ? pinByDigest(url, digest) : uri));
-    return { imageUri, references, resources: [image], rebuildReason: image.rebuildReason };
+    return { imageUri, references, resources: [image], rebuildReason: image.rebuildReason, size: image.size };
   },
 };
 

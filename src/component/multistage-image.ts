@@ -7,6 +7,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ImageSize } from "../executor";
 import { BACKENDS, DEFAULT_BACKEND, type PublishedImage } from "../backends";
 import { type BuildPlan, type EnvironmentKind, type PlannedStage, digestOf } from "../plan";
 import type { MultiStageImageArgs } from "./args";
@@ -52,6 +53,12 @@ export class MultiStageImage extends pulumi.ComponentResource {
    * end; the others report that they cannot tell.
    */
   public readonly rebuildReason: pulumi.Output<string>;
+  /**
+   * The image's size as the registry stores it (compressed layers and config; for an index,
+   * its largest platform) and its largest layers with the instruction that made each.
+   * Reported by the `docker-cli` back end; `undefined` with the others.
+   */
+  public readonly size: pulumi.Output<ImageSize | undefined>;
   /** The ECR repository, when this component created it. */
   public readonly repository?: aws.ecr.Repository;
   /** The back end's image resources for the main image (`docker-build`: one; `docker`: one per tag, the first builds). */
@@ -99,6 +106,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.stages = this.plan.graph;
     this.buildArgs = this.plan.buildArgs;
     this.additionalImages = pulumi.output(Object.fromEntries(extras));
+    this.size = main.size ?? pulumi.output(undefined);
     this.rebuildReason =
       main.rebuildReason ??
       pulumi.output(`not reported by the ${args.backend ?? DEFAULT_BACKEND} back end (docker-cli reports it)`);
@@ -115,6 +123,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
       plan: this.plan,
       additionalImages: this.additionalImages,
       rebuildReason: this.rebuildReason,
+      size: this.size,
     });
   }
 }

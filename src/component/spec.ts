@@ -15,6 +15,7 @@ import {
   isBuilderEndpoint,
   isValidTag,
   mergeEnvironments,
+  parseSize,
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
@@ -203,7 +204,7 @@ function validateBackendSupport(
     refuse("attestations", "attach attestations", (s) => s.attestations);
 }
 
-const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list"> = {
+const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list" | "budget"> = {
   kind: "string",
   target: "string",
   buildArgs: "record",
@@ -215,6 +216,7 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "
   allowUnpinnedBaseImages: "boolean",
   promoteFrom: "string",
   promoteRepository: "string",
+  sizeBudget: "budget",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
@@ -251,11 +253,12 @@ function validEnvironments(
         (expected === "string" && typeof v !== "string") ||
         (expected === "boolean" && typeof v !== "boolean") ||
         (expected === "list" && !(Array.isArray(v) && v.every((t) => typeof t === "string"))) ||
-        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string")))
+        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string"))) ||
+        (expected === "budget" && parseSize(v as string | number) === undefined)
       ) {
         problem(
           path,
-          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : `a ${expected}`}, got ${JSON.stringify(v)}.`,
+          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : expected === "budget" ? 'a size: bytes, or "120MB", "1.5GB", "800kB"' : `a ${expected}`}, got ${JSON.stringify(v)}.`,
           "Fix its type.",
         );
       } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {

@@ -17,8 +17,10 @@ export {
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
 export {
+  type ImageSize,
   type RegistryManifest,
   findManifest,
+  imageSize,
   getBlob,
   getManifest,
   isLoopbackRegistry,

@@ -42,7 +42,7 @@ export interface RegistryManifest {
       platform?: { os: string; architecture: string; variant?: string };
       annotations?: Record<string, string>;
     }>;
-    config?: { digest: string; mediaType: string };
+    config?: { digest: string; mediaType: string; size?: number };
     layers?: Array<{ digest: string; mediaType: string; size: number }>;
   };
 }
@@ -133,4 +133,56 @@ export async function tagManifest(
   if (!put.ok) throw new Error(`PUT ${url} answered ${put.status} ${put.statusText}: ${await put.text()}`);
   const stored = put.headers.get("docker-content-digest");
   if (stored && stored !== digest) throw new Error(`PUT ${url} stored ${stored}, not ${digest}`);
+}
+
+/** An image's size as its registry stores it (compressed layers and config). */
+export interface ImageSize {
+  /** Bytes of the layers and the config; for an index, of its largest platform's image. */
+  bytes: number;
+  /** The platform measured (`linux/arm64`), for an index. */
+  platform?: string;
+  /** The largest layers, largest first, with the instruction that made each. */
+  largestLayers: Array<{ bytes: number; createdBy: string }>;
+}
+
+/** The size of the image (or the largest image of the index) `digest` of `repository`, from its manifest. */
+export async function imageSize(
+  repository: string,
+  digest: string,
+  credentials: RegistryCredentials,
+  insecure = isLoopbackRegistry(credentials.server),
+  top = 3,
+): Promise<ImageSize> {
+  const manifest = await getManifest(repository, digest, credentials, insecure);
+  if (manifest.body.manifests) {
+    const images = manifest.body.manifests.filter((m) => m.platform && m.platform.os !== "unknown");
+    const sizes = await Promise.all(images.map((m) => imageSize(repository, m.digest, credentials, insecure, top)));
+    let largest = 0;
+    sizes.forEach((s, i) => {
+      if (s.bytes > sizes[largest].bytes) largest = i;
+    });
+    const p = images[largest]?.platform;
+    return {
+      ...sizes[largest],
+      ...(p ? { platform: `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}` } : {}),
+    };
+  }
+  const layers = manifest.body.layers ?? [];
+  const config = manifest.body.config;
+  let history: Array<{ created_by?: string; empty_layer?: boolean }> = [];
+  if (config) {
+    const parsed = JSON.parse((await getBlob(repository, config.digest, credentials, insecure)).toString("utf8")) as {
+      history?: typeof history;
+    };
+    history = (parsed.history ?? []).filter((h) => !h.empty_layer);
+  }
+  const configBytes = config?.size ?? 0;
+  const described = layers.map((l, i) => ({
+    bytes: l.size,
+    createdBy: (history[i]?.created_by ?? "").replace(/^\/bin\/sh -c (#\(nop\) )?/, "").trim() || `layer ${i + 1}`,
+  }));
+  return {
+    bytes: configBytes + layers.reduce((sum, l) => sum + l.size, 0),
+    largestLayers: [...described].sort((a, b) => b.bytes - a.bytes).slice(0, top),
+  };
 }

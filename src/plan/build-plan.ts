@@ -27,6 +27,7 @@ import {
   type EnvironmentKind,
   classifyEnvironment,
   getEnvironmentArgs,
+  parseSize,
 } from "./environments";
 import {
   type AttestationArgs,
@@ -172,6 +173,8 @@ export interface BuildPlan {
   externalImages: string[];
   /** Build args passed but left out of the inputs hash. */
   volatileArgs: string[];
+  /** The largest the image may be in the registry, in bytes (`sizeBudget`), and where it is set. */
+  sizeBudget?: { bytes: number; property: string };
   /** Set when this environment promotes another's image instead of building (`promoteFrom`). */
   promotion?: {
     /** The environment whose image is promoted. */
@@ -330,6 +333,9 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     volatileArgs,
     ...(closure ? { closure } : {}),
     ...(promotion ? { promotion } : {}),
+    ...(settings.sizeBudget !== undefined && parseSize(settings.sizeBudget) !== undefined
+      ? { sizeBudget: { bytes: parseSize(settings.sizeBudget) as number, property: `environments.${key}.sizeBudget` } }
+      : {}),
     warnings,
   };
 }

@@ -47,6 +47,12 @@ export interface EnvironmentArgs {
   readonly promoteFrom?: string;
   /** Where `promoteFrom`'s image is (`<host>/<path>`). @default this image's repository */
   readonly promoteRepository?: string;
+  /**
+   * The largest the image may be, as its registry stores it (compressed layers and config; for
+   * several platforms, the largest): bytes, or `"120MB"`, `"1.5GB"`, `"800kB"`. A bigger image
+   * fails `pulumi up` naming its largest layers, and gets none of this environment's tags.
+   */
+  readonly sizeBudget?: number | string;
 }
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */
@@ -130,4 +136,15 @@ export function mergeEnvironments(
     };
   }
   return merged;
+}
+
+/** Bytes of a size: a number of bytes, or `"120MB"`, `"1.5GB"`, `"800kB"`, `"512B"` (powers of 1000); `undefined` when it is none. */
+export function parseSize(size: number | string): number | undefined {
+  if (typeof size === "number") return Number.isFinite(size) && size > 0 ? size : undefined;
+  if (typeof size !== "string") return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|MB|GB)?\s*$/.exec(size);
+  if (!m) return undefined;
+  const scale = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 }[m[2] ?? "B"] ?? 1;
+  const bytes = Number(m[1]) * scale;
+  return bytes > 0 ? bytes : undefined;
 }

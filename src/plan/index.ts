@@ -40,6 +40,7 @@ export {
   environmentKind,
   getEnvironmentArgs,
   mergeEnvironments,
+  parseSize,
 } from "./environments";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";

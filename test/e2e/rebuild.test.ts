@@ -11,7 +11,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { findManifest } from "../../src/executor";
+import { findManifest, getManifest } from "../../src/executor";
 import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
@@ -45,7 +45,12 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
             context: app,
             buildArgs: { ...localBaseImages, APP_VERSION: config.get("appVersion") ?? "1.0.0" },
             volatileArgs: config.getBoolean("volatileVersion") ? ["APP_VERSION"] : [],
-            environments: config.get("promoteFrom") ? { production: { promoteFrom: config.get("promoteFrom") } } : {},
+            environments: {
+              production: {
+                ...(config.get("promoteFrom") ? { promoteFrom: config.get("promoteFrom") } : {}),
+                ...(config.get("sizeBudget") ? { sizeBudget: config.get("sizeBudget") } : {}),
+              },
+            },
             backend: "docker-cli",
             registry: {
               repository: `${registry.server}/${REPOSITORY_PATH}`,
@@ -54,7 +59,7 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
             },
           });
           void args;
-          return { imageUri: image.imageUri, rebuildReason: image.rebuildReason, plan: image.plan };
+          return { imageUri: image.imageUri, rebuildReason: image.rebuildReason, plan: image.plan, size: image.size };
         },
       },
       { workDir, envVars: env },
@@ -190,5 +195,33 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
       );
       return true;
     });
+  });
+
+  it("size: from the registry's manifest, with the largest layers; over its budget, production fails and keeps its tags", async () => {
+    const before = await production.outputs();
+    const size = before.size.value as { bytes: number; largestLayers: Array<{ bytes: number; createdBy: string }> };
+    const digest = (before.imageUri.value as string).split("@")[1];
+    const manifest = await getManifest(REPOSITORY_PATH, digest, engine.registry);
+    const layers = manifest.body.layers ?? [];
+    assert.equal(size.bytes, (manifest.body.config?.size ?? 0) + layers.reduce((n, l) => n + l.size, 0));
+    assert.equal(size.largestLayers[0].bytes, Math.max(...layers.map((l) => l.size)));
+    console.log(
+      `      production: ${(size.bytes / 1e6).toFixed(1)} MB; largest: ${JSON.stringify(size.largestLayers[0])}`,
+    );
+    const tagged = await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry);
+    await production.setConfig("sizeBudget", { value: "1MB" });
+    edit("routes/web.php", "\n// over budget\n");
+    await assert.rejects(production.up(), (err: Error) => {
+      assert.match(
+        err.message,
+        /environments\.production\.sizeBudget: the image is [\d.]+ MB, over its budget of 1\.0 MB; its largest layers: [\d.]+ MB ".+"/,
+      );
+      assert.match(err.message, /without this environment's tags/);
+      return true;
+    });
+    assert.equal(await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry), tagged);
+    await production.setConfig("sizeBudget", { value: "500MB" });
+    const within = await production.up();
+    assert.notEqual(within.outputs.imageUri.value, before.imageUri.value);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { classifyEnvironment, getEnvironmentArgs, mergeEnvironments } from "../../../src/plan";
+import { classifyEnvironment, getEnvironmentArgs, mergeEnvironments, parseSize } from "../../../src/plan";
 
 describe("Environment matrix", () => {
   const cases: Array<[string, string]> = [
@@ -47,5 +47,17 @@ describe("Environment matrix", () => {
     assert.deepEqual(getEnvironmentArgs("qa", environments), { key: "qa", args: {}, matched: false });
     // Two production entries: neither is taken for another production name.
     assert.equal(getEnvironmentArgs("prd", { prod: {}, "prod-eu": {} }).matched, false);
+  });
+});
+
+describe("parseSize", () => {
+  it("reads bytes and sizes in B, kB, MB, GB (powers of 1000); refuses the rest", () => {
+    assert.equal(parseSize(1234), 1234);
+    assert.equal(parseSize("120MB"), 120e6);
+    assert.equal(parseSize("1.5GB"), 1.5e9);
+    assert.equal(parseSize("800kB"), 800e3);
+    assert.equal(parseSize(" 512 B "), 512);
+    for (const bad of ["", "12 MiB", "-1MB", "big", 0, -5, Number.NaN])
+      assert.equal(parseSize(bad), undefined, String(bad));
   });
 });
