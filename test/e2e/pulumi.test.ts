@@ -157,21 +157,30 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
     const imageUri = outputs.imageUri.value as string;
     await engine.executor.removeImages([imageUri]);
     await engine.executor.pull(imageUri);
-    const port = 18000 + Math.floor(Math.random() * 1000);
+    // The engine picks a free host port: a random one can be taken by something else.
     const id = (
-      await engine.executor.run(["run", "-d", "--rm", "-p", `127.0.0.1:${port}:80`, imageUri], {
+      await engine.executor.run(["run", "-d", "-p", "127.0.0.1::80", imageUri], {
         quiet: true,
         stdoutOnly: true,
       })
     ).trim();
     try {
+      const mapped = (await engine.executor.run(["port", id, "80/tcp"], { quiet: true, stdoutOnly: true })).trim();
+      const port = /:(\d+)\s*$/m.exec(mapped.split("\n")[0])?.[1];
+      assert.ok(port, `docker port gave no host port: ${mapped}`);
       let page = "";
-      for (let i = 0; i < 50 && !page; i++) {
+      let lastError = "";
+      const deadline = Date.now() + 30_000;
+      while (!page && Date.now() < deadline) {
         page = await fetch(`http://127.0.0.1:${port}/`).then(
-          (r) => (r.ok ? r.text() : ""),
-          () => "",
+          async (r) => (r.ok ? r.text() : ((lastError = `HTTP ${r.status}`), "")),
+          (e: unknown) => ((lastError = String((e as Error).cause ?? e)), ""),
         );
-        if (!page) await new Promise((r) => setTimeout(r, 200));
+        if (!page) await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!page) {
+        const logs = await engine.executor.run(["logs", id], { quiet: true, allowFailure: true });
+        assert.fail(`no page from ${imageUri} on port ${port} in 30 s (${lastError}); container logs:\n${logs}`);
       }
       assert.match(page, /Hello from a multi-stage build/);
     } finally {
