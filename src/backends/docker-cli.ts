@@ -225,12 +225,15 @@ async function promote(
 /**
  * A hash of what changes the image or where it goes: the target's inputs, the tags, push, and
  * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
- * warnings, the credentials or the values of volatile args.
+ * warnings, the credentials, args the target does not declare or the values of volatile args.
  */
 function fingerprint(inputs: DockerCliImageInputs): string {
   const p = inputs.plan;
   const volatile = new Set(p.volatileArgs ?? []);
-  const buildArgs = Object.entries(p.buildArgs).filter(([name]) => !volatile.has(name));
+  // Only the args the target's stages declare change the image; volatile ones never rebuild it.
+  const buildArgs = Object.entries(p.buildArgs).filter(
+    ([name]) => !volatile.has(name) && p.consumedArgs.includes(name),
+  );
   const settings = [
     p.target,
     p.platforms,

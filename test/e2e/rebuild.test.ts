@@ -5,6 +5,7 @@
  *   digest), and rebuilds dev, naming the file;
  * - an edit to a file production copies rebuilds it, naming the file and the stage;
  * - a volatile arg changes nothing; the same arg, not volatile, rebuilds and is named;
+ * - an arg only another target declares changes nothing;
  * - a fresh stack (empty state) over an image the registry already holds builds nothing.
  */
 import { strict as assert } from "assert";
@@ -148,6 +149,17 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
     assert.deepEqual(loud.summary.resourceChanges, { same: 2, update: 1 });
     assert.equal(loud.outputs.rebuildReason.value, 'stage "production": arg APP_VERSION changed');
     first = loud.outputs.imageUri.value as string;
+  });
+
+  it("an arg the target does not declare (APP_VERSION is production's): dev neither rebuilds nor changes", async () => {
+    // Dev copies the whole app: it first takes the controller edited above.
+    const before = (await dev.up()).outputs.imageUri.value as string;
+    await dev.setConfig("appVersion", { value: "9.9.9" });
+    const preview = await dev.preview();
+    assert.deepEqual(preview.changeSummary, { same: 3 });
+    const up = await dev.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 3 });
+    assert.equal(up.outputs.imageUri.value, before);
   });
 
   it("registry first: a fresh stack (empty state) over an image the registry holds builds nothing and pins the same digest", async () => {
