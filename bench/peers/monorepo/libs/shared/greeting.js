@@ -1,0 +1,2 @@
+// The shared library two services copy.
+exports.greet = (name) => `Hello, ${name}!`;
