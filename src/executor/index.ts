@@ -25,5 +25,7 @@ export {
   getManifest,
   isLoopbackRegistry,
   manifestDigest,
+  parseBearerChallenge,
+  RegistryError,
   tagManifest,
 } from "./registry";

@@ -1,4 +1,8 @@
-/** Ask an OCI registry (Docker Registry HTTP API v2) for a manifest's digest. */
+/**
+ * The OCI distribution API (Docker Registry HTTP API v2): manifests, blobs, tags. Auth as
+ * the registry asks: basic (htpasswd, ECR), or a Bearer token from the realm its
+ * `WWW-Authenticate` challenge names (Docker Hub, GHCR, Harbor, GitLab, distribution's token auth).
+ */
 import type { RegistryCredentials } from "./docker-cli";
 
 const MANIFEST_TYPES = [
@@ -7,6 +11,107 @@ const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
+
+/** A registry's answer that was not a success: the status, and the request in the message. */
+export class RegistryError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "RegistryError";
+  }
+}
+
+/** Tokens by server, credentials and scope, until shortly before they expire. */
+const tokens = new Map<string, { token: string; until: number }>();
+/** The Bearer challenge each server answered with, so later requests ask for a token first. */
+const challenges = new Map<string, Record<string, string>>();
+
+/** The parameters of a `WWW-Authenticate: Bearer realm="…",service="…",scope="…"` challenge. */
+export function parseBearerChallenge(header: string): Record<string, string> | undefined {
+  const match = /^\s*Bearer\s+(.*)$/i.exec(header);
+  if (!match) return undefined;
+  const params: Record<string, string> = {};
+  for (const [, key, quoted, bare] of match[1].matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g))
+    params[key.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, "$1") : bare;
+  return params.realm ? params : undefined;
+}
+
+/** A token for `scope` from the challenge's realm, with the credentials as basic auth. */
+async function bearerToken(
+  challenge: Record<string, string>,
+  scope: string,
+  credentials: RegistryCredentials,
+  fresh = false,
+): Promise<string> {
+  const realm = new URL(challenge.realm);
+  // Credentials go to the realm only over HTTPS, or to this machine.
+  if (realm.protocol !== "https:" && !isLoopbackRegistry(realm.host))
+    throw new RegistryError(
+      `the registry ${credentials.server} sends its token requests to ${realm.origin} over plain HTTP; the credentials are not sent there. Serve the token realm over HTTPS.`,
+      401,
+    );
+  const key = JSON.stringify([credentials.server, credentials.username, credentials.password, realm.href, scope]);
+  const cached = tokens.get(key);
+  if (!fresh && cached && cached.until > Date.now()) return cached.token;
+  const scopes = [...new Set([scope, ...(challenge.scope ? challenge.scope.split(" ") : [])])];
+  if (challenge.service) realm.searchParams.set("service", challenge.service);
+  for (const s of scopes) realm.searchParams.append("scope", s);
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+  const res = await fetch(realm, { headers: { Authorization: `Basic ${auth}` } });
+  if (!res.ok)
+    throw new RegistryError(
+      `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username} for ${scopes.join(" ")}: ${res.status} ${res.statusText}. Check registry.username and registry.password.`,
+      res.status,
+    );
+  const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
+  const token = body.token ?? body.access_token;
+  if (!token) throw new RegistryError(`the token service of ${credentials.server} answered without a token`, 502);
+  // The spec's default lifetime is 60 s; keep a margin.
+  tokens.set(key, { token, until: Date.now() + Math.max(0, (body.expires_in ?? 60) - 10) * 1000 });
+  return token;
+}
+
+/**
+ * One request to `/v2/<path>` of the registry: with basic auth first; on a Bearer challenge,
+ * again with a token for `repository:<repository>:<actions>`. Not-2xx answers throw `RegistryError`.
+ */
+async function registryRequest(
+  method: "GET" | "HEAD" | "PUT",
+  repository: string,
+  path: string,
+  credentials: RegistryCredentials,
+  insecure: boolean,
+  init: { headers?: Record<string, string>; body?: ArrayBuffer } = {},
+): Promise<Response> {
+  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
+  const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  const send = (authorization: string): Promise<Response> =>
+    fetch(url, { method, headers: { ...init.headers, Authorization: authorization }, body: init.body });
+  const scope = `repository:${repository}:${method === "PUT" ? "pull,push" : "pull"}`;
+  const known = challenges.get(credentials.server);
+  let res = await send(known ? `Bearer ${await bearerToken(known, scope, credentials)}` : basic);
+  const challenge = res.status === 401 ? parseBearerChallenge(res.headers.get("www-authenticate") ?? "") : undefined;
+  if (challenge) {
+    // The server wants tokens (or refused the cached one): a new token, once. Later requests
+    // for other repositories ask for their own scope, not this challenge's.
+    challenges.set(credentials.server, {
+      realm: challenge.realm,
+      ...(challenge.service ? { service: challenge.service } : {}),
+    });
+    res = await send(`Bearer ${await bearerToken(challenge, scope, credentials, true)}`);
+  }
+  if (!res.ok) {
+    const detail = method === "HEAD" ? "" : `: ${(await res.text()).trim().slice(0, 500)}`;
+    const fix =
+      res.status === 401 || res.status === 403
+        ? ` Check that ${credentials.username} may ${method === "PUT" ? "push to" : "pull from"} ${repository}.`
+        : "";
+    throw new RegistryError(`${method} ${url} answered ${res.status} ${res.statusText}${detail}.${fix}`, res.status);
+  }
+  return res;
+}
 
 /**
  * `Docker-Content-Digest` of `HEAD /v2/<repository>/manifests/<reference>` with basic auth.
@@ -18,13 +123,12 @@ export async function manifestDigest(
   credentials: RegistryCredentials,
   insecure = true,
 ): Promise<string> {
-  const scheme = insecure ? "http" : "https";
-  const url = `${scheme}://${credentials.server}/v2/${repository}/manifests/${reference}`;
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-  const res = await fetch(url, { method: "HEAD", headers: { Authorization: `Basic ${auth}`, Accept: MANIFEST_TYPES } });
-  if (!res.ok) throw new Error(`HEAD ${url} answered ${res.status} ${res.statusText}`);
+  const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
+    headers: { Accept: MANIFEST_TYPES },
+  });
   const digest = res.headers.get("docker-content-digest");
-  if (!digest) throw new Error(`HEAD ${url} returned no Docker-Content-Digest header`);
+  if (!digest)
+    throw new RegistryError(`HEAD ${repository}/manifests/${reference} returned no Docker-Content-Digest header`, 502);
   return digest;
 }
 
@@ -47,19 +151,6 @@ export interface RegistryManifest {
   };
 }
 
-async function registryGet(
-  path: string,
-  credentials: RegistryCredentials,
-  insecure: boolean,
-  accept?: string,
-): Promise<Response> {
-  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${path}`;
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-  const res = await fetch(url, { headers: { Authorization: `Basic ${auth}`, ...(accept ? { Accept: accept } : {}) } });
-  if (!res.ok) throw new Error(`GET ${url} answered ${res.status} ${res.statusText}`);
-  return res;
-}
-
 /** `GET /v2/<repository>/manifests/<reference>` (a tag or a digest), with basic auth. */
 export async function getManifest(
   repository: string,
@@ -67,7 +158,9 @@ export async function getManifest(
   credentials: RegistryCredentials,
   insecure = true,
 ): Promise<RegistryManifest> {
-  const res = await registryGet(`${repository}/manifests/${reference}`, credentials, insecure, MANIFEST_TYPES);
+  const res = await registryRequest("GET", repository, `manifests/${reference}`, credentials, insecure, {
+    headers: { Accept: MANIFEST_TYPES },
+  });
   return {
     digest: res.headers.get("docker-content-digest") ?? "",
     mediaType: res.headers.get("content-type") ?? "",
@@ -82,7 +175,7 @@ export async function getBlob(
   credentials: RegistryCredentials,
   insecure = true,
 ): Promise<Buffer> {
-  const res = await registryGet(`${repository}/blobs/${digest}`, credentials, insecure);
+  const res = await registryRequest("GET", repository, `blobs/${digest}`, credentials, insecure);
   return Buffer.from(await res.arrayBuffer());
 }
 
@@ -104,7 +197,7 @@ export async function findManifest(
   try {
     return await manifestDigest(repository, reference, credentials, insecure);
   } catch (err) {
-    if (/answered 404/.test((err as Error).message)) return undefined;
+    if (err instanceof RegistryError && err.status === 404) return undefined;
     throw err;
   }
 }
@@ -121,18 +214,17 @@ export async function tagManifest(
   credentials: RegistryCredentials,
   insecure = isLoopbackRegistry(credentials.server),
 ): Promise<void> {
-  const res = await registryGet(`${repository}/manifests/${digest}`, credentials, insecure, MANIFEST_TYPES);
-  const body = Buffer.from(await res.arrayBuffer());
-  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${repository}/manifests/${tag}`;
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-  const put = await fetch(url, {
-    method: "PUT",
-    headers: { Authorization: `Basic ${auth}`, "Content-Type": res.headers.get("content-type") ?? "" },
+  const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
+    headers: { Accept: MANIFEST_TYPES },
+  });
+  const body = await res.arrayBuffer();
+  const put = await registryRequest("PUT", repository, `manifests/${tag}`, credentials, insecure, {
+    headers: { "Content-Type": res.headers.get("content-type") ?? "" },
     body,
   });
-  if (!put.ok) throw new Error(`PUT ${url} answered ${put.status} ${put.statusText}: ${await put.text()}`);
   const stored = put.headers.get("docker-content-digest");
-  if (stored && stored !== digest) throw new Error(`PUT ${url} stored ${stored}, not ${digest}`);
+  if (stored && stored !== digest)
+    throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
 }
 
 /** An image's size as its registry stores it (compressed layers and config). */
