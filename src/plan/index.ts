@@ -44,7 +44,7 @@ export {
 } from "./environments";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
-export { type StageInputs, type TargetInputs, targetInputs, writeClosureFiles } from "./inputs";
+export { type StageInputs, type TargetInputs, closureImages, targetInputs, writeClosureFiles } from "./inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";
 export { detectGitSha } from "./git";
 export {

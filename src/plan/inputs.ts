@@ -17,6 +17,11 @@ import { type StageInputSpec, type WholeContextReason, sha256 } from "./closure"
 export interface StageInputs extends StageInputSpec {
   /** Files it reads: context-relative path → hash of content and executable bit. */
   readonly files: Readonly<Record<string, string>>;
+  /**
+   * The digests of the images it starts from or copies from, where they were resolved
+   * (`image ref → sha256:…`): a tag republished with other content changes the inputs.
+   */
+  readonly digests: Readonly<Record<string, string>>;
   /** Hash of everything above and of the fingerprints of the stages it builds on. */
   readonly fingerprint: string;
 }
@@ -110,11 +115,22 @@ function matcher(patterns: readonly string[] | "all"): (relative: string) => boo
   return (relative) => matches.ignores(relative);
 }
 
+/** The images `plan`'s closure starts from or copies from (refs with the args substituted), for `targetInputs`' digests. */
+export function closureImages(plan: BuildPlan): string[] {
+  const images = new Set<string>();
+  for (const spec of plan.closure?.stages ?? []) {
+    if (spec.base.startsWith("image ")) images.add(spec.base.slice(6));
+    for (const image of spec.images) images.add(image);
+  }
+  return [...images];
+}
+
 /**
  * The inputs of `plan`'s target, read from its context now. Needs `plan.closure` (every
- * plan made from a Dockerfile's text has it).
+ * plan made from a Dockerfile's text has it). `imageDigests` (image ref → digest, from
+ * `closureImages` resolved by the engine or the registry) makes a base tag that moved a change.
  */
-export function targetInputs(plan: BuildPlan): TargetInputs {
+export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<string, string>> = {}): TargetInputs {
   const closure = plan.closure;
   if (!closure)
     throw new Error(`the plan of "${plan.environment}" has no closure (made without the Dockerfile's text)`);
@@ -127,6 +143,9 @@ export function targetInputs(plan: BuildPlan): TargetInputs {
     const own: Record<string, string> = {};
     for (const [file, hash] of files) if (reads(file)) own[file] = hash;
     const base = spec.base.startsWith("stage ") ? fingerprints.get(spec.base.slice(6)) : spec.base;
+    const digests: Record<string, string> = {};
+    for (const image of [...(spec.base.startsWith("image ") ? [spec.base.slice(6)] : []), ...spec.images])
+      if (imageDigests[image]) digests[image] = imageDigests[image];
     const fingerprint = sha256(
       JSON.stringify([
         spec.text,
@@ -135,10 +154,12 @@ export function targetInputs(plan: BuildPlan): TargetInputs {
         spec.images,
         Object.entries(spec.args).sort(),
         Object.entries(own),
+        // Only when resolved: the same inputs hash as before for callers without an engine.
+        ...(Object.keys(digests).length ? [Object.entries(digests).sort()] : []),
       ]),
     );
     fingerprints.set(spec.stage, fingerprint);
-    return { ...spec, files: own, fingerprint };
+    return { ...spec, files: own, digests, fingerprint };
   });
   const consumed = Object.entries(plan.buildArgs)
     .filter(([name]) => !volatile.has(name) && plan.consumedArgs.includes(name))

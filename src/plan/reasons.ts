@@ -28,9 +28,15 @@ export interface RebuildReason {
 /** The inputs kept from a build to explain the next one (no values: hashes only). */
 export type InputsRecord = Pick<TargetInputs, "hash"> & {
   readonly stages: ReadonlyArray<
-    Pick<StageInputs, "stage" | "text" | "base" | "uses" | "images" | "args" | "files" | "fingerprint">
+    Pick<StageInputs, "stage" | "text" | "base" | "uses" | "images" | "args" | "files" | "fingerprint"> &
+      Partial<Pick<StageInputs, "digests">>
   >;
 };
+
+/** `sha256:0123456789ab` for people. */
+function short(digest: string): string {
+  return digest.slice(0, 19);
+}
 
 /** At most `n` items, then "and N more". */
 function some(items: string[], n = 5): string {
@@ -82,6 +88,27 @@ export function rebuildReason(previous: InputsRecord | undefined, current: Input
     } else if (stage.base.startsWith("stage ") && changed.has(stage.base.slice(6))) {
       add("base-stage", `builds on stage "${stage.base.slice(6)}", which changed`);
     }
+    // The same tags, other content: a base republished under its tag, or an image copied from.
+    const digestsBefore = old.digests ?? {};
+    const digestsNow = stage.digests ?? {};
+    // Images both builds used (a ref that changed is reported above as a base or image change).
+    const refs = (s: { base: string; images: readonly string[] }): string[] => [
+      ...(s.base.startsWith("image ") ? [s.base.slice(6)] : []),
+      ...s.images,
+    ];
+    const usedBefore = new Set(refs(old));
+    for (const image of refs(stage).filter((i) => usedBefore.has(i))) {
+      const [was, now] = [digestsBefore[image], digestsNow[image]];
+      if (was === now) continue;
+      const baseImage = stage.base === `image ${image}`;
+      const what = `${baseImage ? "base image" : "image"} ${image}`;
+      const detail = !was
+        ? `${what} resolved to ${short(now)}`
+        : !now
+          ? `${what} could not be resolved (was ${short(was)})`
+          : `${what} changed (${short(was)} → ${short(now)})`;
+      add(baseImage ? "base-image" : "image", detail);
+    }
     const args = keyDiff(old.args, stage.args);
     for (const name of args.changed) {
       const detail =
@@ -125,7 +152,7 @@ export function rebuildReason(previous: InputsRecord | undefined, current: Input
 export function inputsRecord(inputs: TargetInputs): InputsRecord {
   return {
     hash: inputs.hash,
-    stages: inputs.stages.map(({ stage, text, base, uses, images, args, files, fingerprint }) => ({
+    stages: inputs.stages.map(({ stage, text, base, uses, images, args, files, digests, fingerprint }) => ({
       stage,
       text,
       base,
@@ -133,6 +160,7 @@ export function inputsRecord(inputs: TargetInputs): InputsRecord {
       images,
       args,
       files,
+      digests,
       fingerprint,
     })),
   };

@@ -5,6 +5,7 @@ import * as path from "path";
 import ignore from "@balena/dockerignore";
 import {
   type BuildPlan,
+  closureImages,
   inputsRecord,
   planBuildFromFiles,
   rebuildReason,
@@ -171,6 +172,42 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
         'copies from stage "build", which changed',
       ],
     );
+  });
+
+  it("a base republished under the same tag: its digest changes the inputs of every stage on it, named", () => {
+    const plan = planOf("production");
+    assert.deepEqual(closureImages(plan).sort(), ["busybox:1.36"]);
+    const a = `sha256:${"a".repeat(64)}`;
+    const b = `sha256:${"b".repeat(64)}`;
+    // Without digests (no engine at hand) the hash is what it was; with them, it follows them.
+    const unresolved = targetInputs(plan);
+    const before = targetInputs(plan, { "busybox:1.36": a });
+    assert.notEqual(before.hash, unresolved.hash);
+    assert.deepEqual(before.stages.find((s) => s.stage === "production")?.digests, { "busybox:1.36": a });
+    assert.equal(targetInputs(plan, { "busybox:1.36": a }).hash, before.hash);
+    // Another image's digest does not count: only the closure's.
+    assert.equal(targetInputs(plan, { "busybox:1.36": a, "node:20": b }).hash, before.hash);
+    const after = targetInputs(plan, { "busybox:1.36": b });
+    assert.notEqual(after.hash, before.hash);
+    assert.deepEqual(
+      rebuildReason(inputsRecord(before), inputsRecord(after)).causes.map((c) => [c.stage, c.kind, c.detail]),
+      [
+        ["deps", "base-image", "base image busybox:1.36 changed (sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb)"],
+        ["build", "base-stage", 'builds on stage "deps", which changed'],
+        ["production", "base-image", "base image busybox:1.36 changed (sha256:aaaaaaaaaaaa → sha256:bbbbbbbbbbbb)"],
+        ["production", "copied-stage", 'copies from stage "build", which changed'],
+      ],
+    );
+    assert.match(
+      rebuildReason(inputsRecord(unresolved), inputsRecord(before)).summary,
+      /stage "deps": base image busybox:1\.36 resolved to sha256:aaaaaaaaaaaa/,
+    );
+    // A record kept before digests existed (older state) reads as none resolved.
+    const old = {
+      ...inputsRecord(unresolved),
+      stages: inputsRecord(unresolved).stages.map(({ digests: _, ...s }) => s),
+    };
+    assert.equal(rebuildReason(old, inputsRecord(before)).rebuild, true);
   });
 
   it("writes the closure Dockerfile and its <Dockerfile>.dockerignore at a path that stays the same", () => {
