@@ -17,8 +17,16 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as executorModuleType from "../executor";
-import type { RegistryCredentials } from "../executor";
-import { type BuildPlan, type InputsRecord, inputsRecord, pinByDigest, targetInputs, writeClosureFiles } from "../plan";
+import { DockerExecutor, type RegistryAccess, type RegistryCredentials, resolveImageDigests } from "../executor";
+import {
+  type BuildPlan,
+  type InputsRecord,
+  closureImages,
+  inputsRecord,
+  pinByDigest,
+  targetInputs,
+  writeClosureFiles,
+} from "../plan";
 import type * as planModuleType from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
 
@@ -311,6 +319,7 @@ export const dockerCliBackend: ImageBackend = {
     const references = pulumi.unsecret(
       pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
     );
+    const read = closureInputs(args.plan, args.registry, args.parent);
     const inputs = {
       plan: args.plan,
       references,
@@ -320,16 +329,7 @@ export const dockerCliBackend: ImageBackend = {
         username: args.registry.username,
         password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
       },
-      ...closureInputs(args.plan),
-      promote: args.plan.apply((p) =>
-        p.promotion
-          ? {
-              from: p.promotion.from,
-              hash: targetInputs(p.promotion.source).hash,
-              ...(p.promotion.repository ? { repository: p.promotion.repository } : {}),
-            }
-          : undefined,
-      ),
+      ...read,
       secrets: args.secrets,
       executorModule: executorModule(),
     };
@@ -345,14 +345,71 @@ export const dockerCliBackend: ImageBackend = {
   },
 };
 
-/** The target's inputs, read now, and the closure files written for the build. */
-function closureInputs(plan: pulumi.Output<BuildPlan>): {
+/**
+ * The digests of the images `plans` start from or copy from, as the build will see them: the
+ * Docker engine's local images first when it builds, else the registries (with the
+ * image registry's credentials for its own host). An image that cannot be resolved counts by
+ * its tag, with a warning.
+ */
+async function imageDigests(
+  plans: readonly BuildPlan[],
+  registry: RegistryAccess,
+  parent: pulumi.Resource,
+  secret: boolean,
+): Promise<Record<string, string>> {
+  const images = [...new Set(plans.flatMap(closureImages))];
+  if (!images.length) return {};
+  const engine = plans.some((p) => !p.builder) ? new DockerExecutor({ env: process.env }) : undefined;
+  try {
+    const { digests, unresolved } = await resolveImageDigests(images, { engine, registries: [registry] });
+    const fix =
+      "its tag alone counts in the inputs hash, so a new image under that tag does not rebuild. Pin it by digest (image@sha256:…) to be sure.";
+    for (const [image, why] of Object.entries(unresolved))
+      void pulumi.log.warn(
+        // A secret build arg may be part of the reference (FROM ${BASE}): then it is not named.
+        secret
+          ? `an image of the target could not be resolved to a digest (not named: the plan holds secret build args); ${fix}`
+          : `image ${image}: its digest could not be resolved (${why}); ${fix}`,
+        parent,
+      );
+    return digests;
+  } finally {
+    engine?.dispose();
+  }
+}
+
+/** The target's inputs, read now (base images by digest), the closure files written for the build, and the promotion. */
+function closureInputs(
+  plan: pulumi.Output<BuildPlan>,
+  registry: PublishArgs["registry"],
+  parent: pulumi.Resource,
+): {
   inputs: pulumi.Output<InputsRecord>;
   closureDockerfile: pulumi.Output<string>;
+  promote: pulumi.Output<DockerCliImageInputs["promote"]>;
 } {
-  const read = plan.apply((p) => {
-    const inputs = targetInputs(p);
-    return { record: inputsRecord(inputs), dockerfile: writeClosureFiles(p, inputs) };
+  // The credentials are used here and kept nowhere: what comes out holds hashes and digests only.
+  const access = pulumi.unsecret(
+    pulumi.all([registry.server, registry.username, registry.password]).apply(([server, username, password]) => ({
+      server,
+      ...(username !== undefined && password !== undefined ? { username, password } : {}),
+    })),
+  );
+  const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) => {
+    const source = p.promotion?.source;
+    const digests = await imageDigests(source ? [p, source] : [p], registryAccess, parent, await pulumi.isSecret(plan));
+    const inputs = targetInputs(p, digests);
+    return {
+      record: inputsRecord(inputs),
+      dockerfile: writeClosureFiles(p, inputs),
+      promote: p.promotion
+        ? {
+            from: p.promotion.from,
+            hash: targetInputs(p.promotion.source, digests).hash,
+            ...(p.promotion.repository ? { repository: p.promotion.repository } : {}),
+          }
+        : undefined,
+    };
   });
-  return { inputs: read.record, closureDockerfile: read.dockerfile };
+  return { inputs: read.record, closureDockerfile: read.dockerfile, promote: read.promote };
 }

@@ -16,8 +16,10 @@ export {
 } from "./docker-cli";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
+export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";
 export {
   type ImageSize,
+  type RegistryAccess,
   type RegistryManifest,
   findManifest,
   imageSize,

@@ -5,6 +5,16 @@
  */
 import type { RegistryCredentials } from "./docker-cli";
 
+/** A registry and, unless it is read anonymously, the credentials for it. */
+export type RegistryAccess = Pick<RegistryCredentials, "server"> & Partial<Omit<RegistryCredentials, "server">>;
+
+/** `Authorization: Basic …` for the credentials, or none when anonymous. */
+function basicAuth(access: RegistryAccess): Record<string, string> {
+  return access.username === undefined
+    ? {}
+    : { Authorization: `Basic ${Buffer.from(`${access.username}:${access.password ?? ""}`).toString("base64")}` };
+}
+
 const MANIFEST_TYPES = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
@@ -22,6 +32,9 @@ export class RegistryError extends Error {
     this.name = "RegistryError";
   }
 }
+
+/** How long one request may take: a registry that does not answer fails instead of hanging `pulumi up`. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Tokens by server, credentials and scope, until shortly before they expire. */
 const tokens = new Map<string, { token: string; until: number }>();
@@ -42,7 +55,7 @@ export function parseBearerChallenge(header: string): Record<string, string> | u
 async function bearerToken(
   challenge: Record<string, string>,
   scope: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   fresh = false,
 ): Promise<string> {
   const realm = new URL(challenge.realm);
@@ -52,17 +65,22 @@ async function bearerToken(
       `the registry ${credentials.server} sends its token requests to ${realm.origin} over plain HTTP; the credentials are not sent there. Serve the token realm over HTTPS.`,
       401,
     );
-  const key = JSON.stringify([credentials.server, credentials.username, credentials.password, realm.href, scope]);
+  const key = JSON.stringify([
+    credentials.server,
+    credentials.username ?? "",
+    credentials.password ?? "",
+    realm.href,
+    scope,
+  ]);
   const cached = tokens.get(key);
   if (!fresh && cached && cached.until > Date.now()) return cached.token;
   const scopes = [...new Set([scope, ...(challenge.scope ? challenge.scope.split(" ") : [])])];
   if (challenge.service) realm.searchParams.set("service", challenge.service);
   for (const s of scopes) realm.searchParams.append("scope", s);
-  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-  const res = await fetch(realm, { headers: { Authorization: `Basic ${auth}` } });
+  const res = await fetch(realm, { headers: basicAuth(credentials), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   if (!res.ok)
     throw new RegistryError(
-      `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username} for ${scopes.join(" ")}: ${res.status} ${res.statusText}. Check registry.username and registry.password.`,
+      `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username ?? "anonymous access"} for ${scopes.join(" ")}: ${res.status} ${res.statusText}. Check registry.username and registry.password.`,
       res.status,
     );
   const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
@@ -81,17 +99,22 @@ async function registryRequest(
   method: "GET" | "HEAD" | "PUT",
   repository: string,
   path: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure: boolean,
   init: { headers?: Record<string, string>; body?: ArrayBuffer } = {},
 ): Promise<Response> {
   const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
-  const basic = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
-  const send = (authorization: string): Promise<Response> =>
-    fetch(url, { method, headers: { ...init.headers, Authorization: authorization }, body: init.body });
+  const send = (authorization: Record<string, string>): Promise<Response> =>
+    fetch(url, {
+      method,
+      headers: { ...init.headers, ...authorization },
+      body: init.body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
   const scope = `repository:${repository}:${method === "PUT" ? "pull,push" : "pull"}`;
   const known = challenges.get(credentials.server);
-  let res = await send(known ? `Bearer ${await bearerToken(known, scope, credentials)}` : basic);
+  let res = await send(known ? bearer(await bearerToken(known, scope, credentials)) : basicAuth(credentials));
   const challenge = res.status === 401 ? parseBearerChallenge(res.headers.get("www-authenticate") ?? "") : undefined;
   if (challenge) {
     // The server wants tokens (or refused the cached one): a new token, once. Later requests
@@ -100,13 +123,13 @@ async function registryRequest(
       realm: challenge.realm,
       ...(challenge.service ? { service: challenge.service } : {}),
     });
-    res = await send(`Bearer ${await bearerToken(challenge, scope, credentials, true)}`);
+    res = await send(bearer(await bearerToken(challenge, scope, credentials, true)));
   }
   if (!res.ok) {
     const detail = method === "HEAD" ? "" : `: ${(await res.text()).trim().slice(0, 500)}`;
     const fix =
       res.status === 401 || res.status === 403
-        ? ` Check that ${credentials.username} may ${method === "PUT" ? "push to" : "pull from"} ${repository}.`
+        ? ` Check that ${credentials.username ?? "anonymous access"} may ${method === "PUT" ? "push to" : "pull from"} ${repository}.`
         : "";
     throw new RegistryError(`${method} ${url} answered ${res.status} ${res.statusText}${detail}.${fix}`, res.status);
   }
@@ -120,7 +143,7 @@ async function registryRequest(
 export async function manifestDigest(
   repository: string,
   reference: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = true,
 ): Promise<string> {
   const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
@@ -155,7 +178,7 @@ export interface RegistryManifest {
 export async function getManifest(
   repository: string,
   reference: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = true,
 ): Promise<RegistryManifest> {
   const res = await registryRequest("GET", repository, `manifests/${reference}`, credentials, insecure, {
@@ -172,7 +195,7 @@ export async function getManifest(
 export async function getBlob(
   repository: string,
   digest: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = true,
 ): Promise<Buffer> {
   const res = await registryRequest("GET", repository, `blobs/${digest}`, credentials, insecure);
@@ -191,7 +214,7 @@ export function isLoopbackRegistry(server: string): boolean {
 export async function findManifest(
   repository: string,
   reference: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = isLoopbackRegistry(credentials.server),
 ): Promise<string | undefined> {
   try {
@@ -211,7 +234,7 @@ export async function tagManifest(
   repository: string,
   digest: string,
   tag: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = isLoopbackRegistry(credentials.server),
 ): Promise<void> {
   const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
@@ -241,7 +264,7 @@ export interface ImageSize {
 export async function imageSize(
   repository: string,
   digest: string,
-  credentials: RegistryCredentials,
+  credentials: RegistryAccess,
   insecure = isLoopbackRegistry(credentials.server),
   top = 3,
 ): Promise<ImageSize> {

@@ -6,6 +6,7 @@
  * - an edit to a file production copies rebuilds it, naming the file and the stage;
  * - a volatile arg changes nothing; the same arg, not volatile, rebuilds and is named;
  * - an arg only another target declares changes nothing;
+ * - a base image republished under its tag rebuilds, named with both digests;
  * - a fresh stack (empty state) over an image the registry already holds builds nothing.
  */
 import { strict as assert } from "assert";
@@ -160,6 +161,34 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
     const up = await dev.up();
     assert.deepEqual(up.summary.resourceChanges, { same: 3 });
     assert.equal(up.outputs.imageUri.value, before);
+  });
+
+  it("a base image republished under its tag: production rebuilds, naming it and both digests; back, the registry has it", async () => {
+    // The engine's builder uses its local image: a new one under the same tag is a new base.
+    const tag = "multistage-local/php:8.2-fpm-slim";
+    const kept = `multistage-local/php:kept-${Date.now().toString(36)}`;
+    await engine.executor.tag(tag, kept);
+    try {
+      await engine.executor.run(["build", "--quiet", "--tag", tag, "-"], {
+        stdin: `FROM ${kept}\nRUN echo patched > /etc/base-patch\n`,
+        quiet: true,
+      });
+      const preview = await production.preview();
+      assert.deepEqual(preview.changeSummary, { same: 2, update: 1 });
+      const patched = await production.up();
+      assert.match(
+        patched.outputs.rebuildReason.value as string,
+        /^stage "production": base image multistage-local\/php:8\.2-fpm-slim changed \(sha256:[0-9a-f]{12} → sha256:[0-9a-f]{12}\)$/,
+      );
+      assert.notEqual(patched.outputs.imageUri.value, first);
+    } finally {
+      await engine.executor.tag(kept, tag);
+      await engine.executor.removeImages([kept]);
+    }
+    // The base as it was: the inputs of the first image again, which the registry holds.
+    const back = await production.up();
+    assert.match(back.outputs.rebuildReason.value as string, /^reused: the registry holds inputs-/);
+    assert.equal(back.outputs.imageUri.value, first);
   });
 
   it("registry first: a fresh stack (empty state) over an image the registry holds builds nothing and pins the same digest", async () => {

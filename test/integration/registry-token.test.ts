@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import {
   DockerExecutor,
+  resolveImageDigests,
   RegistryError,
   type RegistryCredentials,
   findManifest,
@@ -26,7 +27,7 @@ import { type Engine, requireEngine } from "./engine";
 
 const ISSUER = "multistage-token-test";
 const SERVICE = "multistage-token-registry";
-/** Who may do what: `ci` pulls and pushes, `reader` only pulls. */
+/** Who may do what: `ci` pulls and pushes, `reader` only pulls; anyone pulls `public/…`. */
 const USERS: Record<string, { password: string; actions: string[] }> = {
   ci: { password: "ci-token-pass", actions: ["pull", "push"] },
   reader: { password: "reader-pass", actions: ["pull"] },
@@ -52,24 +53,26 @@ function tokenService(key: crypto.KeyObject, certDer: Buffer, requests: string[]
     const [user, password] = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64")
       .toString()
       .split(":");
-    const account = USERS[user];
+    const anonymous = req.headers.authorization === undefined;
+    const account = anonymous ? { password: undefined, actions: ["pull"] } : USERS[user];
     if (url.pathname !== "/token" || !account || account.password !== password) {
       res.writeHead(401).end();
       return;
     }
     const scopes = url.searchParams.getAll("scope");
-    requests.push(`${user} ${scopes.join(" ")}`);
+    requests.push(`${anonymous ? "anonymous" : user} ${scopes.join(" ")}`);
     const access = scopes.flatMap((scope) => {
       const [type, name, actions] = scope.split(":");
       const granted = (actions ?? "").split(",").filter((a) => account.actions.includes(a));
-      return type === "repository" && granted.length ? [{ type, name, actions: granted }] : [];
+      const allowed = type === "repository" && (!anonymous || name.startsWith("public/"));
+      return allowed && granted.length ? [{ type, name, actions: granted }] : [];
     });
     const now = Math.floor(Date.now() / 1000);
     const header = base64url(JSON.stringify({ typ: "JWT", alg: "RS256", x5c: [certDer.toString("base64")] }));
     const claims = base64url(
       JSON.stringify({
         iss: ISSUER,
-        sub: user,
+        sub: anonymous ? "" : user,
         aud: url.searchParams.get("service"),
         iat: now,
         nbf: now - 60,
@@ -207,6 +210,21 @@ describe("Integration: the registry API with Bearer token auth (distribution's t
       findManifest("team/app", "v1", { server, username: "ci", password: "wrong" }),
       /token service of 127\.0\.0\.1:\d+ \(http:\/\/127\.0\.0\.1:\d+\/token\) refused ci .*Check registry\.username and registry\.password/,
     );
+  });
+
+  it("a base image's digest, anonymously (as from Docker Hub): public repositories resolve, others say why", async () => {
+    const publicRef = `${server}/public/base:1`;
+    await executor.tag("multistage-local/busybox:1", publicRef);
+    const { digest: published } = await executor.push([publicRef]);
+    await executor.removeImages([publicRef]);
+    const privateRef = `${server}/team/app:v1`;
+    const found = await resolveImageDigests([publicRef, privateRef]);
+    assert.deepEqual(found.digests, { [publicRef]: published });
+    assert.match(
+      found.unresolved[privateRef],
+      /HEAD .*team\/app\/manifests\/v1 answered 401.*Check that anonymous access may pull from team\/app/,
+    );
+    assert.ok(tokenRequests.includes("anonymous repository:public/base:pull"), tokenRequests.join("\n"));
   });
 
   it("credentials are not sent to a token realm over plain HTTP on another host", async () => {

@@ -1,0 +1,80 @@
+/**
+ * The digests of the images a target starts from or copies from, as the build will see
+ * them: a digest the reference pins; the local image, with the Docker engine's own builder;
+ * else the registry's manifest (anonymously, or with the credentials of that registry).
+ */
+import type { DockerExecutor } from "./docker-cli";
+import { type RegistryAccess, findManifest, isLoopbackRegistry } from "./registry";
+
+/** Where a reference lives: the registry host, the repository path in it, the tag or digest. */
+export interface ImageLocation {
+  server: string;
+  repository: string;
+  reference: string;
+}
+
+const DOCKER_HUB = "registry-1.docker.io";
+
+/** `node:20` → Docker Hub's `library/node:20`; `ghcr.io/team/app@sha256:…` → its host, path and digest. */
+export function locateImage(image: string): ImageLocation {
+  const at = image.indexOf("@");
+  const name = at >= 0 ? image.slice(0, at) : image;
+  const slash = name.lastIndexOf("/");
+  const colon = name.lastIndexOf(":");
+  const tagged = colon > slash;
+  const path = tagged ? name.slice(0, colon) : name;
+  const reference = at >= 0 ? image.slice(at + 1) : tagged ? name.slice(colon + 1) : "latest";
+  const first = path.split("/")[0];
+  const hasHost = path.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (hasHost && first !== "docker.io" && first !== "index.docker.io")
+    return { server: first, repository: path.slice(first.length + 1), reference };
+  const repository = hasHost ? path.slice(first.length + 1) : path;
+  return { server: DOCKER_HUB, repository: repository.includes("/") ? repository : `library/${repository}`, reference };
+}
+
+/** The outcome for the images: their digests, and why the others have none. */
+export interface ResolvedImages {
+  digests: Record<string, string>;
+  unresolved: Record<string, string>;
+}
+
+/**
+ * Resolve `images`. `engine`: the Docker engine that builds (its local images come first, as
+ * its builder uses them); `registries`: credentials by registry host.
+ */
+export async function resolveImageDigests(
+  images: readonly string[],
+  options: { engine?: DockerExecutor; registries?: readonly RegistryAccess[] } = {},
+): Promise<ResolvedImages> {
+  const digests: Record<string, string> = {};
+  const unresolved: Record<string, string> = {};
+  await Promise.all(
+    images.map(async (image) => {
+      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(image);
+      if (pinned) {
+        digests[image] = pinned[1];
+        return;
+      }
+      if (options.engine) {
+        const local = await options.engine.inspect(image).then(
+          (i) => i.Id,
+          () => undefined,
+        );
+        if (local) {
+          digests[image] = local;
+          return;
+        }
+      }
+      const where = locateImage(image);
+      const access = options.registries?.find((r) => r.server === where.server) ?? { server: where.server };
+      try {
+        const found = await findManifest(where.repository, where.reference, access, isLoopbackRegistry(where.server));
+        if (found) digests[image] = found;
+        else unresolved[image] = `${where.server} has no ${where.repository}:${where.reference}`;
+      } catch (err) {
+        unresolved[image] = (err as Error).message;
+      }
+    }),
+  );
+  return { digests, unresolved };
+}
