@@ -35,30 +35,20 @@ const ENVIRONMENTS = ["dev", "production"] as const;
 /** `cold`: the engine's build cache is emptied before each step of each variant, as on a fresh CI runner. */
 const CACHE = process.env.BENCH_CACHE === "warm" ? "warm" : "cold";
 
+/** An edit that appends `text` to `file` of the monorepo. */
+const append =
+  (file: string, text = "\n// edited\n") =>
+  (root: string): void =>
+    fs.appendFileSync(path.join(root, file), text);
+
 /** The edits, in order, each with the builds the stage graph says are needed (the minimum). */
 const ALL_STEPS: Array<{ name: string; minimum: number; edit: (root: string) => void }> = [
   { name: "no-op", minimum: 0, edit: () => undefined },
-  { name: "root README", minimum: 0, edit: (r) => fs.appendFileSync(path.join(r, "README.md"), "\nMore words.\n") },
-  {
-    name: "api source file",
-    minimum: 2,
-    edit: (r) => fs.appendFileSync(path.join(r, "services/api/src/server.js"), "\n// edited\n"),
-  },
-  {
-    name: "api test file",
-    minimum: 1,
-    edit: (r) => fs.appendFileSync(path.join(r, "services/api/test/server.test.js"), "\n// edited\n"),
-  },
-  {
-    name: "shared library",
-    minimum: 4,
-    edit: (r) => fs.appendFileSync(path.join(r, "libs/shared/greeting.js"), "\n// edited\n"),
-  },
-  {
-    name: "go dev-only file",
-    minimum: 1,
-    edit: (r) => fs.appendFileSync(path.join(r, "services/go/dev/notes.md"), "\nedited\n"),
-  },
+  { name: "root README", minimum: 0, edit: append("README.md", "\nMore words.\n") },
+  { name: "api source file", minimum: 2, edit: append("services/api/src/server.js") },
+  { name: "api test file", minimum: 1, edit: append("services/api/test/server.test.js") },
+  { name: "shared library", minimum: 4, edit: append("libs/shared/greeting.js") },
+  { name: "go dev-only file", minimum: 1, edit: append("services/go/dev/notes.md", "\nedited\n") },
   {
     name: "api base image bump",
     minimum: 1,
