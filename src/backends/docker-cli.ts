@@ -134,7 +134,7 @@ async function buildAndPush(
           `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
         );
       }
-      for (const tag of tags) await exec.tagManifest(repositoryPath, digest, tag, api);
+      await exec.tagManifest(repositoryPath, digest, tags, api);
       return outputs(digest, `${repository}@${digest}`, reused, reason, size);
     };
 
@@ -156,26 +156,17 @@ async function buildAndPush(
       dockerfile: inputs.closureDockerfile,
       tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
     };
-    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
-    // is not in the target's closure. It runs whenever the image is built.
-    const gate: BuildPlan = { ...inputs.plan, tags: [] };
     const secrets = inputs.secrets;
+    // BuildKit pushes the image and the cache itself, with the credentials of this login;
+    // the registry cache is read by the test gate too.
+    if (plan.builder) await login();
+    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
+    // is not in the target's closure. It runs whenever the image is built, and a failing test
+    // fails the update before anything is built or pushed.
+    await executor.testGate(inputs.plan, repository, { secrets });
     if (plan.builder) {
-      // BuildKit pushes the image and the cache itself, with the credentials of this login;
-      // the registry cache is read by the test gate too.
-      await login();
-      if (plan.testTarget) {
-        await executor.buildWithBuilder({ ...gate, target: plan.testTarget, tags: [] }, repository, {
-          secrets,
-          push: false,
-        });
-      }
       const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
       return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
-    }
-    if (plan.testTarget) {
-      // The test gate: a failing test stage fails the update before anything is built or pushed.
-      await executor.build({ ...gate, target: plan.testTarget, tags: [] }, repository, { secrets });
     }
     const built = await executor.build(plan, repository, { secrets });
     if (!inputs.push) return outputs("", built.references[0], false, reason);
@@ -216,7 +207,7 @@ async function promote(
   }
   if (sourceRepository === repository) {
     const path = repository.slice(credentials.server.length + 1);
-    for (const tag of tags) await exec.tagManifest(path, found, tag, credentials);
+    await exec.tagManifest(path, found, tags, credentials);
     return { digest: found, source: `${sourceRepository}@${found}` };
   }
   // Another repository (or registry): copy it with the same credentials.

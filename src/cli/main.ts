@@ -494,25 +494,20 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
     const password = io.env.MULTISTAGE_REGISTRY_PASSWORD;
     const server = repository.split("/")[0];
     const credentials = user && password ? { server, username: user, password } : undefined;
-    if (plan.testTarget) {
-      io.err(`test gate: ${plan.testTarget}\n`);
-      const gate = { ...plan, target: plan.testTarget, tags: [] };
-      if (plan.builder) await executor.buildWithBuilder(gate, repository, { push: false });
-      else await executor.build(gate, repository);
-    }
+    if (plan.testTarget) io.err(`test gate: ${plan.testTarget}\n`);
+    await executor.testGate(plan, repository);
     if (plan.builder) {
       if (values.push && credentials) await executor.login(credentials);
       const built = await executor.buildWithBuilder(closure, repository, { push: values.push ?? false });
       io.out(`${values.push ? built.imageUri : built.references.join("\n")}\n`);
       return 0;
     }
-    const built = await executor.build(closure, repository);
     if (!values.push) {
+      const built = await executor.build(closure, repository);
       io.out(`${built.references.join("\n")}\n`);
       return 0;
     }
-    if (credentials) await executor.login(credentials);
-    const pushed = await executor.push(built.references);
+    const pushed = await executor.buildAndPush(closure, repository, credentials);
     io.out(`${pushed.imageUri}\n`);
     return 0;
   } finally {

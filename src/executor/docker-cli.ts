@@ -293,6 +293,18 @@ export class DockerExecutor {
   }
 
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
+  /**
+   * The test gate: build `plan.testTarget` with the plan's builder (the Docker engine's own,
+   * or BuildKit's), tagging and pushing nothing; a failing test rejects. Nothing to do when
+   * the plan has no test stage.
+   */
+  async testGate(plan: BuildPlan, repository: string, options: Pick<BuildOptions, "secrets"> = {}): Promise<void> {
+    if (!plan.testTarget) return;
+    const gate: BuildPlan = { ...plan, target: plan.testTarget, tags: [] };
+    if (plan.builder) await this.buildWithBuilder(gate, repository, { ...options, push: false });
+    else await this.build(gate, repository, options);
+  }
+
   async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
     const iidFile = path.join(this.configDir, `iid-${process.pid}-${Date.now()}`);
     const started = Date.now();

@@ -4,7 +4,7 @@
  * else the registry's manifest (anonymously, or with the credentials of that registry).
  */
 import type { DockerExecutor } from "./docker-cli";
-import { type RegistryAccess, findManifest, isLoopbackRegistry } from "./registry";
+import { type RegistryAccess, findManifest } from "./registry";
 
 /** Where a reference lives: the registry host, the repository path in it, the tag or digest. */
 export interface ImageLocation {
@@ -68,7 +68,7 @@ export async function resolveImageDigests(
       const where = locateImage(image);
       const access = options.registries?.find((r) => r.server === where.server) ?? { server: where.server };
       try {
-        const found = await findManifest(where.repository, where.reference, access, isLoopbackRegistry(where.server));
+        const found = await findManifest(where.repository, where.reference, access);
         if (found) digests[image] = found;
         else unresolved[image] = `${where.server} has no ${where.repository}:${where.reference}`;
       } catch (err) {

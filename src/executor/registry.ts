@@ -137,7 +137,7 @@ async function registryRequest(
 }
 
 /**
- * `Docker-Content-Digest` of `HEAD /v2/<repository>/manifests/<reference>` with basic auth.
+ * `Docker-Content-Digest` of `HEAD /v2/<repository>/manifests/<reference>`.
  * `insecure` uses plain HTTP (a local registry on 127.0.0.1).
  */
 export async function manifestDigest(
@@ -174,7 +174,7 @@ export interface RegistryManifest {
   };
 }
 
-/** `GET /v2/<repository>/manifests/<reference>` (a tag or a digest), with basic auth. */
+/** `GET /v2/<repository>/manifests/<reference>` (a tag or a digest). */
 export async function getManifest(
   repository: string,
   reference: string,
@@ -226,14 +226,14 @@ export async function findManifest(
 }
 
 /**
- * Give the manifest `digest` of `repository` the tag `tag` (GET it as stored, PUT it under
- * the tag): a release without a build or a pull, the registry's bytes unchanged, so the
- * digest stays the same.
+ * Give the manifest `digest` of `repository` the tags `tags` (GET it once as stored, PUT it
+ * under each tag): a release without a build or a pull, the registry's bytes unchanged, so
+ * the digest stays the same.
  */
 export async function tagManifest(
   repository: string,
   digest: string,
-  tag: string,
+  tags: readonly string[],
   credentials: RegistryAccess,
   insecure = isLoopbackRegistry(credentials.server),
 ): Promise<void> {
@@ -241,13 +241,16 @@ export async function tagManifest(
     headers: { Accept: MANIFEST_TYPES },
   });
   const body = await res.arrayBuffer();
-  const put = await registryRequest("PUT", repository, `manifests/${tag}`, credentials, insecure, {
-    headers: { "Content-Type": res.headers.get("content-type") ?? "" },
-    body,
-  });
-  const stored = put.headers.get("docker-content-digest");
-  if (stored && stored !== digest)
-    throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
+  const contentType = res.headers.get("content-type") ?? "";
+  for (const tag of tags) {
+    const put = await registryRequest("PUT", repository, `manifests/${tag}`, credentials, insecure, {
+      headers: { "Content-Type": contentType },
+      body,
+    });
+    const stored = put.headers.get("docker-content-digest");
+    if (stored && stored !== digest)
+      throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
+  }
 }
 
 /** An image's size as its registry stores it (compressed layers and config). */

@@ -303,6 +303,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const closure =
     parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
   const promotion = planPromotion(parsed, options, key, settings, diagnostics);
+  const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -333,9 +334,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     volatileArgs,
     ...(closure ? { closure } : {}),
     ...(promotion ? { promotion } : {}),
-    ...(settings.sizeBudget !== undefined && parseSize(settings.sizeBudget) !== undefined
-      ? { sizeBudget: { bytes: parseSize(settings.sizeBudget) as number, property: `environments.${key}.sizeBudget` } }
-      : {}),
+    ...(budget !== undefined ? { sizeBudget: { bytes: budget, property: `environments.${key}.sizeBudget` } } : {}),
     warnings,
   };
 }

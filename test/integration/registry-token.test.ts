@@ -180,7 +180,7 @@ describe("Integration: the registry API with Bearer token auth (distribution's t
 
   it("release tags are put with a push token; the digest stays the same", async () => {
     const before = tokenRequests.length;
-    await tagManifest("team/app", digest, "production-1", ci());
+    await tagManifest("team/app", digest, ["production-1"], ci());
     assert.equal(await findManifest("team/app", "production-1", ci()), digest);
     assert.deepEqual(tokenRequests.slice(before), ["ci repository:team/app:pull,push"]);
   });
@@ -195,7 +195,7 @@ describe("Integration: the registry API with Bearer token auth (distribution's t
 
   it("a user who may only pull: lookups work, a release tag is refused with the fix", async () => {
     assert.equal(await findManifest("team/app", "v1", reader()), digest);
-    await assert.rejects(tagManifest("team/app", digest, "stolen", reader()), (err: Error) => {
+    await assert.rejects(tagManifest("team/app", digest, ["stolen"], reader()), (err: Error) => {
       assert.ok(err instanceof RegistryError, String(err));
       assert.ok(err.status === 401 || err.status === 403, String(err.status));
       assert.match(err.message, /PUT .*team\/app\/manifests\/stolen answered/);
