@@ -11,13 +11,14 @@
  * tagged `inputs-<hash>`; when the registry already holds that tag (another stack, an
  * earlier run, CI), the release tags are put on its manifest and nothing is built. Each
  * build reports why it ran (`rebuildReason`). Deleting the resource leaves the pushed image
- * in the registry, as the other back ends do.
+ * in the registry.
+ *
+ * This module runs in the program: it reads the closure's inputs and declares the resource.
+ * What runs in the provider's process is `docker-cli-provider.ts`, loaded there by path.
  */
-import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as executorModuleType from "../executor";
-import { DockerExecutor, type RegistryAccess, type RegistryCredentials, resolveImageDigests } from "../executor";
+import { DockerExecutor, type ImageSize, type RegistryAccess, resolveImageDigests } from "../executor";
 import {
   type BuildPlan,
   type InputsRecord,
@@ -27,252 +28,41 @@ import {
   targetInputs,
   writeClosureFiles,
 } from "../plan";
-import type * as planModuleType from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
-
-/** What the dynamic resource receives; resolved values. */
-interface DockerCliImageInputs {
-  plan: BuildPlan;
-  references: string[];
-  push: boolean;
-  registry: { server: string; username?: string; password?: string };
-  /** Build secrets by id; a secret input, never kept in the outputs. */
-  secrets?: Record<string, string>;
-  /** The target's inputs (hashes only): what decides a rebuild and explains it. */
-  inputs: InputsRecord;
-  /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
-  closureDockerfile: string;
-  /** Set when this environment promotes another's image: its name, inputs hash and repository. */
-  promote?: { from: string; hash: string; repository?: string };
-  /** The compiled executor module the provider loads (the provider runs in its own process). */
-  executorModule: string;
-}
-
-/** What it reports, and keeps in the state: no credentials, no build-arg values. */
-interface DockerCliImageOutputs {
-  digest: string;
-  imageUri: string;
-  references: string[];
-  /** `sha256:…` of everything that changes the image (`fingerprint`); a secret output. */
-  fingerprint: string;
-  /** The inputs of the image in the registry, for the next update's reasons. */
-  inputs: InputsRecord;
-  /** Why this image was built, or where it was found instead. */
-  rebuildReason: string;
-  /** True when the registry already held the image and nothing was built. */
-  reused: boolean;
-  /** Its size in the registry and largest layers (when pushed with credentials). */
-  size?: executorModuleType.ImageSize;
-}
-
-/** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
-function inputsTag(hash: string): string {
-  return `inputs-${hash.replace(/^sha256:/, "")}`;
-}
-
-/** The modules the provider loads at run time (its code is serialised; imports are not). */
-function modules(inputs: DockerCliImageInputs): { executor: typeof executorModuleType; plan: typeof planModuleType } {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  return {
-    executor: require(inputs.executorModule) as typeof executorModuleType,
-    plan: require(path.join(path.dirname(inputs.executorModule), "..", "plan", "index.js")) as typeof planModuleType,
-  };
-  /* eslint-enable @typescript-eslint/no-require-imports */
-}
+import type { DockerCliImageInputs, DockerCliImageOutputs } from "./docker-cli-provider";
+import type * as providerModuleType from "./docker-cli-provider";
 
 /**
- * Find the image by its inputs in the registry, or build and push it (the closure Dockerfile,
- * the release tags and `inputs-<hash>`); runs inside the dynamic provider's process.
- * `previous` is the state's record, for the reason.
+ * The serialised provider: it captures nothing but `require`, and delegates to the compiled
+ * `docker-cli-provider` module named in the inputs (diff and create/update get them; delete
+ * keeps the pushed image and needs nothing).
  */
-async function buildAndPush(
-  inputs: DockerCliImageInputs,
-  previous: InputsRecord | undefined,
-): Promise<DockerCliImageOutputs> {
-  const { executor: exec, plan: planning } = modules(inputs);
-  const executor = new exec.DockerExecutor({ env: process.env });
-  try {
-    const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
-    const tags = inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1));
-    const byInputs = inputsTag(inputs.inputs.hash);
-    const { username, password, server } = inputs.registry;
-    const credentials =
-      username !== undefined && password !== undefined
-        ? ({ server, username, password } satisfies RegistryCredentials)
-        : undefined;
-    const login = async (): Promise<void> => {
-      if (credentials) await executor.login(credentials);
-    };
-    const outputs = (
-      digest: string,
-      imageUri: string,
-      reused: boolean,
-      reason: string,
-      size?: executorModuleType.ImageSize,
-    ): DockerCliImageOutputs => ({
-      digest,
-      imageUri,
-      references: inputs.references,
-      fingerprint: fingerprint(inputs),
-      inputs: inputs.inputs,
-      rebuildReason: reason,
-      reused,
-      ...(size ? { size } : {}),
-    });
-    // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
-    // measured, then given the release tags: an image over its size budget gets none.
-    const api = inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined;
-    const repositoryPath = repository.slice(server.length + 1);
-    const release = async (digest: string, reused: boolean, reason: string): Promise<DockerCliImageOutputs> => {
-      if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
-      const size = await exec.imageSize(repositoryPath, digest, api);
-      const budget = inputs.plan.sizeBudget;
-      if (budget && size.bytes > budget.bytes) {
-        const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-        const layers = size.largestLayers.map((l) => `${mb(l.bytes)} ${JSON.stringify(l.createdBy.slice(0, 80))}`);
-        throw new Error(
-          `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
-        );
-      }
-      await exec.tagManifest(repositoryPath, digest, tags, api);
-      return outputs(digest, `${repository}@${digest}`, reused, reason, size);
-    };
-
-    if (inputs.promote) {
-      const promoted = await promote(inputs, executor, exec, repository, tags, credentials);
-      const reason = `promoted from ${inputs.promote.from}: ${promoted.source} (${inputsTag(inputs.promote.hash)}); nothing built`;
-      return outputs(promoted.digest, `${repository}@${promoted.digest}`, true, reason);
-    }
-
-    // Registry first: an image with these inputs was pushed before; give it the release tags.
-    if (api) {
-      const found = await exec.findManifest(repositoryPath, byInputs, api);
-      if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
-    }
-
-    const reason = planning.rebuildReason(previous, inputs.inputs).summary;
-    const plan: BuildPlan = {
-      ...inputs.plan,
-      dockerfile: inputs.closureDockerfile,
-      tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
-    };
-    const secrets = inputs.secrets;
-    // BuildKit pushes the image and the cache itself, with the credentials of this login;
-    // the registry cache is read by the test gate too.
-    if (plan.builder) await login();
-    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
-    // is not in the target's closure. It runs whenever the image is built, and a failing test
-    // fails the update before anything is built or pushed.
-    await executor.testGate(inputs.plan, repository, { secrets });
-    if (plan.builder) {
-      const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
-      return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
-    }
-    const built = await executor.build(plan, repository, { secrets });
-    if (!inputs.push) return outputs("", built.references[0], false, reason);
-    await login();
-    const pushed = await executor.push(built.references);
-    return api ? release(pushed.digest, false, reason) : outputs(pushed.digest, pushed.imageUri, false, reason);
-  } finally {
-    executor.dispose();
-  }
-}
-
-/**
- * Give this environment's tags to the image another environment pushed with its inputs:
- * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
- */
-async function promote(
-  inputs: DockerCliImageInputs,
-  executor: executorModuleType.DockerExecutor,
-  exec: typeof executorModuleType,
-  repository: string,
-  tags: string[],
-  credentials: RegistryCredentials | undefined,
-): Promise<{ digest: string; source: string }> {
-  const {
-    from,
-    hash,
-    repository: sourceRepository = repository,
-  } = inputs.promote as NonNullable<DockerCliImageInputs["promote"]>;
-  if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
-  const byInputs = inputsTag(hash);
-  const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
-  const sourcePath = sourceRepository.slice(server.length + 1);
-  const found = await exec.findManifest(sourcePath, byInputs, { ...credentials, server });
-  if (!found) {
-    throw new Error(
-      `environment "${from}" has no image with its current inputs in ${sourceRepository} (${byInputs}): run pulumi up on "${from}" first (it pushes that tag), or remove promoteFrom.`,
-    );
-  }
-  if (sourceRepository === repository) {
-    const path = repository.slice(credentials.server.length + 1);
-    await exec.tagManifest(path, found, tags, credentials);
-    return { digest: found, source: `${sourceRepository}@${found}` };
-  }
-  // Another repository (or registry): copy it with the same credentials.
-  await executor.login({ ...credentials, server });
-  if (server !== credentials.server) await executor.login(credentials);
-  const source = `${sourceRepository}@${found}`;
-  await executor.pull(source);
-  const references = tags.map((t) => `${repository}:${t}`);
-  for (const reference of references) await executor.tag(source, reference);
-  const pushed = await executor.push(references);
-  return { digest: pushed.digest, source };
-}
-
-/**
- * A hash of what changes the image or where it goes: the target's inputs, the tags, push, and
- * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
- * warnings, the credentials, args the target does not declare or the values of volatile args.
- */
-function fingerprint(inputs: DockerCliImageInputs): string {
-  const p = inputs.plan;
-  const volatile = new Set(p.volatileArgs ?? []);
-  // Only the args the target's stages declare change the image; volatile ones never rebuild it.
-  const buildArgs = Object.entries(p.buildArgs).filter(
-    ([name]) => !volatile.has(name) && p.consumedArgs.includes(name),
-  );
-  const settings = [
-    p.target,
-    p.platforms,
-    p.builder,
-    p.cache,
-    p.attestations,
-    p.ssh,
-    p.secrets,
-    p.testTarget,
-    buildArgs,
-  ];
-  const hash = crypto.createHash("sha256");
-  hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push, inputs.promote ?? null]));
-  return `sha256:${hash.digest("hex")}`;
-}
-
 const provider: pulumi.dynamic.ResourceProvider<DockerCliImageInputs, DockerCliImageOutputs> = {
-  async diff(_id, olds: DockerCliImageOutputs, news: DockerCliImageInputs) {
-    return { changes: olds.fingerprint !== fingerprint(news) };
+  async diff(_id, olds, news) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(news.providerModule) as typeof providerModuleType).provider.diff(olds, news);
   },
-  async create(inputs: DockerCliImageInputs) {
-    const outs = await buildAndPush(inputs, undefined);
-    return { id: outs.digest || outs.imageUri, outs };
+  async create(inputs) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(inputs.providerModule) as typeof providerModuleType).provider.create(inputs);
   },
-  async update(_id, olds: DockerCliImageOutputs, news: DockerCliImageInputs) {
-    return { outs: await buildAndPush(news, olds.inputs) };
+  async update(_id, olds, news) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(news.providerModule) as typeof providerModuleType).provider.update(olds, news);
   },
   async delete() {
-    // Pushed images stay in the registry (its lifecycle rules expire them), as with the other back ends.
+    // Pushed images stay in the registry (its lifecycle rules expire them).
   },
 };
 
 /**
- * The executor the provider loads: the compiled one beside this module. Under ts-node (this
- * repo's own tests) that is `lib/`, built by `npm run build`.
+ * The compiled provider module the dynamic provider loads: the one beside this module. Under
+ * ts-node (this repo's own tests) that is `lib/`, built by `npm run build`.
  */
-function executorModule(): string {
+function providerModule(): string {
   return path.extname(__filename) === ".ts"
-    ? path.join(__dirname, "..", "..", "lib", "executor", "index.js")
-    : path.join(__dirname, "..", "executor", "index.js");
+    ? path.join(__dirname, "..", "..", "lib", "backends", "docker-cli-provider.js")
+    : path.join(__dirname, "docker-cli-provider.js");
 }
 
 /** The dynamic resource (`multistage:DockerCliImage`). */
@@ -280,7 +70,7 @@ class DockerCliImage extends pulumi.dynamic.Resource {
   declare readonly digest: pulumi.Output<string>;
   declare readonly imageUri: pulumi.Output<string>;
   declare readonly rebuildReason: pulumi.Output<string>;
-  declare readonly size: pulumi.Output<executorModuleType.ImageSize | undefined>;
+  declare readonly size: pulumi.Output<ImageSize | undefined>;
 
   constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
     const outputs = {
@@ -322,7 +112,7 @@ export const dockerCliBackend: ImageBackend = {
       },
       ...read,
       secrets: args.secrets,
-      executorModule: executorModule(),
+      providerModule: providerModule(),
     };
     const image = new DockerCliImage(args.name, inputs, {
       parent: args.parent,
