@@ -11,9 +11,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 module_dir="$repo/tools/pulumi"
-# The version the module proxy serves: github.com/pulumi/pulumi/pkg/v3 v3.270.0 (the npm SDK's
-# version) answers 403 "not available" there; v3.274.1 is the nearest it serves. The CLI and the
-# Node.js SDK talk over a versioned gRPC protocol, so a newer CLI runs the 3.270 SDK.
+# The version the module proxy serves (it refuses some releases, v3.270.0 among them); the CLI and
+# the Node.js SDK talk over a versioned gRPC protocol, so this CLI runs every SDK in the peer range
+# (the package and e2e tests run it on 3.142.0 and on the newest).
 version=$(sed -n 's#^require github.com/pulumi/pulumi/pkg/v3 \(v[0-9.]*\)$#\1#p' "$module_dir/go.mod")
 tools=${MULTISTAGE_TOOLS:-$HOME/.cache/pulumi-multistage/tools/$version}
 bin="$tools/bin"

@@ -20,6 +20,49 @@ export interface E2eWorkspace {
   env: Record<string, string>;
 }
 
+/**
+ * The directory of the Pulumi CLI built by scripts/pulumi-tools.sh (cached; CI builds it before
+ * the tests), or why it cannot be had.
+ */
+export function pulumiTools(): { bin: string } | { reason: string } {
+  try {
+    const bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 1_800_000,
+    }).trim();
+    return { bin };
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? err)
+      .trim()
+      .split("\n")
+      .slice(-3)
+      .join(" | ");
+    return { reason: `the Pulumi CLI could not be built by scripts/pulumi-tools.sh: ${stderr}` };
+  }
+}
+
+/** In a `before` hook: the Pulumi CLI's directory, or the suite skipped with the reason (`SKIPPED (<suite>)`). */
+export function requirePulumiTools(context: Context, suite: string): string {
+  const tools = pulumiTools();
+  if ("bin" in tools) return tools.bin;
+  console.log(`    SKIPPED (${suite}): ${tools.reason}`);
+  if (context.test?.parent) Object.assign(context.test.parent, { skipReason: tools.reason });
+  context.skip();
+}
+
+/** The environment of a stack run with a file backend under `root`: the CLI first on PATH, no plugin downloads. */
+export function pulumiEnv(bin: string, root: string, passphrase: string): Record<string, string> {
+  return {
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_HOME: path.join(root, "home"),
+    PULUMI_BACKEND_URL: `file://${root}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+}
+
 /** In a `before` hook: the tools, the built package and a fresh workspace; or the suite skipped with the reason. */
 export function requireE2eWorkspace(
   context: Context,
@@ -27,24 +70,7 @@ export function requireE2eWorkspace(
   prefix: string,
   extraEnv: Record<string, string> = {},
 ): E2eWorkspace {
-  let bin = "";
-  try {
-    bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 1_800_000,
-    }).trim();
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? err)
-      .trim()
-      .split("\n")
-      .slice(-3)
-      .join(" | ");
-    const reason = `the Pulumi CLI could not be built by scripts/pulumi-tools.sh: ${stderr}`;
-    console.log(`    SKIPPED (e2e): ${reason}`);
-    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: reason });
-    context.skip();
-  }
+  const bin = requirePulumiTools(context, "e2e");
   // Programs import the built package (lib/), as users do; the docker-cli provider loads lib/executor.
   if (!fs.existsSync(path.join(REPO_ROOT, "lib", "index.js")))
     execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
@@ -54,12 +80,7 @@ export function requireE2eWorkspace(
   // Pulumi starts the dynamic provider in the workspace; it finds @pulumi/pulumi through this link.
   fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"));
   const env: Record<string, string> = {
-    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-    PULUMI_HOME: path.join(root, "home"),
-    PULUMI_BACKEND_URL: `file://${root}`,
-    PULUMI_CONFIG_PASSPHRASE: `${prefix}-passphrase`,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    ...pulumiEnv(bin, root, `${prefix}-passphrase`),
     DOCKER_HOST: engine.env.DOCKER_HOST ?? "",
     MULTISTAGE_DOCKER_CLI: engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
     ...extraEnv,

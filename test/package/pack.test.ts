@@ -1,64 +1,37 @@
 /**
  * The package as users get it: `npm pack` (which builds on prepack), installed from the
- * tarball into a fresh project, compiled against its declarations and run under mocks,
- * through the root and the `./dockerfile` subpath only.
+ * tarball into fresh projects of their own, one on the newest `@pulumi/pulumi` npm serves and
+ * one on the oldest the peer range allows: one SDK copy in each tree, compiled against the
+ * declarations with the project's own TypeScript, run under mocks, and a real `pulumi preview`
+ * of the project's program through its own Automation API (the Pulumi CLI built by
+ * scripts/pulumi-tools.sh). Through the root and the `./dockerfile` subpath only.
  */
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "../helpers";
-
-const TSC = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-
-const PROGRAM = `
-import * as pulumi from "@pulumi/pulumi";
-import { MultiStageImage, type MultiStageImageArgs, toKubernetesContainer } from "pulumi-multistage-image";
-import { parseDockerfile, resolveTarget, stageNames } from "pulumi-multistage-image/dockerfile";
-
-pulumi.runtime.setMocks(
-  {
-    newResource: (args) => {
-      const state: Record<string, unknown> = { ...args.inputs };
-      if (args.type === "aws:ecr/repository:Repository") state.repositoryUrl = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
-      if (args.type === "docker-build:index:Image") state.digest = "sha256:" + "ab".repeat(32);
-      return { id: args.name + "-id", state };
-    },
-    call: (args) => (args.token.endsWith("getAuthorizationToken") ? { userName: "AWS", password: "p" } : args.inputs),
-  },
-  "packed",
-  "production",
-  false,
-);
-
-const { model } = parseDockerfile("FROM busybox:1.36 AS dev\\nFROM busybox:1.36 AS app\\n");
-const resolution = resolveTarget(model, { target: "dev" });
-const args: MultiStageImageArgs = { context: process.argv[2], gitSha: "0123456789abcdef0123456789abcdef01234567" };
-const image = new MultiStageImage("app", args);
-pulumi
-  .all([image.imageUri, image.target, image.tags, toKubernetesContainer(image, { name: "app" })])
-  .apply(([imageUri, target, tags, container]) => {
-    console.log(JSON.stringify({ stages: stageNames(model), found: resolution.found, imageUri, target, tags, image: container.image }));
-  });
-`;
+import {
+  type Consumer,
+  consumerOn,
+  drive,
+  newestSdk,
+  oldestSdk,
+  packTarball,
+  sdkCopies,
+  writeConsumerApp,
+} from "../consumer";
+import { pulumiEnv, pulumiTools } from "../e2e/workspace";
 
 describe("The published package", function () {
-  this.timeout(600000);
+  this.timeout(900_000);
   let work: string;
   let tarball: string;
   let files: string[];
 
   before(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-pack-"));
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const [packed] = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string; files: { path: string }[] }>;
-    tarball = path.join(work, packed.filename);
-    files = packed.files.map((f) => f.path);
+    ({ tarball, files } = packTarball());
   });
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -84,66 +57,100 @@ describe("The published package", function () {
     assert.match(index, /MultiStageImage/);
   });
 
-  it("installs into a fresh project, compiles against its types and runs under mocks; deep imports are closed", () => {
-    const project = path.join(work, "consumer");
-    const app = path.join(project, "app");
-    fs.mkdirSync(app, { recursive: true });
-    fs.writeFileSync(path.join(app, "Dockerfile"), "FROM busybox:1.36 AS dev\nFROM busybox:1.36 AS app\n");
-    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true }));
-    execFileSync(
-      "npm",
-      ["install", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", tarball],
-      { cwd: project, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    fs.writeFileSync(path.join(project, "index.ts"), PROGRAM);
-    fs.writeFileSync(
-      path.join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "commonjs",
-          strict: true,
-          esModuleInterop: true,
-          skipLibCheck: true,
-          typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
-          types: ["node"],
-          outDir: "out",
-        },
-        files: ["index.ts"],
-      }),
-    );
-    execFileSync(process.execPath, [TSC, "-p", "."], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
-    const output = execFileSync(process.execPath, [path.join("out", "index.js"), app], {
-      cwd: project,
-      encoding: "utf8",
-    });
-    const result = JSON.parse(output.trim().split("\n").pop() as string);
-    assert.deepEqual(result, {
-      stages: ["dev", "app"],
-      found: true,
-      imageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${"ab".repeat(32)}`,
-      target: "app",
-      tags: ["123456789012.dkr.ecr.us-east-1.amazonaws.com/app:production-0123456789ab"],
-      image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${"ab".repeat(32)}`,
-    });
-    // The CLI is installed as a bin, and runs without Pulumi.
-    const plan = execFileSync(
-      path.join(project, "node_modules", ".bin", "multistage"),
-      ["plan", "-e", "dev", "--json"],
-      {
-        cwd: app,
-        encoding: "utf8",
-        env: { ...process.env, MULTISTAGE_GIT_SHA: "0123456789abcdef0123456789abcdef01234567" },
-      },
-    );
-    assert.equal((JSON.parse(plan) as { plan: { targetStage: string } }).plan.targetStage, "dev");
-    assert.throws(
-      () =>
-        execFileSync(process.execPath, ["-e", 'require("pulumi-multistage-image/lib/component/images")'], {
-          cwd: project,
-          stdio: ["ignore", "pipe", "pipe"],
-        }),
-      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
-    );
+  it("leaves @pulumi/pulumi to the program (a peer) and takes the providers in ranges", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(work, "inspect", "package", "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    assert.equal(manifest.dependencies["@pulumi/pulumi"], undefined, "an SDK of its own nests a second copy");
+    assert.match(manifest.peerDependencies["@pulumi/pulumi"], /^\^3\.\d+\.\d+$/);
+    for (const provider of ["@pulumi/aws", "@pulumi/docker", "@pulumi/docker-build"])
+      assert.doesNotMatch(manifest.dependencies[provider], /^\d/, `${provider} is pinned exactly`);
   });
+
+  const sdks: Array<[string, () => string]> = [
+    ["the newest @pulumi/pulumi npm serves", newestSdk],
+    ["the oldest @pulumi/pulumi the peer range allows", oldestSdk],
+  ];
+  for (const [which, version] of sdks) {
+    describe(`in a program on ${which}`, () => {
+      let consumer: Consumer;
+      let app: string;
+
+      before(function () {
+        consumer = consumerOn(version());
+        console.log(
+          `      @pulumi/pulumi ${consumer.sdk}: install ${consumer.timings.install}s, compile ${consumer.timings.compile}s`,
+        );
+        app = writeConsumerApp(consumer, "scratch", "scratch");
+      });
+
+      it("installs with one copy of @pulumi/pulumi, the program's", () => {
+        const { npmLs, onDisk, npmLsOk } = sdkCopies(consumer);
+        assert.deepEqual(
+          onDisk,
+          [`node_modules/@pulumi/pulumi@${consumer.sdk}`],
+          `copies on disk: ${onDisk.join(", ")}`,
+        );
+        assert.deepEqual(npmLs, [`node_modules/@pulumi/pulumi@${consumer.sdk}`]);
+        assert.ok(npmLsOk, "npm ls reports a missing or invalid dependency");
+      });
+
+      it("compiles against the declarations and runs under mocks; the CLI is a bin; deep imports are closed", () => {
+        const output = execFileSync(process.execPath, [path.join("out", "mocks.js"), app], {
+          cwd: consumer.dir,
+          encoding: "utf8",
+        });
+        const result = JSON.parse(output.trim().split("\n").pop() as string);
+        assert.deepEqual(result, {
+          stages: ["dev", "app"],
+          found: true,
+          imageUri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${"ab".repeat(32)}`,
+          target: "production",
+          tags: ["123456789012.dkr.ecr.us-east-1.amazonaws.com/app:production-0123456789ab"],
+          image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${"ab".repeat(32)}`,
+        });
+        // The CLI is installed as a bin, and runs without Pulumi.
+        const plan = execFileSync(
+          path.join(consumer.dir, "node_modules", ".bin", "multistage"),
+          ["plan", "-e", "dev", "--json"],
+          {
+            cwd: app,
+            encoding: "utf8",
+            env: { ...process.env, MULTISTAGE_GIT_SHA: "0123456789abcdef0123456789abcdef01234567" },
+          },
+        );
+        assert.equal((JSON.parse(plan) as { plan: { targetStage: string } }).plan.targetStage, "dev");
+        assert.throws(
+          () =>
+            execFileSync(process.execPath, ["-e", 'require("pulumi-multistage-image/lib/component/images")'], {
+              cwd: consumer.dir,
+              stdio: ["ignore", "pipe", "pipe"],
+            }),
+          /ERR_PACKAGE_PATH_NOT_EXPORTED/,
+        );
+      });
+
+      it("a real pulumi preview of the program registers the component and its image", function () {
+        const tools = pulumiTools();
+        if ("reason" in tools) {
+          console.log(`    SKIPPED (package): ${tools.reason}`);
+          this.skip();
+        }
+        const root = fs.mkdtempSync(path.join(work, "state-"));
+        const env = { ...process.env, ...pulumiEnv(tools.bin, root, "package-passphrase") } as Record<string, string>;
+        const preview = drive(consumer, env, "production", "preview", {
+          context: { value: app },
+          repository: { value: "127.0.0.1:5055/multistage-package/app" },
+        });
+        console.log(
+          `      preview on @pulumi/pulumi ${consumer.sdk}: ${preview.seconds}s, ${JSON.stringify(preview.changeSummary)}`,
+        );
+        assert.deepEqual(preview.changeSummary, { create: 3 });
+        assert.match(preview.stdout ?? "", /multistage:index:MultiStageImage\s+app\s+create/);
+        assert.match(preview.stdout ?? "", /DockerCliImage\s+app-image\s+create/);
+        assert.match(preview.stdout ?? "", /target\s*: "production"/);
+      });
+    });
+  }
 });
