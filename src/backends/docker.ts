@@ -48,7 +48,8 @@ export const dockerBackend: ImageBackend = {
           `${args.name}-test`,
           {
             imageName: references.apply((refs) => `${refs[0]}-test`),
-            build: build.apply((b) => ({ ...b, target: args.testTarget })),
+            // The Dockerfile as written: in the target's closure the test stage is a placeholder.
+            build: args.plan.apply((p) => ({ ...dockerBuildInputs(p), target: args.testTarget })),
             skipPush: true,
             buildOnPreview: args.buildOnPreview,
           },
