@@ -42,6 +42,8 @@ export interface PublishArgs {
   readonly testTarget?: string;
   /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
   readonly secrets?: pulumi.Output<Record<string, string>>;
+  /** Delete the pushed image when its resource is deleted or replaced (`deletePushedImages`); else keep it. */
+  readonly deletePushedImages: boolean;
   readonly parent: pulumi.Resource;
   readonly dependsOn?: pulumi.Resource[];
 }
@@ -82,6 +84,15 @@ export interface BackendSupport {
   readonly attestations: boolean;
   /** Promoting another environment's image (`environments.<env>.promoteFrom`). */
   readonly promotion: boolean;
+  /**
+   * Measuring the pushed image and withholding the release tags over its budget
+   * (`environments.<env>.sizeBudget`).
+   */
+  readonly sizeBudget: boolean;
+  /** Build args whose new value alone does not rebuild the image (`volatileArgs`). */
+  readonly volatileArgs: boolean;
+  /** Deleting the pushed image from the registry when its resource is deleted or replaced (`deletePushedImages`). */
+  readonly deleteImages: boolean;
 }
 
 /**

@@ -87,6 +87,9 @@ export const dockerBuildBackend: ImageBackend = {
     multiPlatform: true,
     attestations: false,
     promotion: false,
+    sizeBudget: false,
+    volatileArgs: false,
+    deleteImages: true,
   },
   publish(args: PublishArgs): PublishedImage {
     // Tags never hold secret values, even when the plan (its build args) is secret.
@@ -119,9 +122,12 @@ export const dockerBuildBackend: ImageBackend = {
           { parent: args.parent, dependsOn: args.dependsOn },
         )
       : undefined;
+    // The provider's Image deletes its manifest from the registry on delete and on every
+    // replacement, while running tasks and pods still pull that digest: kept unless asked.
     const image = new dockerBuild.Image(args.name, imageArgs, {
       parent: args.parent,
       dependsOn: gate ? [gate] : args.dependsOn,
+      retainOnDelete: !args.deletePushedImages,
     });
     const imageUri = pulumi
       .all([args.repositoryUrl, image.digest, args.push, references])

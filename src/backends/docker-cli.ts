@@ -95,6 +95,9 @@ export const dockerCliBackend: ImageBackend = {
     multiPlatform: true,
     attestations: true,
     promotion: true,
+    sizeBudget: true,
+    volatileArgs: true,
+    deleteImages: false,
   },
   publish(args: PublishArgs): PublishedImage {
     const references = pulumi.unsecret(

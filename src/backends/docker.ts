@@ -34,6 +34,9 @@ export const dockerBackend: ImageBackend = {
     multiPlatform: false,
     attestations: false,
     promotion: false,
+    sizeBudget: false,
+    volatileArgs: false,
+    deleteImages: false,
   },
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.

@@ -134,6 +134,15 @@ export interface MultiStageImageArgs {
    */
   readonly backend?: BackendName;
   /**
+   * Delete the pushed image from the registry when its image resource is deleted (`pulumi
+   * destroy`) or replaced. Off by default: a replaced digest is what running ECS tasks and
+   * Kubernetes pods still pull, so pushed images are kept and the repository's lifecycle
+   * policy expires them. The `docker-build` back end only (its provider deletes the manifest);
+   * refused on the others.
+   * @default false
+   */
+  readonly deletePushedImages?: boolean;
+  /**
    * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
    * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
    * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)

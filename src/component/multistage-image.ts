@@ -50,9 +50,9 @@ export class MultiStageImage extends pulumi.ComponentResource {
    * Why the image was last built: which stage changed and through which file, arg or base
    * image (`stage "build": src/server.js changed; …`), `reused: …` when the registry already
    * held an image with the same inputs, `first build: …`. Reported by the `docker-cli` back
-   * end; the others report that they cannot tell.
+   * end; `undefined` on the others, whose providers do not tell.
    */
-  public readonly rebuildReason: pulumi.Output<string>;
+  public readonly rebuildReason: pulumi.Output<string | undefined>;
   /**
    * The image's size as the registry stores it (compressed layers and config; for an index,
    * its largest platform) and its largest layers with the instruction that made each.
@@ -83,6 +83,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         push: args.push ?? true,
         buildOnPreview: args.buildOnPreview ?? false,
         secrets,
+        deletePushedImages: args.deletePushedImages === true,
         testTarget: image.testTarget,
         parent: this,
         dependsOn,
@@ -107,9 +108,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.buildArgs = this.plan.buildArgs;
     this.additionalImages = pulumi.output(Object.fromEntries(extras));
     this.size = main.size ?? pulumi.output(undefined);
-    this.rebuildReason =
-      main.rebuildReason ??
-      pulumi.output(`not reported by the ${args.backend ?? DEFAULT_BACKEND} back end (docker-cli reports it)`);
+    this.rebuildReason = main.rebuildReason ?? pulumi.output(undefined);
     this.registerOutputs({
       imageUri: this.imageUri,
       digest: this.digest,

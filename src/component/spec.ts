@@ -199,6 +199,38 @@ function validateBackendSupport(
   const promoting = Object.entries(environments).find(([, e]) => e.promoteFrom !== undefined);
   if (promoting && !supports.promotion)
     refuse(`environments.${promoting[0]}.promoteFrom`, "promote another environment's image", (s) => s.promotion);
+  const budget = Object.entries(environments).find(([, e]) => e.sizeBudget !== undefined);
+  if (budget && !supports.sizeBudget)
+    refuse(
+      `environments.${budget[0]}.sizeBudget`,
+      "measure the pushed image against a size budget",
+      (s) => s.sizeBudget,
+    );
+  else if (budget && args.registry && args.registry.username === undefined) {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-backend",
+      property: `environments.${budget[0]}.sizeBudget`,
+      message: `the size budget is measured through the registry's API, which needs its credentials; registry.username and registry.password are not set.`,
+      hint: "Set registry.username and registry.password (a token with pull and push rights), or remove the budget.",
+    });
+  }
+  if ((args.volatileArgs ?? []).length > 0 && !supports.volatileArgs)
+    refuse(
+      "volatileArgs",
+      "keep a build arg's new value from rebuilding the image (its provider diffs every build arg)",
+      (s) => s.volatileArgs,
+    );
+  if (args.deletePushedImages !== undefined && typeof args.deletePushedImages !== "boolean") {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-backend",
+      property: "deletePushedImages",
+      message: `deletePushedImages must be true or false, got ${JSON.stringify(args.deletePushedImages)}.`,
+      hint: "Leave it out to keep pushed images, or set deletePushedImages: true to delete them with their resource.",
+    });
+  } else if (args.deletePushedImages === true && !supports.deleteImages)
+    refuse("deletePushedImages", "delete pushed images from the registry", (s) => s.deleteImages);
   const attest = args.attestations;
   if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
     refuse("attestations", "attach attestations", (s) => s.attestations);

@@ -84,6 +84,8 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
   });
 
   const published: Record<string, { imageUri: string; tags: string[]; target: string; size: number }> = {};
+  /** Every digest-pinned URI an `up` reported, replaced ones too. */
+  const everPublished: string[] = [];
 
   for (const [stackName, target] of [
     ["dev", "build"],
@@ -108,6 +110,7 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
       await engine.executor.pull(imageUri);
       const size = (await engine.executor.inspect(imageUri)).Size;
       published[stackName] = { imageUri, tags, target, size };
+      everPublished.push(imageUri);
     });
   }
 
@@ -149,6 +152,10 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
       imageUri,
     );
     console.log(`      production digest ${published.production.imageUri.split("@")[1]} → ${imageUri.split("@")[1]}`);
+    // The replaced digest is what running tasks and pods still pull: it stays in the registry.
+    await engine.executor.removeImages([published.production.imageUri]);
+    await engine.executor.pull(published.production.imageUri);
+    everPublished.push(imageUri);
     published.production.imageUri = imageUri;
   });
 
@@ -233,7 +240,7 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
     }
   });
 
-  it("destroy leaves empty stacks", async () => {
+  it("destroy leaves empty stacks, and every digest an up reported still pulls", async () => {
     for (const stack of Object.values(stacks)) {
       const started = Date.now();
       await stack.destroy();
@@ -241,5 +248,8 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
       console.log(`      destroy ${stack.name}: ${seconds(started)}, ${resources.length} resources left`);
       assert.equal(resources.length, 0);
     }
+    assert.equal(everPublished.length, 3, "dev, production, and production after the edit");
+    await engine.executor.removeImages(everPublished);
+    for (const imageUri of everPublished) await engine.executor.pull(imageUri);
   });
 });

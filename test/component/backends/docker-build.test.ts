@@ -216,4 +216,34 @@ describe("docker-build back end (the default)", () => {
     await settle(dev.imageUri);
     assert.equal(ofType("docker-build:index:Image").length, 1, "no gate outside production");
   });
+  it("keeps what it pushed: its Image is retained on delete and replacement unless deletePushedImages", async () => {
+    const retained = async (extra: Partial<MultiStageImageArgs>): Promise<Record<string, boolean | undefined>> => {
+      const seen: Record<string, boolean | undefined> = {};
+      useStack("production");
+      const image = new MultiStageImage(
+        "svc",
+        { ...args, ...extra },
+        {
+          transformations: [
+            (a) => {
+              if (a.type === "docker-build:index:Image") seen[a.name] = a.opts.retainOnDelete;
+              return undefined;
+            },
+          ],
+        },
+      );
+      await settle(image.imageUri);
+      return seen;
+    };
+    // The gate pushes nothing; the image's provider deletes its manifest unless retained.
+    assert.deepEqual((await retained({}))["svc-image"], true);
+    assert.deepEqual((await retained({ deletePushedImages: true }))["svc-image"], false);
+  });
+  it("reports no rebuildReason and no size: its provider does not tell (undefined, not a sentence)", async () => {
+    useStack("production");
+    const image = new MultiStageImage("svc", args);
+    await settle(image.imageUri);
+    assert.equal(await value(image.rebuildReason), undefined);
+    assert.equal(await value(image.size), undefined);
+  });
 });
