@@ -5,9 +5,9 @@ import { dockerCliBackend } from "./docker-cli";
 import { dockerBuildBackend } from "./docker-build";
 
 /**
- * The back ends by name: `docker-build` (the default: one `Image` per published image,
- * all its tags), `docker` (`@pulumi/docker`'s `Image`, one per tag) and `docker-cli` (a
- * dynamic resource running the Docker CLI; no provider plugin).
+ * The back ends by name: `docker-cli` (the default: a dynamic resource running the Docker CLI,
+ * every feature, no provider plugin), `docker-build` (one `Image` per published image, all its
+ * tags) and `docker` (`@pulumi/docker`'s `Image`, one per tag).
  */
 export const BACKENDS = {
   "docker-build": dockerBuildBackend,
@@ -18,5 +18,5 @@ export const BACKENDS = {
 /** A back end's name. */
 export type BackendName = keyof typeof BACKENDS;
 
-/** The back end used when none is named. */
-export const DEFAULT_BACKEND: BackendName = "docker-build";
+/** The back end used when none is named: the one every feature of is proven for real here. */
+export const DEFAULT_BACKEND: BackendName = "docker-cli";

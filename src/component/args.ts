@@ -128,9 +128,11 @@ export interface MultiStageImageArgs {
    */
   readonly registry?: RegistryArgs;
   /**
-   * The provider that builds and pushes: `"docker-build"` (`@pulumi/docker-build`, one
-   * `Image` with every tag, BuildKit) or `"docker"` (`@pulumi/docker`, one `Image` per tag).
-   * @default "docker-build"
+   * What builds and pushes: `"docker-cli"` (this package's own image resource, running the
+   * Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"`
+   * (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one
+   * `Image` per tag), for teams standardised on those providers; see the README's table.
+   * @default "docker-cli"
    */
   readonly backend?: BackendName;
   /**

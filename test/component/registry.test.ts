@@ -32,7 +32,7 @@ describe("MultiStageImage with any OCI registry", () => {
   it("logs in to the repository's host, or to Docker Hub, or to the server given", async () => {
     useStack("dev");
     const hosted = (registry: MultiStageImageArgs["registry"]): Promise<string> => {
-      const image = new MultiStageImage("web", { ...args, registry });
+      const image = new MultiStageImage("web", { ...args, backend: "docker-build", registry });
       return settle(image.imageUri).then(() => {
         const inputs = resources.find((r) => r.type === "docker-build:index:Image")!.inputs;
         const registries = unwrapSecret<Array<{ address: string }>>(inputs.registries).value;

@@ -27,11 +27,15 @@ describe("Integration: the component's provider inputs, built for real", functio
     it(`${stack} stack: builds ${stage}`, async () => {
       useStack(stack);
       const { args, localBaseImages } = exampleSettings("node-service");
-      const image = new MultiStageImage("svc", { ...args, buildArgs: { ...localBaseImages, ...args.buildArgs } });
+      const image = new MultiStageImage("svc", {
+        ...args,
+        backend: "docker-build",
+        buildArgs: { ...localBaseImages, ...args.buildArgs },
+      });
       await settle(image.imageUri);
       const plan = await value(image.plan);
       const tags = (await value(image.tags)).map((t) => t.slice(t.lastIndexOf(":") + 1));
-      // The default back end's inputs (docker-build) are the plan's.
+      // The docker-build back end's inputs are the plan's.
       const build = published("docker-build:index:Image")[0].inputs as {
         context: { location: string };
         dockerfile: { location: string };

@@ -18,6 +18,7 @@ const args: MultiStageImageArgs = {
   environments: { dev: {}, production: {} },
   gitSha: "0123456789abcdef0123456789abcdef01234567",
   builder: "ci-farm",
+  backend: "docker-build",
 };
 
 interface CacheRef {
@@ -97,6 +98,7 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
       useStack("production");
       const image = new MultiStageImage("go", {
         context: GO,
+        backend: "docker-build",
         builder: "ci-farm",
         environments: { production: { platforms: ["linux/amd64", "linux/arm64"] } },
       });
@@ -198,7 +200,7 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
       ],
       [
         "docker-build: promotion",
-        { context: SERVICE, environments: { production: { promoteFrom: "staging" } } },
+        { context: SERVICE, backend: "docker-build", environments: { production: { promoteFrom: "staging" } } },
         "environments.production.promoteFrom",
         /cannot promote another environment's image\. Use backend "docker-cli"/,
       ],

@@ -1,4 +1,4 @@
-/** The docker-build back end (the default) under mocks: one Image per published image, from the same plan. */
+/** The docker-build back end under mocks: one Image per published image, from the same plan. */
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +27,7 @@ const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
 const closureDockerfile = (plan: BuildPlan): string => writeClosureFiles(plan, targetInputs(plan));
 const args: MultiStageImageArgs = {
   context: SERVICE,
+  backend: "docker-build",
   buildArgs: { APP_VERSION: "1.0.0" },
   environments: {
     dev: { buildArgs: { NODE_ENV: "development" } },
@@ -52,7 +53,7 @@ type DockerBuildInputs = {
 const images = (): Array<{ name: string; inputs: DockerBuildInputs }> =>
   published("docker-build:index:Image") as unknown as Array<{ name: string; inputs: DockerBuildInputs }>;
 
-describe("docker-build back end (the default)", () => {
+describe("docker-build back end", () => {
   it("publishes one Image carrying every tag, built from the plan, pushed with ECR credentials as secrets", async () => {
     useStack("production");
     const image = new MultiStageImage("svc", { ...args, tags: ["v1.0.0"], movingTags: [] });
@@ -126,6 +127,7 @@ describe("docker-build back end (the default)", () => {
     const php = path.join(REPO_ROOT, "examples", "php-laravel", "app");
     const image = new MultiStageImage("php", {
       context: php,
+      backend: "docker-build",
       environments: { production: { allowUnpinnedBaseImages: true } },
     });
     await settle(image.imageUri);

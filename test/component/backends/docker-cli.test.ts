@@ -55,4 +55,16 @@ describe("docker-cli back end", () => {
     fs.appendFileSync(path.join(app, "src", "app.js"), "\n// edit\n");
     assert.notEqual(inputsOf(await make()).hash, inputsOf(first).hash);
   });
+  it("is the default back end: no backend named gives the image resource, and no provider Image", async () => {
+    useStack("dev");
+    const image = new MultiStageImage("web", {
+      context: path.join(REPO_ROOT, "examples", "node-nginx", "app"),
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      registry: { repository: "127.0.0.1:5055/team/web", username: "ci", password: pulumi.secret("pw-123") },
+    });
+    await settle(image.imageUri);
+    assert.equal(ofType(TYPE).length, 1);
+    assert.deepEqual(ofType("docker-build:index:Image"), []);
+    assert.deepEqual(ofType("docker:index/image:Image"), []);
+  });
 });
