@@ -93,6 +93,11 @@ export interface BackendSupport {
   readonly volatileArgs: boolean;
   /** Deleting the pushed image from the registry when its resource is deleted or replaced (`deletePushedImages`). */
   readonly deleteImages: boolean;
+  /**
+   * The test gate read from the resolved plan at run time; back ends that create it as a
+   * resource need its stage at construction, even when some inputs are Outputs.
+   */
+  readonly gateFromPlan: boolean;
 }
 
 /**

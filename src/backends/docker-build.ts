@@ -90,6 +90,7 @@ export const dockerBuildBackend: ImageBackend = {
     sizeBudget: false,
     volatileArgs: false,
     deleteImages: true,
+    gateFromPlan: false,
   },
   publish(args: PublishArgs): PublishedImage {
     // Tags never hold secret values, even when the plan (its build args) is secret.

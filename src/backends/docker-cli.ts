@@ -98,6 +98,7 @@ export const dockerCliBackend: ImageBackend = {
     sizeBudget: true,
     volatileArgs: true,
     deleteImages: false,
+    gateFromPlan: true,
   },
   publish(args: PublishArgs): PublishedImage {
     const references = pulumi.unsecret(

@@ -37,6 +37,7 @@ export const dockerBackend: ImageBackend = {
     sizeBudget: false,
     volatileArgs: false,
     deleteImages: false,
+    gateFromPlan: false,
   },
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.

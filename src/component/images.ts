@@ -11,6 +11,7 @@ import {
   type BuildPlan,
   type BuildPlanOptions,
   type Diagnostic,
+  DEFAULT_TEST_STAGES,
   MultiStageError,
   detectGitSha,
   formatDiagnostic,
@@ -22,6 +23,8 @@ import {
   redactBuildArgs,
   scrubSecrets,
 } from "../plan";
+import { findStage } from "../dockerfile";
+import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import type { MultiStageImageArgs } from "./args";
 import { asResourceError, raiseInputErrors } from "./errors";
 import type { ComponentSpec } from "./spec";
@@ -87,11 +90,18 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
           ...(plan.testTarget ? { testTarget: plan.testTarget } : {}),
         };
       })
-    : planLater(spec, images, secretNames, parent).map((plan) => ({
-        plan: protect(plan, secretNames),
-        publicPlan: redacted(plan, secretNames),
-        tagCount: tagCountBeforeInputs(spec),
-      }));
+    : planLater(spec, images, secretNames, parent).map((plan, i) => {
+        // Only the main image has a gate; back ends that create resources need its stage now.
+        const gate = i === 0 ? testTargetBeforeInputs(spec) : undefined;
+        const testTarget = gate?.stage;
+        const checked = gate ? plan.apply((p) => sameTestTarget(p, testTarget, parent)) : plan;
+        return {
+          plan: protect(checked, secretNames),
+          publicPlan: redacted(checked, secretNames),
+          tagCount: tagCountBeforeInputs(spec),
+          ...(testTarget ? { testTarget } : {}),
+        };
+      });
   return { main: planned[0], additional: Object.fromEntries(keys.map((key, i) => [key, planned[i + 1]])) };
 }
 
@@ -234,6 +244,51 @@ function laterInputs(args: MultiStageImageArgs): pulumi.Input<PlanInputs> {
       Object.entries(args.additionalImages ?? {}).map(([key, image]) => [key, image.buildArgs ?? {}]),
     ),
   } as pulumi.Input<PlanInputs>;
+}
+
+/**
+ * The test gate's stage before the inputs are known (some are Outputs), for back ends that
+ * create the gate as a resource: `testStage` when named; else the first default test stage of
+ * the Dockerfile, when its path is known. When it cannot be known and the back end needs it,
+ * the component is refused: a production image is never pushed without its gate.
+ */
+function testTargetBeforeInputs(spec: ComponentSpec): { stage?: string } | undefined {
+  const { args } = spec;
+  const backend = args.backend ?? DEFAULT_BACKEND;
+  if (spec.kind !== "production" || args.testStage === false || BACKENDS[backend].supports.gateFromPlan)
+    return undefined;
+  if (typeof args.testStage === "string") return { stage: args.testStage };
+  if (isKnown(args.context) && isKnown(args.dockerfile)) {
+    try {
+      const { model } = readDockerfile({ context: args.context, dockerfile: args.dockerfile });
+      return { stage: DEFAULT_TEST_STAGES.map((name) => findStage(model, name)).find((s) => s)?.declaredName };
+    } catch (err) {
+      // The plan reads the file again once the inputs resolve, and reports the problem then.
+      if (!(err instanceof MultiStageError)) throw err;
+      return {};
+    }
+  }
+  raiseInputErrors(spec.name, [
+    {
+      severity: "error",
+      code: "invalid-backend",
+      property: "testStage",
+      message: `the ${backend} back end creates the production test gate when the component is constructed, but the Dockerfile cannot be read then (context or dockerfile is an Output).`,
+      hint: `Name the stage (testStage: "test"), pass context and dockerfile as plain strings, set testStage: false to build without a gate, or use backend "docker-cli".`,
+    },
+  ]);
+  return {};
+}
+
+/** The plan, once its inputs resolve, must gate on the stage the gate resource was created for. */
+function sameTestTarget(plan: BuildPlan, testTarget: string | undefined, parent: pulumi.Resource): BuildPlan {
+  return asResourceError(parent, () => {
+    if (plan.testTarget !== testTarget)
+      throw new Error(
+        `testStage: the test gate was created for ${testTarget ? `stage "${testTarget}"` : "no stage"}, but the resolved inputs gate on ${plan.testTarget ? `"${plan.testTarget}"` : "no stage"}; name the stage in testStage, or set testStage: false.`,
+      );
+    return plan;
+  });
 }
 
 /**
