@@ -1,197 +1,26 @@
 /**
  * The `docker-cli` image resource's provider, as it runs in the dynamic provider's own process
- * (loaded there by path, see `docker-cli.ts`): registry first by the target's inputs, else the
- * test gate, build and push of the closure Dockerfile, measure against the size budget, and
- * the release tags; or the promotion of another environment's image. Imports no Pulumi SDK.
+ * (loaded there by path, see `docker-cli.ts`): the resource's diff, and create and update
+ * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
-import {
-  DockerExecutor,
-  type ImageSize,
-  type RegistryCredentials,
-  findManifest,
-  imageSize,
-  tagManifest,
-} from "../executor";
-import { type BuildPlan, type InputsRecord, rebuildReason } from "../plan";
+import { type PublishRequest, type PublishResult, publishImage } from "../publish/pipeline";
 
 /** What the dynamic resource receives; resolved values. */
-export interface DockerCliImageInputs {
-  plan: BuildPlan;
-  references: string[];
-  push: boolean;
-  registry: { server: string; username?: string; password?: string };
-  /** Build secrets by id; a secret input, never kept in the outputs. */
-  secrets?: Record<string, string>;
-  /** The target's inputs (hashes only): what decides a rebuild and explains it. */
-  inputs: InputsRecord;
-  /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
-  closureDockerfile: string;
-  /** Set when this environment promotes another's image: its name, inputs hash and repository. */
-  promote?: { from: string; hash: string; repository?: string };
+export interface DockerCliImageInputs extends PublishRequest {
   /** This compiled module, which the serialised provider loads in its own process. */
   providerModule: string;
 }
 
 /** What it reports, and keeps in the state: no credentials, no build-arg values. */
-export interface DockerCliImageOutputs {
-  digest: string;
-  imageUri: string;
-  references: string[];
+export interface DockerCliImageOutputs extends PublishResult {
   /** `sha256:…` of everything that changes the image (`fingerprint`); a secret output. */
   fingerprint: string;
-  /** The inputs of the image in the registry, for the next update's reasons. */
-  inputs: InputsRecord;
-  /** Why this image was built, or where it was found instead. */
-  rebuildReason: string;
-  /** True when the registry already held the image and nothing was built. */
-  reused: boolean;
-  /** Its size in the registry and largest layers (when pushed with credentials). */
-  size?: ImageSize;
 }
 
-/** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
-export function inputsTag(hash: string): string {
-  return `inputs-${hash.replace(/^sha256:/, "")}`;
-}
-
-/**
- * Find the image by its inputs in the registry, or build and push it (the closure Dockerfile,
- * the release tags and `inputs-<hash>`); runs inside the dynamic provider's process.
- * `previous` is the state's record, for the reason.
- */
-async function buildAndPush(
-  inputs: DockerCliImageInputs,
-  previous: InputsRecord | undefined,
-): Promise<DockerCliImageOutputs> {
-  const executor = new DockerExecutor({ env: process.env });
-  try {
-    const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
-    const tags = inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1));
-    const byInputs = inputsTag(inputs.inputs.hash);
-    const { username, password, server } = inputs.registry;
-    const credentials =
-      username !== undefined && password !== undefined
-        ? ({ server, username, password } satisfies RegistryCredentials)
-        : undefined;
-    const login = async (): Promise<void> => {
-      if (credentials) await executor.login(credentials);
-    };
-    const outputs = (
-      digest: string,
-      imageUri: string,
-      reused: boolean,
-      reason: string,
-      size?: ImageSize,
-    ): DockerCliImageOutputs => ({
-      digest,
-      imageUri,
-      references: inputs.references,
-      fingerprint: fingerprint(inputs),
-      inputs: inputs.inputs,
-      rebuildReason: reason,
-      reused,
-      ...(size ? { size } : {}),
-    });
-    // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
-    // measured, then given the release tags: an image over its size budget gets none.
-    const api = inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined;
-    const repositoryPath = repository.slice(server.length + 1);
-    const release = async (digest: string, reused: boolean, reason: string): Promise<DockerCliImageOutputs> => {
-      if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
-      const size = await imageSize(repositoryPath, digest, api);
-      const budget = inputs.plan.sizeBudget;
-      if (budget && size.bytes > budget.bytes) {
-        const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-        const layers = size.largestLayers.map((l) => `${mb(l.bytes)} ${JSON.stringify(l.createdBy.slice(0, 80))}`);
-        throw new Error(
-          `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
-        );
-      }
-      await tagManifest(repositoryPath, digest, tags, api);
-      return outputs(digest, `${repository}@${digest}`, reused, reason, size);
-    };
-
-    if (inputs.promote) {
-      const promoted = await promote(inputs, executor, repository, tags, credentials);
-      const reason = `promoted from ${inputs.promote.from}: ${promoted.source} (${inputsTag(inputs.promote.hash)}); nothing built`;
-      return outputs(promoted.digest, `${repository}@${promoted.digest}`, true, reason);
-    }
-
-    // Registry first: an image with these inputs was pushed before; give it the release tags.
-    if (api) {
-      const found = await findManifest(repositoryPath, byInputs, api);
-      if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
-    }
-
-    const reason = rebuildReason(previous, inputs.inputs).summary;
-    const plan: BuildPlan = {
-      ...inputs.plan,
-      dockerfile: inputs.closureDockerfile,
-      tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
-    };
-    const secrets = inputs.secrets;
-    // BuildKit pushes the image and the cache itself, with the credentials of this login;
-    // the registry cache is read by the test gate too.
-    if (plan.builder) await login();
-    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
-    // is not in the target's closure. It runs whenever the image is built, and a failing test
-    // fails the update before anything is built or pushed.
-    await executor.testGate(inputs.plan, repository, { secrets });
-    if (plan.builder) {
-      const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
-      return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
-    }
-    const built = await executor.build(plan, repository, { secrets });
-    if (!inputs.push) return outputs("", built.references[0], false, reason);
-    await login();
-    const pushed = await executor.push(built.references);
-    return api ? release(pushed.digest, false, reason) : outputs(pushed.digest, pushed.imageUri, false, reason);
-  } finally {
-    executor.dispose();
-  }
-}
-
-/**
- * Give this environment's tags to the image another environment pushed with its inputs:
- * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
- */
-async function promote(
-  inputs: DockerCliImageInputs,
-  executor: DockerExecutor,
-  repository: string,
-  tags: string[],
-  credentials: RegistryCredentials | undefined,
-): Promise<{ digest: string; source: string }> {
-  const {
-    from,
-    hash,
-    repository: sourceRepository = repository,
-  } = inputs.promote as NonNullable<DockerCliImageInputs["promote"]>;
-  if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
-  const byInputs = inputsTag(hash);
-  const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
-  const sourcePath = sourceRepository.slice(server.length + 1);
-  const found = await findManifest(sourcePath, byInputs, { ...credentials, server });
-  if (!found) {
-    throw new Error(
-      `environment "${from}" has no image with its current inputs in ${sourceRepository} (${byInputs}): run pulumi up on "${from}" first (it pushes that tag), or remove promoteFrom.`,
-    );
-  }
-  if (sourceRepository === repository) {
-    const path = repository.slice(credentials.server.length + 1);
-    await tagManifest(path, found, tags, credentials);
-    return { digest: found, source: `${sourceRepository}@${found}` };
-  }
-  // Another repository (or registry): copy it with the same credentials.
-  await executor.login({ ...credentials, server });
-  if (server !== credentials.server) await executor.login(credentials);
-  const source = `${sourceRepository}@${found}`;
-  await executor.pull(source);
-  const references = tags.map((t) => `${repository}:${t}`);
-  for (const reference of references) await executor.tag(source, reference);
-  const pushed = await executor.push(references);
-  return { digest: pushed.digest, source };
+async function publish(inputs: DockerCliImageInputs, previous?: PublishResult): Promise<DockerCliImageOutputs> {
+  const published = await publishImage(inputs, previous?.inputs, { env: process.env });
+  return { ...published, fingerprint: fingerprint(inputs) };
 }
 
 /**
@@ -199,7 +28,7 @@ async function promote(
  * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
  * warnings, the credentials, args the target does not declare or the values of volatile args.
  */
-function fingerprint(inputs: DockerCliImageInputs): string {
+function fingerprint(inputs: PublishRequest): string {
   const p = inputs.plan;
   const volatile = new Set(p.volatileArgs ?? []);
   // Only the args the target's stages declare change the image; volatile ones never rebuild it.
@@ -232,10 +61,10 @@ export const provider = {
     return { changes: olds.fingerprint !== fingerprint(news) };
   },
   async create(inputs: DockerCliImageInputs): Promise<{ id: string; outs: DockerCliImageOutputs }> {
-    const outs = await buildAndPush(inputs, undefined);
+    const outs = await publish(inputs);
     return { id: outs.digest || outs.imageUri, outs };
   },
   async update(olds: DockerCliImageOutputs, news: DockerCliImageInputs): Promise<{ outs: DockerCliImageOutputs }> {
-    return { outs: await buildAndPush(news, olds.inputs) };
+    return { outs: await publish(news, olds) };
   },
 };

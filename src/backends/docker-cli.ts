@@ -18,16 +18,9 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerExecutor, type ImageSize, type RegistryAccess, resolveImageDigests } from "../executor";
-import {
-  type BuildPlan,
-  type InputsRecord,
-  closureImages,
-  inputsRecord,
-  pinByDigest,
-  targetInputs,
-  writeClosureFiles,
-} from "../plan";
+import type { ImageSize } from "../executor";
+import { prepareImage } from "../publish";
+import { type BuildPlan, type InputsRecord, pinByDigest } from "../plan";
 import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
 import type { DockerCliImageInputs, DockerCliImageOutputs } from "./docker-cli-provider";
 import type * as providerModuleType from "./docker-cli-provider";
@@ -130,39 +123,6 @@ export const dockerCliBackend: ImageBackend = {
   },
 };
 
-/**
- * The digests of the images `plans` start from or copy from, as the build will see them: the
- * Docker engine's local images first when it builds, else the registries (with the
- * image registry's credentials for its own host). An image that cannot be resolved counts by
- * its tag, with a warning.
- */
-async function imageDigests(
-  plans: readonly BuildPlan[],
-  registry: RegistryAccess,
-  parent: pulumi.Resource,
-  secret: boolean,
-): Promise<Record<string, string>> {
-  const images = [...new Set(plans.flatMap(closureImages))];
-  if (!images.length) return {};
-  const engine = plans.some((p) => !p.builder) ? new DockerExecutor({ env: process.env }) : undefined;
-  try {
-    const { digests, unresolved } = await resolveImageDigests(images, { engine, registries: [registry] });
-    const fix =
-      "its tag alone counts in the inputs hash, so a new image under that tag does not rebuild. Pin it by digest (image@sha256:…) to be sure.";
-    for (const [image, why] of Object.entries(unresolved))
-      void pulumi.log.warn(
-        // A secret build arg may be part of the reference (FROM ${BASE}): then it is not named.
-        secret
-          ? `an image of the target could not be resolved to a digest (not named: the plan holds secret build args); ${fix}`
-          : `image ${image}: its digest could not be resolved (${why}); ${fix}`,
-        parent,
-      );
-    return digests;
-  } finally {
-    engine?.dispose();
-  }
-}
-
 /** The target's inputs, read now (base images by digest), the closure files written for the build, and the promotion. */
 function closureInputs(
   plan: pulumi.Output<BuildPlan>,
@@ -180,21 +140,12 @@ function closureInputs(
       ...(username !== undefined && password !== undefined ? { username, password } : {}),
     })),
   );
-  const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) => {
-    const source = p.promotion?.source;
-    const digests = await imageDigests(source ? [p, source] : [p], registryAccess, parent, await pulumi.isSecret(plan));
-    const inputs = targetInputs(p, digests);
-    return {
-      record: inputsRecord(inputs),
-      dockerfile: writeClosureFiles(p, inputs),
-      promote: p.promotion
-        ? {
-            from: p.promotion.from,
-            hash: targetInputs(p.promotion.source, digests).hash,
-            ...(p.promotion.repository ? { repository: p.promotion.repository } : {}),
-          }
-        : undefined,
-    };
-  });
-  return { inputs: read.record, closureDockerfile: read.dockerfile, promote: read.promote };
+  const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) =>
+    prepareImage(p, registryAccess, {
+      env: process.env,
+      secret: await pulumi.isSecret(plan),
+      warn: (message) => void pulumi.log.warn(message, parent),
+    }),
+  );
+  return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };
 }

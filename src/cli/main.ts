@@ -11,7 +11,6 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { stageClosure, stageLabel } from "../dockerfile";
-import { DockerExecutor } from "../executor";
 import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "../lint";
 import {
   type BuildPlan,
@@ -27,8 +26,9 @@ import {
   rebuildReason,
   resolveDockerfilePath,
   targetInputs,
-  writeClosureFiles,
+  parseImageReference,
 } from "../plan";
+import { prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */
 class UsageError extends Error {}
@@ -126,9 +126,11 @@ dev and production): context, Dockerfile, target, args, tags, platforms. Prints 
 `,
   build: `Usage: multistage build -e <env> [--push --repository <host/repo>] [--builder <name|endpoint>]
 
-Builds the environment's plan with the Docker CLI (BuildKit) from the closure files, with its
-progress; with --push, pushes its tags and prints the digest-pinned reference. Credentials:
-MULTISTAGE_REGISTRY_USER and MULTISTAGE_REGISTRY_PASSWORD.
+Publishes the environment's plan as the MultiStageImage component does: with --push and the
+registry's credentials, it first asks the registry for the image with the same inputs and only
+tags it; else it runs the test gate, builds the closure files with the Docker CLI (BuildKit),
+pushes, holds the tags back when the image is over environments.<env>.sizeBudget, and prints
+the digest-pinned reference. Credentials: MULTISTAGE_REGISTRY_USER and MULTISTAGE_REGISTRY_PASSWORD.
 `,
 };
 
@@ -484,35 +486,39 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   if (values.push && !values.repository) throw new UsageError("--push needs --repository <host/path>");
   const opts = planOptions(values, io);
   const plan: BuildPlan = planBuildFromFiles({ ...opts, ...(values.builder ? { builder: values.builder } : {}) });
-  const inputs = targetInputs(plan);
-  const closure = { ...plan, dockerfile: writeClosureFiles(plan, inputs) };
   const repository = values.repository ?? `multistage/${path.basename(plan.context)}`;
-  const executor = new DockerExecutor({ env: io.env, onOutput: (line) => io.err(`${line}\n`) });
-  try {
-    io.err(`${plan.environment}: building ${plan.targetStage} (${plan.stages.join(" → ")}), inputs ${inputs.hash}\n`);
-    const user = io.env.MULTISTAGE_REGISTRY_USER;
-    const password = io.env.MULTISTAGE_REGISTRY_PASSWORD;
-    const server = repository.split("/")[0];
-    const credentials = user && password ? { server, username: user, password } : undefined;
-    if (plan.testTarget) io.err(`test gate: ${plan.testTarget}\n`);
-    await executor.testGate(plan, repository);
-    if (plan.builder) {
-      if (values.push && credentials) await executor.login(credentials);
-      const built = await executor.buildWithBuilder(closure, repository, { push: values.push ?? false });
-      io.out(`${values.push ? built.imageUri : built.references.join("\n")}\n`);
-      return 0;
-    }
-    if (!values.push) {
-      const built = await executor.build(closure, repository);
-      io.out(`${built.references.join("\n")}\n`);
-      return 0;
-    }
-    const pushed = await executor.buildAndPush(closure, repository, credentials);
-    io.out(`${pushed.imageUri}\n`);
-    return 0;
-  } finally {
-    executor.dispose();
-  }
+  const registry = registryAccess(repository, io.env);
+  // The same pipeline as the image resource: registry first, the gate, build, measure, tags.
+  const prepared = await prepareImage(plan, registry, {
+    env: io.env,
+    secret: false,
+    warn: (message) => io.err(`warning: ${message}\n`),
+  });
+  io.err(`${plan.environment}: ${plan.targetStage} (${plan.stages.join(" → ")}), inputs ${prepared.inputs.hash}\n`);
+  if (plan.testTarget) io.err(`test gate: ${plan.testTarget}\n`);
+  const published = await publishImage(
+    { plan, references: plan.tags.map((t) => `${repository}:${t}`), push: values.push ?? false, registry, ...prepared },
+    undefined,
+    { env: io.env, onOutput: (line) => io.err(`${line}\n`) },
+  );
+  io.err(`${published.rebuildReason}\n`);
+  if (published.size) io.err(`size: ${(published.size.bytes / 1e6).toFixed(1)} MB\n`);
+  io.out(`${values.push ? published.imageUri : published.references.join("\n")}\n`);
+  return 0;
+}
+
+/**
+ * The registry of `repository` (`ghcr.io/acme/api` → `ghcr.io`; Docker Hub's `acme/api` →
+ * `docker.io`) with the credentials of MULTISTAGE_REGISTRY_USER and _PASSWORD, when set.
+ */
+export function registryAccess(
+  repository: string,
+  env: NodeJS.ProcessEnv,
+): { server: string; username?: string; password?: string } {
+  const server = parseImageReference(repository).registry ?? "docker.io";
+  const username = env.MULTISTAGE_REGISTRY_USER;
+  const password = env.MULTISTAGE_REGISTRY_PASSWORD;
+  return username && password ? { server, username, password } : { server };
 }
 
 function help(command: string, io: CliIo): number {

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../../../src/cli/main";
+import { main, registryAccess } from "../../../src/cli/main";
 import { REPO_ROOT } from "../../helpers";
 
 /** Run the CLI in `cwd`; its exit code and what it printed. */
@@ -199,5 +199,14 @@ describe("the multistage CLI", () => {
     } finally {
       fs.rmSync(repo, { recursive: true, force: true });
     }
+  });
+
+  it("build logs in to the repository's registry: Docker Hub for acme/api, the host otherwise", () => {
+    const env = { MULTISTAGE_REGISTRY_USER: "ci", MULTISTAGE_REGISTRY_PASSWORD: "pw" };
+    assert.deepEqual(registryAccess("acme/api", env), { server: "docker.io", username: "ci", password: "pw" });
+    assert.equal(registryAccess("ghcr.io/acme/api", env).server, "ghcr.io");
+    assert.equal(registryAccess("127.0.0.1:5055/team/api", env).server, "127.0.0.1:5055");
+    assert.equal(registryAccess("localhost/api", env).server, "localhost");
+    assert.deepEqual(registryAccess("acme/api", {}), { server: "docker.io" });
   });
 });

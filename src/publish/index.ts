@@ -1,0 +1,3 @@
+/** The publish pipeline: prepare what a plan needs, then publish it (registry first, gate, build, measure, tag). */
+export { type PrepareOptions, type PreparedImage, prepareImage } from "./prepare";
+export { type PublishRequest, type PublishResult, inputsTag, publishImage } from "./pipeline";

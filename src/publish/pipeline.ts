@@ -1,0 +1,193 @@
+/**
+ * The publish pipeline: the one owner of how an image gets into a registry. No Pulumi SDK:
+ * the `docker-cli` image resource runs it in its provider's process, `multistage build`
+ * in the CLI's.
+ */
+import {
+  type DockerCliOptions,
+  DockerExecutor,
+  type ImageSize,
+  type RegistryCredentials,
+  findManifest,
+  imageSize,
+  tagManifest,
+} from "../executor";
+import { type BuildPlan, type InputsRecord, rebuildReason } from "../plan";
+
+/** What an image is published from: the plan and what was read for it; resolved values. */
+export interface PublishRequest {
+  plan: BuildPlan;
+  references: string[];
+  push: boolean;
+  registry: { server: string; username?: string; password?: string };
+  /** Build secrets by id; a secret input, never kept in the outputs. */
+  secrets?: Record<string, string>;
+  /** The target's inputs (hashes only): what decides a rebuild and explains it. */
+  inputs: InputsRecord;
+  /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
+  closureDockerfile: string;
+  /** Set when this environment promotes another's image: its name, inputs hash and repository. */
+  promote?: { from: string; hash: string; repository?: string };
+}
+
+/** What publishing reports: no credentials, no build-arg values. */
+export interface PublishResult {
+  digest: string;
+  imageUri: string;
+  references: string[];
+  /** The inputs of the image in the registry, for the next update's reasons. */
+  inputs: InputsRecord;
+  /** Why this image was built, or where it was found instead. */
+  rebuildReason: string;
+  /** True when the registry already held the image and nothing was built. */
+  reused: boolean;
+  /** Its size in the registry and largest layers (when pushed with credentials). */
+  size?: ImageSize;
+}
+
+/** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
+export function inputsTag(hash: string): string {
+  return `inputs-${hash.replace(/^sha256:/, "")}`;
+}
+
+/**
+ * Publish one planned image, in named steps: find it by its inputs in the registry (registry
+ * first), else run the test gate (the Dockerfile as written), build the closure Dockerfile
+ * and push it under `inputs-<hash>`, measure it against the size budget, and give it the
+ * release tags; or promote another environment's image. `previous` is the inputs of the image
+ * the caller had before (the state's record), for the reason. The image resource's provider
+ * and `multistage build` both run it.
+ */
+export async function publishImage(
+  inputs: PublishRequest,
+  previous: InputsRecord | undefined,
+  executorOptions: DockerCliOptions,
+): Promise<PublishResult> {
+  const executor = new DockerExecutor(executorOptions);
+  try {
+    const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
+    const tags = inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1));
+    const byInputs = inputsTag(inputs.inputs.hash);
+    const { username, password, server } = inputs.registry;
+    const credentials =
+      username !== undefined && password !== undefined
+        ? ({ server, username, password } satisfies RegistryCredentials)
+        : undefined;
+    const login = async (): Promise<void> => {
+      if (credentials) await executor.login(credentials);
+    };
+    const outputs = (
+      digest: string,
+      imageUri: string,
+      reused: boolean,
+      reason: string,
+      size?: ImageSize,
+    ): PublishResult => ({
+      digest,
+      imageUri,
+      references: inputs.references,
+      inputs: inputs.inputs,
+      rebuildReason: reason,
+      reused,
+      ...(size ? { size } : {}),
+    });
+    // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
+    // measured, then given the release tags: an image over its size budget gets none.
+    const api = inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined;
+    const repositoryPath = repository.slice(server.length + 1);
+    const release = async (digest: string, reused: boolean, reason: string): Promise<PublishResult> => {
+      if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
+      const size = await imageSize(repositoryPath, digest, api);
+      const budget = inputs.plan.sizeBudget;
+      if (budget && size.bytes > budget.bytes) {
+        const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
+        const layers = size.largestLayers.map((l) => `${mb(l.bytes)} ${JSON.stringify(l.createdBy.slice(0, 80))}`);
+        throw new Error(
+          `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
+        );
+      }
+      await tagManifest(repositoryPath, digest, tags, api);
+      return outputs(digest, `${repository}@${digest}`, reused, reason, size);
+    };
+
+    if (inputs.promote) {
+      const promoted = await promote(inputs, executor, repository, tags, credentials);
+      const reason = `promoted from ${inputs.promote.from}: ${promoted.source} (${inputsTag(inputs.promote.hash)}); nothing built`;
+      return outputs(promoted.digest, `${repository}@${promoted.digest}`, true, reason);
+    }
+
+    // Registry first: an image with these inputs was pushed before; give it the release tags.
+    if (api) {
+      const found = await findManifest(repositoryPath, byInputs, api);
+      if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
+    }
+
+    const reason = rebuildReason(previous, inputs.inputs).summary;
+    const plan: BuildPlan = {
+      ...inputs.plan,
+      dockerfile: inputs.closureDockerfile,
+      tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
+    };
+    const secrets = inputs.secrets;
+    // BuildKit pushes the image and the cache itself, with the credentials of this login;
+    // the registry cache is read by the test gate too.
+    if (plan.builder) await login();
+    // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
+    // is not in the target's closure. It runs whenever the image is built, and a failing test
+    // fails the update before anything is built or pushed.
+    await executor.testGate(inputs.plan, repository, { secrets });
+    if (plan.builder) {
+      const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
+      return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
+    }
+    const built = await executor.build(plan, repository, { secrets });
+    if (!inputs.push) return outputs("", built.references[0], false, reason);
+    await login();
+    const pushed = await executor.push(built.references);
+    return api ? release(pushed.digest, false, reason) : outputs(pushed.digest, pushed.imageUri, false, reason);
+  } finally {
+    executor.dispose();
+  }
+}
+
+/**
+ * Give this environment's tags to the image another environment pushed with its inputs:
+ * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
+ */
+async function promote(
+  inputs: PublishRequest,
+  executor: DockerExecutor,
+  repository: string,
+  tags: string[],
+  credentials: RegistryCredentials | undefined,
+): Promise<{ digest: string; source: string }> {
+  const {
+    from,
+    hash,
+    repository: sourceRepository = repository,
+  } = inputs.promote as NonNullable<PublishRequest["promote"]>;
+  if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
+  const byInputs = inputsTag(hash);
+  const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
+  const sourcePath = sourceRepository.slice(server.length + 1);
+  const found = await findManifest(sourcePath, byInputs, { ...credentials, server });
+  if (!found) {
+    throw new Error(
+      `environment "${from}" has no image with its current inputs in ${sourceRepository} (${byInputs}): run pulumi up on "${from}" first (it pushes that tag), or remove promoteFrom.`,
+    );
+  }
+  if (sourceRepository === repository) {
+    const path = repository.slice(credentials.server.length + 1);
+    await tagManifest(path, found, tags, credentials);
+    return { digest: found, source: `${sourceRepository}@${found}` };
+  }
+  // Another repository (or registry): copy it with the same credentials.
+  await executor.login({ ...credentials, server });
+  if (server !== credentials.server) await executor.login(credentials);
+  const source = `${sourceRepository}@${found}`;
+  await executor.pull(source);
+  const references = tags.map((t) => `${repository}:${t}`);
+  for (const reference of references) await executor.tag(source, reference);
+  const pushed = await executor.push(references);
+  return { digest: pushed.digest, source };
+}
