@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { stageClosure, stageLabel } from "../dockerfile";
+import type { MultiStageImageArgs } from "../component/args";
+import { didYouMean, stageClosure, stageLabel } from "../dockerfile";
 import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "../lint";
 import {
   type BuildPlan,
@@ -42,20 +43,82 @@ export interface CliIo {
 }
 
 /** What `--config <file.json>` may hold: the component's plain args. */
-interface ConfigFile {
+/**
+ * `--config <file.json>`: the component's plain args that decide the plan, as JSON (paths
+ * relative to the file), and the CLI's own `lint` settings. A field it does not know is refused.
+ */
+type ConfigFile = Partial<
+  Pick<
+    MultiStageImageArgs,
+    | "devTargets"
+    | "environments"
+    | "tags"
+    | "movingTags"
+    | "tagStrategy"
+    | "version"
+    | "testStage"
+    | "volatileArgs"
+    | "platforms"
+    | "builder"
+    | "registryCache"
+    | "attestations"
+    | "ssh"
+    | "allowSecretLikeBuildArgs"
+  >
+> & {
   context?: string;
   dockerfile?: string;
-  environments?: Record<string, EnvironmentArgs>;
-  buildArgs?: Record<string, string>;
-  devTargets?: string[];
-  tags?: string[];
-  tagStrategy?: string;
   target?: string;
-  testStage?: string | false;
-  volatileArgs?: string[];
-  platforms?: string[];
-  builder?: string;
+  platform?: string;
+  buildArgs?: Record<string, string>;
+  cacheFrom?: string[];
   lint?: { severities?: Partial<Record<LintRuleId, LintSeverity>> };
+};
+
+/** Every field `--config` reads; anything else is refused by name. */
+const CONFIG_FIELDS = [
+  "context",
+  "dockerfile",
+  "environments",
+  "target",
+  "devTargets",
+  "buildArgs",
+  "tags",
+  "movingTags",
+  "tagStrategy",
+  "version",
+  "platform",
+  "platforms",
+  "builder",
+  "registryCache",
+  "attestations",
+  "ssh",
+  "cacheFrom",
+  "allowSecretLikeBuildArgs",
+  "testStage",
+  "volatileArgs",
+  "lint",
+] as const satisfies readonly (keyof ConfigFile)[];
+
+/** Parse and check a `--config` file's text: a JSON object of known fields. */
+export function parseConfigFile(text: string, label: string): ConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config ${label}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new UsageError(
+      `--config ${label}: must hold a JSON object of the component's args, got ${JSON.stringify(parsed)}`,
+    );
+  const known: readonly string[] = CONFIG_FIELDS;
+  const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
+  if (unknown.length)
+    throw new UsageError(
+      `--config ${label}: ${unknown.map((k) => `"${k}" is not a field it reads.${didYouMean(k, CONFIG_FIELDS)}`).join(" ")} Its fields: ${CONFIG_FIELDS.join(", ")}.`,
+    );
+  return parsed as ConfigFile;
 }
 
 const COMMON = {
@@ -199,11 +262,7 @@ function planOptions(
   if (values.config) {
     const file = path.resolve(io.cwd, values.config);
     if (!fs.existsSync(file)) throw new UsageError(`--config ${values.config}: no such file`);
-    try {
-      config = JSON.parse(fs.readFileSync(file, "utf8")) as ConfigFile;
-    } catch (err) {
-      throw new UsageError(`--config ${values.config}: ${(err as Error).message}`);
-    }
+    config = parseConfigFile(fs.readFileSync(file, "utf8"), values.config);
     base = path.dirname(file);
   }
   const buildArgs: Record<string, string> = { ...(config.buildArgs ?? {}) };
@@ -228,12 +287,20 @@ function planOptions(
     devTargets: config.devTargets,
     buildArgs,
     tags: config.tags,
+    movingTags: config.movingTags,
     tagStrategy: config.tagStrategy,
+    version: config.version,
     gitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
     testStage: config.testStage,
     volatileArgs: config.volatileArgs,
+    platform: config.platform,
     platforms: config.platforms,
     builder: config.builder,
+    registryCache: config.registryCache,
+    attestations: config.attestations,
+    ssh: config.ssh,
+    cacheFrom: config.cacheFrom,
+    allowSecretLikeBuildArgs: config.allowSecretLikeBuildArgs,
   };
 }
 

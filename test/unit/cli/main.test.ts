@@ -209,4 +209,39 @@ describe("the multistage CLI", () => {
     assert.equal(registryAccess("localhost/api", env).server, "localhost");
     assert.deepEqual(registryAccess("acme/api", {}), { server: "docker.io" });
   });
+
+  it("--config: reads every plan field of the component's args, and refuses an unknown field or a non-object by name", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-config-"));
+    const write = (config: unknown): string => {
+      const file = path.join(dir, "multistage.json");
+      fs.writeFileSync(file, JSON.stringify(config));
+      return file;
+    };
+    try {
+      const config = write({
+        context: NODE,
+        platform: "linux/arm64",
+        movingTags: ["latest"],
+        version: "2.1.0",
+        tagStrategy: "v{version}",
+      });
+      const json = JSON.parse((await run(dir, "plan", "-e", "production", "--json", "--config", config)).out) as {
+        plan: { platforms: string[]; tags: string[] };
+      };
+      // platform, movingTags and version were dropped before: the tags were production-<sha>.
+      assert.deepEqual(json.plan.platforms, ["linux/arm64"]);
+      assert.deepEqual(json.plan.tags, ["v2.1.0", "latest"]);
+      const typo = await run(dir, "plan", "-e", "production", "--config", write({ context: NODE, enviroments: {} }));
+      assert.equal(typo.code, 2);
+      assert.match(
+        typo.err,
+        /"enviroments" is not a field it reads\. Did you mean "environments"\? Its fields: context, /,
+      );
+      const nothing = await run(dir, "plan", "--config", write(null));
+      assert.equal(nothing.code, 2);
+      assert.match(nothing.err, /must hold a JSON object of the component's args, got null/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
