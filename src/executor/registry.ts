@@ -100,10 +100,12 @@ async function registryRequest(
   repository: string,
   path: string,
   credentials: RegistryAccess,
-  insecure: boolean,
+  insecure: boolean | undefined,
   init: { headers?: Record<string, string>; body?: ArrayBuffer } = {},
 ): Promise<Response> {
-  const url = `${insecure ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
+  // One default for every request: HTTPS, unless the registry is on this machine or the caller says so.
+  const plain = insecure ?? isLoopbackRegistry(credentials.server);
+  const url = `${plain ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
   const send = (authorization: Record<string, string>): Promise<Response> =>
     fetch(url, {
       method,
@@ -138,13 +140,13 @@ async function registryRequest(
 
 /**
  * `Docker-Content-Digest` of `HEAD /v2/<repository>/manifests/<reference>`.
- * `insecure` uses plain HTTP (a local registry on 127.0.0.1).
+ * `insecure` uses plain HTTP; by default only a registry on this machine (127.0.0.1, localhost) is.
  */
 export async function manifestDigest(
   repository: string,
   reference: string,
   credentials: RegistryAccess,
-  insecure = true,
+  insecure?: boolean,
 ): Promise<string> {
   const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
@@ -179,7 +181,7 @@ export async function getManifest(
   repository: string,
   reference: string,
   credentials: RegistryAccess,
-  insecure = true,
+  insecure?: boolean,
 ): Promise<RegistryManifest> {
   const res = await registryRequest("GET", repository, `manifests/${reference}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
@@ -196,7 +198,7 @@ export async function getBlob(
   repository: string,
   digest: string,
   credentials: RegistryAccess,
-  insecure = true,
+  insecure?: boolean,
 ): Promise<Buffer> {
   const res = await registryRequest("GET", repository, `blobs/${digest}`, credentials, insecure);
   return Buffer.from(await res.arrayBuffer());
@@ -215,7 +217,7 @@ export async function findManifest(
   repository: string,
   reference: string,
   credentials: RegistryAccess,
-  insecure = isLoopbackRegistry(credentials.server),
+  insecure?: boolean,
 ): Promise<string | undefined> {
   try {
     return await manifestDigest(repository, reference, credentials, insecure);
@@ -235,7 +237,7 @@ export async function tagManifest(
   digest: string,
   tags: readonly string[],
   credentials: RegistryAccess,
-  insecure = isLoopbackRegistry(credentials.server),
+  insecure?: boolean,
 ): Promise<void> {
   const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
@@ -268,7 +270,7 @@ export async function imageSize(
   repository: string,
   digest: string,
   credentials: RegistryAccess,
-  insecure = isLoopbackRegistry(credentials.server),
+  insecure?: boolean,
   top = 3,
 ): Promise<ImageSize> {
   const manifest = await getManifest(repository, digest, credentials, insecure);
