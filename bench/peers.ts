@@ -167,14 +167,14 @@ async function main(): Promise<void> {
   };
   const peer = async (): Promise<void> => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const plan = require(path.join(REPO_ROOT, "lib", "plan")) as typeof import("../src/plan");
+    const context = require(path.join(REPO_ROOT, "lib", "context")) as typeof import("../src/context");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { contextHash } = require(path.join(__dirname, "peers", "whole-context.js")) as {
       contextHash: (c: string, d: string) => string;
     };
     for (const s of SERVICES) {
       const dockerfile = path.join(root, "services", s.name, "Dockerfile");
-      const planned = plan.planBuildFromFiles({
+      const planned = context.planBuildFromFiles({
         context: root,
         dockerfile,
         environment: new pulumi.Config("multistage").require("environment"),

@@ -47,11 +47,9 @@ export {
   classifyEnvironment,
   formatDiagnostic,
   planBuild,
-  planBuildFromFiles,
-  readDockerfile,
   rebuildReason,
-  targetInputs,
 } from "./plan";
+export { planBuildFromFiles, readDockerfile, targetInputs } from "./context";
 export { type ImageSize } from "./executor";
 export {
   LINT_RULES,

@@ -13,7 +13,7 @@ import {
   type RegistryCredentials,
   manifestDigest,
 } from "../../src/executor";
-import { detectGitSha } from "../../src/plan";
+import { detectGitSha } from "../../src/context";
 import type { ExampleSettings } from "../../examples/types";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");

@@ -4,7 +4,8 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildPlan, pinByDigest, targetInputs, writeClosureFiles } from "../plan";
+import { type BuildPlan, pinByDigest } from "../plan";
+import { targetInputs, writeClosureFiles } from "../context";
 import type { ImageBackend, PublishArgs, PublishedImage, RegistryInput } from "./backend";
 
 /**

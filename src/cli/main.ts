@@ -16,19 +16,15 @@ import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "
 import {
   type BuildPlan,
   type BuildPlanOptions,
-  type EnvironmentArgs,
   MultiStageError,
-  detectGitSha,
   environmentKind,
   formatDiagnostic,
   inputsRecord,
-  planBuildFromFiles,
-  readDockerfile,
   rebuildReason,
   resolveDockerfilePath,
-  targetInputs,
   parseImageReference,
 } from "../plan";
+import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
 import { prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */

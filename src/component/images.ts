@@ -13,16 +13,15 @@ import {
   type Diagnostic,
   DEFAULT_TEST_STAGES,
   MultiStageError,
-  detectGitSha,
   formatDiagnostic,
   getEnvironmentArgs,
   isValidTag,
   planBuild,
-  readDockerfile,
   isSecretLikeName,
   redactBuildArgs,
   scrubSecrets,
 } from "../plan";
+import { detectGitSha, readDockerfile } from "../context";
 import { findStage } from "../dockerfile";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import type { MultiStageImageArgs } from "./args";

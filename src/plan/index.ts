@@ -43,10 +43,8 @@ export {
   parseSize,
 } from "./environments";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
-export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
-export { type StageInputs, type TargetInputs, closureImages, targetInputs, writeClosureFiles } from "./inputs";
+export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";
-export { detectGitSha } from "./git";
 export {
   DIGEST,
   DIGEST_PATTERN,

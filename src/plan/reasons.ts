@@ -4,7 +4,7 @@
  * its base image) or the stage it builds on that changed.
  */
 import { VOLATILE } from "./closure";
-import type { StageInputs, TargetInputs } from "./inputs";
+import type { StageInputs, TargetInputs } from "./target-inputs";
 
 /** One cause of a rebuild. */
 export interface RebuildCause {

@@ -4,7 +4,8 @@
  * build, and the promotion's source inputs.
  */
 import { DockerExecutor, type RegistryAccess, resolveImageDigests } from "../executor";
-import { type BuildPlan, closureImages, inputsRecord, targetInputs, writeClosureFiles } from "../plan";
+import { type BuildPlan, closureImages, inputsRecord } from "../plan";
+import { targetInputs, writeClosureFiles } from "../context";
 import type { PublishRequest } from "./pipeline";
 
 /** The part of a `PublishRequest` read for its plan. */

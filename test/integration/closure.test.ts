@@ -9,7 +9,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { type BuildPlan, planBuildFromFiles, targetInputs, writeClosureFiles } from "../../src/plan";
+import { type BuildPlan } from "../../src/plan";
+import { planBuildFromFiles, targetInputs, writeClosureFiles } from "../../src/context";
 import { type Engine, requireEngine } from "./engine";
 
 const DOCKERFILE = `FROM multistage-local/busybox:1 AS dev

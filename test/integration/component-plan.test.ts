@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { MultiStageImage } from "../../src";
-import { targetInputs, writeClosureFiles } from "../../src/plan";
+import { targetInputs, writeClosureFiles } from "../../src/context";
 import { exampleSettings, releaseLocally } from "../../scripts/lib/local";
 import { published, settle, useStack, value } from "../component/mocks";
 import { type Engine, requireEngine } from "./engine";

@@ -9,7 +9,7 @@ import * as path from "path";
 import type { BuildPlan } from "../../src";
 import { dependentStages, findStage, stageLabel } from "../../src/dockerfile";
 import { type BuildStep, executedSteps } from "../../src/executor";
-import { readDockerfile } from "../../src/plan";
+import { readDockerfile } from "../../src/context";
 import { exampleSettings, localPlan } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { resolveTarget, stageNames } from "../../src/dockerfile";
 import { DockerCommandError, DockerExecutor, manifestDigest } from "../../src/executor";
-import { readDockerfile } from "../../src/plan";
+import { readDockerfile } from "../../src/context";
 import { EXAMPLES, exampleSettings, localPlan } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 

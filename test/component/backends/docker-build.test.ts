@@ -6,7 +6,8 @@ import { MultiStageImage, type MultiStageImageArgs } from "../../../src";
 import * as fs from "fs";
 import ignore from "@balena/dockerignore";
 import { dockerBuildInputs } from "../../../src/backends";
-import { type BuildPlan, targetInputs, writeClosureFiles } from "../../../src/plan";
+import { type BuildPlan } from "../../../src/plan";
+import { targetInputs, writeClosureFiles } from "../../../src/context";
 import { REPO_ROOT } from "../../helpers";
 import {
   ECR_PASSWORD,

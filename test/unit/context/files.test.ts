@@ -3,7 +3,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { MAX_DOCKERFILE_BYTES, MultiStageError, readDockerfile } from "../../../src/plan";
+import { MultiStageError } from "../../../src/plan";
+import { MAX_DOCKERFILE_BYTES, readDockerfile } from "../../../src/context";
 
 function problem(read: () => unknown): [string, string | undefined, string] {
   try {

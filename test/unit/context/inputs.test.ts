@@ -3,15 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import {
-  type BuildPlan,
-  closureImages,
-  inputsRecord,
-  planBuildFromFiles,
-  rebuildReason,
-  targetInputs,
-  writeClosureFiles,
-} from "../../../src/plan";
+import { type BuildPlan, closureImages, inputsRecord, rebuildReason } from "../../../src/plan";
+import { planBuildFromFiles, targetInputs, writeClosureFiles } from "../../../src/context";
 
 /** A small monorepo: two services, a shared library, a README, a dev-only folder. */
 const FILES: Record<string, string> = {

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
-import { type BuildPlan, type BuildPlanOptions, planBuild, resolveDockerfilePath } from "./build-plan";
+import { type BuildPlan, type BuildPlanOptions, planBuild, resolveDockerfilePath } from "../plan";
 
 /** Largest Dockerfile read; anything bigger is not a Dockerfile someone wrote. */
 export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;

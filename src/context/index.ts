@@ -1,0 +1,8 @@
+/**
+ * The build context and the repository, read from disk: the Dockerfile file (checked, bounded,
+ * then parsed), the files a target's closure copies and their hashes, the closure files written
+ * for the build, and the commit. `plan/` stays pure; this layer does the reading and writing.
+ */
+export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
+export { detectGitSha } from "./git";
+export { targetInputs, writeClosureFiles } from "./inputs";
