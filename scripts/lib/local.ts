@@ -81,7 +81,10 @@ export async function releaseLocally(
   credentials: RegistryCredentials,
 ): Promise<LocalRelease> {
   const repository = `${credentials.server}/${repositoryPath}`;
-  const result = await executor.buildAndPush(plan, repository, credentials);
+  // Built and pushed in two steps, so the quick start can report the build's steps and time.
+  const built = await executor.build(plan, repository);
+  await executor.login(credentials);
+  const pushed = await executor.push(built.references);
   const registryDigest = await manifestDigest(repositoryPath, plan.tags[0], credentials);
-  return { ...result, plan, repository, registryDigest };
+  return { ...built, ...pushed, plan, repository, registryDigest };
 }

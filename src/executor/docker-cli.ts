@@ -365,16 +365,29 @@ export class DockerExecutor {
     return { digest, imageUri: `${repository}@${digest}`, references: [...references] };
   }
 
-  /** Build, log in, push: the whole plan. */
-  async buildAndPush(
+  /**
+   * Build `plan` and, with `push`, push it: the one entry for both builders. With a `builder`,
+   * buildx builds and BuildKit pushes (logged in first: it also reads and writes the registry
+   * cache); with the engine's builder, `docker build`, then log in and `docker push`. Callers
+   * do not branch on the builder. Not pushed: the digest is "" and `imageUri` the first tag.
+   */
+  async buildImage(
     plan: BuildPlan,
     repository: string,
-    credentials?: RegistryCredentials,
-  ): Promise<BuildResult & PushResult> {
-    const built = await this.build(plan, repository);
-    if (credentials) await this.login(credentials);
-    const pushed = await this.push(built.references);
-    return { ...built, ...pushed };
+    options: { secrets?: Record<string, string>; push: boolean; credentials?: RegistryCredentials },
+  ): Promise<PushResult> {
+    const login = async (): Promise<void> => {
+      if (options.credentials) await this.login(options.credentials);
+    };
+    if (plan.builder) {
+      if (options.push) await login();
+      const built = await this.buildWithBuilder(plan, repository, { secrets: options.secrets, push: options.push });
+      return { digest: built.digest, imageUri: built.imageUri, references: built.references };
+    }
+    const built = await this.build(plan, repository, { secrets: options.secrets });
+    if (!options.push) return { digest: "", imageUri: built.references[0], references: built.references };
+    await login();
+    return this.push(built.references);
   }
 
   /** `docker pull` (by digest, typically). */

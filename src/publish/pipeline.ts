@@ -129,22 +129,15 @@ export async function publishImage(
       tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
     };
     const secrets = inputs.secrets;
-    // BuildKit pushes the image and the cache itself, with the credentials of this login;
-    // the registry cache is read by the test gate too.
+    // A builder's registry cache is read by the test gate too: log in first.
     if (plan.builder) await login();
     // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
     // is not in the target's closure. It runs whenever the image is built, and a failing test
     // fails the update before anything is built or pushed.
     await executor.testGate(inputs.plan, repository, { secrets });
-    if (plan.builder) {
-      const built = await executor.buildWithBuilder(plan, repository, { secrets, push: inputs.push });
-      return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
-    }
-    const built = await executor.build(plan, repository, { secrets });
-    if (!inputs.push) return outputs("", built.references[0], false, reason);
-    await login();
-    const pushed = await executor.push(built.references);
-    return api ? release(pushed.digest, false, reason) : outputs(pushed.digest, pushed.imageUri, false, reason);
+    const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push, credentials });
+    if (!inputs.push) return outputs("", built.imageUri, false, reason);
+    return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
   } finally {
     executor.dispose();
   }
