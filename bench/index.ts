@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseDockerfile, resolveTarget, stageNames } from "../src/dockerfile";
 import { planBuild } from "../src/plan";
-import { DockerExecutor } from "../src/executor";
+import { EngineExecutor } from "../scripts/lib/engine-executor";
 import { EXAMPLES, localEnv, localPlan } from "../scripts/lib/local";
 
 function benchModel(): void {
@@ -93,7 +93,7 @@ async function benchBuilds(): Promise<void> {
     console.log("\nBuilds: skipped (no engine; run `bash scripts/docker-up.sh` first)");
     return;
   }
-  const executor = new DockerExecutor({ env });
+  const executor = new EngineExecutor({ env });
   console.log("\nBuilds (offline base images; cold = --no-cache, warm = nothing changed)");
   console.log("  example        env         target      cold s   warm s   cold/warm   size MB");
   try {
@@ -125,7 +125,7 @@ async function benchRegistryCache(): Promise<void> {
     console.log("\nRegistry cache: skipped (no builder; run `bash scripts/buildkit-up.sh` after docker-up.sh)");
     return;
   }
-  const executor = new DockerExecutor({ env });
+  const executor = new EngineExecutor({ env });
   const run = Date.now().toString(36);
   console.log(
     "\nRegistry cache (BuildKit builder; cold = empty builder and registry; rebuild = builder cache removed)",

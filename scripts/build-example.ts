@@ -4,7 +4,7 @@
  * Needs the engine and registry from `bash scripts/docker-up.sh`.
  */
 import { formatDiagnostic } from "../src";
-import { DockerExecutor } from "../src/executor";
+import { EngineExecutor } from "./lib/engine-executor";
 import { EXAMPLES, type ExampleName, localEnv, localPlan, localRegistry, releaseLocally } from "./lib/local";
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   }
   const env = localEnv();
   const credentials = localRegistry(env);
-  const executor = new DockerExecutor({ env });
+  const executor = new EngineExecutor({ env });
   const sizes: Record<string, number> = {};
   try {
     for (const environment of environments.length ? environments : ["dev", "production"]) {

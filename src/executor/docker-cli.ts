@@ -3,7 +3,7 @@
  * credentials, and report digests. This is what runs the plans here, where
  * `pulumi up` cannot: the examples, the quick start and the integration tests.
  */
-import { execFileSync, spawn } from "child_process";
+import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -287,11 +287,6 @@ export class DockerExecutor {
     };
   }
 
-  /** Remove a builder's local build cache (`buildx prune --all`), e.g. to prove the registry cache. */
-  async pruneBuilder(builder: string): Promise<void> {
-    await this.run(["prune", "--builder", builder, "--all", "--force"], { quiet: true, binary: this.buildx() });
-  }
-
   /** Build `plan`, tagging it `<repository>:<tag>` for each of the plan's tags. */
   /**
    * The test gate: build `plan.testTarget` with the plan's builder (the Docker engine's own,
@@ -404,36 +399,6 @@ export class DockerExecutor {
   async inspect(reference: string): Promise<ImageInspect> {
     const out = await this.run(["image", "inspect", reference], { quiet: true });
     return (JSON.parse(out) as ImageInspect[])[0];
-  }
-
-  /** Paths of the files in an image's filesystem (via `docker create` + `docker export`). */
-  async listFiles(reference: string): Promise<string[]> {
-    const id = (await this.run(["create", reference, "/none"], { quiet: true })).trim();
-    try {
-      const tarFile = path.join(this.configDir, `${id}.tar`);
-      await this.run(["export", "--output", tarFile, id], { quiet: true });
-      const list = execFileSync("tar", ["-tf", tarFile], { maxBuffer: 256 * 1024 * 1024 }).toString();
-      fs.rmSync(tarFile, { force: true });
-      return list
-        .split("\n")
-        .filter(Boolean)
-        .map((p) => "/" + p.replace(/^\.?\//, "").replace(/\/$/, ""));
-    } finally {
-      await this.run(["rm", "--force", id], { quiet: true });
-    }
-  }
-
-  /** `docker run --rm` and return stdout. */
-  async runImage(reference: string, command: readonly string[] = [], entrypoint?: string): Promise<string> {
-    const args = ["run", "--rm", "--network", "none"];
-    if (entrypoint !== undefined) args.push("--entrypoint", entrypoint);
-    return this.run([...args, reference, ...command], { quiet: true, stdoutOnly: true });
-  }
-
-  /** Remove images (ignores missing ones). */
-  async removeImages(references: readonly string[]): Promise<void> {
-    if (references.length)
-      await this.run(["image", "rm", "--force", ...references], { quiet: true, allowFailure: true });
   }
 
   /** Forget stored credentials. */

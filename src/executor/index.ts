@@ -1,6 +1,7 @@
 /**
- * Run a `BuildPlan` with the Docker CLI (BuildKit) and read registry digests: what the
- * quick start and the integration tests use. Published as `pulumi-multistage-image/executor`.
+ * Run a `BuildPlan` with the Docker CLI (BuildKit), and read and tag manifests through the
+ * registry API: what the publish pipeline runs. Published as `pulumi-multistage-image/executor`;
+ * the tests' own helpers (list, run, remove images) live in scripts/lib/engine-executor.ts.
  */
 export {
   type BuildOptions,

@@ -5,11 +5,12 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import type { Context } from "mocha";
-import { DockerExecutor, type RegistryCredentials } from "../../src/executor";
+import type { RegistryCredentials } from "../../src/executor";
+import { EngineExecutor } from "../../scripts/lib/engine-executor";
 import { REPO_ROOT, localEnv, localRegistry } from "../../scripts/lib/local";
 
 export interface Engine {
-  executor: DockerExecutor;
+  executor: EngineExecutor;
   env: NodeJS.ProcessEnv;
   registry: RegistryCredentials;
 }
@@ -47,7 +48,7 @@ export function getEngine(): Engine | undefined {
     failure = `the Docker engine at ${env.DOCKER_HOST ?? "(default socket)"} does not answer`;
     return undefined;
   }
-  engine = { executor: new DockerExecutor({ env }), env, registry: localRegistry(env) };
+  engine = { executor: new EngineExecutor({ env }), env, registry: localRegistry(env) };
   return engine;
 }
 
@@ -72,7 +73,7 @@ export interface Builder {
   /** The same daemon on `tcp://127.0.0.1:…` with mutual TLS, and the files a client needs. */
   tls: { endpoint: string; caCert: string; cert: string; key: string };
   /** An executor whose environment knows the builder (`MULTISTAGE_BUILDX`, `BUILDX_CONFIG`). */
-  executor: DockerExecutor;
+  executor: EngineExecutor;
   /** That environment. */
   env: NodeJS.ProcessEnv;
 }
@@ -101,7 +102,7 @@ export function requireBuilder(context: Context): Builder {
           cert: path.join(tlsDir, "client.pem"),
           key: path.join(tlsDir, "client-key.pem"),
         },
-        executor: new DockerExecutor({ env }),
+        executor: new EngineExecutor({ env }),
         env,
       };
     } catch (err) {

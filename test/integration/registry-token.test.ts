@@ -14,7 +14,6 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import {
-  DockerExecutor,
   resolveImageDigests,
   RegistryError,
   type RegistryCredentials,
@@ -23,6 +22,7 @@ import {
   imageSize,
   tagManifest,
 } from "../../src/executor";
+import { EngineExecutor } from "../../scripts/lib/engine-executor";
 import { type Engine, requireEngine } from "./engine";
 
 const ISSUER = "multistage-token-test";
@@ -91,7 +91,7 @@ function tokenService(key: crypto.KeyObject, certDer: Buffer, requests: string[]
 describe("Integration: the registry API with Bearer token auth (distribution's token auth)", function () {
   this.timeout(120_000);
   let engine: Engine;
-  let executor: DockerExecutor;
+  let executor: EngineExecutor;
   let dir: string;
   let tokens: http.Server;
   let registry: ChildProcess | undefined;
@@ -151,7 +151,7 @@ describe("Integration: the registry API with Bearer token auth (distribution's t
     assert.match(challenge, /^Bearer realm=/, fs.readFileSync(path.join(dir, "registry.log"), "utf8"));
 
     // The engine logs in and pushes through the token service itself.
-    executor = new DockerExecutor({ env: engine.env });
+    executor = new EngineExecutor({ env: engine.env });
     await executor.login(ci());
     const reference = `${server}/team/app:v1`;
     await executor.tag("multistage-local/busybox:1", reference);
