@@ -133,7 +133,8 @@ pulumi.runtime.setMocks(
     newResource: (args) => {
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type === "aws:ecr/repository:Repository") state.repositoryUrl = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app";
-      if (args.type === "docker-build:index:Image") state.digest = "sha256:" + "ab".repeat(32);
+      // The default back end's image resource: its digest, as a user's mocks would give it.
+      if (args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage") state.digest = "sha256:" + "ab".repeat(32);
       return { id: args.name + "-id", state };
     },
     call: (args) => (args.token.endsWith("getAuthorizationToken") ? { userName: "AWS", password: "p" } : args.inputs),

@@ -116,9 +116,10 @@ export const dockerCliBackend: ImageBackend = {
       dependsOn: args.dependsOn,
       additionalSecretOutputs: ["fingerprint"],
     });
+    // Unpushed, or under a program's own mocks (no outputs): the first tagged reference.
     const imageUri = pulumi
-      .all([args.repositoryUrl, image.digest, image.imageUri, args.push])
-      .apply(([url, digest, uri, push]) => (push && digest ? pinByDigest(url, digest) : uri));
+      .all([args.repositoryUrl, image.digest, image.imageUri, args.push, references])
+      .apply(([url, digest, uri, push, refs]) => (push && digest ? pinByDigest(url, digest) : (uri ?? refs[0])));
     return { imageUri, references, resources: [image], rebuildReason: image.rebuildReason, size: image.size };
   },
 };

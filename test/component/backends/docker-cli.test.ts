@@ -67,4 +67,19 @@ describe("docker-cli back end", () => {
     assert.deepEqual(ofType("docker-build:index:Image"), []);
     assert.deepEqual(ofType("docker:index/image:Image"), []);
   });
+  it("under a program's own mocks that echo the inputs (no outputs), imageUri is the first tag and nothing throws", async () => {
+    pulumi.runtime.setMocks(
+      { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
+      "project",
+      "dev",
+      false,
+    );
+    const image = new MultiStageImage("web", {
+      context: path.join(REPO_ROOT, "examples", "node-nginx", "app"),
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      registry: { repository: "127.0.0.1:5055/team/web" },
+    });
+    assert.equal(await value(image.imageUri), "127.0.0.1:5055/team/web:dev-0123456789ab");
+    assert.equal(await value(image.digest), "");
+  });
 });
