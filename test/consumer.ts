@@ -166,7 +166,8 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 
 async function main(): Promise<void> {
   const [stackName, operation, configFile] = process.argv.slice(2);
-  const program = path.join(__dirname, "index.js");
+  // MULTISTAGE_CONSUMER_PROGRAM=empty runs the empty program (the benchmark's baseline).
+  const program = path.join(__dirname, (process.env.MULTISTAGE_CONSUMER_PROGRAM ?? "index") + ".js");
   const stack = await LocalWorkspace.createOrSelectStack(
     {
       stackName,
@@ -247,6 +248,10 @@ export function consumerOn(sdk: string): Consumer {
   fs.writeFileSync(path.join(dir, "index.ts"), CONSUMER_PROGRAM);
   fs.writeFileSync(path.join(dir, "driver.ts"), CONSUMER_DRIVER);
   fs.writeFileSync(path.join(dir, "mocks.ts"), CONSUMER_MOCKS);
+  fs.writeFileSync(
+    path.join(dir, "empty.ts"),
+    "// A program with no resource: the baseline of a no-op `pulumi up`.\nexport {};\n",
+  );
   const timings: Record<string, number> = {};
   let started = Date.now();
   run("npm", ["install", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], dir);
