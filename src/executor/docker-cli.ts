@@ -362,26 +362,21 @@ export class DockerExecutor {
 
   /**
    * Build `plan` and, with `push`, push it: the one entry for both builders. With a `builder`,
-   * buildx builds and BuildKit pushes (logged in first: it also reads and writes the registry
-   * cache); with the engine's builder, `docker build`, then log in and `docker push`. Callers
-   * do not branch on the builder. Not pushed: the digest is "" and `imageUri` the first tag.
+   * buildx builds and BuildKit pushes; with the engine's builder, `docker build`, then
+   * `docker push`. Either pushes with this executor's login (`login` first). Callers do not
+   * branch on the builder. Not pushed: the digest is "" and `imageUri` the first tag.
    */
   async buildImage(
     plan: BuildPlan,
     repository: string,
-    options: { secrets?: Record<string, string>; push: boolean; credentials?: RegistryCredentials },
+    options: { secrets?: Record<string, string>; push: boolean },
   ): Promise<PushResult> {
-    const login = async (): Promise<void> => {
-      if (options.credentials) await this.login(options.credentials);
-    };
     if (plan.builder) {
-      if (options.push) await login();
       const built = await this.buildWithBuilder(plan, repository, { secrets: options.secrets, push: options.push });
       return { digest: built.digest, imageUri: built.imageUri, references: built.references };
     }
     const built = await this.build(plan, repository, { secrets: options.secrets });
     if (!options.push) return { digest: "", imageUri: built.references[0], references: built.references };
-    await login();
     return this.push(built.references);
   }
 

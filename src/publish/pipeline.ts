@@ -129,13 +129,14 @@ export async function publishImage(
       tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
     };
     const secrets = inputs.secrets;
-    // A builder's registry cache is read by the test gate too: log in first.
-    if (plan.builder) await login();
+    // One login, before the gate: a builder reads and writes the registry cache (the gate
+    // too) and BuildKit pushes with it; the engine's `docker push` uses it as well.
+    if (plan.builder || inputs.push) await login();
     // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
     // is not in the target's closure. It runs whenever the image is built, and a failing test
     // fails the update before anything is built or pushed.
     await executor.testGate(inputs.plan, repository, { secrets });
-    const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push, credentials });
+    const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push });
     if (!inputs.push) return outputs("", built.imageUri, false, reason);
     return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
   } finally {
