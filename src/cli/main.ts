@@ -22,7 +22,7 @@ import {
   inputsRecord,
   rebuildReason,
   resolveDockerfilePath,
-  parseImageReference,
+  registryHost,
 } from "../plan";
 import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
 import { prepareImage, publishImage } from "../publish";
@@ -578,7 +578,7 @@ export function registryAccess(
   repository: string,
   env: NodeJS.ProcessEnv,
 ): { server: string; username?: string; password?: string } {
-  const server = parseImageReference(repository).registry ?? "docker.io";
+  const server = registryHost(repository);
   const username = env.MULTISTAGE_REGISTRY_USER;
   const password = env.MULTISTAGE_REGISTRY_PASSWORD;
   return username && password ? { server, username, password } : { server };

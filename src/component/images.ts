@@ -11,7 +11,7 @@ import {
   type BuildPlan,
   type BuildPlanOptions,
   type Diagnostic,
-  DEFAULT_TEST_STAGES,
+  defaultTestStage,
   MultiStageError,
   formatDiagnostic,
   getEnvironmentArgs,
@@ -22,7 +22,6 @@ import {
   scrubSecrets,
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
-import { findStage } from "../dockerfile";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import type { MultiStageImageArgs } from "./args";
 import { asResourceError, raiseInputErrors } from "./errors";
@@ -260,7 +259,7 @@ function testTargetBeforeInputs(spec: ComponentSpec): { stage?: string } | undef
   if (isKnown(args.context) && isKnown(args.dockerfile)) {
     try {
       const { model } = readDockerfile({ context: args.context, dockerfile: args.dockerfile });
-      return { stage: DEFAULT_TEST_STAGES.map((name) => findStage(model, name)).find((s) => s)?.declaredName };
+      return { stage: defaultTestStage(model)?.declaredName };
     } catch (err) {
       // The plan reads the file again once the inputs resolve, and reports the problem then.
       if (!(err instanceof MultiStageError)) throw err;

@@ -8,6 +8,7 @@ import * as path from "path";
 import {
   type Diagnostic,
   type DockerfileModel,
+  type Stage,
   MultiStageError,
   type ParseResult,
   type StageGraphNode,
@@ -441,6 +442,11 @@ function planCache(
 /** Stage names tried, in order, as the test gate when `testStage` is not given. */
 export const DEFAULT_TEST_STAGES: readonly string[] = ["test", "tests", "tester"];
 
+/** The first of `DEFAULT_TEST_STAGES` the Dockerfile has: the gate when `testStage` is not given. */
+export function defaultTestStage(model: DockerfileModel): Stage | undefined {
+  return DEFAULT_TEST_STAGES.map((name) => findStage(model, name)).find((s) => s !== undefined);
+}
+
 /** The test stage to gate a production push on, if any (never the target itself). */
 function chooseTestStage(
   model: DockerfileModel,
@@ -465,7 +471,7 @@ function chooseTestStage(
     }
     return stage.index === targetIndex ? undefined : stage.declaredName;
   }
-  const stage = DEFAULT_TEST_STAGES.map((name) => findStage(model, name)).find((s) => s !== undefined);
+  const stage = defaultTestStage(model);
   return stage && stage.index !== targetIndex ? stage.declaredName : undefined;
 }
 

@@ -51,6 +51,11 @@ export function parseImageReference(reference: string): ImageReference {
   return { registry, repository: rest, tag, digest };
 }
 
+/** The registry host a reference names, Docker Hub (`docker.io`) when it names none (`acme/api`). */
+export function registryHost(reference: string): string {
+  return parseImageReference(reference).registry ?? "docker.io";
+}
+
 /** `registry/repository` (no tag or digest). */
 export function repositoryOf(reference: string): string {
   const ref = parseImageReference(reference);

@@ -9,6 +9,7 @@ export {
   type BuildPlan,
   type BuildPlanOptions,
   DEFAULT_TEST_STAGES,
+  defaultTestStage,
   type PlannedStage,
   planBuild,
   resolveDockerfilePath,
@@ -56,6 +57,7 @@ export {
   isPinnedReference,
   isValidTag,
   parseImageReference,
+  registryHost,
   pinByDigest,
   repositoryOf,
 } from "./image-ref";

@@ -3,7 +3,7 @@
  * URL and credentials. Nothing is created; the password is kept a Pulumi secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Diagnostic, parseImageReference } from "../plan";
+import { type Diagnostic, parseImageReference, registryHost } from "../plan";
 
 /** Push to any OCI registry instead of ECR. */
 export interface RegistryArgs {
@@ -80,10 +80,7 @@ export function getRegistryTarget(name: string, args: RegistryArgs): RegistryTar
     args.repository !== undefined
       ? pulumi.output(args.repository)
       : pulumi.output(args.server as pulumi.Input<string>).apply((server) => `${server}/${name.toLowerCase()}`);
-  const server =
-    args.server !== undefined
-      ? pulumi.output(args.server)
-      : repositoryUrl.apply((url) => parseImageReference(url).registry ?? "docker.io");
+  const server = args.server !== undefined ? pulumi.output(args.server) : repositoryUrl.apply(registryHost);
   return {
     repositoryUrl,
     server,
