@@ -10,6 +10,7 @@ export {
   InvalidInputsError,
   MultiStageImage,
   type MultiStageImageArgs,
+  type PlanArgsInputs,
 } from "./component";
 export {
   type ContainerPort,
@@ -26,6 +27,9 @@ export { type RegistryArgs } from "./registry";
 export { DEFAULT_LIFECYCLE, type LifecyclePolicyArgs, type PullAccessArgs, type RepositoryArgs } from "./ecr";
 export {
   type BuildPlan,
+  type AdditionalImageOptions,
+  type AttestationArgs,
+  type BuilderEndpointArgs,
   type BuildPlanOptions,
   type Diagnostic,
   type DiagnosticCode,
@@ -33,8 +37,11 @@ export {
   type EnvironmentKind,
   MultiStageError,
   type InputsRecord,
+  type PlanArgs,
   type PlannedStage,
   REDACTED,
+  type RegistryCacheArgs,
+  type SshArgs,
   type RebuildCause,
   type RebuildReason,
   type StageInputSpec,

@@ -10,19 +10,22 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import type { MultiStageImageArgs } from "../component/args";
-import { didYouMean, stageClosure, stageLabel } from "../dockerfile";
+import { stageClosure, stageLabel } from "../dockerfile";
 import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "../lint";
 import {
   type BuildPlan,
   type BuildPlanOptions,
+  type Diagnostic,
   MultiStageError,
+  type PlanArgs,
   environmentKind,
   formatDiagnostic,
   inputsRecord,
   rebuildReason,
   resolveDockerfilePath,
   registryHost,
+  toPlanOptions,
+  validatePlanArgs,
 } from "../plan";
 import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
 import { prepareImage, publishImage } from "../publish";
@@ -38,65 +41,16 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** What `--config <file.json>` may hold: the component's plain args. */
 /**
- * `--config <file.json>`: the component's plain args that decide the plan, as JSON (paths
- * relative to the file), and the CLI's own `lint` settings. A field it does not know is refused.
+ * `--config <file.json>`: the component's plan args (`PlanArgs`, paths relative to the file)
+ * as JSON, and the CLI's own `lint` settings. A field it does not know is refused by name,
+ * and each field's type is checked by the component's own check.
  */
-type ConfigFile = Partial<
-  Pick<
-    MultiStageImageArgs,
-    | "devTargets"
-    | "environments"
-    | "tags"
-    | "movingTags"
-    | "tagStrategy"
-    | "version"
-    | "testStage"
-    | "volatileArgs"
-    | "platforms"
-    | "builder"
-    | "registryCache"
-    | "attestations"
-    | "ssh"
-    | "allowSecretLikeBuildArgs"
-  >
-> & {
-  context?: string;
-  dockerfile?: string;
-  target?: string;
-  platform?: string;
-  buildArgs?: Record<string, string>;
-  cacheFrom?: string[];
+type ConfigFile = Partial<PlanArgs> & {
   lint?: { severities?: Partial<Record<LintRuleId, LintSeverity>> };
 };
 
-/** Every field `--config` reads; anything else is refused by name. */
-const CONFIG_FIELDS = [
-  "context",
-  "dockerfile",
-  "environments",
-  "target",
-  "devTargets",
-  "buildArgs",
-  "tags",
-  "movingTags",
-  "tagStrategy",
-  "version",
-  "platform",
-  "platforms",
-  "builder",
-  "registryCache",
-  "attestations",
-  "ssh",
-  "cacheFrom",
-  "allowSecretLikeBuildArgs",
-  "testStage",
-  "volatileArgs",
-  "lint",
-] as const satisfies readonly (keyof ConfigFile)[];
-
-/** Parse and check a `--config` file's text: a JSON object of known fields. */
+/** Parse and check a `--config` file's text: a JSON object of plan args (and `lint`). */
 export function parseConfigFile(text: string, label: string): ConfigFile {
   let parsed: unknown;
   try {
@@ -108,12 +62,19 @@ export function parseConfigFile(text: string, label: string): ConfigFile {
     throw new UsageError(
       `--config ${label}: must hold a JSON object of the component's args, got ${JSON.stringify(parsed)}`,
     );
-  const known: readonly string[] = CONFIG_FIELDS;
-  const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
-  if (unknown.length)
-    throw new UsageError(
-      `--config ${label}: ${unknown.map((k) => `"${k}" is not a field it reads.${didYouMean(k, CONFIG_FIELDS)}`).join(" ")} Its fields: ${CONFIG_FIELDS.join(", ")}.`,
-    );
+  const diagnostics: Diagnostic[] = [];
+  validatePlanArgs(parsed, diagnostics, { unknownFields: true, extraFields: ["lint"] });
+  const lint: unknown = (parsed as { lint?: unknown }).lint;
+  if (lint !== undefined && (typeof lint !== "object" || lint === null || Array.isArray(lint)))
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: "lint",
+      message: `must be an object ({ "severities": { "<rule>": "error" | "warning" | "off" } }), got ${JSON.stringify(lint)}.`,
+      hint: "Fix its type.",
+    });
+  if (diagnostics.length)
+    throw new UsageError(diagnostics.map((d) => `--config ${label}: ${formatDiagnostic(d)}`).join("\n"));
   return parsed as ConfigFile;
 }
 
@@ -274,29 +235,14 @@ function planOptions(
       ? path.resolve(base, config.dockerfile)
       : undefined;
   return {
+    ...toPlanOptions(
+      { ...config, context, dockerfile, target: values.target ?? config.target, buildArgs },
+      {
+        environment: environment ?? values.env ?? "dev",
+        detectedGitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
+      },
+    ),
     config,
-    context,
-    dockerfile,
-    environment: environment ?? values.env ?? "dev",
-    environments: config.environments,
-    target: values.target ?? config.target,
-    devTargets: config.devTargets,
-    buildArgs,
-    tags: config.tags,
-    movingTags: config.movingTags,
-    tagStrategy: config.tagStrategy,
-    version: config.version,
-    gitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
-    testStage: config.testStage,
-    volatileArgs: config.volatileArgs,
-    platform: config.platform,
-    platforms: config.platforms,
-    builder: config.builder,
-    registryCache: config.registryCache,
-    attestations: config.attestations,
-    ssh: config.ssh,
-    cacheFrom: config.cacheFrom,
-    allowSecretLikeBuildArgs: config.allowSecretLikeBuildArgs,
   };
 }
 

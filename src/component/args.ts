@@ -3,21 +3,28 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BackendName } from "../backends";
 import type { RepositoryArgs } from "../ecr";
 import type { RegistryArgs } from "../registry";
-import type {
-  AttestationArgs,
-  BuilderEndpointArgs,
-  EnvironmentArgs,
-  RegistryCacheArgs,
-  SshArgs,
-  TagStrategy,
-} from "../plan";
+import type { LatePlanArg, PlanArgs } from "../plan";
 
-/** Arguments of `MultiStageImage`. */
-export interface MultiStageImageArgs {
-  /** Build context directory (relative to the Pulumi program). */
-  readonly context: pulumi.Input<string>;
-  /** Dockerfile path (relative to the Pulumi program). @default `<context>/Dockerfile` */
-  readonly dockerfile?: pulumi.Input<string>;
+/** A late plan arg's type as a program may pass it: Outputs too, down to each value. */
+type AsInput<V> = V extends string
+  ? pulumi.Input<string>
+  : V extends readonly string[]
+    ? readonly pulumi.Input<string>[]
+    : V extends Readonly<Record<string, string>>
+      ? pulumi.Input<Record<string, pulumi.Input<string>>>
+      : V;
+
+/** The plan args (`PlanArgs`, declared once in the plan), the late ones as Pulumi inputs. */
+export type PlanArgsInputs = {
+  readonly [K in keyof PlanArgs]: K extends LatePlanArg ? AsInput<PlanArgs[K]> : PlanArgs[K];
+};
+
+/**
+ * Arguments of `MultiStageImage`: the plan args (context, Dockerfile, environments, target,
+ * build args, tags, platforms, builder, cache…; see `PlanArgs`) and what decides where and how
+ * the image is published.
+ */
+export interface MultiStageImageArgs extends PlanArgsInputs {
   /**
    * Environment to build for. Names like `dev`/`local` are development, `prod`/`production`
    * are production, anything else builds the final stage without the production guard.
@@ -26,37 +33,6 @@ export interface MultiStageImageArgs {
    */
   readonly environment?: string;
   /**
-   * Per-environment settings, keyed by environment name. Stack config
-   * `multistage:environments` is merged over these. Plain values (they decide the target).
-   * @default {}
-   * @example
-   * {
-   *   dev: { target: "builder", buildArgs: { NODE_ENV: "development" } },
-   *   production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" },
-   * }
-   */
-  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
-  /** Stage to build in every environment, overriding the environment defaults. */
-  readonly target?: pulumi.Input<string>;
-  /**
-   * Stage names tried, in order, for development environments with no configured target.
-   * @default ["dev", "development", "develop", "builder", "build"]
-   */
-  readonly devTargets?: readonly string[];
-  /**
-   * Build args for every environment; the environment's own are merged over them. Values
-   * land in the image history and the state, so secrets are refused.
-   * @default {}
-   */
-  readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * Build args passed to the build but left out of the inputs hash that decides whether the
-   * image is rebuilt: a build number, a timestamp, a short-lived token. A change of their
-   * value alone rebuilds nothing; the next build for another reason gets the new value.
-   * @example ["BUILD_NUMBER"]
-   */
-  readonly volatileArgs?: readonly string[];
-  /**
    * Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>`
    * (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never
    * reach a layer, the image config or history, the plan, outputs or logs. Not supported
@@ -64,56 +40,6 @@ export interface MultiStageImageArgs {
    * @example { NPM_TOKEN: config.requireSecret("npmToken") }
    */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
-  /**
-   * The test gate: in production, this stage is built first (its RUNs run the tests) and the
-   * image is pushed only if it builds; a failure stops `pulumi up` with the test output.
-   * `false` turns it off. Plain value: it decides the resources.
-   * @default the first of `test`, `tests`, `tester` the Dockerfile has
-   * @example "unit-tests"
-   */
-  readonly testStage?: string | false;
-  /** Target platform, unless the environment sets one. @example "linux/arm64" */
-  readonly platform?: pulumi.Input<string>;
-  /**
-   * Target platforms, unless the environment sets its own (`environments.<env>.platforms`):
-   * one push makes one index with an image per platform, and `imageUri` pins the index.
-   * Needs a `builder` (the Docker engine's own builder makes one platform at a time).
-   * @example ["linux/amd64", "linux/arm64"]
-   */
-  readonly platforms?: readonly string[];
-  /**
-   * The BuildKit builder: the name of a buildx builder (`docker buildx ls`; `docker-container`,
-   * `remote` or `kubernetes` driver), or a BuildKit endpoint (`tcp://…`, `unix://…`, with TLS
-   * files) for a shared build farm, for which a `remote` builder is registered (the
-   * `docker-cli` back end; `docker-build` takes names).
-   * @default the Docker engine's own builder
-   * @example "ci-farm"
-   * @example { endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }
-   */
-  readonly builder?: string | BuilderEndpointArgs;
-  /**
-   * The registry cache: each build exports its layers (`mode=max`: every stage's) to
-   * `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and
-   * reads its own and, where they share stages, other environments' caches first. A created
-   * ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache`
-   * overrides it per environment.
-   * @default true when `builder` is set
-   * @example { mode: "max", fromEnvironments: ["dev"] }
-   */
-  readonly registryCache?: boolean | RegistryCacheArgs;
-  /**
-   * Provenance and SBOM attestations pushed with the image (they make it an index, which some
-   * ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
-   * @default false
-   */
-  readonly attestations?: boolean | AttestationArgs;
-  /**
-   * SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at
-   * `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
-   * @example [{ id: "default" }]
-   * @example [{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]
-   */
-  readonly ssh?: readonly SshArgs[];
   /**
    * The ECR repository: created (with lifecycle and pull policies) by default, or adopted.
    * @default a new repository named after the component
@@ -144,28 +70,6 @@ export interface MultiStageImageArgs {
    * @default false
    */
   readonly deletePushedImages?: boolean;
-  /**
-   * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
-   * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
-   * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)
-   * @example "v{version}-{gitShortSha}"
-   * @example (c) => [`${c.env}-${c.gitSha?.slice(0, 7)}`, `build-${c.target}`]
-   */
-  readonly tagStrategy?: TagStrategy;
-  /** Extra fixed tags for every environment. @default [] */
-  readonly tags?: readonly string[];
-  /**
-   * Tags moved on every release, e.g. `["latest"]`. Never the only reference; refused on
-   * IMMUTABLE repositories.
-   * @default []
-   */
-  readonly movingTags?: readonly string[];
-  /** Commit of the source, for `{gitSha}`. @default CI variables, then `git rev-parse HEAD` in the context */
-  readonly gitSha?: string;
-  /** Release version for `{version}` tags. */
-  readonly version?: string;
-  /** Images to reuse layers from (`--cache-from`), e.g. the repository's previous release. @default [] */
-  readonly cacheFrom?: readonly pulumi.Input<string>[];
   /** Push to the repository; `false` builds only (then `imageUri` is the local tag). @default true */
   readonly push?: pulumi.Input<boolean>;
   /**
@@ -183,13 +87,6 @@ export interface MultiStageImageArgs {
    * @example { debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }
    */
   readonly additionalImages?: Readonly<Record<string, AdditionalImageArgs>>;
-  /**
-   * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
-   * values are Pulumi secrets; their values end up in the image history, and show as
-   * `[secret]` in outputs.
-   * @default false
-   */
-  readonly allowSecretLikeBuildArgs?: boolean;
 }
 
 /** Another target of the same Dockerfile, published to the same repository (e.g. `migrations`). */

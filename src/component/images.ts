@@ -7,10 +7,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-  type AdditionalImageOptions,
   type BuildPlan,
   type BuildPlanOptions,
   type Diagnostic,
+  LATE_PLAN_ARGS,
+  type LatePlanInputs,
   defaultTestStage,
   MultiStageError,
   formatDiagnostic,
@@ -20,6 +21,7 @@ import {
   isSecretLikeName,
   redactBuildArgs,
   scrubSecrets,
+  toPlanOptions,
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
@@ -51,17 +53,11 @@ export interface PlannedImages {
   readonly additional: Readonly<Record<string, PlannedImage>>;
 }
 
-/** The inputs the plans need, with every value known. */
-interface PlanInputs {
-  context: string;
-  dockerfile?: string;
-  target?: string;
-  platform?: string;
-  buildArgs: Record<string, string>;
-  cacheFrom: string[];
+/** The late plan args with every value known, and each additional image's build args. */
+type PlanInputs = LatePlanInputs & {
   /** Build args of each additional image. */
   additional: Record<string, Record<string, string>>;
-}
+};
 
 /**
  * Plan every image of the component (see the module comment). Throws one
@@ -72,6 +68,9 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   for (const warning of spec.diagnostics.filter((d) => d.severity === "warning")) {
     pulumi.log.warn(formatDiagnostic(warning), parent);
   }
+  // An arg of the wrong type would only fail planning in a way the user cannot place: report it first.
+  if (spec.diagnostics.some((d) => d.code === "invalid-argument" && d.severity === "error"))
+    raiseInputErrors(spec.name, spec.diagnostics);
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec, parent);
@@ -179,38 +178,22 @@ function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
 
 /** The plan options of the main image (`image` undefined) or of an additional image. */
 function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): BuildPlanOptions {
-  const { args } = spec;
-  const additional = image === undefined ? undefined : args.additionalImages?.[image];
-  const imageOptions: AdditionalImageOptions | undefined =
-    image === undefined || !additional
-      ? undefined
-      : { name: image, target: additional.target, buildArgs: inputs.additional[image] };
-  return {
-    context: inputs.context,
-    dockerfile: inputs.dockerfile,
-    environment: spec.environment,
-    environments: spec.environments,
-    target: inputs.target,
-    devTargets: args.devTargets,
-    buildArgs: inputs.buildArgs,
-    tags: args.tags,
-    movingTags: args.movingTags,
-    tagStrategy: args.tagStrategy,
-    gitSha: args.gitSha ?? detectGitSha(inputs.context),
-    version: args.version,
-    platform: inputs.platform,
-    platforms: args.platforms,
-    builder: args.builder,
-    registryCache: args.registryCache,
-    attestations: args.attestations,
-    ssh: args.ssh,
-    cacheFrom: inputs.cacheFrom,
-    allowSecretLikeBuildArgs: args.allowSecretLikeBuildArgs,
-    secrets: Object.keys(args.secrets ?? {}),
-    testStage: args.testStage,
-    volatileArgs: args.volatileArgs,
-    image: imageOptions,
-  };
+  const additional = image === undefined ? undefined : spec.args.additionalImages?.[image];
+  // Every late arg from the resolved inputs, an Output that resolved to undefined included.
+  const late = Object.fromEntries(LATE_PLAN_ARGS.map((key) => [key, inputs[key]])) as LatePlanInputs;
+  return toPlanOptions(
+    { ...spec.args, ...late },
+    {
+      environment: spec.environment,
+      environments: spec.environments,
+      detectedGitSha: spec.args.gitSha === undefined ? detectGitSha(late.context) : undefined,
+      secrets: Object.keys(spec.args.secrets ?? {}),
+      image:
+        image !== undefined && additional
+          ? { name: image, target: additional.target, buildArgs: inputs.additional[image] }
+          : undefined,
+    },
+  );
 }
 
 /** Every input a plan needs, when all are plain values now. */

@@ -1,4 +1,4 @@
 /** The `MultiStageImage` component: wires the layers below, nothing else. */
-export { type AdditionalImageArgs, type MultiStageImageArgs } from "./args";
+export { type AdditionalImageArgs, type MultiStageImageArgs, type PlanArgsInputs } from "./args";
 export { InvalidInputsError } from "./errors";
 export { type AdditionalImageOutput, MultiStageImage } from "./multistage-image";

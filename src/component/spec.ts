@@ -3,7 +3,7 @@
  * its kind, the merged environments) plus every problem found in the plain inputs.
  * Done once, before planning.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
 import {
@@ -15,7 +15,8 @@ import {
   isBuilderEndpoint,
   isValidTag,
   mergeEnvironments,
-  parseSize,
+  validEnvironments,
+  validatePlanArgs,
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
@@ -61,6 +62,11 @@ export function resolveSpec(
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
   const environment = args.environment ?? config.get("environment") ?? stack;
+  // Wrong types first: planning with them would fail for no reason the user could see.
+  validatePlanArgs(args, diagnostics, {
+    isLate: isLateValue,
+    skip: ["environments"],
+  });
   const fromConfig = config.getObject<unknown>("environments");
   // Only fields of the right type are merged: the others are reported, and planning goes on without them.
   const environments = mergeEnvironments(
@@ -236,75 +242,11 @@ function validateBackendSupport(
     refuse("attestations", "attach attestations", (s) => s.attestations);
 }
 
-const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list" | "budget"> = {
-  kind: "string",
-  target: "string",
-  buildArgs: "record",
-  tags: "list",
-  platform: "string",
-  platforms: "list",
-  registryCache: "boolean",
-  allowNonFinalTarget: "boolean",
-  allowUnpinnedBaseImages: "boolean",
-  promoteFrom: "string",
-  promoteRepository: "string",
-  sizeBudget: "budget",
-};
-const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
-
-/** Environments come from code and from YAML config: check their shape field by field, keeping the valid fields. */
-function validEnvironments(
-  value: unknown,
-  property: string,
-  diagnostics: Diagnostic[],
-): Record<string, EnvironmentArgs> {
-  const valid: Record<string, Record<string, unknown>> = {};
-  const problem = (path: string, message: string, hint: string): void => {
-    diagnostics.push({ severity: "error", code: "invalid-environment", property: path, message, hint });
-  };
-  if (!isRecord(value)) {
-    problem(property, `must map environment names to settings, got ${JSON.stringify(value)}.`, "See EnvironmentArgs.");
-    return {};
-  }
-  for (const [env, settings] of Object.entries(value)) {
-    valid[env] = {};
-    if (!isRecord(settings)) {
-      problem(
-        `${property}.${env}`,
-        `must be an object of settings, got ${JSON.stringify(settings)}.`,
-        "See EnvironmentArgs.",
-      );
-      continue;
-    }
-    for (const [field, v] of Object.entries(settings)) {
-      const path = `${property}.${env}.${field}`;
-      const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
-      if (!expected) {
-        problem(path, "is not a setting.", `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`);
-      } else if (
-        (expected === "string" && typeof v !== "string") ||
-        (expected === "boolean" && typeof v !== "boolean") ||
-        (expected === "list" && !(Array.isArray(v) && v.every((t) => typeof t === "string"))) ||
-        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string"))) ||
-        (expected === "budget" && parseSize(v as string | number) === undefined)
-      ) {
-        problem(
-          path,
-          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : expected === "budget" ? 'a size: bytes, or "120MB", "1.5GB", "800kB"' : `a ${expected}`}, got ${JSON.stringify(v)}.`,
-          "Fix its type.",
-        );
-      } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
-        problem(
-          path,
-          `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
-          "Or leave it out to infer it from the name.",
-        );
-      } else {
-        valid[env][field] = v;
-      }
-    }
-  }
-  return valid as Record<string, EnvironmentArgs>;
+/** An Output or a Promise, or a list or map holding one: known only once it resolves. */
+function isLateValue(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (Array.isArray(value)) return value.some(isLateValue);
+  return isRecord(value) && Object.values(value).some(isLateValue);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

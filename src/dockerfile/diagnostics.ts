@@ -37,6 +37,7 @@ export type DiagnosticCode =
   | "unpinned-base"
   | "non-final-target"
   // Inputs of the component and its helpers.
+  | "invalid-argument"
   | "missing-context"
   | "missing-dockerfile"
   | "invalid-dockerfile"

@@ -31,13 +31,9 @@ import {
   parseSize,
 } from "./environments";
 import {
-  type AttestationArgs,
   type AttestationSpec,
-  type BuilderEndpointArgs,
   type BuilderSpec,
   type CacheSpec,
-  type RegistryCacheArgs,
-  type SshArgs,
   attestationSpec,
   builderSpec,
   cacheTag,
@@ -48,80 +44,8 @@ import {
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
-import { type TagSource, type TagStrategy, releaseTags } from "./tags";
-
-/** Another target of the same Dockerfile published beside the main image (`additionalImages.<name>`). */
-export interface AdditionalImageOptions {
-  /** The key in `additionalImages`: used in property paths and as the tag prefix. */
-  readonly name: string;
-  /** Stage to build: one name for every environment, or a name per environment. */
-  readonly target: string | Readonly<Record<string, string>>;
-  /** Build args merged over the common and the environment's ones. */
-  readonly buildArgs?: Readonly<Record<string, string>>;
-}
-
-/** What a plan is made from: the component's args with every input known. */
-export interface BuildPlanOptions {
-  /** Build context directory. */
-  readonly context: string;
-  /** Dockerfile path. @default `<context>/Dockerfile` */
-  readonly dockerfile?: string;
-  /** Environment (stack) name. */
-  readonly environment: string;
-  /** Per-environment settings, keyed by environment name. */
-  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
-  /** Target that wins over every environment default. */
-  readonly target?: string;
-  /** Stage names tried for development environments when none is configured. */
-  readonly devTargets?: readonly string[];
-  /** Build args for every environment (environment ones are merged over these). */
-  readonly buildArgs?: Readonly<Record<string, string>>;
-  /** Fixed tags for every environment (environment ones are added). */
-  readonly tags?: readonly string[];
-  /** Tags moved on every release, added last. */
-  readonly movingTags?: readonly string[];
-  /** How the release's unique tags are made. @default `{env}-{gitShortSha}` */
-  readonly tagStrategy?: TagStrategy;
-  /** Commit of the source, for `{gitSha}` tags. */
-  readonly gitSha?: string;
-  /** Release version, for `{version}` tags. */
-  readonly version?: string;
-  /** Target platform for every environment, unless the environment sets one (`platforms` wins). */
-  readonly platform?: string;
-  /** Target platforms for every environment, unless the environment sets its own: one index with each. */
-  readonly platforms?: readonly string[];
-  /** The BuildKit builder: a buildx builder's name, or an endpoint. @default the Docker engine's */
-  readonly builder?: string | BuilderEndpointArgs;
-  /**
-   * Export the build cache to the image's repository (`<repo>:cache-<target>-<env>`) and read it
-   * back, in later builds and other environments.
-   * @default true when `builder` is set (the Docker engine's own builder cannot export a cache)
-   */
-  readonly registryCache?: boolean | RegistryCacheArgs;
-  /** Provenance and SBOM attestations. @default false (ECS and Lambda refuse some index shapes) */
-  readonly attestations?: boolean | AttestationArgs;
-  /** SSH agents forwarded for `RUN --mount=type=ssh`. */
-  readonly ssh?: readonly SshArgs[];
-  /** Images whose layers may be reused (`--cache-from`). */
-  readonly cacheFrom?: readonly string[];
-  /** Allow build args whose names look like secrets (they end up in the image history). */
-  readonly allowSecretLikeBuildArgs?: boolean;
-  /** Ids of the build secrets given (`RUN --mount=type=secret,id=…`); their values never enter a plan. */
-  readonly secrets?: readonly string[];
-  /**
-   * The stage that must build (its RUNs run the tests) before a production image is pushed;
-   * `false` turns the gate off.
-   * @default the first of `test`, `tests`, `tester` that exists
-   */
-  readonly testStage?: string | false;
-  /**
-   * Build args passed to the build but left out of the inputs hash (a build number, a
-   * short-lived token): a change of their value alone does not rebuild the image.
-   */
-  readonly volatileArgs?: readonly string[];
-  /** Plan an additional image of the Dockerfile instead of the main one. */
-  readonly image?: AdditionalImageOptions;
-}
+import type { BuildPlanOptions } from "./options";
+import { type TagSource, releaseTags } from "./tags";
 
 /** A stage of the Dockerfile, marked with whether the plan's target builds it. */
 export interface PlannedStage extends StageGraphNode {

@@ -6,8 +6,19 @@
 export { type Diagnostic, type DiagnosticCode, MultiStageError, formatDiagnostic, hasErrors } from "../dockerfile";
 export {
   type AdditionalImageOptions,
-  type BuildPlan,
   type BuildPlanOptions,
+  LATE_PLAN_ARGS,
+  type LatePlanArg,
+  type LatePlanInputs,
+  PLAN_ARG_KEYS,
+  type PlanArgs,
+  type PlanContext,
+  toPlanOptions,
+  validEnvironments,
+  validatePlanArgs,
+} from "./options";
+export {
+  type BuildPlan,
   DEFAULT_TEST_STAGES,
   defaultTestStage,
   type PlannedStage,

@@ -235,8 +235,34 @@ describe("the multistage CLI", () => {
       assert.equal(typo.code, 2);
       assert.match(
         typo.err,
-        /"enviroments" is not a field it reads\. Did you mean "environments"\? Its fields: context, /,
+        /--config \S*multistage\.json: enviroments: is not an argument that decides the plan\. Did you mean "environments"\? The plan arguments: context, /,
       );
+      // Each field's type, by the component's own check: a TypeError before.
+      const wrong = await run(
+        dir,
+        "plan",
+        "--config",
+        write({ context: NODE, tags: "x", environments: { dev: { target: 3 } }, lint: [] }),
+      );
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.err, /tags: must be a list of strings, got "x"/);
+      assert.match(wrong.err, /environments\.dev\.target: must be a string, got 3/);
+      assert.match(wrong.err, /lint: must be an object/);
+      // gitSha is a plan arg too: the config's wins over the one found in git.
+      const sha = JSON.parse(
+        (
+          await run(
+            dir,
+            "plan",
+            "-e",
+            "production",
+            "--json",
+            "--config",
+            write({ context: NODE, gitSha: "abcdef1234567" }),
+          )
+        ).out,
+      ) as { plan: { tags: string[] } };
+      assert.deepEqual(sha.plan.tags, ["production-abcdef123456"]);
       const nothing = await run(dir, "plan", "--config", write(null));
       assert.equal(nothing.code, 2);
       assert.match(nothing.err, /must hold a JSON object of the component's args, got null/);

@@ -1,0 +1,394 @@
+/**
+ * The args that decide a plan, declared once: the component's `MultiStageImageArgs` derive
+ * from `PlanArgs` (the late ones as Pulumi inputs), the plan takes them as `BuildPlanOptions`,
+ * and the CLI's `--config` file holds them as JSON. One shape check and one mapping serve all.
+ * Pure.
+ */
+import type { Diagnostic } from "../dockerfile";
+import { didYouMean } from "../dockerfile";
+import type { AttestationArgs, BuilderEndpointArgs, RegistryCacheArgs, SshArgs } from "./builder";
+import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
+import type { TagStrategy } from "./tags";
+
+/** The args of `MultiStageImage` that decide the plan, with every value known. */
+export interface PlanArgs {
+  /** Build context directory (relative to the Pulumi program). */
+  readonly context: string;
+  /** Dockerfile path (relative to the Pulumi program). @default `<context>/Dockerfile` */
+  readonly dockerfile?: string;
+  /**
+   * Per-environment settings, keyed by environment name. Stack config
+   * `multistage:environments` is merged over these. Plain values (they decide the target).
+   * @default {}
+   * @example
+   * {
+   *   dev: { target: "builder", buildArgs: { NODE_ENV: "development" } },
+   *   production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" },
+   * }
+   */
+  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
+  /** Stage to build in every environment, overriding the environment defaults. */
+  readonly target?: string;
+  /**
+   * Stage names tried, in order, for development environments with no configured target.
+   * @default ["dev", "development", "develop", "builder", "build"]
+   */
+  readonly devTargets?: readonly string[];
+  /**
+   * Build args for every environment; the environment's own are merged over them. Values
+   * land in the image history and the state, so secrets are refused.
+   * @default {}
+   */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /**
+   * Build args passed to the build but left out of the inputs hash that decides whether the
+   * image is rebuilt: a build number, a timestamp, a short-lived token. A change of their
+   * value alone rebuilds nothing; the next build for another reason gets the new value.
+   * @example ["BUILD_NUMBER"]
+   */
+  readonly volatileArgs?: readonly string[];
+  /**
+   * The test gate: in production, this stage is built first (its RUNs run the tests) and the
+   * image is pushed only if it builds; a failure stops `pulumi up` with the test output.
+   * `false` turns it off. Plain value: it decides the resources.
+   * @default the first of `test`, `tests`, `tester` the Dockerfile has
+   * @example "unit-tests"
+   */
+  readonly testStage?: string | false;
+  /** Target platform, unless the environment sets one. @example "linux/arm64" */
+  readonly platform?: string;
+  /**
+   * Target platforms, unless the environment sets its own (`environments.<env>.platforms`):
+   * one push makes one index with an image per platform, and `imageUri` pins the index.
+   * Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+   * @example ["linux/amd64", "linux/arm64"]
+   */
+  readonly platforms?: readonly string[];
+  /**
+   * The BuildKit builder: the name of a buildx builder (`docker buildx ls`; `docker-container`,
+   * `remote` or `kubernetes` driver), or a BuildKit endpoint (`tcp://…`, `unix://…`, with TLS
+   * files) for a shared build farm, for which a `remote` builder is registered (the
+   * `docker-cli` back end; `docker-build` takes names).
+   * @default the Docker engine's own builder
+   * @example "ci-farm"
+   * @example { endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }
+   */
+  readonly builder?: string | BuilderEndpointArgs;
+  /**
+   * The registry cache: each build exports its layers (`mode=max`: every stage's) to
+   * `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and
+   * reads its own and, where they share stages, other environments' caches first. A created
+   * ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache`
+   * overrides it per environment.
+   * @default true when `builder` is set
+   * @example { mode: "max", fromEnvironments: ["dev"] }
+   */
+  readonly registryCache?: boolean | RegistryCacheArgs;
+  /**
+   * Provenance and SBOM attestations pushed with the image (they make it an index, which some
+   * ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+   * @default false
+   */
+  readonly attestations?: boolean | AttestationArgs;
+  /**
+   * SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at
+   * `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+   * @example [{ id: "default" }]
+   * @example [{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]
+   */
+  readonly ssh?: readonly SshArgs[];
+  /**
+   * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
+   * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
+   * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)
+   * @example "v{version}-{gitShortSha}"
+   * @example (c) => [`${c.env}-${c.gitSha?.slice(0, 7)}`, `build-${c.target}`]
+   */
+  readonly tagStrategy?: TagStrategy;
+  /** Extra fixed tags for every environment. @default [] */
+  readonly tags?: readonly string[];
+  /**
+   * Tags moved on every release, e.g. `["latest"]`. Never the only reference; refused on
+   * IMMUTABLE repositories.
+   * @default []
+   */
+  readonly movingTags?: readonly string[];
+  /** Commit of the source, for `{gitSha}`. @default CI variables, then `git rev-parse HEAD` in the context */
+  readonly gitSha?: string;
+  /** Release version for `{version}` tags. */
+  readonly version?: string;
+  /** Images to reuse layers from (`--cache-from`), e.g. the repository's previous release. @default [] */
+  readonly cacheFrom?: readonly string[];
+  /**
+   * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
+   * values are Pulumi secrets; their values end up in the image history, and show as
+   * `[secret]` in outputs.
+   * @default false
+   */
+  readonly allowSecretLikeBuildArgs?: boolean;
+}
+
+/** The plan args a program may pass as Outputs (known only once they resolve). */
+export const LATE_PLAN_ARGS = ["context", "dockerfile", "target", "platform", "buildArgs", "cacheFrom"] as const;
+export type LatePlanArg = (typeof LATE_PLAN_ARGS)[number];
+/** The late plan args, resolved: every key present (a value or `undefined`). */
+export type LatePlanInputs = { [K in LatePlanArg]: PlanArgs[K] };
+
+/** Another target of the same Dockerfile published beside the main image (`additionalImages.<name>`). */
+export interface AdditionalImageOptions {
+  /** The key in `additionalImages`: used in property paths and as the tag prefix. */
+  readonly name: string;
+  /** Stage to build: one name for every environment, or a name per environment. */
+  readonly target: string | Readonly<Record<string, string>>;
+  /** Build args merged over the common and the environment's ones. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+}
+
+/** What a plan is made from: the plan args, plus what the caller decides (environment, secret ids, image). */
+export interface BuildPlanOptions extends PlanArgs {
+  /** Environment (stack) name. */
+  readonly environment: string;
+  /** Ids of the build secrets given (`RUN --mount=type=secret,id=…`); their values never enter a plan. */
+  readonly secrets?: readonly string[];
+  /** Plan an additional image of the Dockerfile instead of the main one. */
+  readonly image?: AdditionalImageOptions;
+}
+
+/** What the caller of `toPlanOptions` decides beside the args. */
+export interface PlanContext {
+  readonly environment: string;
+  /** The environments to plan with, when not the args' own (the component merges stack config over them). */
+  readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
+  /** The commit found in the context or CI, used when the args name none. */
+  readonly detectedGitSha?: string;
+  readonly secrets?: readonly string[];
+  readonly image?: AdditionalImageOptions;
+}
+
+/**
+ * The one mapping from args to plan options, for the component and the CLI: the plan args
+ * (and nothing else) of `args`, with the caller's environment, secret ids and image.
+ */
+export function toPlanOptions(args: PlanArgs, context: PlanContext): BuildPlanOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of PLAN_ARG_KEYS) if (args[key] !== undefined) picked[key] = args[key];
+  const { detectedGitSha, ...given } = context;
+  return {
+    ...(picked as Partial<PlanArgs>),
+    ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+    context: args.context,
+    environment: context.environment,
+    gitSha: args.gitSha ?? detectedGitSha,
+  };
+}
+
+type Shape =
+  | "string"
+  | "boolean"
+  | "strings"
+  | "record"
+  | "environments"
+  | "testStage"
+  | "tagStrategy"
+  | "builder"
+  | "registryCache"
+  | "attestations"
+  | "ssh";
+
+/** Every plan arg and the shape its value must have: the list the CLI's `--config` reads. */
+const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
+  context: "string",
+  dockerfile: "string",
+  environments: "environments",
+  target: "string",
+  devTargets: "strings",
+  buildArgs: "record",
+  volatileArgs: "strings",
+  testStage: "testStage",
+  platform: "string",
+  platforms: "strings",
+  builder: "builder",
+  registryCache: "registryCache",
+  attestations: "attestations",
+  ssh: "ssh",
+  tagStrategy: "tagStrategy",
+  tags: "strings",
+  movingTags: "strings",
+  gitSha: "string",
+  version: "string",
+  cacheFrom: "strings",
+  allowSecretLikeBuildArgs: "boolean",
+};
+
+/** The names of the plan args. */
+export const PLAN_ARG_KEYS = Object.keys(PLAN_ARG_SHAPES) as ReadonlyArray<keyof PlanArgs>;
+
+const SHAPE_TEXT: Record<Shape, string> = {
+  string: "a string",
+  boolean: "true or false",
+  strings: "a list of strings",
+  record: "a map of strings",
+  environments: "a map of environment names to settings",
+  testStage: "a stage name, or false",
+  tagStrategy: "a template string, or a function returning tags",
+  builder: "a builder name, or { endpoint, tls? }",
+  registryCache: "true, false, or { mode?, fromEnvironments? }",
+  attestations: "true, false, or { provenance?, sbom? }",
+  ssh: "a list of { id, paths? }",
+};
+
+/**
+ * Check the type of every plan arg in `args` that is set and known now (`isLate` tells the
+ * ones a program passed as Outputs, checked by the plan once they resolve). `unknownFields`
+ * also refuses keys that are not plan args, naming the closest (for the CLI's `--config`,
+ * whose other fields it lists in `extraFields`). Environments get their own field-by-field check.
+ * @returns true when every checked arg has the right shape
+ */
+export function validatePlanArgs(
+  args: object,
+  diagnostics: Diagnostic[],
+  options: {
+    isLate?: (value: unknown) => boolean;
+    unknownFields?: boolean;
+    extraFields?: readonly string[];
+    skip?: readonly string[];
+  } = {},
+): boolean {
+  const before = diagnostics.length;
+  const known: readonly string[] = [...PLAN_ARG_KEYS, ...(options.extraFields ?? [])];
+  for (const [key, value] of Object.entries(args) as Array<[string, unknown]>) {
+    const shape = PLAN_ARG_SHAPES[key as keyof PlanArgs] as Shape | undefined;
+    if (!shape) {
+      if (!options.unknownFields || known.includes(key)) continue;
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-argument",
+        property: key,
+        message: `is not an argument that decides the plan.${didYouMean(key, known)}`,
+        hint: `The plan arguments: ${known.join(", ")}.`,
+      });
+      continue;
+    }
+    if (value === undefined || options.skip?.includes(key) || options.isLate?.(value)) continue;
+    if (shape === "environments") {
+      validEnvironments(value, key, diagnostics);
+      continue;
+    }
+    if (hasShape(value, shape)) continue;
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: key,
+      message: `must be ${SHAPE_TEXT[shape]}, got ${describe(value)}.`,
+      hint: "Fix its type; see MultiStageImageArgs.",
+    });
+  }
+  return diagnostics.length === before;
+}
+
+function hasShape(value: unknown, shape: Shape): boolean {
+  switch (shape) {
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
+    case "strings":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+    case "record":
+      return isRecord(value) && Object.values(value).every((v) => typeof v === "string");
+    case "testStage":
+      return typeof value === "string" || value === false;
+    case "tagStrategy":
+      return typeof value === "string" || typeof value === "function";
+    case "builder":
+      return typeof value === "string" || (isRecord(value) && typeof value.endpoint === "string");
+    case "registryCache":
+    case "attestations":
+      return typeof value === "boolean" || isRecord(value);
+    case "ssh":
+      return Array.isArray(value) && value.every((v) => isRecord(v) && typeof v.id === "string");
+    default:
+      return isRecord(value);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list" | "budget"> = {
+  kind: "string",
+  target: "string",
+  buildArgs: "record",
+  tags: "list",
+  platform: "string",
+  platforms: "list",
+  registryCache: "boolean",
+  allowNonFinalTarget: "boolean",
+  allowUnpinnedBaseImages: "boolean",
+  promoteFrom: "string",
+  promoteRepository: "string",
+  sizeBudget: "budget",
+};
+const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
+
+/** Environments come from code and from YAML config: check their shape field by field, keeping the valid fields. */
+export function validEnvironments(
+  value: unknown,
+  property: string,
+  diagnostics: Diagnostic[],
+): Record<string, EnvironmentArgs> {
+  const valid: Record<string, Record<string, unknown>> = {};
+  const problem = (path: string, message: string, hint: string): void => {
+    diagnostics.push({ severity: "error", code: "invalid-environment", property: path, message, hint });
+  };
+  if (!isRecord(value)) {
+    problem(property, `must map environment names to settings, got ${JSON.stringify(value)}.`, "See EnvironmentArgs.");
+    return {};
+  }
+  for (const [env, settings] of Object.entries(value)) {
+    valid[env] = {};
+    if (!isRecord(settings)) {
+      problem(
+        `${property}.${env}`,
+        `must be an object of settings, got ${JSON.stringify(settings)}.`,
+        "See EnvironmentArgs.",
+      );
+      continue;
+    }
+    for (const [field, v] of Object.entries(settings)) {
+      const path = `${property}.${env}.${field}`;
+      const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
+      if (!expected) {
+        problem(path, "is not a setting.", `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`);
+      } else if (
+        (expected === "string" && typeof v !== "string") ||
+        (expected === "boolean" && typeof v !== "boolean") ||
+        (expected === "list" && !(Array.isArray(v) && v.every((t) => typeof t === "string"))) ||
+        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string"))) ||
+        (expected === "budget" && parseSize(v as string | number) === undefined)
+      ) {
+        problem(
+          path,
+          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : expected === "budget" ? 'a size: bytes, or "120MB", "1.5GB", "800kB"' : `a ${expected}`}, got ${JSON.stringify(v)}.`,
+          "Fix its type.",
+        );
+      } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
+        problem(
+          path,
+          `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
+          "Or leave it out to infer it from the name.",
+        );
+      } else {
+        valid[env][field] = v;
+      }
+    }
+  }
+  return valid as Record<string, EnvironmentArgs>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
