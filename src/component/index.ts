@@ -2,3 +2,4 @@
 export { type AdditionalImageArgs, type MultiStageImageArgs, type PlanArgsInputs } from "./args";
 export { InvalidInputsError } from "./errors";
 export { type AdditionalImageOutput, MultiStageImage } from "./multistage-image";
+export { COMPONENT_CODES } from "./codes";

@@ -6,3 +6,4 @@
 export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
 export { detectGitSha } from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";
+export { CONTEXT_CODES } from "./codes";

@@ -8,54 +8,35 @@
 
 export type Severity = "error" | "warning";
 
-export type DiagnosticCode =
-  // The Dockerfile itself.
-  | "empty-dockerfile"
-  | "no-from"
-  | "parse-error"
-  | "duplicate-stage"
-  | "unknown-stage"
-  | "forward-reference"
-  | "self-reference"
-  | "cycle"
-  | "unknown-instruction"
-  | "missing-image"
-  | "invalid-stage-name"
-  | "stage-name-case"
-  | "variable-in-from-flag"
-  | "unterminated-heredoc"
-  // Targets and build args.
-  | "unknown-target"
-  | "missing-arg"
-  | "unknown-arg"
-  | "secret-build-arg"
-  | "missing-secret"
-  | "unused-secret"
-  | "invalid-secret"
-  | "missing-ssh"
-  | "unused-ssh"
-  | "unpinned-base"
-  | "non-final-target"
-  // Inputs of the component and its helpers.
-  | "invalid-argument"
-  | "missing-context"
-  | "missing-dockerfile"
-  | "invalid-dockerfile"
-  | "invalid-environment"
-  | "invalid-tag"
-  | "invalid-tag-strategy"
-  | "invalid-additional-image"
-  | "invalid-repository"
-  | "invalid-registry"
-  | "invalid-backend"
-  | "invalid-builder"
-  | "invalid-platform"
-  | "invalid-cache"
-  | "invalid-ssh"
-  | "invalid-lifecycle-policy"
-  | "invalid-pull-access"
-  | "invalid-container"
-  | "unpinned-image";
+/**
+ * Every code a diagnostic may carry, as the keys of this interface. Each layer owns the
+ * codes of the problems it finds: this file declares the Dockerfile's, and the layers above
+ * add theirs by augmenting it (their `codes.ts`), so a layer's list lives with its checks.
+ */
+export interface DiagnosticCodes extends Record<(typeof DOCKERFILE_CODES)[number], true> {}
+
+/** The codes of the Dockerfile's own problems, and of its targets and build args. */
+export const DOCKERFILE_CODES = [
+  "empty-dockerfile",
+  "no-from",
+  "parse-error",
+  "duplicate-stage",
+  "unknown-stage",
+  "forward-reference",
+  "self-reference",
+  "cycle",
+  "unknown-instruction",
+  "missing-image",
+  "invalid-stage-name",
+  "stage-name-case",
+  "variable-in-from-flag",
+  "unterminated-heredoc",
+  "unknown-target",
+  "missing-arg",
+  "unknown-arg",
+] as const;
+
+export type DiagnosticCode = keyof DiagnosticCodes;
 
 export interface Diagnostic {
   severity: Severity;

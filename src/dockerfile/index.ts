@@ -13,7 +13,9 @@ export {
 } from "./args";
 export {
   type Diagnostic,
+  DOCKERFILE_CODES,
   type DiagnosticCode,
+  type DiagnosticCodes,
   MultiStageError,
   type Severity,
   formatDiagnostic,

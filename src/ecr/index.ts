@@ -19,3 +19,4 @@ export {
   tagMutability,
   validateRepositoryArgs,
 } from "./repository";
+export { ECR_CODES } from "./codes";

@@ -94,3 +94,4 @@ export {
   tagsFor,
   validateTag,
 } from "./tags";
+export { PLAN_CODES } from "./codes";
