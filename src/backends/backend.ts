@@ -3,9 +3,10 @@
  * its credentials, create the provider resources that build and push the image, and
  * report the digest-pinned reference.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ImageSize } from "../executor";
 import type { BuildPlan } from "../plan";
+import type { BackendSupport } from "./support";
 
 /**
  * Registry credentials as the provider takes them; `password` should be a Pulumi secret.
@@ -66,41 +67,6 @@ export interface PublishedImage {
 }
 
 /**
- * What a back end can pass to BuildKit; the component refuses, before creating anything,
- * the args that use something its back end cannot.
- */
-export interface BackendSupport {
-  /** Build secrets (`secrets`). */
-  readonly secrets: boolean;
-  /** SSH forwarding (`ssh`). */
-  readonly ssh: boolean;
-  /** `builder`: none, a buildx builder's name only, or a name or an endpoint. */
-  readonly builder: "none" | "name" | "any";
-  /** The registry cache (`registryCache`). */
-  readonly registryCache: boolean;
-  /** Several platforms in one index (`platforms`). */
-  readonly multiPlatform: boolean;
-  /** Provenance and SBOM attestations (`attestations`). */
-  readonly attestations: boolean;
-  /** Promoting another environment's image (`environments.<env>.promoteFrom`). */
-  readonly promotion: boolean;
-  /**
-   * Measuring the pushed image and withholding the release tags over its budget
-   * (`environments.<env>.sizeBudget`).
-   */
-  readonly sizeBudget: boolean;
-  /** Build args whose new value alone does not rebuild the image (`volatileArgs`). */
-  readonly volatileArgs: boolean;
-  /** Deleting the pushed image from the registry when its resource is deleted or replaced (`deletePushedImages`). */
-  readonly deleteImages: boolean;
-  /**
-   * The test gate read from the resolved plan at run time; back ends that create it as a
-   * resource need its stage at construction, even when some inputs are Outputs.
-   */
-  readonly gateFromPlan: boolean;
-}
-
-/**
  * A build back end.
  * @internal
  */
@@ -108,4 +74,27 @@ export interface ImageBackend {
   readonly name: string;
   readonly supports: BackendSupport;
   publish(args: PublishArgs): PublishedImage;
+}
+
+/**
+ * The plan's tags in the repository (`<repository>:<tag>`): never secret, even when the plan
+ * (its build args) is.
+ * @internal
+ */
+export function taggedReferences(args: PublishArgs): pulumi.Output<string[]> {
+  return pulumi.unsecret(
+    pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
+  );
+}
+
+/**
+ * The credentials as a provider's inputs take them: the password always a Pulumi secret.
+ * @internal
+ */
+export function secretCredentials(registry: RegistryInput): RegistryInput {
+  return {
+    server: registry.server,
+    username: registry.username,
+    password: registry.password === undefined ? undefined : pulumi.secret(registry.password),
+  };
 }

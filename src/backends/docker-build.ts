@@ -6,24 +6,24 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
-import type { ImageBackend, PublishArgs, PublishedImage, RegistryInput } from "./backend";
+import {
+  type ImageBackend,
+  type PublishArgs,
+  type PublishedImage,
+  secretCredentials,
+  taggedReferences,
+} from "./backend";
+import { SUPPORT } from "./support";
 
 /**
- * The `docker-build.Image` inputs for a plan, its tagged references and registry.
+ * The `docker-build.Image` inputs for what is published, under its tagged references.
  * @internal
  */
-export function dockerBuildImageArgs(
-  plan: pulumi.Output<BuildPlan>,
-  references: pulumi.Input<string[]>,
-  registry: RegistryInput,
-  push: pulumi.Input<boolean>,
-  buildOnPreview: pulumi.Input<boolean>,
-  secrets?: pulumi.Output<Record<string, string>>,
-  repositoryUrl?: pulumi.Input<string>,
-): dockerBuild.ImageArgs {
+export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input<string[]>): dockerBuild.ImageArgs {
+  const { plan, secrets } = args;
   // Cache refs live in the image's repository; no plan value they carry is secret.
   const cache = pulumi.unsecret(
-    pulumi.all([plan, repositoryUrl ?? ""]).apply(([p, url]) => ({
+    pulumi.all([plan, args.repositoryUrl]).apply(([p, url]) => ({
       from: [
         ...p.cacheFrom.map((ref) => ({ registry: { ref } })),
         ...(p.cache && url ? p.cache.from.map((tag) => ({ registry: { ref: `${url}:${tag}` } })) : []),
@@ -50,10 +50,11 @@ export function dockerBuildImageArgs(
       ssh: p.ssh.map((s) => ({ id: s.id, ...(s.paths.length ? { paths: s.paths } : {}) })),
     })),
   );
+  const credentials = secretCredentials(args.registry);
   return {
     ...(secrets ? { secrets } : {}),
     tags: references,
-    push,
+    push: args.push,
     context: { location: plan.context },
     // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
     // that admits only the files the closure copies: the provider's context hash (and BuildKit)
@@ -66,47 +67,18 @@ export function dockerBuildImageArgs(
     ssh: settings.ssh,
     cacheFrom: cache.from,
     cacheTo: cache.to,
-    registries: [
-      {
-        address: registry.server,
-        username: registry.username,
-        password: registry.password === undefined ? undefined : pulumi.secret(registry.password),
-      },
-    ],
-    buildOnPreview,
+    registries: [{ address: credentials.server, username: credentials.username, password: credentials.password }],
+    buildOnPreview: args.buildOnPreview,
   };
 }
 
 /** @internal */
 export const dockerBuildBackend: ImageBackend = {
   name: "docker-build",
-  supports: {
-    secrets: true,
-    ssh: true,
-    builder: "name",
-    registryCache: true,
-    multiPlatform: true,
-    attestations: false,
-    promotion: false,
-    sizeBudget: false,
-    volatileArgs: false,
-    deleteImages: true,
-    gateFromPlan: false,
-  },
+  supports: SUPPORT["docker-build"],
   publish(args: PublishArgs): PublishedImage {
-    // Tags never hold secret values, even when the plan (its build args) is secret.
-    const references = pulumi.unsecret(
-      pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
-    );
-    const imageArgs = dockerBuildImageArgs(
-      args.plan,
-      references,
-      args.registry,
-      args.push,
-      args.buildOnPreview,
-      args.secrets,
-      args.repositoryUrl,
-    );
+    const references = taggedReferences(args);
+    const imageArgs = dockerBuildImageArgs(args, references);
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
     // It reads the Dockerfile as written (the test stage and what it copies are not in the
     // target's closure); it runs whenever the image itself changes.

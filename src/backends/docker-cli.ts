@@ -16,97 +16,32 @@
  * This module runs in the program: it reads the closure's inputs and declares the resource.
  * What runs in the provider's process is `docker-cli-provider.ts`, loaded there by path.
  */
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageSize } from "../executor";
 import { prepareImage } from "../publish";
 import { type BuildPlan, type InputsRecord, pinByDigest } from "../plan";
-import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
-import type { DockerCliImageInputs, DockerCliImageOutputs } from "./docker-cli-provider";
-import type * as providerModuleType from "./docker-cli-provider";
-
-/**
- * The serialised provider: it captures nothing but `require`, and delegates to the compiled
- * `docker-cli-provider` module named in the inputs (diff and create/update get them; delete
- * keeps the pushed image and needs nothing).
- */
-const provider: pulumi.dynamic.ResourceProvider<DockerCliImageInputs, DockerCliImageOutputs> = {
-  async diff(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(news.providerModule) as typeof providerModuleType).provider.diff(olds, news);
-  },
-  async create(inputs) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(inputs.providerModule) as typeof providerModuleType).provider.create(inputs);
-  },
-  async update(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(news.providerModule) as typeof providerModuleType).provider.update(olds, news);
-  },
-  async delete() {
-    // Pushed images stay in the registry (its lifecycle rules expire them).
-  },
-};
-
-/**
- * The compiled provider module the dynamic provider loads: the one beside this module. Under
- * ts-node (this repo's own tests) that is `lib/`, built by `npm run build`.
- */
-function providerModule(): string {
-  return path.extname(__filename) === ".ts"
-    ? path.join(__dirname, "..", "..", "lib", "backends", "docker-cli-provider.js")
-    : path.join(__dirname, "docker-cli-provider.js");
-}
-
-/** The dynamic resource (`multistage:DockerCliImage`). */
-class DockerCliImage extends pulumi.dynamic.Resource {
-  declare readonly digest: pulumi.Output<string>;
-  declare readonly imageUri: pulumi.Output<string>;
-  declare readonly rebuildReason: pulumi.Output<string>;
-  declare readonly size: pulumi.Output<ImageSize | undefined>;
-
-  constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-    const outputs = {
-      digest: undefined,
-      imageUri: undefined,
-      rebuildReason: undefined,
-      reused: undefined,
-      size: undefined,
-    };
-    super(provider, name, { ...inputs, ...outputs }, opts, "multistage", "DockerCliImage");
-  }
-}
+import {
+  type ImageBackend,
+  type PublishArgs,
+  type PublishedImage,
+  secretCredentials,
+  taggedReferences,
+} from "./backend";
+import { SUPPORT } from "./support";
+import type { DockerCliImageInputs } from "./docker-cli-provider";
+import { DockerCliImage, providerModule } from "./docker-cli-resource";
 
 /** @internal */
 export const dockerCliBackend: ImageBackend = {
   name: "docker-cli",
-  supports: {
-    secrets: true,
-    ssh: true,
-    builder: "any",
-    registryCache: true,
-    multiPlatform: true,
-    attestations: true,
-    promotion: true,
-    sizeBudget: true,
-    volatileArgs: true,
-    deleteImages: false,
-    gateFromPlan: true,
-  },
+  supports: SUPPORT["docker-cli"],
   publish(args: PublishArgs): PublishedImage {
-    const references = pulumi.unsecret(
-      pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
-    );
+    const references = taggedReferences(args);
     const read = closureInputs(args.plan, args.registry, args.parent);
     const inputs = {
       plan: args.plan,
       references,
       push: args.push,
-      registry: {
-        server: args.registry.server,
-        username: args.registry.username,
-        password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
-      },
+      registry: secretCredentials(args.registry),
       ...read,
       secrets: args.secrets,
       providerModule: providerModule(),

@@ -6,7 +6,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
-import type { ImageBackend, PublishArgs, PublishedImage } from "./backend";
+import {
+  type ImageBackend,
+  type PublishArgs,
+  type PublishedImage,
+  secretCredentials,
+  taggedReferences,
+} from "./backend";
+import { SUPPORT } from "./support";
 
 /**
  * The `docker.Image` build block for a plan.
@@ -27,26 +34,11 @@ export function dockerBuildInputs(plan: BuildPlan, dockerfile = plan.dockerfile)
 /** @internal */
 export const dockerBackend: ImageBackend = {
   name: "docker",
-  supports: {
-    secrets: false,
-    ssh: false,
-    builder: "none",
-    registryCache: false,
-    multiPlatform: false,
-    attestations: false,
-    promotion: false,
-    sizeBudget: false,
-    volatileArgs: false,
-    deleteImages: false,
-    gateFromPlan: false,
-  },
+  supports: SUPPORT.docker,
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.
     const build = args.plan.apply((p) => dockerBuildInputs(p, writeClosureFiles(p, targetInputs(p))));
-    // Tags never hold secret values, even when the plan (its build args) is secret.
-    const references = pulumi.unsecret(
-      pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
-    );
+    const references = taggedReferences(args);
     // The test gate: the test stage builds first, locally only; the images depend on it.
     const gate = args.testTarget
       ? new docker.Image(

@@ -1,0 +1,232 @@
+/**
+ * The README's back-end table, cell by cell: for every feature row and back end, a "yes" cell
+ * is a component that is accepted and whose provider inputs (or outputs) carry the feature; a
+ * "no" cell is refused before anything is created, naming the back ends that can, or (where
+ * the cell says so) the feature is simply absent. The table is read from the README, so a
+ * cell that changes without the code (or the code without the cell) fails here.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MultiStageImage, type MultiStageImageArgs } from "../../../src";
+import { REPO_ROOT } from "../../helpers";
+import { type Recorded, inputErrors, resources, settle, useStack, value } from "../mocks";
+
+type Backend = "docker-build" | "docker" | "docker-cli";
+const TYPES: Record<Backend, string> = {
+  "docker-build": "docker-build:index:Image",
+  docker: "docker:index/image:Image",
+  "docker-cli": "pulumi-nodejs:dynamic/multistage:DockerCliImage",
+};
+
+// FROM scratch: nothing to resolve in a registry under mocks.
+const DOCKERFILE = `FROM scratch AS build
+ARG BUILD_NUMBER
+RUN echo built > /out
+FROM build AS test
+RUN test -f /out
+FROM scratch AS final
+COPY --from=build /out /out
+`;
+const WITH_MOUNTS = DOCKERFILE.replace(
+  "RUN echo built",
+  "RUN --mount=type=secret,id=NPM_TOKEN --mount=type=ssh echo built",
+);
+
+/** What the probe of a row sees: the image resource's inputs, every resource, the component. */
+interface Seen {
+  inputs: Record<string, unknown>;
+  plan: Record<string, unknown>;
+  all: Recorded[];
+  image: MultiStageImage;
+  retainOnDelete?: boolean;
+}
+
+interface Probe {
+  args: Partial<MultiStageImageArgs>;
+  dockerfile?: string;
+  /** A "no" cell means the feature is absent (an output left `undefined`), not refused. */
+  absent?: boolean;
+  /** True when the resources carry the feature. */
+  carried: (backend: Backend, seen: Seen) => boolean | Promise<boolean>;
+}
+
+const planOf = (b: Backend, s: Seen): Record<string, unknown> => (b === "docker-cli" ? s.plan : {});
+const has = (v: unknown): boolean => v !== undefined && v !== null && JSON.stringify(v) !== "[]";
+
+/** One probe per README row, keyed by the row's first cell as written. */
+const PROBES: Record<string, Probe> = {
+  "`secrets`": {
+    dockerfile: WITH_MOUNTS,
+    args: { secrets: { NPM_TOKEN: pulumi.secret("t0ken-value") }, ssh: [{ id: "default" }] },
+    carried: (b, s) => JSON.stringify(b === "docker-cli" ? s.inputs.secrets : s.inputs.secrets).includes("NPM_TOKEN"),
+  },
+  "`ssh`": {
+    dockerfile: WITH_MOUNTS,
+    args: { ssh: [{ id: "default" }], secrets: { NPM_TOKEN: pulumi.secret("t0ken-value") } },
+    carried: (b, s) => JSON.stringify(b === "docker-cli" ? s.plan.ssh : s.inputs.ssh).includes('"default"'),
+  },
+  "`builder` by name": {
+    args: { builder: "farm" },
+    carried: (b, s) => JSON.stringify(b === "docker-cli" ? s.plan.builder : s.inputs.builder).includes('"farm"'),
+  },
+  "`builder` by endpoint (`tcp://`, `unix://`)": {
+    args: { builder: "tcp://127.0.0.1:1234" },
+    carried: (b, s) => JSON.stringify(planOf(b, s).builder ?? {}).includes("tcp://127.0.0.1:1234"),
+  },
+  "`registryCache`": {
+    args: { builder: "farm", registryCache: true },
+    carried: (b, s) => has(b === "docker-cli" ? s.plan.cache : s.inputs.cacheTo),
+  },
+  "several `platforms` in one index": {
+    args: { builder: "farm", platforms: ["linux/amd64", "linux/arm64"] },
+    carried: (b, s) => ((b === "docker-cli" ? s.plan.platforms : s.inputs.platforms) as unknown[]).length === 2,
+  },
+  "`attestations`": {
+    args: { attestations: true },
+    carried: (b, s) => (planOf(b, s).attestations as { provenance?: unknown } | undefined)?.provenance === "max",
+  },
+  "`testStage` gate": {
+    args: {},
+    carried: (b, s) =>
+      b === "docker-cli" ? s.plan.testTarget === "test" : s.all.some((r) => r.name === "app-image-test"),
+  },
+  "the target's closure only (Dockerfile and ignore file)": {
+    args: {},
+    carried: (b, s) => {
+      const file =
+        b === "docker-cli"
+          ? s.inputs.closureDockerfile
+          : b === "docker"
+            ? (s.inputs.build as { dockerfile: string }).dockerfile
+            : (s.inputs.dockerfile as { location: string }).location;
+      return (
+        typeof file === "string" &&
+        !fs.readFileSync(file, "utf8").includes("RUN test -f /out") &&
+        fs.existsSync(`${file}.dockerignore`)
+      );
+    },
+  },
+  "registry first (`inputs-<hash>`), `rebuildReason`, `size`": {
+    args: {},
+    absent: true,
+    carried: async (b, s) =>
+      b === "docker-cli"
+        ? /^sha256:/.test((s.inputs.inputs as { hash: string }).hash)
+        : (await value(s.image.rebuildReason)) !== undefined || (await value(s.image.size)) !== undefined,
+  },
+  "`environments.<env>.sizeBudget`": {
+    args: { environments: { production: { sizeBudget: "100MB" } } },
+    carried: (b, s) => (planOf(b, s).sizeBudget as { bytes?: number } | undefined)?.bytes === 100_000_000,
+  },
+  "`volatileArgs`": {
+    args: { buildArgs: { BUILD_NUMBER: "7" }, volatileArgs: ["BUILD_NUMBER"] },
+    carried: (b, s) => JSON.stringify(planOf(b, s).volatileArgs) === '["BUILD_NUMBER"]',
+  },
+  "`promoteFrom`": {
+    args: { environments: { staging: {}, production: { promoteFrom: "staging" } } },
+    carried: (b, s) => (planOf(b, s).promotion as { from?: string } | undefined)?.from === "staging",
+  },
+  "pushed images kept on replacement and destroy": {
+    args: {},
+    // docker-build: retained by option; docker-cli: its provider's delete keeps the image (and
+    // test/e2e/pulumi.test.ts pulls every digest after destroy); docker: its Image never deletes
+    // from the registry (its provider's behaviour: nothing here can show it under mocks).
+    carried: (b, s) => (b === "docker-build" ? s.retainOnDelete === true : true),
+  },
+  "`deletePushedImages: true`": {
+    args: { deletePushedImages: true },
+    carried: (b, s) => b === "docker-build" && s.retainOnDelete === false,
+  },
+};
+
+/** The back-end table of the README: feature → back end → cell text. */
+function readmeTable(): Map<string, Record<Backend, string>> {
+  const markdown = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const section = markdown.slice(markdown.indexOf("### Back ends"));
+  const lines = section.split("\n").filter((l) => l.startsWith("|"));
+  const header = lines[0].split("|").map((c) => c.trim());
+  const column = (b: Backend): number => header.findIndex((c) => c.startsWith(`\`${b}\``));
+  const table = new Map<string, Record<Backend, string>>();
+  for (const line of lines.slice(2)) {
+    const cells = line.split("|").map((c) => c.trim());
+    if (cells[1] === "`backend`") break; // the next table
+    table.set(cells[1], {
+      "docker-build": cells[column("docker-build")],
+      docker: cells[column("docker")],
+      "docker-cli": cells[column("docker-cli")],
+    });
+  }
+  return table;
+}
+
+describe("The README's back-end table, cell by cell", () => {
+  const table = readmeTable();
+  let app: string;
+  before(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-matrix-"));
+  });
+  after(() => fs.rmSync(app, { recursive: true, force: true }));
+
+  it("has a probe for every row, and a row for every probe", () => {
+    assert.deepEqual([...table.keys()].sort(), Object.keys(PROBES).sort());
+  });
+
+  for (const [feature, probe] of Object.entries(PROBES)) {
+    for (const backend of ["docker-build", "docker", "docker-cli"] as const) {
+      it(`${feature} × ${backend}`, async () => {
+        const cell = table.get(feature)?.[backend];
+        assert.ok(cell, `no README cell for ${feature} × ${backend}`);
+        const yes = cell.startsWith("yes");
+        fs.writeFileSync(path.join(app, "Dockerfile"), probe.dockerfile ?? DOCKERFILE);
+        const args: MultiStageImageArgs = {
+          context: app,
+          backend,
+          gitSha: "0123456789abcdef0123456789abcdef01234567",
+          registry: { repository: "127.0.0.1:5055/team/app", username: "ci", password: pulumi.secret("pw") },
+          ...probe.args,
+        };
+        useStack("production");
+        let retainOnDelete: boolean | undefined;
+        const construct = (): MultiStageImage =>
+          new MultiStageImage("app", args, {
+            transformations: [
+              (a) => {
+                if (a.name === "app-image") retainOnDelete = a.opts.retainOnDelete;
+                return undefined;
+              },
+            ],
+          });
+        const refusedHere = !yes && !probe.absent;
+        let image: MultiStageImage;
+        try {
+          image = construct();
+        } catch (err) {
+          assert.ok(refusedHere, `${feature} × ${backend} says "${cell}" but was refused: ${String(err)}`);
+          const errors = inputErrors(() => {
+            throw err;
+          });
+          assert.ok(
+            errors.some((e) => /back end/.test(e.reason) && /backend "/.test(e.reason)),
+            `refused without naming the back ends that can: ${JSON.stringify(errors)}`,
+          );
+          assert.deepEqual(
+            resources.map((r) => r.type),
+            [],
+            "a refusal creates nothing",
+          );
+          return;
+        }
+        assert.ok(!refusedHere, `${feature} × ${backend} says "${cell}" but was accepted`);
+        await settle(image.imageUri);
+        const main = resources.find((r) => r.type === TYPES[backend] && r.name === "app-image");
+        assert.ok(main, `no ${TYPES[backend]} named app-image`);
+        const plan = (await value(image.plan)) as unknown as Record<string, unknown>;
+        const seen: Seen = { inputs: main.inputs, plan, all: [...resources], image, retainOnDelete };
+        assert.equal(await probe.carried(backend, seen), yes, `${feature} × ${backend} says "${cell}"`);
+      });
+    }
+  }
+});
