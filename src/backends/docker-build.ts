@@ -4,7 +4,7 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildPlan, pinByDigest } from "../plan";
+import { pinByDigest } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
 import {
   type ImageBackend,

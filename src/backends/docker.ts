@@ -6,13 +6,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
-import {
-  type ImageBackend,
-  type PublishArgs,
-  type PublishedImage,
-  secretCredentials,
-  taggedReferences,
-} from "./backend";
+import { type ImageBackend, type PublishArgs, type PublishedImage, taggedReferences } from "./backend";
 import { SUPPORT } from "./support";
 
 /**

@@ -3,13 +3,14 @@
  * credentials, and report digests. This is what runs the plans here, where
  * `pulumi up` cannot: the examples, the quick start and the integration tests.
  */
-import { spawn } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
+import { buildArguments, buildxArguments, remoteBuilder } from "./argv";
+import { findBuildx } from "./buildx";
 import { probeBuilderEndpoint } from "./endpoint";
+import { DockerCommandError, type RunOptions, runProcess } from "./process";
 import { type BuildStep, parseBuildSteps } from "./progress";
 
 export interface DockerCliOptions {
@@ -43,8 +44,6 @@ export interface BuildOptions {
    * executor's private directory for the build only, passed as `--secret id=…,src=…`.
    */
   secrets?: Readonly<Record<string, string>>;
-  /** Files holding the secrets, by id (set by `build`; given to `buildArguments`). */
-  secretFiles?: Readonly<Record<string, string>>;
 }
 
 /** How a plan with a `builder` is built (`buildWithBuilder`). */
@@ -93,19 +92,6 @@ export interface PushResult {
   references: string[];
 }
 
-/** A Docker command that failed; the message carries the command (never a password) and the output's tail. */
-export class DockerCommandError extends Error {
-  constructor(
-    readonly command: string,
-    readonly exitCode: number | null,
-    readonly output: string,
-  ) {
-    const tail = output.trim().split("\n").slice(-15).join("\n");
-    super(`\`${command}\` failed (exit ${exitCode}):\n${tail}`);
-    this.name = "DockerCommandError";
-  }
-}
-
 /** Runs plans with one Docker CLI and one private credentials directory. */
 export class DockerExecutor {
   readonly docker: string;
@@ -137,88 +123,9 @@ export class DockerExecutor {
     this.onOutput = options.onOutput;
   }
 
-  /** `docker build` arguments for a plan (exposed so tests can compare with the provider inputs). */
-  static buildArguments(plan: BuildPlan, repository: string, iidFile: string, options: BuildOptions = {}): string[] {
-    const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
-    args.push(...DockerExecutor.planFlags(plan, options));
-    for (const image of plan.cacheFrom) args.push("--cache-from", image);
-    for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
-    args.push(plan.context);
-    return args;
-  }
-
-  /** The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args, platforms. */
-  private static planFlags(plan: BuildPlan, options: BuildOptions): string[] {
-    const args: string[] = [];
-    if (options.noCache) args.push("--no-cache");
-    for (const [id, file] of Object.entries(options.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
-    for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
-    if (plan.target) args.push("--target", plan.target);
-    for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
-    if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
-    return args;
-  }
-
-  /**
-   * `buildx build` arguments for a plan with a builder: registry cache from and to the image's
-   * repository, every platform, attestations as planned, `--push` or a local load.
-   */
-  static buildxArguments(
-    plan: BuildPlan,
-    repository: string,
-    builder: string,
-    metadataFile: string,
-    options: BuilderBuildOptions,
-  ): string[] {
-    const args = ["build", "--builder", builder, "--progress=plain", "--file", plan.dockerfile];
-    args.push("--metadata-file", metadataFile);
-    const { provenance, sbom } = plan.attestations;
-    args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
-    args.push(...DockerExecutor.planFlags(plan, options));
-    for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
-    for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
-    if (plan.cache && (options.exportCache ?? options.push)) {
-      // image-manifest and OCI media types: the shape ECR accepts for a cache.
-      args.push(
-        "--cache-to",
-        `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
-      );
-    }
-    for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
-    if (options.push) args.push("--push");
-    else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");
-    args.push(plan.context);
-    return args;
-  }
-
   /** The buildx binary (see `DockerCliOptions.buildx`); throws with how to install it when there is none. */
   buildx(): string {
-    if (this.buildxBinary) return this.buildxBinary;
-    const plugins = [
-      path.join(this.userConfigDir, "cli-plugins"),
-      "/usr/local/lib/docker/cli-plugins",
-      "/usr/local/libexec/docker/cli-plugins",
-      "/usr/lib/docker/cli-plugins",
-      "/usr/libexec/docker/cli-plugins",
-    ].map((dir) => path.join(dir, "docker-buildx"));
-    const onPath = (this.env.PATH ?? "")
-      .split(path.delimiter)
-      .filter(Boolean)
-      .flatMap((dir) => [path.join(dir, "docker-buildx"), path.join(dir, "buildx")]);
-    const found = [...plugins, ...onPath].find((file) => {
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (!found) {
-      throw new Error(
-        "a builder is set, but the buildx CLI plugin is not installed (no docker-buildx in Docker's cli-plugins directories or on PATH); install docker-buildx, or set MULTISTAGE_BUILDX to its path.",
-      );
-    }
-    return found;
+    return findBuildx(this.env, this.userConfigDir, this.buildxBinary);
   }
 
   /**
@@ -230,22 +137,10 @@ export class DockerExecutor {
     const endpoint = builder.endpoint as string;
     // buildx would wait, then say only "context deadline exceeded": find out why first.
     if (endpoint.startsWith("tcp://")) await probeBuilderEndpoint(endpoint, builder.tls);
-    const tls = builder.tls ?? {};
-    const name = `multistage-${createHash("sha256")
-      .update(JSON.stringify([endpoint, tls]))
-      .digest("hex")
-      .slice(0, 12)}`;
+    const { name, create } = remoteBuilder({ ...builder, endpoint });
     const known = await this.run(["inspect", name], { quiet: true, allowFailure: true, binary: this.buildx() });
     if (known.includes(`Name:`) && known.includes(name)) return name;
-    const opts = [
-      tls.caCert && `cacert=${path.resolve(tls.caCert)}`,
-      tls.cert && `cert=${path.resolve(tls.cert)}`,
-      tls.key && `key=${path.resolve(tls.key)}`,
-      tls.serverName && `servername=${tls.serverName}`,
-    ].filter(Boolean);
-    const create = ["create", "--name", name, "--driver", "remote"];
-    if (opts.length) create.push("--driver-opt", opts.join(","));
-    await this.run([...create, endpoint], { quiet: true, binary: this.buildx() });
+    await this.run(create, { quiet: true, binary: this.buildx() });
     return name;
   }
 
@@ -264,7 +159,7 @@ export class DockerExecutor {
     const started = Date.now();
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-      args = DockerExecutor.buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
+      args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
       return this.run(args, { binary: this.buildx() });
     });
     const metadata = fs.existsSync(metadataFile)
@@ -305,7 +200,7 @@ export class DockerExecutor {
     const started = Date.now();
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-      args = DockerExecutor.buildArguments(plan, repository, iidFile, { ...options, secretFiles });
+      args = buildArguments(plan, repository, iidFile, { ...options, secretFiles });
       return this.run(args);
     });
     const imageId = fs.readFileSync(iidFile, "utf8").trim();
@@ -401,36 +296,11 @@ export class DockerExecutor {
     fs.rmSync(this.configDir, { recursive: true, force: true });
   }
 
-  /** Run the CLI; resolves with its output (stdout then stderr), rejects with `DockerCommandError`. */
-  run(
-    args: readonly string[],
-    options: { stdin?: string; quiet?: boolean; allowFailure?: boolean; stdoutOnly?: boolean; binary?: string } = {},
-  ): Promise<string> {
+  /** Run the Docker CLI (or `binary`) in this executor's environment (see `runProcess`). */
+  run(args: readonly string[], options: RunOptions & { binary?: string } = {}): Promise<string> {
     const binary = options.binary ?? this.docker;
-    const shown = `${binary === this.docker ? "docker" : path.basename(binary)} ${args.join(" ")}`;
-    return new Promise((resolve, reject) => {
-      const child = spawn(binary, args, { env: this.env, stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      const forward = (chunk: Buffer): void => {
-        if (!options.quiet && this.onOutput)
-          for (const line of chunk.toString().split("\n")) if (line) this.onOutput(line);
-      };
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-        forward(c);
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString();
-        forward(c);
-      });
-      child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err))));
-      child.on("close", (code) => {
-        if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? stdout : stdout + stderr);
-        else reject(new DockerCommandError(shown, code, stdout + stderr));
-      });
-      child.stdin.end(options.stdin ?? "");
-    });
+    const label = binary === this.docker ? "docker" : path.basename(binary);
+    return runProcess(binary, args, this.env, { ...options, label, onOutput: this.onOutput });
   }
 }
 

@@ -9,12 +9,14 @@ export {
   type BuilderBuildOptions,
   type BuilderBuildResult,
   type DockerCliOptions,
-  DockerCommandError,
   DockerExecutor,
   type ImageInspect,
   type PushResult,
   type RegistryCredentials,
 } from "./docker-cli";
+export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from "./argv";
+export { findBuildx } from "./buildx";
+export { DockerCommandError, type RunOptions, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";

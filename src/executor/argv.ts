@@ -1,0 +1,90 @@
+/**
+ * The Docker CLI's and buildx's arguments for a plan: pure, so tests compare them with the
+ * providers' inputs, and the executor only runs them.
+ */
+import { createHash } from "crypto";
+import * as path from "path";
+import type { BuildPlan, BuilderSpec } from "../plan";
+
+/** What changes a build's arguments beside the plan. */
+export interface BuildFlags {
+  /** Ignore the build cache (`--no-cache`). */
+  noCache?: boolean;
+  /** Files holding the build secrets, by id (`--secret id=…,src=…`). */
+  secretFiles?: Readonly<Record<string, string>>;
+}
+
+/** `docker build` arguments for a plan, tagged `<repository>:<tag>` for each of its tags. */
+export function buildArguments(plan: BuildPlan, repository: string, iidFile: string, flags: BuildFlags = {}): string[] {
+  const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
+  args.push(...planFlags(plan, flags));
+  for (const image of plan.cacheFrom) args.push("--cache-from", image);
+  for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
+  args.push(plan.context);
+  return args;
+}
+
+/**
+ * `buildx build` arguments for a plan with a builder: registry cache from and to the image's
+ * repository, every platform, attestations as planned, `--push` or a local load.
+ */
+export function buildxArguments(
+  plan: BuildPlan,
+  repository: string,
+  builder: string,
+  metadataFile: string,
+  flags: BuildFlags & { push: boolean; exportCache?: boolean },
+): string[] {
+  const args = ["build", "--builder", builder, "--progress=plain", "--file", plan.dockerfile];
+  args.push("--metadata-file", metadataFile);
+  const { provenance, sbom } = plan.attestations;
+  args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
+  args.push(...planFlags(plan, flags));
+  for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
+  for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
+  if (plan.cache && (flags.exportCache ?? flags.push)) {
+    // image-manifest and OCI media types: the shape ECR accepts for a cache.
+    args.push(
+      "--cache-to",
+      `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
+    );
+  }
+  for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
+  if (flags.push) args.push("--push");
+  else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");
+  args.push(plan.context);
+  return args;
+}
+
+/** The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args, platforms. */
+function planFlags(plan: BuildPlan, flags: BuildFlags): string[] {
+  const args: string[] = [];
+  if (flags.noCache) args.push("--no-cache");
+  for (const [id, file] of Object.entries(flags.secretFiles ?? {})) args.push("--secret", `id=${id},src=${file}`);
+  for (const ssh of plan.ssh) args.push("--ssh", ssh.paths.length ? `${ssh.id}=${ssh.paths.join(",")}` : ssh.id);
+  if (plan.target) args.push("--target", plan.target);
+  for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
+  if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
+  return args;
+}
+
+/**
+ * The `remote` buildx builder registered for an endpoint: its name (derived from the endpoint
+ * and its TLS files, so one registration serves every build) and the `buildx create` arguments.
+ */
+export function remoteBuilder(builder: BuilderSpec & { endpoint: string }): { name: string; create: string[] } {
+  const tls = builder.tls ?? {};
+  const name = `multistage-${createHash("sha256")
+    .update(JSON.stringify([builder.endpoint, tls]))
+    .digest("hex")
+    .slice(0, 12)}`;
+  const opts = [
+    tls.caCert && `cacert=${path.resolve(tls.caCert)}`,
+    tls.cert && `cert=${path.resolve(tls.cert)}`,
+    tls.key && `key=${path.resolve(tls.key)}`,
+    tls.serverName && `servername=${tls.serverName}`,
+  ].filter(Boolean);
+  const create = ["create", "--name", name, "--driver", "remote"];
+  if (opts.length) create.push("--driver-opt", opts.join(","));
+  return { name, create: [...create, builder.endpoint] };
+}

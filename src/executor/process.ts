@@ -1,0 +1,67 @@
+/** The one process runner of the executor: spawn a CLI, collect its output, fail with its tail. */
+import { spawn } from "child_process";
+import * as path from "path";
+
+/** A Docker command that failed; the message carries the command (never a password) and the output's tail. */
+export class DockerCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+  ) {
+    const tail = output.trim().split("\n").slice(-15).join("\n");
+    super(`\`${command}\` failed (exit ${exitCode}):\n${tail}`);
+    this.name = "DockerCommandError";
+  }
+}
+
+/** How to run one command. */
+export interface RunOptions {
+  /** Written to its stdin (a password, never an argument). */
+  stdin?: string;
+  /** Do not forward its lines to `onOutput`. */
+  quiet?: boolean;
+  /** Resolve with the output even when it fails. */
+  allowFailure?: boolean;
+  /** Resolve with stdout alone. */
+  stdoutOnly?: boolean;
+}
+
+/**
+ * Run `binary` with `args` in `env`; resolves with its output (stdout then stderr), rejects
+ * with `DockerCommandError` naming the command as `label` (or the binary's name) shows it.
+ * A command that exits before reading its stdin is a failure like any other, not an `EPIPE`.
+ */
+export function runProcess(
+  binary: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: RunOptions & { label?: string; onOutput?: (line: string) => void } = {},
+): Promise<string> {
+  const shown = `${options.label ?? path.basename(binary)} ${args.join(" ")}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const forward = (chunk: Buffer): void => {
+      if (!options.quiet && options.onOutput)
+        for (const line of chunk.toString().split("\n")) if (line) options.onOutput(line);
+    };
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      forward(c);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      forward(c);
+    });
+    // Its exit code says what went wrong; a closed stdin only repeats it.
+    child.stdin.on("error", () => undefined);
+    child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err))));
+    child.on("close", (code) => {
+      if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? stdout : stdout + stderr);
+      else reject(new DockerCommandError(shown, code, stdout + stderr));
+    });
+    child.stdin.end(options.stdin ?? "");
+  });
+}

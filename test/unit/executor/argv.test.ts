@@ -1,0 +1,68 @@
+/** The executor's pure parts: the CLI arguments for a plan, and the process runner's failures. */
+import { strict as assert } from "assert";
+import { type BuildPlan, planBuild } from "../../../src/plan";
+import { parseDockerfile } from "../../../src/dockerfile";
+import { DockerCommandError, buildArguments, buildxArguments, remoteBuilder, runProcess } from "../../../src/executor";
+
+const plan = (extra: Partial<BuildPlan> = {}): BuildPlan => ({
+  ...planBuild(parseDockerfile("FROM busybox:1.36 AS build\nARG V\nFROM build AS final\n"), {
+    context: "/ctx",
+    environment: "production",
+    gitSha: "0123456789abcdef0123456789abcdef01234567",
+    buildArgs: { V: "1" },
+  }),
+  ...extra,
+});
+
+describe("executor arguments", () => {
+  it("docker build: file, target, args, secrets by file, tags in the repository, the context last", () => {
+    const args = buildArguments(plan(), "r.example/app", "/tmp/iid", { secretFiles: { NPM_TOKEN: "/s/NPM_TOKEN" } });
+    assert.deepEqual(args, [
+      "build",
+      "--progress=plain",
+      "--file",
+      "/ctx/Dockerfile",
+      "--iidfile",
+      "/tmp/iid",
+      "--secret",
+      "id=NPM_TOKEN,src=/s/NPM_TOKEN",
+      "--target",
+      "final",
+      "--build-arg",
+      "V=1",
+      "--tag",
+      "r.example/app:production-0123456789ab",
+      "/ctx",
+    ]);
+  });
+
+  it("buildx build: the registry cache in the repository, pushed by BuildKit, or loaded when one platform", () => {
+    const cached = plan({ cache: { to: "cache-final-production", from: ["cache-final-production"], mode: "max" } });
+    const pushed = buildxArguments(cached, "r.example/app", "farm", "/tmp/meta", { push: true });
+    assert.ok(pushed.includes("--push"));
+    assert.ok(
+      pushed.includes(
+        "type=registry,ref=r.example/app:cache-final-production,mode=max,image-manifest=true,oci-mediatypes=true",
+      ),
+    );
+    const local = buildxArguments(cached, "r.example/app", "farm", "/tmp/meta", { push: false });
+    assert.ok(local.includes("--load") && !local.includes("--cache-to"));
+  });
+
+  it("a remote builder's name depends on its endpoint and TLS files only", () => {
+    const a = remoteBuilder({ endpoint: "tcp://127.0.0.1:1234" });
+    assert.equal(a.name, remoteBuilder({ endpoint: "tcp://127.0.0.1:1234" }).name);
+    assert.notEqual(a.name, remoteBuilder({ endpoint: "tcp://127.0.0.1:1234", tls: { caCert: "/ca.pem" } }).name);
+    assert.deepEqual(a.create, ["create", "--name", a.name, "--driver", "remote", "tcp://127.0.0.1:1234"]);
+  });
+
+  it("a command that exits at once, before reading its stdin, fails with its exit code, not EPIPE", async () => {
+    const err = await runProcess("/bin/false", ["login"], process.env, { stdin: "x".repeat(4 << 20) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DockerCommandError, String(err));
+    assert.equal(err.exitCode, 1);
+    assert.match(err.message, /`false login` failed \(exit 1\)/);
+  });
+});
