@@ -12,7 +12,7 @@ import {
   imageSize,
   tagManifest,
 } from "../executor";
-import { type BuildPlan, type InputsRecord, rebuildReason } from "../plan";
+import { type BuildPlan, type InputsRecord, parseImageReference, rebuildReason, registryHost } from "../plan";
 
 /** What an image is published from: the plan and what was read for it; resolved values. */
 export interface PublishRequest {
@@ -162,8 +162,9 @@ async function promote(
   } = inputs.promote as NonNullable<PublishRequest["promote"]>;
   if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
   const byInputs = inputsTag(hash);
-  const server = sourceRepository.slice(0, sourceRepository.indexOf("/"));
-  const sourcePath = sourceRepository.slice(server.length + 1);
+  // The host and path as a reference names them: `acme/api` is Docker Hub's, not a host "acme".
+  const server = registryHost(sourceRepository);
+  const sourcePath = parseImageReference(sourceRepository).repository;
   const found = await findManifest(sourcePath, byInputs, { ...credentials, server });
   if (!found) {
     throw new Error(
@@ -171,8 +172,7 @@ async function promote(
     );
   }
   if (sourceRepository === repository) {
-    const path = repository.slice(credentials.server.length + 1);
-    await tagManifest(path, found, tags, credentials);
+    await tagManifest(parseImageReference(repository).repository, found, tags, credentials);
     return { digest: found, source: `${sourceRepository}@${found}` };
   }
   // Another repository (or registry): copy it with the same credentials.
