@@ -33,7 +33,14 @@ const SERVICES = [
 ] as const;
 const ENVIRONMENTS = ["dev", "production"] as const;
 /** `cold`: the engine's build cache is emptied before each step of each variant, as on a fresh CI runner. */
-const CACHE = process.env.BENCH_CACHE === "warm" ? "warm" : "cold";
+/**
+ * cold: the build cache emptied before each step (a fresh CI runner); warm: kept (one long-lived
+ * machine); registry: a fresh runner whose builds read and write a registry cache, both sides
+ * on the same standalone BuildKit (ours with registryCache, the peer with cacheFrom/cacheTo).
+ */
+const CACHE = (["warm", "registry"] as const).find((c) => c === process.env.BENCH_CACHE) ?? "cold";
+/** The buildx builder of scripts/buildkit-up.sh, used by both sides with BENCH_CACHE=registry. */
+const BUILDER = "multistage";
 
 /** An edit that appends `text` to `file` of the monorepo. */
 const append =
@@ -122,12 +129,21 @@ async function main(): Promise<void> {
   const env = localEnv();
   if (!env.MULTISTAGE_REGISTRY)
     execFileSync("bash", [path.join(REPO_ROOT, "scripts", "docker-up.sh")], { stdio: "inherit" });
-  const engineEnv = localEnv();
+  let engineEnv = localEnv();
   const registry = localRegistry(engineEnv);
   const bin = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "pulumi-tools.sh")], { encoding: "utf8" }).trim();
   execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
   const docker = engineEnv.MULTISTAGE_DOCKER_CLI ?? "docker";
   execFileSync(docker, ["tag", "multistage-local/node:20-slim", "multistage-local/node:20.1-slim"], { env: engineEnv });
+  if (CACHE === "registry") {
+    // After the tag above: it pushes the engine's base images to the registry BuildKit reads.
+    execFileSync("bash", [path.join(REPO_ROOT, "scripts", "buildkit-up.sh")], { env: engineEnv, stdio: "inherit" });
+    engineEnv = localEnv();
+  }
+  const builderEnv: Record<string, string> =
+    CACHE === "registry"
+      ? { MULTISTAGE_BUILDX: engineEnv.MULTISTAGE_BUILDX ?? "", BUILDX_CONFIG: engineEnv.BUILDX_CONFIG ?? "" }
+      : {};
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-peers-"));
   const root = path.join(work, "monorepo");
@@ -146,6 +162,7 @@ async function main(): Promise<void> {
     DOCKER_HOST: engineEnv.DOCKER_HOST ?? "",
     MULTISTAGE_DOCKER_CLI: docker,
     MULTISTAGE_GIT_SHA: GIT_SHA,
+    ...builderEnv,
   };
   Object.assign(process.env, stackEnv);
   const credentials = { username: registry.username, password: registry.password };
@@ -161,6 +178,8 @@ async function main(): Promise<void> {
         environments: { dev: { target: "dev" }, production: { allowUnpinnedBaseImages: true } },
         testStage: false,
         backend: "docker-cli",
+        // The registry cache is on by default with a builder.
+        ...(CACHE === "registry" ? { builder: BUILDER } : {}),
         registry: { repository: `${registry.server}/bench-${run}/ours-${s.name}`, ...credentials },
       });
     }
@@ -186,12 +205,18 @@ async function main(): Promise<void> {
       const repository = `${registry.server}/bench-${run}/peer-${s.name}`;
       const { closure, ...asWritten } = planned;
       void closure;
+      // With BENCH_CACHE=registry, what a user of that provider writes: the same builder, and
+      // cacheFrom/cacheTo one cache tag in the image's repository (mode=max).
+      const withCache =
+        CACHE === "registry"
+          ? { ...asWritten, builder: { name: BUILDER }, cache: { to: "cache", from: ["cache"], mode: "max" as const } }
+          : asWritten;
       const fingerprint = crypto
         .createHash("sha256")
         .update(JSON.stringify([planned.target, planned.buildArgs, planned.tags, contextHash(root, dockerfile)]))
         .digest("hex");
       new PeerImage(s.name, {
-        plan: asWritten,
+        plan: withCache,
         repository,
         registry: pulumi.secret({ server: registry.server, ...credentials }),
         fingerprint,
@@ -221,6 +246,12 @@ async function main(): Promise<void> {
     // A fresh CI runner has no build cache: empty it before each step (BENCH_CACHE=warm keeps it).
     if (CACHE === "cold")
       execFileSync(docker, ["builder", "prune", "--all", "--force"], { env: engineEnv, stdio: "ignore" });
+    // A fresh runner with a registry cache: the builder's own cache emptied, the registry's kept.
+    if (CACHE === "registry")
+      execFileSync(builderEnv.MULTISTAGE_BUILDX, ["prune", "--builder", BUILDER, "--all", "--force"], {
+        env: { ...engineEnv, ...builderEnv },
+        stdio: "ignore",
+      });
     const started = Date.now();
     let builds = 0;
     for (const environment of ENVIRONMENTS) {
@@ -256,7 +287,7 @@ async function main(): Promise<void> {
   const ratio = sum.ours.seconds / sum.peer.seconds;
   const machine = `${os.hostname()} (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()})`;
   const table = [
-    `Build cache: ${CACHE === "cold" ? "emptied before each step of each variant (a fresh CI runner)" : "kept between steps (one long-lived machine)"}. Measured on ${machine}, ${new Date().toISOString()}; Docker engine ${execFileSync(docker, ["version", "--format", "{{.Server.Version}}"], { env: engineEnv, encoding: "utf8" }).trim()}, Pulumi CLI from scripts/pulumi-tools.sh.`,
+    `Build cache: ${{ cold: "emptied before each step of each variant (a fresh CI runner)", warm: "kept between steps (one long-lived machine)", registry: `emptied before each step, with a registry cache on both sides (a fresh CI runner; both build on the standalone BuildKit builder "${BUILDER}", this package with registryCache, the peer with cacheFrom/cacheTo mode=max)` }[CACHE]}. Measured on ${machine}, ${new Date().toISOString()}; Docker engine ${execFileSync(docker, ["version", "--format", "{{.Server.Version}}"], { env: engineEnv, encoding: "utf8" }).trim()}, Pulumi CLI from scripts/pulumi-tools.sh.`,
     "",
     "| step | builds needed | this package: built / pushed | wall s | plain docker-build Image per service: built / pushed | wall s |",
     "| --- | --- | --- | --- | --- | --- |",

@@ -37,9 +37,10 @@ async function buildAndPush(inputs) {
   const { DockerExecutor } = require(inputs.executorModule);
   const executor = new DockerExecutor({ env: process.env });
   try {
-    const built = await executor.build(inputs.plan, inputs.repository);
+    // The one build entry: the engine's builder then a push, or BuildKit's builder pushing itself
+    // (with the plan's cacheFrom/cacheTo); logged in first either way.
     await executor.login(inputs.registry);
-    const pushed = await executor.push(built.references);
+    const pushed = await executor.buildImage(inputs.plan, inputs.repository, { push: true });
     return { digest: pushed.digest, imageUri: pushed.imageUri, fingerprint: inputs.fingerprint };
   } finally {
     executor.dispose();
