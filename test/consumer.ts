@@ -207,6 +207,31 @@ main().catch((err: unknown) => {
 });
 `;
 
+/**
+ * A program with one dynamic resource whose provider does nothing: the floor of a no-op `pulumi up`
+ * of any image resource served by a Node dynamic provider (the engine starts its plugin process,
+ * which loads the SDK, for Check and Diff), for the benchmark.
+ */
+const DYNAMIC_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async diff() {
+    return { changes: false };
+  },
+  async create(inputs) {
+    return { id: "nothing", outs: inputs };
+  },
+};
+
+class Nothing extends pulumi.dynamic.Resource {
+  constructor(name: string) {
+    super(provider, name, { value: 1 }, {}, "bench", "Nothing");
+  }
+}
+
+new Nothing("nothing");
+`;
+
 /** An app of the consumer's in `apps/<name>`: a two-stage Dockerfile (`dev`, `production`) on `base`. */
 export function writeConsumerApp(consumer: Consumer, name: string, base: string): string {
   const app = path.join(consumer.dir, "apps", name);
@@ -252,6 +277,7 @@ export function consumerOn(sdk: string): Consumer {
     path.join(dir, "empty.ts"),
     "// A program with no resource: the baseline of a no-op `pulumi up`.\nexport {};\n",
   );
+  fs.writeFileSync(path.join(dir, "dynamic.ts"), DYNAMIC_PROGRAM);
   const timings: Record<string, number> = {};
   let started = Date.now();
   run("npm", ["install", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], dir);
