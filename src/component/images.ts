@@ -12,6 +12,7 @@ import {
   type Diagnostic,
   LATE_PLAN_ARGS,
   type LatePlanInputs,
+  type ParseResult,
   defaultTestStage,
   MultiStageError,
   formatDiagnostic,
@@ -76,6 +77,8 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   const secretNames = secretArgNames(spec, parent);
   const now = knownInputs(spec.args);
   const images: Array<string | undefined> = [undefined, ...keys];
+  // Some inputs are late, but the Dockerfile's path may be known: read it once, now.
+  const early = now ? undefined : readEarly(spec);
   const planned = now
     ? planNow(spec, now, images).map((plan) => {
         logWarnings(plan, spec.secretBuildArgs, parent);
@@ -87,9 +90,9 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
           ...(plan.testTarget ? { testTarget: plan.testTarget } : {}),
         };
       })
-    : planLater(spec, images, secretNames, parent).map((plan, i) => {
+    : planLater(spec, images, secretNames, parent, early).map((plan, i) => {
         // Only the main image has a gate; back ends that create resources need its stage now.
-        const gate = i === 0 ? testTargetBeforeInputs(spec) : undefined;
+        const gate = i === 0 ? testTargetBeforeInputs(spec, early) : undefined;
         const testTarget = gate?.stage;
         const checked = gate ? plan.apply((p) => sameTestTarget(p, testTarget, parent)) : plan;
         return {
@@ -131,10 +134,11 @@ function planLater(
   images: Array<string | undefined>,
   secretNames: pulumi.Output<string[]>,
   parent: pulumi.Resource,
+  early: ParseResult | undefined,
 ): pulumi.Output<BuildPlan>[] {
   raiseInputErrors(spec.name, spec.diagnostics);
   const inputs = pulumi.output(laterInputs(spec.args));
-  const parsed = inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
+  const parsed = early ? pulumi.output(early) : inputs.apply((i) => asResourceError(parent, () => readDockerfile(i)));
   const tagCount = tagCountBeforeInputs(spec);
   return images.map((image) =>
     pulumi.all([parsed, inputs, secretNames]).apply(([p, i, names]) =>
@@ -233,22 +237,13 @@ function laterInputs(args: MultiStageImageArgs): pulumi.Input<PlanInputs> {
  * the Dockerfile, when its path is known. When it cannot be known and the back end needs it,
  * the component is refused: a production image is never pushed without its gate.
  */
-function testTargetBeforeInputs(spec: ComponentSpec): { stage?: string } | undefined {
+function testTargetBeforeInputs(spec: ComponentSpec, early: ParseResult | undefined): { stage?: string } | undefined {
   const { args } = spec;
   const backend = args.backend ?? DEFAULT_BACKEND;
   if (spec.kind !== "production" || args.testStage === false || BACKENDS[backend].supports.gateFromPlan)
     return undefined;
   if (typeof args.testStage === "string") return { stage: args.testStage };
-  if (isKnown(args.context) && isKnown(args.dockerfile)) {
-    try {
-      const { model } = readDockerfile({ context: args.context, dockerfile: args.dockerfile });
-      return { stage: defaultTestStage(model)?.declaredName };
-    } catch (err) {
-      // The plan reads the file again once the inputs resolve, and reports the problem then.
-      if (!(err instanceof MultiStageError)) throw err;
-      return {};
-    }
-  }
+  if (early) return { stage: defaultTestStage(early.model)?.declaredName };
   raiseInputErrors(spec.name, [
     {
       severity: "error",
@@ -259,6 +254,22 @@ function testTargetBeforeInputs(spec: ComponentSpec): { stage?: string } | undef
     },
   ]);
   return {};
+}
+
+/**
+ * The Dockerfile, read and parsed now when its path is known though other inputs are late;
+ * its problems are raised now, before any resource exists.
+ */
+function readEarly(spec: ComponentSpec): ParseResult | undefined {
+  const { context, dockerfile } = spec.args;
+  if (!isKnown(context) || !isKnown(dockerfile)) return undefined;
+  try {
+    return readDockerfile({ context, dockerfile });
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    raiseInputErrors(spec.name, [...spec.diagnostics, ...err.diagnostics]);
+    return undefined;
+  }
 }
 
 /** The plan, once its inputs resolve, must gate on the stage the gate resource was created for. */

@@ -3,7 +3,14 @@
  * (with the stage graph it selects). Creates no resource and knows no back end.
  */
 // The error model, for the layers above (they import `plan/`, not `dockerfile/`).
-export { type Diagnostic, type DiagnosticCode, MultiStageError, formatDiagnostic, hasErrors } from "../dockerfile";
+export {
+  type Diagnostic,
+  type DiagnosticCode,
+  MultiStageError,
+  type ParseResult,
+  formatDiagnostic,
+  hasErrors,
+} from "../dockerfile";
 export {
   type AdditionalImageOptions,
   type BuildPlanOptions,

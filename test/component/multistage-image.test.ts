@@ -417,6 +417,21 @@ describe("MultiStageImage reads and parses the Dockerfile once", () => {
     });
     assert.deepEqual(counts, { reads: 1, parses: 1 });
   });
+
+  it("with buildArgs late on a back end that gates at construction: once, read at construction", async () => {
+    useStack("production");
+    const counts = await countReads(path.join(SERVICE, "Dockerfile"), async () => {
+      const late = {
+        ...serviceArgs,
+        backend: "docker-build" as const,
+        buildArgs: pulumi.output(serviceArgs.buildArgs),
+      };
+      const image = new MultiStageImage("svc", late);
+      await settle(image.imageUri, image.stages, image.plan);
+    });
+    // Twice before: once for the gate's stage at construction, once more when the inputs resolved.
+    assert.deepEqual(counts, { reads: 1, parses: 1 });
+  });
 });
 
 describe("MultiStageImage reports problems with property paths", () => {
