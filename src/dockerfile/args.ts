@@ -6,11 +6,11 @@
  *   build arg overrides its default;
  * - automatic platform args and the proxy args need no declaration.
  */
-import { DefaultVariables } from "dockerfile-ast";
 import type { Diagnostic } from "./diagnostics";
-import { expandOrKeep as safeExpand } from "./expand";
+import { ExpansionError, expandOrKeep as safeExpand, expandWord } from "./expand";
 import { type DockerfileModel, type Stage, stageLabel } from "./model";
 import { didYouMean } from "./suggest";
+import { scanVariables } from "./variables";
 
 /** Args BuildKit sets itself (`TARGETPLATFORM`, …); usable once declared, never required. */
 export const AUTOMATIC_PLATFORM_ARGS: readonly string[] = [
@@ -25,11 +25,11 @@ export const AUTOMATIC_PLATFORM_ARGS: readonly string[] = [
 ];
 
 /**
- * Args Docker accepts as build args without any ARG declaration: the proxy args
- * (dockerfile-ast's `DefaultVariables`) and the BuildKit settings passed as args.
+ * Args Docker accepts as build args without any ARG declaration: the proxy args (either
+ * case) and the BuildKit settings passed as args.
  */
 export const PREDEFINED_BUILD_ARGS: readonly string[] = [
-  ...DefaultVariables,
+  ...["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"].flatMap((n) => [n, n.toLowerCase()]),
   "BUILDKIT_INLINE_CACHE",
   "BUILDKIT_CONTEXT_KEEP_GIT_DIR",
   "BUILDKIT_MULTI_PLATFORM",
@@ -59,7 +59,8 @@ export interface ArgResolution {
   diagnostics: Diagnostic[];
 }
 
-const AUTOMATIC = new Set(AUTOMATIC_PLATFORM_ARGS);
+/** The automatic args: the platform ones and `TARGETSTAGE` (the target's name, `default` when unnamed). */
+const AUTOMATIC = new Set([...AUTOMATIC_PLATFORM_ARGS, "TARGETSTAGE"]);
 
 /**
  * The scope FROM lines see, as BuildKit builds it: the automatic platform args (for the
@@ -70,6 +71,7 @@ export function globalScope(
   model: DockerfileModel,
   buildArgs: Readonly<Record<string, string | undefined>> = {},
   platform?: string,
+  diagnostics?: Diagnostic[],
 ): Map<string, string | undefined> {
   const scope = new Map<string, string | undefined>(
     AUTOMATIC_PLATFORM_ARGS.map((name) => [name, automaticArgValue(name, platform)]),
@@ -78,13 +80,42 @@ export function globalScope(
     const value = Object.hasOwn(buildArgs, arg.name)
       ? (buildArgs[arg.name] ?? "")
       : arg.defaultValue !== undefined
-        ? safeExpand(arg.defaultValue, scope, model.escape)
+        ? expandDefault(model, arg, scope, "global", diagnostics)
         : AUTOMATIC.has(arg.name)
           ? automaticArgValue(arg.name, platform)
           : undefined;
     scope.set(arg.name, value);
   }
   return scope;
+}
+
+/**
+ * An ARG's default expanded in `scope`, as BuildKit does when the arg is not passed: a
+ * `${X:?message}` that fails (or a malformed reference) is an error there, reported here.
+ */
+function expandDefault(
+  model: DockerfileModel,
+  arg: { name: string; defaultValue?: string; line: number },
+  scope: ReadonlyMap<string, string | undefined>,
+  stage: string,
+  diagnostics?: Diagnostic[],
+): string {
+  try {
+    return expandWord(arg.defaultValue ?? "", scope, model.escape);
+  } catch (err) {
+    if (!(err instanceof ExpansionError)) throw err;
+    diagnostics?.push({
+      severity: "error",
+      code: "missing-arg",
+      file: model.file,
+      line: arg.line,
+      ...(stage === "global" ? {} : { stage }),
+      arg: arg.name,
+      message: `the default of ARG ${arg.name} cannot be expanded: ${err.message.replace(/^failed to process "[^"]*": /, "")}.`,
+      hint: `Pass ${arg.name}, or the arg its default requires, in buildArgs.`,
+    });
+    return safeExpand(arg.defaultValue ?? "", scope, model.escape);
+  }
 }
 
 /**
@@ -95,7 +126,7 @@ export function resolveArgs(
   model: DockerfileModel,
   closure: readonly Stage[],
   buildArgs: Readonly<Record<string, string | undefined>>,
-  options: { platform?: string } = {},
+  options: { platform?: string; targetStage?: string } = {},
 ): ArgResolution {
   const diagnostics: Diagnostic[] = [];
   const passed = (name: string): boolean => Object.prototype.hasOwnProperty.call(buildArgs, name);
@@ -116,10 +147,34 @@ export function resolveArgs(
     listed.add(key);
     u[list].push(item);
   };
-  const automaticValue = (name: string): string | undefined => automaticArgValue(name, options.platform);
+  const automaticValue = (name: string): string | undefined =>
+    name === "TARGETSTAGE" ? options.targetStage : automaticArgValue(name, options.platform);
 
-  const scopeOfFrom = globalScope(model, buildArgs, options.platform);
+  const scopeOfFrom = globalScope(model, buildArgs, options.platform, diagnostics);
   const globalDeclared = new Set(model.globalArgs.map((a) => a.name));
+  // A global arg used by the target makes the globals its default reads used too (as BuildKit's outline lists them).
+  const globalReads = new Map<string, Set<string>>();
+  for (const arg of model.globalArgs) {
+    const reads = globalReads.get(arg.name) ?? new Set<string>();
+    for (const v of scanVariables(arg.defaultValue ?? "", model.escape))
+      if (globalDeclared.has(v.name) && !Object.hasOwn(buildArgs, arg.name)) reads.add(v.name);
+    globalReads.set(arg.name, reads);
+  }
+  const useGlobal = (name: string, by: string): void => {
+    const pending = [name];
+    const seen = new Set<string>();
+    while (pending.length) {
+      const next = pending.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      if (next !== name) {
+        const u = usage(next, scopeOfFrom.get(next), passed(next));
+        addOnce(u, "declaredIn", "global");
+        addOnce(u, "usedBy", by);
+      }
+      pending.push(...(globalReads.get(next) ?? []));
+    }
+  };
 
   const baseImages = new Map<number, string>();
   for (const stage of closure) {
@@ -131,25 +186,40 @@ export function resolveArgs(
       const u = usage(v.name, value, passed(v.name));
       if (globalDeclared.has(v.name)) addOnce(u, "declaredIn", "global");
       addOnce(u, "usedBy", `FROM of ${label}`);
+      if (globalDeclared.has(v.name)) useGlobal(v.name, `FROM of ${label}`);
       if (value === undefined && !v.tolerant) {
         u.required = true;
+        // BuildKit expands it to empty and warns (UndefinedArgInFrom); an empty image name fails below.
         diagnostics.push({
-          severity: "error",
+          severity: "warning",
           code: "missing-arg",
           file: model.file,
           line: stage.line,
           stage: label,
           arg: v.name,
           message: globalDeclared.has(v.name)
-            ? `build arg ${v.name} is used in FROM but has no default and was not passed.`
-            : `FROM uses ${v.name}, which is not declared before the first FROM (ARGs inside stages are not visible on FROM lines).`,
+            ? `build arg ${v.name} is used in FROM but has no default and was not passed; it expands to empty.`
+            : `FROM uses ${v.name}, which is not declared before the first FROM (ARGs inside stages are not visible on FROM lines); it expands to empty.`,
           hint: globalDeclared.has(v.name)
             ? `Pass a value for ${v.name} in buildArgs, or give it a default: ARG ${v.name}=<value>.`
             : `Add "ARG ${v.name}=<default>" at the top of the Dockerfile, before the first FROM.`,
         });
       }
     }
-    baseImages.set(stage.index, safeExpand(stage.from, scopeOfFrom, model.escape));
+    if (stage.platform !== undefined) checkPlatform(model, stage, scopeOfFrom, diagnostics);
+    const base = safeExpand(stage.from, scopeOfFrom, model.escape);
+    if (base === "" && stage.from !== "") {
+      diagnostics.push({
+        severity: "error",
+        code: "missing-image",
+        file: model.file,
+        line: stage.line,
+        stage: label,
+        message: `FROM ${stage.from} expands to an empty image name (BuildKit: base name should not be blank).`,
+        hint: "Pass the args it uses in buildArgs, or give them defaults.",
+      });
+    }
+    baseImages.set(stage.index, base);
 
     // Inside the stage: declared args in scope from their line on.
     const scope = new Map<string, { value: string | undefined; line: number }>();
@@ -157,19 +227,24 @@ export function resolveArgs(
       let value: string | undefined;
       if (passed(arg.name)) value = buildArgs[arg.name] ?? "";
       else if (arg.defaultValue !== undefined)
-        value = safeExpand(arg.defaultValue, new Map([...scope].map(([k, s]) => [k, s.value])), model.escape);
-      else if (globalDeclared.has(arg.name)) value = scopeOfFrom.get(arg.name);
-      else if (AUTOMATIC.has(arg.name)) value = automaticValue(arg.name);
+        value = expandDefault(model, arg, new Map([...scope].map(([k, s]) => [k, s.value])), label, diagnostics);
+      else if (globalDeclared.has(arg.name)) {
+        value = scopeOfFrom.get(arg.name);
+        useGlobal(arg.name, label);
+      } else if (AUTOMATIC.has(arg.name)) value = automaticValue(arg.name);
       scope.set(arg.name, { value, line: arg.line });
       const u = usage(arg.name, value, passed(arg.name));
-      if (u.value === undefined) u.value = value;
+      // A redeclaration later in the stage wins, as it does in the build.
+      u.value = value;
+      if (globalDeclared.has(arg.name)) addOnce(u, "declaredIn", "global");
       addOnce(u, "declaredIn", label);
     }
     const reported = new Set<string>();
     for (const v of stage.variables) {
       const declared = scope.get(v.name);
       if (!declared || declared.line > v.line) continue;
-      if (v.instruction === "ARG" && declared.line === v.line) continue;
+      // An ARG's default is expanded (and its failures reported) above.
+      if (v.instruction === "ARG") continue;
       if (stage.envNames.includes(v.name)) continue;
       const u = usage(v.name, declared.value, passed(v.name));
       addOnce(u, "usedBy", label);
@@ -180,14 +255,15 @@ export function resolveArgs(
         const fromGlobal = globalDeclared.has(v.name)
           ? " (it is redeclared from the global ARG, which has no default either)"
           : "";
+        // BuildKit builds with it empty; the plan refuses that in production (a policy, with a switch).
         diagnostics.push({
-          severity: "error",
+          severity: "warning",
           code: "missing-arg",
           file: model.file,
           line: v.line,
           stage: label,
           arg: v.name,
-          message: `build arg ${v.name} (declared at line ${declared.line} without a default${fromGlobal}) is used by ${v.instruction} but was not passed.`,
+          message: `build arg ${v.name} (declared at line ${declared.line} without a default${fromGlobal}) is used by ${v.instruction} but was not passed; it expands to empty.`,
           hint: `Pass ${v.name} in buildArgs (or in the environment's buildArgs), or give it a default: ARG ${v.name}=<value>.`,
         });
       }
@@ -213,6 +289,34 @@ export function resolveArgs(
   }
 
   return { args: [...usages.values()], baseImages, diagnostics };
+}
+
+/** `FROM --platform=…` expanded must be a platform: `os[/arch[/variant]]`, each part non-empty. */
+function checkPlatform(
+  model: DockerfileModel,
+  stage: Stage,
+  scope: ReadonlyMap<string, string | undefined>,
+  diagnostics: Diagnostic[],
+): void {
+  const written = stage.platform as string;
+  const value = safeExpand(written, scope, model.escape);
+  const parts = value.split("/");
+  if (parts.length <= 3 && parts.every((p) => /^[A-Za-z0-9_.-]+$/.test(p))) return;
+  const unset = scanVariables(written, model.escape)
+    .map((v) => v.name)
+    .filter((name) => scope.get(name) === undefined);
+  const declared = [...scope.keys()].filter((name) => scope.get(name) !== undefined);
+  diagnostics.push({
+    severity: "error",
+    code: "invalid-stage-platform",
+    file: model.file,
+    line: stage.line,
+    stage: stageLabel(stage),
+    message: `FROM --platform=${written} expands to "${value}", which is not a platform (os/arch[/variant]).${unset.length ? didYouMean(unset[0], declared) : ""}`,
+    hint: unset.length
+      ? `${unset.join(", ")} ${unset.length > 1 ? "are" : "is"} not set: declare ${unset.length > 1 ? "them" : "it"} with ARG before the first FROM, or pass ${unset.length > 1 ? "them" : "it"}.`
+      : "Write a platform such as linux/amd64, or $BUILDPLATFORM.",
+  });
 }
 
 function automaticArgValue(name: string, platform?: string): string | undefined {

@@ -94,8 +94,7 @@ class Lexer {
         } else out += c;
       }
     }
-    if (stop !== undefined)
-      throw new ExpansionError(`unexpected end of statement while looking for matching ${stop}`);
+    if (stop !== undefined) throw new ExpansionError(`unexpected end of statement while looking for matching ${stop}`);
     return out;
   }
 

@@ -22,7 +22,7 @@ export {
   hasErrors,
   throwOnErrors,
 } from "./diagnostics";
-export { type Scope, expandOrKeep, expandWord } from "./expand";
+export { ExpansionError, type Scope, expandOrKeep, expandWord } from "./expand";
 export {
   type StageGraphNode,
   cycleDiagnostics,
@@ -50,6 +50,15 @@ export {
   stageLabel,
 } from "./model";
 export { type ParseResult, parseDockerfile } from "./parse";
+export {
+  type Directive,
+  type Heredoc,
+  type SyntaxNode,
+  type SyntaxTree,
+  dumpInstructions,
+  parseSyntax,
+  parseWords,
+} from "./syntax";
 export {
   type ResolveOptions,
   type TargetResolution,

@@ -1,9 +1,9 @@
 /**
- * Parse a Dockerfile (with `dockerfile-ast`) into the plain `DockerfileModel`, and
- * report the structural problems BuildKit would refuse or silently get wrong:
- * no FROM, duplicate stage names, references to unknown or later stages.
+ * Parse a Dockerfile (with BuildKit's syntax rules, `syntax.ts`) into the plain
+ * `DockerfileModel`, and report what BuildKit would refuse or silently get wrong: bad
+ * instructions (argument counts, flags, ONBUILD triggers), no FROM, duplicate stage names,
+ * references to unknown or later stages.
  */
-import { Arg, DockerfileParser, Env, From, Instruction, ModifiableInstruction, Onbuild } from "dockerfile-ast";
 import type { Diagnostic } from "./diagnostics";
 import { globalScope } from "./args";
 import { expandOrKeep } from "./expand";
@@ -16,6 +16,7 @@ import type {
   Stage,
   VariableUse,
 } from "./model";
+import { type SyntaxNode, parseSyntax } from "./syntax";
 import { scanVariables } from "./variables";
 import { didYouMean } from "./suggest";
 
@@ -27,23 +28,44 @@ export interface ParseResult {
   text?: string;
 }
 
+type Report = (d: Omit<Diagnostic, "severity" | "file">) => void;
+
 /** Parse Dockerfile text. `file` is the name used in messages. */
 export function parseDockerfile(content: string, file = "Dockerfile"): ParseResult {
   const diagnostics: Diagnostic[] = [];
-  const error = (d: Omit<Diagnostic, "severity" | "file">): void => {
+  const error: Report = (d) => {
     diagnostics.push({ severity: "error", file, ...d });
   };
-  const ast = DockerfileParser.parse(content);
-  const syntax = ast
-    .getDirectives()
-    .find((d) => d.getName().toLowerCase() === "syntax")
-    ?.getValue();
-  const globalArgs = ast.getInitialARGs().flatMap(argDeclarations);
-  const escape = ast.getEscapeCharacter();
-  const model: DockerfileModel = { file, globalArgs, stages: [], syntax: syntax ?? undefined, escape };
-  const source = new SourceText(content, escape);
+  const tree = parseSyntax(content);
+  const syntax = tree.directives.find((d) => d.name === "syntax")?.value;
+  const escape = tree.escape;
+  const instructions = tree.nodes;
+  const firstFrom = instructions.findIndex((n) => n.keyword === "FROM");
+  const globalArgs = (firstFrom < 0 ? instructions : instructions.slice(0, firstFrom))
+    .filter((n) => n.keyword === "ARG")
+    .flatMap(argDeclarations);
+  const model: DockerfileModel = { file, globalArgs, stages: [], syntax, escape };
+  for (const problem of tree.errors) {
+    const unterminated = problem.message.startsWith("unterminated heredoc");
+    // The lines it swallows may hold a FROM: say so, it is why stages seem to vanish.
+    const swallowed = unterminated
+      ? content
+          .split(/\r?\n/)
+          .slice(problem.line)
+          .findIndex((l) => /^\s*FROM\s/i.test(l))
+      : -1;
+    error({
+      code: unterminated ? "unterminated-heredoc" : "parse-error",
+      line: problem.line,
+      message: unterminated
+        ? `the heredoc ${problem.message.slice("unterminated heredoc ".length)} is never closed, so every line after it is part of this instruction${swallowed >= 0 ? `, including the FROM at line ${problem.line + swallowed + 1}` : ""}.`
+        : `${problem.message}.`,
+      hint: unterminated
+        ? `End it with a line that is exactly ${problem.message.replace(/^unterminated heredoc <<-?/, "")}.`
+        : "Fix the parser directive at the top of the file.",
+    });
+  }
 
-  const instructions = ast.getInstructions();
   if (instructions.length === 0) {
     error({
       code: "empty-dockerfile",
@@ -52,55 +74,53 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     });
     return { model, diagnostics, text: content };
   }
-  const froms = ast.getFROMs();
-  if (froms.length === 0) {
+  if (firstFrom < 0) {
+    checkInstructions(instructions, error);
     error({
       code: "no-from",
-      line: line(instructions[0]),
+      line: instructions[0].line,
       message: "the Dockerfile has no FROM instruction, so it has no stage to build.",
       hint: "Start each stage with `FROM <image> [AS <name>]`.",
     });
     return { model, diagnostics, text: content };
   }
-  for (const instruction of instructions) {
-    if (line(instruction) >= line(froms[0])) break;
-    if (instruction.getKeyword() !== "ARG") {
+  for (const instruction of instructions.slice(0, firstFrom)) {
+    if (instruction.keyword !== "ARG") {
       error({
         code: "parse-error",
-        line: line(instruction),
-        message: `${instruction.getKeyword()} appears before the first FROM; only ARG may.`,
+        line: instruction.line,
+        message: `${instruction.keyword} appears before the first FROM; only ARG may.`,
         hint: "Move it into a stage, after a FROM line.",
       });
     }
   }
 
-  checkInstructions(instructions, source, error);
+  checkInstructions(instructions, error);
 
-  // Instructions grouped by stage in one pass (dockerfile-ast's getContainingImage
-  // scans every stage per call, which made parsing quadratic in the number of stages).
-  const stageInstructions: Instruction[][] = [];
-  for (const instruction of instructions) {
-    if (instruction instanceof From) stageInstructions.push([instruction]);
-    else if (stageInstructions.length > 0) stageInstructions[stageInstructions.length - 1].push(instruction);
+  // Instructions grouped by stage in one pass.
+  const stageInstructions: SyntaxNode[][] = [];
+  for (const instruction of instructions.slice(firstFrom)) {
+    if (instruction.keyword === "FROM") stageInstructions.push([instruction]);
+    else stageInstructions[stageInstructions.length - 1].push(instruction);
   }
 
   // First pass: stages and their names, so references can be resolved in the second pass.
   const byName = new Map<string, Stage>();
   for (const [index, own] of stageInstructions.entries()) {
-    const from = own[0] as From;
-    const declaredName = from.getBuildStage() ?? undefined;
+    const from = own[0];
+    const declaredName = from.args.length === 3 && from.args[1].toLowerCase() === "as" ? from.args[2] : undefined;
     const last = own[own.length - 1];
     const stage: Stage = {
       index,
       name: declaredName?.toLowerCase(),
       declaredName,
-      from: from.getImage() ?? "",
-      platform: from.getPlatformFlag()?.getValue() ?? undefined,
-      line: line(from),
-      endLine: last.getRange().end.line + 1,
+      from: from.args[0] ?? "",
+      platform: flagValue(from, "platform"),
+      line: from.line,
+      endLine: last.endLine,
       args: [],
       variables: [],
-      fromVariables: variableUses(from, source),
+      fromVariables: variableUses(from, escape),
       envNames: [],
       dependencies: [],
       secretMounts: [],
@@ -138,15 +158,15 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       byName.set(stage.name, stage);
     }
     for (const instruction of own.slice(1)) {
-      const keyword = instruction.getKeyword();
-      if (keyword === "ARG") stage.args.push(...argDeclarations(instruction as Arg));
-      if (keyword === "ENV") stage.envNames.push(...(instruction as Env).getProperties().map((p) => p.getName()));
+      const keyword = instruction.keyword;
+      if (keyword === "ARG") stage.args.push(...argDeclarations(instruction));
+      if (keyword === "ENV") stage.envNames.push(...instruction.args.filter((_, i) => i % 3 === 0));
       if (keyword === "RUN") {
-        stage.secretMounts.push(...secretMounts(instruction as ModifiableInstruction));
-        stage.sshMounts.push(...sshMounts(instruction as ModifiableInstruction));
+        stage.secretMounts.push(...secretMounts(instruction));
+        stage.sshMounts.push(...sshMounts(instruction));
       }
       readsOf(instruction, stage);
-      stage.variables.push(...variableUses(instruction, source));
+      stage.variables.push(...variableUses(instruction, escape));
     }
     model.stages.push(stage);
   }
@@ -166,12 +186,12 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
         references.add(stage, reference, reference, via, stage.line);
     }
     for (const instruction of stageInstructions[stage.index].slice(1)) {
-      const trigger = instruction instanceof Onbuild ? instruction.getTriggerInstruction() : null;
+      const trigger = instruction.trigger;
       for (const [via, reference] of flagReferences(trigger ?? instruction)) {
         if (reference.includes("$")) {
           error({
             code: "variable-in-from-flag",
-            line: line(instruction),
+            line: instruction.line,
             stage: stage.declaredName,
             message: `${via}=${reference}: BuildKit does not expand variables in --from.`,
             hint: `Define an alias stage instead: \`FROM ${reference} AS <alias>\` before this stage, then use --from=<alias>.`,
@@ -179,7 +199,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
         } else if (trigger) {
           onbuild.set(stage.index, [...(onbuild.get(stage.index) ?? []), [via, reference]]);
         } else {
-          references.add(stage, reference, reference, via, line(instruction));
+          references.add(stage, reference, reference, via, instruction.line);
         }
       }
     }
@@ -187,166 +207,186 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
   return { model, diagnostics, text: content };
 }
 
-function line(instruction: Instruction): number {
-  return instruction.getRange().start.line + 1;
+/** `ARG a b=c`: one declaration per word; the default as written (quotes kept: expansion removes them). */
+function argDeclarations(arg: SyntaxNode): ArgDeclaration[] {
+  return arg.args.map((word) => {
+    const eq = word.indexOf("=");
+    return eq < 0
+      ? { name: word, defaultValue: undefined, line: arg.line }
+      : { name: word.slice(0, eq), defaultValue: word.slice(eq + 1), line: arg.line };
+  });
 }
-
-function argDeclarations(arg: Arg): ArgDeclaration[] {
-  return arg.getProperties().map((p) => ({
-    name: p.getName(),
-    defaultValue: p.getValue() === null ? undefined : (p.getUnescapedValue() ?? undefined),
-    line: line(arg),
-  }));
-}
-
-type Range = ReturnType<Instruction["getRange"]>;
 
 /** Stage names BuildKit accepts. */
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/i;
 
-/** Instructions BuildKit knows. */
-const INSTRUCTIONS = new Set([
-  "ADD",
-  "ARG",
-  "CMD",
-  "COPY",
-  "ENTRYPOINT",
-  "ENV",
-  "EXPOSE",
-  "FROM",
-  "HEALTHCHECK",
-  "LABEL",
-  "MAINTAINER",
-  "ONBUILD",
-  "RUN",
-  "SHELL",
-  "STOPSIGNAL",
-  "USER",
-  "VOLUME",
-  "WORKDIR",
-]);
+/** Instructions BuildKit knows, and the flags each takes. */
+const FLAGS: Readonly<Record<string, readonly string[]>> = {
+  ADD: ["chown", "chmod", "link", "keep-git-dir", "checksum", "exclude", "unpack"],
+  ARG: [],
+  CMD: [],
+  COPY: ["from", "chown", "chmod", "link", "parents", "exclude"],
+  ENTRYPOINT: [],
+  ENV: [],
+  EXPOSE: [],
+  FROM: ["platform"],
+  HEALTHCHECK: ["interval", "timeout", "start-period", "start-interval", "retries"],
+  LABEL: [],
+  MAINTAINER: [],
+  ONBUILD: [],
+  RUN: ["mount", "network", "security", "device"],
+  SHELL: [],
+  STOPSIGNAL: [],
+  USER: [],
+  VOLUME: [],
+  WORKDIR: [],
+};
+const INSTRUCTIONS = Object.keys(FLAGS);
+const EXACTLY_ONE = new Set(["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"]);
+const AT_LEAST_ONE = new Set(["LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "ENV", "ARG", "VOLUME", "SHELL"]);
+/** A remote source: a URL or a Git address. */
+const REMOTE_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
-const HEREDOC = /<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
-
-/** Unknown instructions, and heredocs whose terminator never comes (they would swallow the rest of the file). */
-function checkInstructions(
-  instructions: readonly Instruction[],
-  source: SourceText,
-  error: (d: Omit<Diagnostic, "severity" | "file">) => void,
-): void {
+/**
+ * What BuildKit refuses in an instruction on its own: an unknown instruction or flag, the
+ * wrong number of arguments, a forbidden ONBUILD trigger, a SHELL not in JSON form, a COPY
+ * from a URL, a malformed FROM, and what its parser refused (`ENV name` without a value).
+ */
+function checkInstructions(instructions: readonly SyntaxNode[], error: Report): void {
   for (const instruction of instructions) {
-    const keyword = instruction.getKeyword();
-    if (!INSTRUCTIONS.has(keyword)) {
-      const close = didYouMean(keyword, [...INSTRUCTIONS]);
+    const { keyword, line } = instruction;
+    const refuse = (message: string, hint: string): void =>
+      error({ code: "invalid-instruction", line, message: `${message}.`, hint });
+    const flags = FLAGS[keyword];
+    if (!flags) {
       error({
         code: "unknown-instruction",
-        line: line(instruction),
-        message: `unknown instruction ${keyword}.${close}`,
-        hint: `BuildKit knows ${[...INSTRUCTIONS].join(", ")}.`,
+        line,
+        message: `unknown instruction ${keyword}.${didYouMean(keyword, INSTRUCTIONS)}`,
+        hint: `BuildKit knows ${INSTRUCTIONS.join(", ")}.`,
       });
+      continue;
     }
-    if (keyword !== "RUN" && keyword !== "COPY" && keyword !== "ADD") continue;
-    const range = instruction.getRange();
-    const lines = source.lines(range.start.line, range.end.line);
-    for (const [, strip, , word] of lines[0].matchAll(HEREDOC)) {
-      const closed = lines.slice(1).some((l) => (strip ? l.replace(/^\t+/, "") : l) === word);
-      if (closed) continue;
-      const swallowed = lines.slice(1).findIndex((l) => /^\s*FROM\s/i.test(l));
-      error({
-        code: "unterminated-heredoc",
-        line: line(instruction),
-        message: `the heredoc <<${word} is never closed, so every line after it is part of this ${keyword}${swallowed >= 0 ? `, including the FROM at line ${line(instruction) + swallowed + 1}` : ""}.`,
-        hint: `End it with a line that is exactly ${word}.`,
-      });
+    if (instruction.error) {
+      refuse(
+        instruction.error,
+        `See the ${keyword} reference: https://docs.docker.com/reference/dockerfile/#${keyword.toLowerCase()}`,
+      );
+      continue;
     }
+    for (const flag of instruction.flags) {
+      const name = flag.replace(/^--/, "").split("=")[0];
+      if (!flags.includes(name.toLowerCase()))
+        refuse(
+          `unknown flag: --${name}`,
+          flags.length ? `${keyword} takes ${flags.map((f) => `--${f}`).join(", ")}.` : `${keyword} takes no flags.`,
+        );
+    }
+    const count = instruction.args.length;
+    if (EXACTLY_ONE.has(keyword) && count !== 1)
+      refuse(`${keyword} requires exactly one argument`, `Write \`${keyword} <value>\`.`);
+    else if (AT_LEAST_ONE.has(keyword) && count === 0)
+      refuse(`${keyword} requires at least one argument`, `Give ${keyword} its arguments.`);
+    if ((keyword === "COPY" || keyword === "ADD") && count < 2 && instruction.heredocs.length === 0)
+      refuse(
+        count === 1
+          ? `${keyword} requires at least two arguments, but only one was provided. Destination could not be determined`
+          : `${keyword} requires at least two arguments`,
+        `Write \`${keyword} <source>… <destination>\`.`,
+      );
+    if (keyword === "COPY") {
+      const url = instruction.args.slice(0, -1).find((a) => REMOTE_SOURCE.test(a));
+      if (url) refuse(`source can't be a URL for COPY`, `Use ADD ${url} to fetch it, or copy a file of the context.`);
+    }
+    if (keyword === "SHELL" && count > 0 && !instruction.json)
+      refuse("SHELL requires the arguments to be in JSON form", 'Write SHELL ["/bin/sh", "-c"].');
+    if (keyword === "FROM" && count > 1 && !(count === 3 && instruction.args[1].toLowerCase() === "as"))
+      refuse("FROM requires either one or three arguments", "Write `FROM <image> [AS <name>]`.");
+    const trigger = instruction.trigger;
+    if (trigger?.keyword === "ONBUILD")
+      refuse("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed", "Give ONBUILD one trigger instruction.");
+    else if (trigger?.keyword === "FROM" || trigger?.keyword === "MAINTAINER")
+      refuse(`${trigger.keyword} isn't allowed as an ONBUILD trigger`, "Use another instruction as the trigger.");
+    else if (trigger) checkInstructions([trigger], error);
   }
 }
 
-/** The raw text of ranges of the Dockerfile, by line and character as dockerfile-ast reports them. */
-class SourceText {
-  private readonly lineStarts: number[] = [0];
-
-  constructor(
-    private readonly content: string,
-    readonly escape: string,
-  ) {
-    for (let i = 0; i < content.length; i++) {
-      const c = content[i];
-      if (c === "\r" && content[i + 1] === "\n") i++;
-      if (c === "\n" || c === "\r") this.lineStarts.push(i + 1);
-    }
+/** The value of a flag (`--name=value`), if the instruction has it. */
+function flagValue(instruction: SyntaxNode, name: string): string | undefined {
+  for (const flag of instruction.flags) {
+    const eq = flag.indexOf("=");
+    const flagName = (eq < 0 ? flag.slice(2) : flag.slice(2, eq)).toLowerCase();
+    if (flagName === name) return eq < 0 ? "" : flag.slice(eq + 1);
   }
-
-  /** Lines `from` to `to` (0-based, inclusive), without their line breaks. */
-  lines(from: number, to: number): string[] {
-    const out: string[] = [];
-    for (let l = from; l <= to; l++) {
-      const start = this.lineStarts[l] ?? this.content.length;
-      const end = this.lineStarts[l + 1] ?? this.content.length;
-      out.push(this.content.slice(start, end).replace(/\r?\n$|\r$/, ""));
-    }
-    return out;
-  }
-
-  slice(range: Range): string {
-    const offset = (p: Range["start"]): number => (this.lineStarts[p.line] ?? this.content.length) + p.character;
-    return this.content.slice(offset(range.start), offset(range.end));
-  }
+  return undefined;
 }
 
-/** Variables referenced after the keyword (dockerfile-ast splits arguments anew on every call, so the raw text is read once). */
-function variableUses(instruction: Instruction, source: SourceText): VariableUse[] {
-  const text = source.slice({ start: instruction.getInstructionRange().end, end: instruction.getRange().end });
-  const keyword = instruction.getKeyword();
-  return scanVariables(text, source.escape).map((v) => ({
+/** The `--mount` flags of a RUN, each as its options (`type=secret,id=x` → type, id). */
+function mounts(run: SyntaxNode): Array<{ value: string; options: Map<string, string> }> {
+  return run.flags
+    .filter((f) => /^--mount=/i.test(f))
+    .map((f) => {
+      const value = f.slice("--mount=".length);
+      const options = new Map<string, string>();
+      for (const part of value.split(",")) {
+        const eq = part.indexOf("=");
+        if (eq < 0) options.set(part.trim().toLowerCase(), "true");
+        else options.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+      }
+      return { value, options };
+    });
+}
+
+/** Variables referenced after the keyword: its flags, its arguments and its unquoted here-documents. */
+function variableUses(instruction: SyntaxNode, escape: string): VariableUse[] {
+  const text = [
+    ...instruction.flags,
+    instruction.rest,
+    ...instruction.heredocs.filter((h) => !h.quoted).map((h) => h.content),
+  ].join(" ");
+  return scanVariables(text, escape).map((v) => ({
     name: v.name,
-    line: line(instruction),
-    instruction: keyword,
+    line: instruction.line,
+    instruction: instruction.keyword,
     tolerant: v.modifier === "-" || v.modifier === "+",
     demanded: v.modifier === "?",
   }));
 }
 
 /** The `--mount=type=secret` flags of a RUN: id (else the target's file name) and whether it is required. */
-function secretMounts(run: ModifiableInstruction): SecretMount[] {
-  return run.getFlags().flatMap((flag) => {
-    if (flag.getName().toLowerCase() !== "mount" || flag.getOption("type")?.getValue() !== "secret") return [];
-    const target = flag.getOption("target")?.getValue() ?? flag.getOption("dst")?.getValue() ?? undefined;
-    const id = flag.getOption("id")?.getValue() ?? (target ? target.split("/").pop() : undefined);
+function secretMounts(run: SyntaxNode): SecretMount[] {
+  return mounts(run).flatMap(({ options }) => {
+    if (options.get("type") !== "secret") return [];
+    const target = options.get("target") ?? options.get("dst") ?? options.get("destination");
+    const id = options.get("id") ?? (target ? target.split("/").pop() : undefined);
     if (!id) return [];
-    return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
+    return [{ id, required: options.get("required") === "true", line: run.line }];
   });
 }
 
 /** The `--mount=type=ssh` flags of a RUN: id (else `default`) and whether it is required. */
-function sshMounts(run: ModifiableInstruction): SshMount[] {
-  return run.getFlags().flatMap((flag) => {
-    if (flag.getName().toLowerCase() !== "mount" || flag.getOption("type")?.getValue() !== "ssh") return [];
-    const id = flag.getOption("id")?.getValue() || "default";
-    return [{ id, required: flag.getOption("required")?.getValue() === "true", line: line(run) }];
+function sshMounts(run: SyntaxNode): SshMount[] {
+  return mounts(run).flatMap(({ options }) => {
+    if (options.get("type") !== "ssh") return [];
+    return [{ id: options.get("id") || "default", required: options.get("required") === "true", line: run.line }];
   });
 }
 
-/** A remote source of `ADD`: a URL or a Git address. */
-const REMOTE_SOURCE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
-
 /** The build-context reads (and unlistable inputs) of one instruction, added to `stage`. */
-function readsOf(instruction: Instruction, stage: Stage): void {
-  const keyword = instruction.getKeyword();
-  const at = line(instruction);
-  if (instruction instanceof Onbuild) {
-    stage.opaqueReads.push({ what: `ONBUILD ${instruction.getRawArgumentsContent() ?? ""}`.trim(), line: at });
+function readsOf(instruction: SyntaxNode, stage: Stage): void {
+  const { keyword, line: at } = instruction;
+  if (instruction.trigger) {
+    stage.opaqueReads.push({ what: `ONBUILD ${instruction.rest}`.trim(), line: at });
     return;
   }
   if (keyword === "RUN") {
-    for (const flag of (instruction as ModifiableInstruction).getFlags()) {
-      if (flag.getName().toLowerCase() !== "mount" || flag.getOption("from")) continue;
-      const type = flag.getOption("type")?.getValue() ?? "bind";
-      if (type !== "bind") continue;
-      const source = flag.getOption("source")?.getValue() ?? flag.getOption("src")?.getValue() ?? ".";
+    for (const { value, options } of mounts(instruction)) {
+      if (options.has("from")) continue;
+      if ((options.get("type") ?? "bind") !== "bind") continue;
+      const source = options.get("source") ?? options.get("src") ?? ".";
       stage.contextReads.push({
         instruction: "RUN --mount",
-        text: `RUN --mount=${flag.getValue() ?? ""}`,
+        text: `RUN --mount=${value}`,
         sources: [source || "."],
         line: at,
       });
@@ -354,41 +394,29 @@ function readsOf(instruction: Instruction, stage: Stage): void {
     return;
   }
   if (keyword !== "COPY" && keyword !== "ADD") return;
-  const modifiable = instruction as ModifiableInstruction;
-  if (modifiable.getFlags().some((f) => f.getName().toLowerCase() === "from")) return;
-  const words = jsonWords(instruction) ?? instruction.getArguments().map((a) => a.getValue());
+  if (flagValue(instruction, "from") !== undefined) return;
+  const words = instruction.args;
   // Here-documents (`COPY <<EOF /dest`) are inline: the text after the marker is their body.
   const heredoc = words.findIndex((w) => w.startsWith("<<"));
   const sources = (heredoc >= 0 ? words.slice(0, heredoc) : words.slice(0, -1)).filter((w) => w !== "");
   const remote = sources.filter((s) => keyword === "ADD" && REMOTE_SOURCE.test(s));
   for (const url of remote) stage.opaqueReads.push({ what: `ADD ${url}`, line: at });
   const local = sources.filter((s) => !remote.includes(s));
-  const text = `${keyword} ${instruction.getRawArgumentsContent() ?? ""}`.replace(/\s*\\?\n[\s\S]*$/, "");
+  const text = [keyword, ...instruction.flags, instruction.rest].join(" ");
   if (local.length) stage.contextReads.push({ instruction: keyword, text, sources: local, line: at });
 }
 
-/** The words of an instruction in JSON form (`COPY ["a b", "/dest"]`), after its flags; `undefined` otherwise. */
-function jsonWords(instruction: Instruction): string[] | undefined {
-  const raw = (instruction.getRawArgumentsContent() ?? "").replace(/^(\s*--\S+)*\s*/, "");
-  if (!raw.startsWith("[")) return undefined;
-  try {
-    const words: unknown = JSON.parse(raw);
-    return Array.isArray(words) && words.every((w) => typeof w === "string") ? words : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `COPY --from=x` and `RUN --mount=…,from=x` references of one instruction. */
-function flagReferences(instruction: Instruction): Array<[DependencyVia, string]> {
-  const keyword = instruction.getKeyword();
+function flagReferences(instruction: SyntaxNode): Array<[DependencyVia, string]> {
+  const { keyword } = instruction;
   if (keyword !== "COPY" && keyword !== "RUN" && keyword !== "ADD") return [];
   const found: Array<[DependencyVia, string]> = [];
-  for (const flag of (instruction as ModifiableInstruction).getFlags()) {
-    const name = flag.getName().toLowerCase();
-    if (name === "from" && keyword !== "RUN" && flag.getValue()) found.push(["COPY --from", flag.getValue() as string]);
-    if (name === "mount" && keyword === "RUN") {
-      const from = flag.getOption("from")?.getValue();
+  if (keyword !== "RUN") {
+    const from = flagValue(instruction, "from");
+    if (from) found.push(["COPY --from", from]);
+  } else {
+    for (const { options } of mounts(instruction)) {
+      const from = options.get("from");
       if (from) found.push(["RUN --mount", from]);
     }
   }
@@ -454,9 +482,15 @@ class StageReferences {
       stage.dependencies.push({ kind: "stage", stage: target.index, via, reference: written, line: atLine });
       return;
     }
-    // A bare name close to a stage name is most likely a misspelt stage, not an image to pull.
+    // A bare name close to a stage name is most likely a misspelt stage, not an image to pull;
+    // one a stage name merely contains (`alpine` beside `alpine-amd64`) is the image it names.
     if (looksLikeStageName(reference)) {
-      const named = model.stages.flatMap((s) => (s.declaredName && s !== stage ? [s.declaredName] : []));
+      const lower = reference.toLowerCase();
+      const named = model.stages.flatMap((s) =>
+        s.declaredName && s !== stage && !s.name?.includes(lower) && !lower.includes(s.name ?? "")
+          ? [s.declaredName]
+          : [],
+      );
       const suggestion = didYouMean(reference, named);
       if (suggestion) {
         const earlier = model.stages

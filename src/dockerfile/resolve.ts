@@ -88,7 +88,10 @@ export function resolveTarget(
   const inClosure = new Set(stages.map((s) => s.index));
   // A cycle through any stage of the closure stops BuildKit from building this target.
   diagnostics.push(...cycleDiagnostics(model).filter((d) => stages.some((s) => stageLabel(s) === d.stage)));
-  const args = resolveArgs(model, stages, options.buildArgs ?? {}, { platform: options.platform });
+  const args = resolveArgs(model, stages, options.buildArgs ?? {}, {
+    platform: options.platform,
+    targetStage: target.name ?? "default",
+  });
   diagnostics.push(...args.diagnostics);
 
   const externalImages = new Set<string>();

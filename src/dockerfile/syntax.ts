@@ -72,7 +72,6 @@ export function parseSyntax(content: string): SyntaxTree {
   const tree: SyntaxTree = { directives: [], escape: "\\", nodes: [], errors: [] };
   let directivesDone = false;
   let continuation = continuationPattern("\\");
-  const isComment = (line: string): boolean => /^\s*#/.test(line);
 
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i];
@@ -98,14 +97,14 @@ export function parseSyntax(content: string): SyntaxTree {
     if (isComment(raw)) continue;
     const first = raw.trimStart();
     const start = i;
-    let [line, ended] = trimContinuation(first, continuation);
+    let [line, ended] = trimContinuation(first, continuation, tree.escape);
     if (ended && line.length === 0) continue;
     while (!ended && i + 1 < lines.length) {
       const next = lines[++i];
       if (isComment(next)) continue;
       if (next.trim().length === 0) continue;
       let part: string;
-      [part, ended] = trimContinuation(next, continuation);
+      [part, ended] = trimContinuation(next, continuation, tree.escape);
       line += part;
     }
     const node = nodeFromLine(line, tree.escape, start + 1, i + 1);
@@ -137,9 +136,32 @@ function continuationPattern(escape: string): RegExp {
 }
 
 /** The line without a trailing continuation character, and whether the instruction ends with it. */
-function trimContinuation(line: string, pattern: RegExp): [string, boolean] {
+function trimContinuation(line: string, pattern: RegExp, escape: string): [string, boolean] {
+  // Most lines end in neither the escape character nor a blank: no pattern needed.
+  const last = line[line.length - 1];
+  if (last !== escape && last !== " " && last !== "\t") return [line, true];
   if (!pattern.test(line)) return [line, true];
   return [line.replace(pattern, "$1"), false];
+}
+
+/** A comment line: `#` after any blanks. */
+function isComment(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 35) return true;
+    if (!isBlankCode(c)) return false;
+  }
+  return false;
+}
+
+/** A blank as Go's `unicode.IsSpace` (what BuildKit's parser splits on) sees it. */
+function isBlankCode(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13) || c === 0x85 || c === 0xa0) return true;
+  return c >= 0x1680 && c !== 0xfeff && /\s/.test(String.fromCharCode(c));
+}
+
+function isBlank(c: string): boolean {
+  return isBlankCode(c.charCodeAt(0));
 }
 
 /** One instruction from its joined line. */
@@ -269,15 +291,15 @@ export function parseWords(rest: string, escape: string): string[] {
   let inWord = false;
   let quote: string | undefined;
   let blankOk = false;
-  const chars = [...rest];
+  const chars = rest;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
     if (!inWord) {
-      if (/\s/.test(c)) continue;
+      if (isBlank(c)) continue;
       inWord = true;
     }
     if (quote === undefined) {
-      if (/\s/.test(c)) {
+      if (isBlank(c)) {
         if (blankOk || word.length) words.push(word);
         word = "";
         blankOk = false;
@@ -327,7 +349,7 @@ function extractFlags(line: string): [string, string[]] {
   const flags: string[] = [];
   let i = 0;
   for (;;) {
-    while (i < line.length && /\s/.test(line[i])) i++;
+    while (i < line.length && isBlank(line[i])) i++;
     if (i >= line.length) return ["", flags];
     if (line[i] !== "-" || line[i + 1] !== "-") return [line.slice(i), flags];
     let word = "";
@@ -335,7 +357,7 @@ function extractFlags(line: string): [string, string[]] {
     let blankOk = false;
     for (; i < line.length; i++) {
       const c = line[i];
-      if (quote === undefined && /\s/.test(c)) break;
+      if (quote === undefined && isBlank(c)) break;
       if (quote === undefined && (c === "'" || c === '"')) {
         quote = c;
         blankOk = true;
@@ -354,7 +376,7 @@ function extractFlags(line: string): [string, string[]] {
       word += line[i];
     }
     if (word === "--") {
-      while (i < line.length && /\s/.test(line[i])) i++;
+      while (i < line.length && isBlank(line[i])) i++;
       return [line.slice(i), flags];
     }
     if (blankOk || word.length) flags.push(word);

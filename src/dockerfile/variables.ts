@@ -1,8 +1,8 @@
 /**
  * Variable references in an instruction's raw arguments: `$NAME` and `${NAME…}` with
  * the modifier that decides whether an unset value matters. A linear scan of the text
- * (dockerfile-ast's `getVariables` resolves each reference against the whole file,
- * which made parsing quadratic in the number of stages).
+ * (resolving each reference against the whole file made parsing quadratic in the number
+ * of stages).
  */
 
 /** One `$NAME` / `${NAME…}` reference. */

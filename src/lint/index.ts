@@ -3,13 +3,14 @@
  * rules and which files exist). Each finding names its rule, line and stage and says how to
  * fix it; severities can be changed per rule, or a rule turned off.
  */
-import { DockerfileParser, type Instruction, type ModifiableInstruction } from "dockerfile-ast";
 import {
   type Dependency,
   type DockerfileModel,
   type Stage,
+  type SyntaxNode,
   finalStage,
   parseDockerfile,
+  parseSyntax,
   stageClosure,
   stageLabel,
 } from "../dockerfile";
@@ -82,12 +83,9 @@ const INSTALL =
 export function lintDockerfile(text: string, options: LintOptions = {}): LintFinding[] {
   const file = options.file ?? "Dockerfile";
   const { model } = parseDockerfile(text, file);
-  const instructions = DockerfileParser.parse(text).getInstructions();
+  const instructions = parseSyntax(text).nodes;
   const byStage = model.stages.map((stage) =>
-    instructions.filter((i) => {
-      const line = i.getRange().start.line + 1;
-      return line > stage.line && line <= stage.endLine;
-    }),
+    instructions.filter((i) => i.line > stage.line && i.line <= stage.endLine),
   );
   const findings: LintFinding[] = [];
   const add = (rule: LintRuleId, at: { line?: number; stage?: Stage }, message: string, fix: string): void => {
@@ -151,7 +149,7 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintFin
     // COPY of the whole context, before the install and in what production builds.
     const whole = stage.contextReads.find((r) => r.sources.some(isWholeContext));
     if (whole) {
-      const install = own.find((i) => i.getKeyword() === "RUN" && INSTALL.test(argsOf(i)) && line(i) > whole.line);
+      const install = own.find((i) => i.keyword === "RUN" && INSTALL.test(argsOf(i)) && line(i) > whole.line);
       if (install) {
         add(
           "copy-whole-context-before-install",
@@ -171,7 +169,7 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintFin
     }
     // Secrets in ARG and ENV.
     for (const i of own) {
-      const keyword = i.getKeyword();
+      const keyword = i.keyword;
       if (keyword !== "ARG" && keyword !== "ENV") continue;
       const names = keyword === "ARG" ? stage.args.filter((a) => a.line === line(i)).map((a) => a.name) : envNames(i);
       for (const name of names.filter(isSecretLikeName)) {
@@ -205,9 +203,9 @@ export function lintDockerfile(text: string, options: LintOptions = {}): LintFin
       "Add `USER <uid>:<gid>` (for example 65534:65534, or a user the image has) after the last RUN that needs root.",
     );
   }
-  for (const i of byStage[final.index].filter((x) => x.getKeyword() === "RUN")) {
+  for (const i of byStage[final.index].filter((x) => x.keyword === "RUN")) {
     const run = argsOf(i);
-    const cache = (i as ModifiableInstruction).getFlags().some((f) => f.getOption("type")?.getValue() === "cache");
+    const cache = i.flags.some((f) => /^--mount=(.*,)?type=cache(,|$)/i.test(f));
     if (cache) continue;
     const left =
       /apt-get install/.test(run) && !/rm -rf \/var\/lib\/apt\/lists/.test(run)
@@ -277,22 +275,23 @@ function isWholeContext(source: string): boolean {
   return s === "" || /^\.(\/\.)*$/.test(s);
 }
 
-function line(i: Instruction): number {
-  return i.getRange().start.line + 1;
+function line(i: SyntaxNode): number {
+  return i.line;
 }
 
-function argsOf(i: Instruction): string {
-  return i.getRawArgumentsContent() ?? "";
+/** The instruction's text after its keyword: flags and arguments. */
+function argsOf(i: SyntaxNode): string {
+  return [...i.flags, i.rest].join(" ");
 }
 
-function envNames(i: Instruction): string[] {
-  return (i as unknown as { getProperties(): Array<{ getName(): string }> }).getProperties().map((p) => p.getName());
+function envNames(i: SyntaxNode): string[] {
+  return i.args.filter((_, n) => n % 3 === 0);
 }
 
 /** The last USER of the stage, else of the stage it is built FROM, and so on; `undefined` when none sets one. */
-function effectiveUser(model: DockerfileModel, stage: Stage, byStage: Instruction[][]): string | undefined {
+function effectiveUser(model: DockerfileModel, stage: Stage, byStage: SyntaxNode[][]): string | undefined {
   for (let current: Stage | undefined = stage; current;) {
-    const users = byStage[current.index].filter((i) => i.getKeyword() === "USER");
+    const users = byStage[current.index].filter((i) => i.keyword === "USER");
     if (users.length) return argsOf(users[users.length - 1]).trim();
     const from: Dependency | undefined = current.dependencies.find((d) => d.via === "FROM");
     current = from?.kind === "stage" ? model.stages[from.stage] : undefined;

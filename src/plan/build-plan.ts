@@ -157,7 +157,14 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
 
   const chosen = chooseTarget(model, options, key, settings, kind, diagnostics);
   const resolution = resolveTarget(model, { target: chosen.target, buildArgs: values, platform });
-  diagnostics.push(...resolution.diagnostics.map((d) => withProperty(d, chosen.property, buildArgs)));
+  // BuildKit builds with an unset arg expanded to empty (and warns); production refuses it, a
+  // policy of this package, unless the environment allows it.
+  const strictArgs = kind === "production" && !settings.allowUnsetBuildArgs;
+  diagnostics.push(
+    ...resolution.diagnostics.map((d) =>
+      withProperty(strictArgs ? unsetArgInProduction(d, key) : d, chosen.property, buildArgs),
+    ),
+  );
   const tagsFor = (target?: string): string[] =>
     releaseTags(
       target === undefined ? undefined : { env, target, gitSha: options.gitSha, version: options.version },
@@ -460,6 +467,17 @@ function chooseTarget(
     });
   }
   return { target, property: options.devTargets ? "devTargets" : `environments.${key}.target` };
+}
+
+/** An unset arg's warning as the production policy's error, saying how to build it empty anyway. */
+function unsetArgInProduction(d: Diagnostic, key: string): Diagnostic {
+  if (d.code !== "missing-arg" || d.severity !== "warning") return d;
+  return {
+    ...d,
+    severity: "error",
+    message: d.message.replace(/; it expands to empty\.$/, "."),
+    hint: `${d.hint ?? ""} Or set environments.${key}.allowUnsetBuildArgs to build with it empty, as BuildKit does.`.trim(),
+  };
 }
 
 /** Which input a resolution diagnostic is about: the target, or the build arg to pass. */

@@ -38,6 +38,13 @@ export interface EnvironmentArgs {
   /** Production only: allow base images tagged `latest` or not tagged at all. @default false */
   readonly allowUnpinnedBaseImages?: boolean;
   /**
+   * Production only: build when an ARG the target uses has no value (no default, not passed),
+   * expanding it to empty as BuildKit does. Refused by default: a production image built with
+   * an empty `APP_VERSION` or base-image suffix is almost always a forgotten build arg.
+   * @default false
+   */
+  readonly allowUnsetBuildArgs?: boolean;
+  /**
    * Promote another environment's image instead of building: the image that environment's
    * plan has in the registry (found by its inputs, `inputs-<hash>`) gets this environment's
    * tags, the same digest; copied when `promoteRepository` is another repository. Nothing is

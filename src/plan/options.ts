@@ -328,6 +328,7 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "
   registryCache: "boolean",
   allowNonFinalTarget: "boolean",
   allowUnpinnedBaseImages: "boolean",
+  allowUnsetBuildArgs: "boolean",
   promoteFrom: "string",
   promoteRepository: "string",
   sizeBudget: "budget",

@@ -8,7 +8,7 @@ function resolved(r: ReturnType<typeof resolveTarget>): TargetResolution {
 }
 
 describe("Build arg scoping", () => {
-  it("requires a stage arg without default that a RUN uses, naming line, stage and arg", () => {
+  it("warns about a stage arg without value that a RUN uses (BuildKit expands it to empty), naming line, stage and arg", () => {
     const { model } = dockerfile(`
       FROM alpine:3.19 AS build
       ARG VERSION
@@ -17,10 +17,10 @@ describe("Build arg scoping", () => {
     const r = resolved(resolveTarget(model));
     assert.equal(r.diagnostics.length, 1);
     const d = r.diagnostics[0];
-    assert.deepEqual([d.code, d.line, d.stage, d.arg], ["missing-arg", 3, "build", "VERSION"]);
+    assert.deepEqual([d.severity, d.code, d.line, d.stage, d.arg], ["warning", "missing-arg", 3, "build", "VERSION"]);
     assert.match(
       formatDiagnostic(d),
-      /^Dockerfile:3: stage "build": build arg VERSION \(declared at line 2 without a default\) is used by RUN but was not passed\. Pass VERSION in buildArgs/,
+      /^Dockerfile:3: stage "build": build arg VERSION \(declared at line 2 without a default\) is used by RUN but was not passed; it expands to empty\. Pass VERSION in buildArgs/,
     );
     assert.deepEqual(resolved(resolveTarget(model, { buildArgs: { VERSION: "1.2.3" } })).diagnostics, []);
   });
@@ -54,7 +54,7 @@ describe("Build arg scoping", () => {
     const b = resolved(resolveTarget(model, { target: "b" }));
     assert.deepEqual(
       b.args.args.map((x) => [x.name, x.value, x.declaredIn, x.usedBy]),
-      [["VERSION", "1.0", ["b"], ["b"]]],
+      [["VERSION", "1.0", ["global", "b"], ["b"]]],
     );
   });
 
@@ -69,15 +69,24 @@ describe("Build arg scoping", () => {
     assert.match(r.diagnostics[0].hint ?? "", /before the first FROM/);
   });
 
-  it("requires a global arg with no default used in FROM", () => {
+  it("a global arg with no value used in FROM: a warning, and an error when the image name it leaves is empty", () => {
     const { model } = dockerfile(`
       ARG BASE_IMAGE
-      FROM $BASE_IMAGE
+      ARG SUFFIX
+      FROM $BASE_IMAGE AS first
+      FROM busybox:1.36$SUFFIX
     `);
-    const r = resolved(resolveTarget(model));
+    const r = resolved(resolveTarget(model, { target: "first" }));
     assert.deepEqual(
-      r.diagnostics.map((d) => [d.code, d.arg, d.line]),
-      [["missing-arg", "BASE_IMAGE", 2]],
+      r.diagnostics.map((d) => [d.severity, d.code, d.arg, d.line]),
+      [
+        ["warning", "missing-arg", "BASE_IMAGE", 3],
+        ["error", "missing-image", undefined, 3],
+      ],
+    );
+    assert.deepEqual(
+      resolved(resolveTarget(model)).diagnostics.map((d) => [d.severity, d.code, d.arg]),
+      [["warning", "missing-arg", "SUFFIX"]],
     );
     assert.deepEqual(resolved(resolveTarget(model, { buildArgs: { BASE_IMAGE: "busybox:1.36" } })).externalImages, [
       "busybox:1.36",

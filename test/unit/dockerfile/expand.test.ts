@@ -44,7 +44,10 @@ describe("Word expansion", () => {
   });
 
   it("pattern operators, as released Dockerfiles use them to pick stages per platform", () => {
-    const platform = new Map([["TARGETPLATFORM", "linux/arm64"], ["P", "/a/b/c.txt"]]);
+    const platform = new Map([
+      ["TARGETPLATFORM", "linux/arm64"],
+      ["P", "/a/b/c.txt"],
+    ]);
     assert.equal(expandWord("${TARGETPLATFORM#linux/}", platform), "arm64");
     assert.equal(expandWord("${P##*/}", platform), "c.txt");
     assert.equal(expandWord("${P%/*}", platform), "/a/b");

@@ -275,3 +275,18 @@ describe("Dockerfile model: build secrets", () => {
     assert.deepEqual(model.stages[1].secretMounts, [{ id: "aws", required: false, line: 4 }]);
   });
 });
+
+describe("Dockerfile model: plain images beside stages", () => {
+  it("an image a stage name contains (FROM alpine AS alpine-amd64) stays an image dependency, not a misspelt stage", () => {
+    const { model, diagnostics } = parseDockerfile(
+      "FROM alpine:3.19 AS alpine-amd64\nFROM alpine AS app\nCOPY --from=alpine /etc/os-release /\n",
+    );
+    assert.deepEqual(diagnostics, []);
+    assert.deepEqual(
+      model.stages[1].dependencies.map((d) => (d.kind === "image" ? `image ${d.image} via ${d.via}` : "stage")),
+      ["image alpine via FROM", "image alpine via COPY --from"],
+    );
+    // A real misspelling is still caught.
+    assert.equal(parseDockerfile("FROM alpine:3.19 AS builder\nFROM buidler\n").diagnostics[0].code, "unknown-stage");
+  });
+});

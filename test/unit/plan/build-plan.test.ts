@@ -190,3 +190,28 @@ describe("planBuild and the test gate", () => {
     assert.deepEqual(problems({ testStage: "unit-test" }), [["unknown-target", "testStage"]]);
   });
 });
+
+describe("planBuild: an arg without value (BuildKit builds it empty)", () => {
+  const text = dockerfile("FROM busybox:1.36\nARG RELEASE\nRUN echo $RELEASE > /release\n");
+
+  it("warns outside production and builds", () => {
+    const plan = planBuild(text, { context: ".", environment: "staging" });
+    assert.deepEqual(
+      plan.warnings.map((w) => [w.code, w.arg]),
+      [["missing-arg", "RELEASE"]],
+    );
+  });
+
+  it("is refused in production, naming the switch; allowUnsetBuildArgs builds it as BuildKit does", () => {
+    assert.throws(
+      () => planBuild(text, { context: ".", environment: "production" }),
+      /buildArgs\.RELEASE: Dockerfile:3: .*RELEASE .* was not passed\. .*environments\.production\.allowUnsetBuildArgs/,
+    );
+    const allowed = planBuild(text, {
+      context: ".",
+      environment: "production",
+      environments: { production: { allowUnsetBuildArgs: true } },
+    });
+    assert.equal(allowed.warnings[0].code, "missing-arg");
+  });
+});
