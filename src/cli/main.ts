@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { stageClosure, stageLabel } from "../dockerfile";
+import { didYouMean, stageClosure, stageLabel } from "../dockerfile";
 import { type LintRuleId, type LintSeverity, LINT_RULES, lintDockerfile } from "../lint";
 import {
   type BuildPlan,
@@ -18,6 +18,7 @@ import {
   type Diagnostic,
   MultiStageError,
   type PlanArgs,
+  classifyEnvironment,
   environmentKind,
   formatDiagnostic,
   inputsRecord,
@@ -234,16 +235,30 @@ function planOptions(
     : config.dockerfile
       ? path.resolve(base, config.dockerfile)
       : undefined;
+  const chosen = environment ?? values.env ?? "dev";
+  checkEnvironmentName(chosen, config);
   return {
     ...toPlanOptions(
       { ...config, context, dockerfile, target: values.target ?? config.target, buildArgs },
       {
-        environment: environment ?? values.env ?? "dev",
+        environment: chosen,
         detectedGitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
       },
     ),
     config,
   };
+}
+
+/** A misspelt environment (`-e prodution`) would be planned with another kind's defaults: refuse it, naming the closest. */
+function checkEnvironmentName(environment: string, config: ConfigFile): void {
+  const keys = Object.keys(config.environments ?? {});
+  if (keys.includes(environment)) return;
+  const kindWords = ["dev", "development", "staging", "prod", "production"];
+  const suggestion = didYouMean(environment, [...keys, ...kindWords]);
+  if (suggestion && classifyEnvironment(environment) === "staging" && !kindWords.includes(environment))
+    throw new UsageError(
+      `-e ${environment}: no environment of the config has that name, and it is not a kind's name either, so it would be planned as staging.${suggestion}`,
+    );
 }
 
 function planCommand(args: readonly string[], io: CliIo): number {
@@ -349,6 +364,11 @@ function lintCommand(args: readonly string[], io: CliIo): number {
   const dockerfile = resolveDockerfilePath(opts.context, opts.dockerfile);
   if (!fs.existsSync(dockerfile))
     throw new UsageError(`no Dockerfile at ${path.relative(io.cwd, dockerfile) || dockerfile}`);
+  // The component's own file checks (a regular file, size-capped) and the model's: a FIFO, a
+  // device or binary garbage is refused before any rule runs.
+  const parsed = readDockerfile(opts);
+  const broken = parsed.diagnostics.filter((d) => d.severity === "error");
+  if (broken.length) throw new MultiStageError(broken);
   // The targets of the environments the config names (and this one), for unused-stage.
   const environments = [...new Set([...Object.keys(opts.config.environments ?? {}), opts.environment])];
   const targets: string[] = [];
@@ -364,7 +384,7 @@ function lintCommand(args: readonly string[], io: CliIo): number {
   const ignoreFile = [`${dockerfile}.dockerignore`, path.join(opts.context, ".dockerignore")].find((f) =>
     fs.existsSync(f),
   );
-  const findings = lintDockerfile(fs.readFileSync(dockerfile, "utf8"), {
+  const findings = lintDockerfile(parsed.text ?? "", {
     file: path.relative(io.cwd, dockerfile) || dockerfile,
     dockerignore: ignoreFile ? fs.readFileSync(ignoreFile, "utf8") : undefined,
     contextEntries: fs.readdirSync(opts.context),

@@ -70,8 +70,11 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
     pulumi.log.warn(formatDiagnostic(warning), parent);
   }
   // An arg of the wrong type would only fail planning in a way the user cannot place: report it first.
-  if (spec.diagnostics.some((d) => d.code === "invalid-argument" && d.severity === "error"))
-    raiseInputErrors(spec.name, spec.diagnostics);
+  // So would an environment name that cannot go into a tag (every tag would repeat it).
+  const raisedFirst = (d: Diagnostic): boolean =>
+    d.severity === "error" &&
+    (d.code === "invalid-argument" || (d.code === "invalid-environment" && /environment$/.test(d.property ?? "")));
+  if (spec.diagnostics.some(raisedFirst)) raiseInputErrors(spec.name, spec.diagnostics);
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec, parent);
@@ -124,8 +127,31 @@ function planNow(spec: ComponentSpec, inputs: PlanInputs, images: Array<string |
     if (!(err instanceof MultiStageError)) throw err;
     diagnostics.push(...err.diagnostics);
   }
+  if (plans.length === images.length) diagnostics.push(...tagCollisions(plans, images));
   raiseInputErrors(spec.name, diagnostics);
   return plans;
+}
+
+/** Two images of one component pushed under one tag of the same repository: refused, naming both. */
+function tagCollisions(plans: readonly BuildPlan[], images: ReadonlyArray<string | undefined>): Diagnostic[] {
+  const owner = new Map<string, string>();
+  const found: Diagnostic[] = [];
+  plans.forEach((plan, i) => {
+    const who = images[i] === undefined ? "the main image" : `additionalImages.${images[i]}`;
+    for (const tag of plan.tags) {
+      const other = owner.get(tag);
+      if (other === undefined) owner.set(tag, who);
+      else
+        found.push({
+          severity: "error",
+          code: "invalid-tag",
+          property: images[i] === undefined ? "tags" : `additionalImages.${images[i]}`,
+          message: `tag "${tag}" would be pushed by both ${other} and ${who}; the later push would take it from the other.`,
+          hint: "Rename the fixed tag, or the additional image's key (its tags start with it).",
+        });
+    }
+  });
+  return found;
 }
 
 /** Plan every image once the inputs resolve (the Dockerfile read once for all); problems become ResourceErrors. */

@@ -92,6 +92,26 @@ export function resolveSpec(
       message: "is empty.",
       hint: "Name the environment (e.g. dev, staging, production), or leave it to the stack name.",
     });
+  } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(environment)) {
+    // It goes into every tag (`{env}`) and cache tag: say so here, not as a tag error.
+    const from =
+      args.environment !== undefined
+        ? "environment"
+        : config.get("environment")
+          ? "multistage:environment"
+          : "the stack name";
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-environment",
+      property:
+        args.environment !== undefined
+          ? "environment"
+          : config.get("environment")
+            ? "multistage:environment"
+            : "environment",
+      message: `"${environment.length > 40 ? `${environment.slice(0, 40)}…` : environment}" (from ${from}) is not an environment name: it goes into tags, so up to 64 letters, digits, '_', '.' and '-', starting with a letter or digit.`,
+      hint: "Set environment (or multistage:environment) to a short name such as dev, staging or production.",
+    });
   }
   if (args.registry) {
     validateRegistryArgs(args.registry, diagnostics);
@@ -130,6 +150,16 @@ export function resolveSpec(
     });
   }
   for (const key of Object.keys(args.additionalImages ?? {})) {
+    if (key === "image" || key.startsWith("image-")) {
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-additional-image",
+        property: `additionalImages.${key}`,
+        message: `the key "${key}" would name its resource "${name}-${key}", a name the main image's resources use (${name}-image, ${name}-image-test, ${name}-image-<n>).`,
+        hint: 'Choose another key, e.g. "migrations" or "debug".',
+      });
+      continue;
+    }
     if (isValidTag(key)) continue;
     diagnostics.push({
       severity: "error",

@@ -14,6 +14,7 @@ import {
   type StageGraphNode,
   type TargetResolution,
   findStage,
+  stageClosure,
   finalStage,
   resolveTarget,
   stageGraph,
@@ -197,14 +198,22 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     });
   }
   validateBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
+  // The test gate builds its stage with the same secrets and SSH: its mounts count too.
+  const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
+  const gateStage = testTarget === undefined ? undefined : findStage(model, testTarget);
+  const inTarget = new Set(resolution.stages.map((s) => s.index));
+  const mounted = [
+    ...resolution.stages,
+    ...(gateStage ? stageClosure(model, gateStage.index).filter((s) => !inTarget.has(s.index)) : []),
+  ];
   validateSecretMounts(
-    resolution.stages.flatMap((s) => s.secretMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
+    mounted.flatMap((s) => s.secretMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
     options.secrets ?? [],
     model.file,
     diagnostics,
   );
   validateSshMounts(
-    resolution.stages.flatMap((s) => s.sshMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
+    mounted.flatMap((s) => s.sshMounts.map((m) => ({ ...m, stage: stageLabel(s) }))),
     (options.ssh ?? []).map((s) => s.id),
     model.file,
     diagnostics,
@@ -219,7 +228,6 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     new Set(resolution.stages.map((s) => s.index)),
     diagnostics,
   );
-  const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
   const volatileArgs = [...(options.volatileArgs ?? [])];
   volatileArgs.forEach((name, i) => {
     if (Object.hasOwn(values, name)) return;
@@ -234,7 +242,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   });
   const closure =
     parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
-  const promotion = planPromotion(parsed, options, key, settings, diagnostics);
+  const promotion = planPromotion(parsed, options, key, settings, kind, targetLabel, diagnostics);
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
@@ -271,35 +279,83 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   };
 }
 
-/** The plan of the environment `promoteFrom` names, when set (its own `promoteFrom` is not followed). */
+/**
+ * The plan of the environment `promoteFrom` names, when set (its own `promoteFrom` is not
+ * followed). The source must be an environment of `environments`, build the same target, and
+ * (for a production environment) not be a development one and pass the production guards.
+ */
 function planPromotion(
   parsed: ParseResult,
   options: BuildPlanOptions,
   key: string,
   settings: EnvironmentArgs,
+  kind: EnvironmentKind,
+  targetLabel: string,
   diagnostics: Diagnostic[],
 ): BuildPlan["promotion"] {
   const from = settings.promoteFrom;
   if (from === undefined || options.image) return undefined;
   const property = `environments.${key}.promoteFrom`;
-  if (from === options.environment || from === key) {
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-environment",
-      property,
-      message: `environment "${options.environment}" cannot promote its own image.`,
-      hint: 'Name the environment whose tested image this one should take, e.g. promoteFrom: "staging".',
-    });
+  const refuse = (at: string, message: string, hint: string): undefined => {
+    diagnostics.push({ severity: "error", code: "invalid-environment", property: at, message, hint });
     return undefined;
-  }
+  };
+  if (from === options.environment || from === key)
+    return refuse(
+      property,
+      `environment "${options.environment}" cannot promote its own image.`,
+      'Name the environment whose tested image this one should take, e.g. promoteFrom: "staging".',
+    );
+  const known = Object.keys(options.environments ?? {}).filter((k) => k !== key);
+  if (!known.includes(from))
+    return refuse(
+      property,
+      `"${from}" is not an environment of environments (${known.join(", ") || "none"}).${didYouMean(from, known)}`,
+      `Name one of them, or add environments["${from}"] (an empty object builds with its defaults).`,
+    );
+  const repository = settings.promoteRepository;
+  if (repository !== undefined && !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9]+([._/-][a-z0-9]+)*$/.test(repository))
+    return refuse(
+      `environments.${key}.promoteRepository`,
+      `"${repository}" is not a repository (<registry host>/<path>, lower case, no tag).`,
+      'Write it as the source image\'s repository, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app".',
+    );
   const { key: sourceKey, args: sourceSettings } = getEnvironmentArgs(from, options.environments);
+  const sourceKind = sourceSettings.kind ?? classifyEnvironment(from);
+  if (kind === "production" && sourceKind === "development")
+    return refuse(
+      property,
+      `production environment "${options.environment}" cannot take the image of "${from}", a development environment (its target and build args are for development).`,
+      'Promote from an environment that builds what production runs (e.g. staging), or set that environment\'s kind: "staging" if it does.',
+    );
   const environments = {
     ...options.environments,
     [sourceKey]: { ...sourceSettings, promoteFrom: undefined, promoteRepository: undefined },
   };
   try {
     const source = planBuild(parsed, { ...options, environment: from, environments });
-    return { from, ...(settings.promoteRepository ? { repository: settings.promoteRepository } : {}), source };
+    if (source.targetStage !== targetLabel)
+      return refuse(
+        property,
+        `"${from}" builds stage "${source.targetStage}", but "${options.environment}" builds stage "${targetLabel}": promoting would ship a different stage under this environment's tags.`,
+        `Give both the same target (environments.${sourceKey}.target), or remove promoteFrom.`,
+      );
+    if (kind === "production" && sourceKind !== "production") {
+      // The image production takes must have passed production's guards when it was built.
+      // Production's own switches decide, not the source's.
+      const guards = {
+        kind: "production" as const,
+        allowNonFinalTarget: settings.allowNonFinalTarget,
+        allowUnpinnedBaseImages: settings.allowUnpinnedBaseImages,
+        allowUnsetBuildArgs: settings.allowUnsetBuildArgs,
+      };
+      planBuild(parsed, {
+        ...options,
+        environment: from,
+        environments: { ...environments, [sourceKey]: { ...environments[sourceKey], ...guards } },
+      });
+    }
+    return { from, ...(repository ? { repository } : {}), source };
   } catch (err) {
     if (!(err instanceof MultiStageError)) throw err;
     diagnostics.push(...err.diagnostics.map((d) => ({ ...d, message: `${property} "${from}": ${d.message}` })));

@@ -7,7 +7,8 @@ import type { Diagnostic } from "../dockerfile";
 /** Placeholder shown instead of a secret build arg's value. */
 export const REDACTED = "[secret]";
 
-const SECRET_LIKE = /(secret|token|passw(or)?d|passwd|api_?key|private_?key|credential|auth)/i;
+const SECRET_LIKE =
+  /(secret|token|passw(or)?d|passwd|passphrase|api_?key|private_?key|(signing|encryption|session|master)_?key|credential|auth|(^|_)pat($|_)|database_?url|db_?url|dsn$|connection_?string|jwt|bearer)/i;
 
 /** True for build arg names that look like they hold secrets (`NPM_TOKEN`, `DB_PASSWORD`, …). */
 export function isSecretLikeName(name: string): boolean {

@@ -62,6 +62,13 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
       );
     }
   }
+  if (typeof args.server === "string" && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(args.server)) {
+    problem(
+      "registry.server",
+      `"${args.server}" is not a registry host${/^[a-z]+:\/\//i.test(args.server) ? " (no scheme: Docker and the registry API choose HTTPS themselves)" : ""}.`,
+      `Give the host and port only, e.g. "${args.server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") || "ghcr.io"}".`,
+    );
+  }
   if ((args.username === undefined) !== (args.password === undefined)) {
     problem(
       args.username === undefined ? "registry.username" : "registry.password",

@@ -270,4 +270,36 @@ describe("the multistage CLI", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("lint reads the Dockerfile through the component's checks: a FIFO, a device, garbage or comments only fail at once", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-lint-"));
+    const dockerfile = path.join(dir, "Dockerfile");
+    try {
+      execFileSync("mkfifo", [dockerfile]);
+      const started = Date.now();
+      const fifo = await run(dir, "lint");
+      assert.equal(fifo.code, 1);
+      assert.match(fifo.err, /the Dockerfile is not a regular file/);
+      assert.ok(Date.now() - started < 5000, "a FIFO must not hang lint");
+      fs.rmSync(dockerfile);
+      fs.symlinkSync("/dev/zero", dockerfile);
+      assert.match((await run(dir, "lint")).err, /not a regular file/);
+      fs.rmSync(dockerfile);
+      fs.writeFileSync(dockerfile, "# nothing but comments\n");
+      const comments = await run(dir, "lint");
+      assert.equal(comments.code, 1);
+      assert.match(comments.err, /has no instructions/);
+      fs.writeFileSync(dockerfile, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x0a, 0x00, 0xff, 0x0a]));
+      assert.equal((await run(dir, "lint")).code, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("-e with a misspelt environment is a usage error naming the closest, not a silent staging plan", async () => {
+    const typo = await run(NODE, "plan", "-e", "prodution");
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /-e prodution: .*would be planned as staging\. Did you mean "production"/);
+    assert.equal((await run(NODE, "plan", "-e", "qa")).code, 0, "a name close to no kind is planned as staging");
+  });
 });
