@@ -4,7 +4,7 @@
  * `apply`) as `pulumi.ResourceError` on the component.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Diagnostic, formatDiagnostic, hasErrors } from "../plan";
+import { type Diagnostic, formatDiagnostic, hasErrors, scrubSecrets } from "../plan";
 
 /** The component's `InputPropertiesError`; it also carries the diagnostics (codes, lines, hints). */
 export class InvalidInputsError extends pulumi.InputPropertiesError {
@@ -31,23 +31,32 @@ export class InvalidInputsError extends pulumi.InputPropertiesError {
  * Throw one `InvalidInputsError` naming every error among `diagnostics` (warnings are left alone).
  * @internal
  */
-export function raiseInputErrors(component: string, diagnostics: readonly Diagnostic[]): void {
+export function raiseInputErrors(
+  component: string,
+  diagnostics: readonly Diagnostic[],
+  secrets: readonly string[] = [],
+): void {
   if (hasErrors(diagnostics))
     throw new InvalidInputsError(
       component,
-      diagnostics.filter((d) => d.severity === "error"),
+      scrubSecrets(
+        diagnostics.filter((d) => d.severity === "error"),
+        secrets,
+      ),
     );
 }
 
 /**
- * Run `fn`; any error it throws becomes a `ResourceError` on `resource`, with the same message.
+ * Run `fn`; any error it throws becomes a `ResourceError` on `resource`, with the same message
+ * (`secrets` replaced by `[secret]`).
  * @internal
  */
-export function asResourceError<T>(resource: pulumi.Resource, fn: () => T): T {
+export function asResourceError<T>(resource: pulumi.Resource, fn: () => T, secrets: readonly string[] = []): T {
   try {
     return fn();
   } catch (err) {
     if (pulumi.ResourceError.isInstance(err)) throw err;
-    throw new pulumi.ResourceError(err instanceof Error ? err.message : String(err), resource);
+    // A message may quote a secret value (an image name a secret arg made): never in plain text.
+    throw new pulumi.ResourceError(scrubSecrets(err instanceof Error ? err.message : String(err), secrets), resource);
   }
 }

@@ -128,7 +128,11 @@ function planNow(spec: ComponentSpec, inputs: PlanInputs, images: Array<string |
     diagnostics.push(...err.diagnostics);
   }
   if (plans.length === images.length) diagnostics.push(...tagCollisions(plans, images));
-  raiseInputErrors(spec.name, diagnostics);
+  raiseInputErrors(
+    spec.name,
+    diagnostics,
+    knownSecretValues(spec, [inputs.buildArgs, ...Object.values(inputs.additional)], spec.secretBuildArgs),
+  );
   return plans;
 }
 
@@ -168,17 +172,38 @@ function planLater(
   const tagCount = tagCountBeforeInputs(spec);
   return images.map((image) =>
     pulumi.all([parsed, inputs, secretNames]).apply(([p, i, names]) =>
-      asResourceError(parent, () => {
-        const planned = planBuild(p, planOptions(spec, i, image));
-        if (planned.tags.length > tagCount) {
-          throw new Error(
-            `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
-          );
-        }
-        logWarnings(planned, names, parent);
-        return planned;
-      }),
+      asResourceError(
+        parent,
+        () => {
+          const planned = planBuild(p, planOptions(spec, i, image));
+          if (planned.tags.length > tagCount) {
+            throw new Error(
+              `the tag strategy made ${planned.tags.length} tags (${planned.tags.join(", ")}) but only ${tagCount} could be planned before the inputs were known; use a template tagStrategy, or pass context, dockerfile, target and buildArgs as plain values.`,
+            );
+          }
+          logWarnings(planned, names, parent);
+          return planned;
+        },
+        knownSecretValues(spec, [i.buildArgs, ...Object.values(i.additional)], names),
+      ),
     ),
+  );
+}
+
+/**
+ * The values of the secret build args among `records` and the environments' build args: Pulumi
+ * secrets and secret config (`names`), and secret-like names. Errors quoting them are scrubbed.
+ */
+function knownSecretValues(
+  spec: ComponentSpec,
+  records: ReadonlyArray<Readonly<Record<string, string>> | undefined>,
+  names: readonly string[],
+): string[] {
+  const all = [...records, ...Object.values(spec.environments).map((e) => e.buildArgs)];
+  return all.flatMap((record) =>
+    Object.entries(record ?? {})
+      .filter(([name]) => names.includes(name) || isSecretLikeName(name))
+      .map(([, value]) => value),
   );
 }
 

@@ -122,4 +122,32 @@ describe("Secrets stay secret everywhere they flow", () => {
     const image = new MultiStageImage("svc", { context: dir, gitSha: base.gitSha });
     await assert.rejects(value(image.plan), /build arg\(s\) NOTE hold Pulumi secrets/);
   });
+
+  it("a production refusal that quotes an image made from a secret arg shows [secret], not the value", async () => {
+    const prod = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-secrets-prod-"));
+    fs.writeFileSync(path.join(prod, "Dockerfile"), "ARG BASE\nFROM ${BASE}\nRUN true\n");
+    // A Pulumi secret (planned once it resolves) and secret stack config (planned at construction).
+    useStack("production");
+    const image = new MultiStageImage("svc", {
+      ...base,
+      context: prod,
+      buildArgs: { BASE: pulumi.secret(SECRET_BASE) },
+    });
+    const err = await value(image.plan).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.ok(err, "production must refuse the untagged base");
+    assert.match(err.message, /\[secret\]/);
+    assert.ok(!err.message.includes(SECRET_BASE), err.message);
+    useStack(
+      "production",
+      { "multistage:environments": JSON.stringify({ production: { buildArgs: { BASE: SECRET_BASE } } }) },
+      ["multistage:environments"],
+    );
+    assert.throws(
+      () => new MultiStageImage("svc", { ...base, context: prod }),
+      (e: Error) => /\[secret\]/.test(e.message) && !e.message.includes(SECRET_BASE),
+    );
+  });
 });
