@@ -77,14 +77,13 @@ export interface ImageBackend {
 }
 
 /**
- * The plan's tags in the repository (`<repository>:<tag>`): never secret, even when the plan
- * (its build args) is.
+ * The plan's tags in the repository (`<repository>:<tag>`): not secret because the plan (its
+ * build args) is, but secret when the repository itself is a secret.
  * @internal
  */
 export function taggedReferences(args: PublishArgs): pulumi.Output<string[]> {
-  return pulumi.unsecret(
-    pulumi.all([args.repositoryUrl, args.plan.tags]).apply(([url, tags]) => tags.map((t) => `${url}:${t}`)),
-  );
+  const tags = pulumi.unsecret(args.plan.tags);
+  return pulumi.all([args.repositoryUrl, tags]).apply(([url, t]) => t.map((tag) => `${url}:${tag}`));
 }
 
 /**

@@ -32,7 +32,7 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           state.arn = `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${name}`;
         }
         if (args.type === "docker:index/image:Image") {
-          const imageName = args.inputs.imageName as string;
+          const imageName = unwrapSecret<string>(args.inputs.imageName).value;
           const repo = imageName.slice(0, imageName.lastIndexOf(":"));
           // Same build inputs → same digest, as with a real registry.
           const digest = crypto.createHash("sha256").update(JSON.stringify(args.inputs.build)).digest("hex");
@@ -44,13 +44,13 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           void registries;
           const digest = `sha256:${crypto.createHash("sha256").update(JSON.stringify(build)).digest("hex")}`;
           state.digest = args.inputs.push ? digest : "";
-          const first = (tags as string[] | undefined)?.[0];
+          const first = unwrapSecret<string[] | undefined>(tags).value?.[0];
           state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
         }
         if (args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage") {
           const inputs = unwrapSecret<{ hash: string }>(args.inputs.inputs).value;
           const digest = `sha256:${crypto.createHash("sha256").update(inputs.hash).digest("hex")}`;
-          const first = (args.inputs.references as string[])[0];
+          const first = unwrapSecret<string[]>(args.inputs.references).value[0];
           state.digest = digest;
           state.imageUri = `${first.slice(0, first.lastIndexOf(":"))}@${digest}`;
         }

@@ -150,4 +150,19 @@ describe("Secrets stay secret everywhere they flow", () => {
       (e: Error) => /\[secret\]/.test(e.message) && !e.message.includes(SECRET_BASE),
     );
   });
+
+  for (const backend of ["docker-build", "docker", "docker-cli"] as BackendName[]) {
+    it(`${backend}: a secret registry.repository stays secret in tags, imageUri and the provider's inputs`, async () => {
+      const repository = "ghcr.io/acme/s3cret-repo-name";
+      const { image, logs } = await construct({
+        ...base,
+        backend,
+        registry: { repository: pulumi.secret(repository), username: "ci", password: pulumi.secret("pw-1234") },
+      });
+      assert.deepEqual(
+        await findLeaks([repository], { ...outputsOf(image), repositoryUrl: image.repositoryUrl }, logs),
+        [],
+      );
+    });
+  }
 });
