@@ -16,7 +16,7 @@ import * as path from "path";
 import { parseDockerfile, resolveTarget, stageNames } from "../src/dockerfile";
 import { planBuild } from "../src/plan";
 import { EngineExecutor } from "../scripts/lib/engine-executor";
-import { EXAMPLES, localEnv, localPlan } from "../scripts/lib/local";
+import { EXAMPLES, REPO_ROOT, localEnv, localPlan } from "../scripts/lib/local";
 
 function benchModel(): void {
   const dir = path.join(__dirname, "..", "test", "fixtures", "seeds");
@@ -173,9 +173,23 @@ async function benchRegistryCache(): Promise<void> {
   }
 }
 
+/** 50 components under mocks from the compiled lib/, in a process of their own (goal: at most 1 s). */
+function benchComponents(): void {
+  execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  const runs = Array.from({ length: 3 }, () => {
+    const out = execFileSync(process.execPath, [path.join(__dirname, "components", "fifty.js")], { encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").pop() as string) as { loadMs: number; componentsMs: number };
+  });
+  const median = runs.map((r) => r.componentsMs).sort((a, b) => a - b)[1];
+  console.log(
+    `\n50 MultiStageImage components under mocks, from lib/ (goal: at most 1000 ms): ${median.toFixed(0)} ms (median of 3; loading the package ${runs[1].loadMs.toFixed(0)} ms more)`,
+  );
+}
+
 async function main(): Promise<void> {
   benchModel();
   benchScaling();
+  benchComponents();
   if (!process.env.MULTISTAGE_BENCH_MODEL_ONLY) {
     await benchBuilds();
     await benchRegistryCache();

@@ -81,6 +81,8 @@ function closureInputs(
       env: process.env,
       secret: await pulumi.isSecret(plan),
       warn: (message) => void pulumi.log.warn(message, parent),
+      // Under a program's own mocks there is no engine: no build, and no registry to ask.
+      resolveImages: pulumi.runtime.hasEngine(),
     }),
   );
   return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };

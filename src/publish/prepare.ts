@@ -18,6 +18,13 @@ export interface PrepareOptions {
   warn: (message: string) => void;
   /** The plan holds secret build args: a warning then names no image (`FROM ${BASE}`). */
   secret: boolean;
+  /**
+   * Ask the engine and the registries for the base images' digests. Off under a program's own
+   * mocks (no engine: nothing will be built, and a unit test must not reach out to registries);
+   * each image then counts by its reference as written.
+   * @default true
+   */
+  resolveImages?: boolean;
 }
 
 /** Read what publishing `plan` needs; `registry` is the image registry's access, for its own host. */
@@ -56,7 +63,7 @@ async function imageDigests(
   options: PrepareOptions,
 ): Promise<Record<string, string>> {
   const images = [...new Set(plans.flatMap(closureImages))];
-  if (!images.length) return {};
+  if (!images.length || options.resolveImages === false) return {};
   const engine = plans.some((p) => !p.builder) ? new DockerExecutor({ env: options.env }) : undefined;
   try {
     const { digests, unresolved } = await resolveImageDigests(images, { engine, registries: [registry] });

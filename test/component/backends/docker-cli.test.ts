@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage } from "../../../src";
 import { REPO_ROOT } from "../../helpers";
 import { ofType, settle, unwrapSecret, useStack, value } from "../mocks";
+import { captureLogs } from "../secret-scan";
 
 const TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
 
@@ -81,5 +82,22 @@ describe("docker-cli back end", () => {
     });
     assert.equal(await value(image.imageUri), "127.0.0.1:5055/team/web:dev-0123456789ab");
     assert.equal(await value(image.digest), "");
+  });
+
+  it("under mocks (no engine) asks no registry for base-image digests: no network from a unit test, no warning", async () => {
+    useStack("dev");
+    const { lines } = await captureLogs(async () => {
+      const image = new MultiStageImage("web", {
+        context: path.join(REPO_ROOT, "examples", "node-service", "app"),
+        registry: { repository: "127.0.0.1:5055/team/web" },
+      });
+      await settle(image.imageUri);
+    });
+    assert.deepEqual(
+      lines.filter((l) => /could not be resolved/.test(l)),
+      [],
+    );
+    const inputs = ofType(TYPE)[0].inputs.inputs as { stages: Array<{ images?: Record<string, string> }> };
+    assert.ok(JSON.stringify(inputs).includes("node:20"), "the base counts by its reference as written");
   });
 });
