@@ -26,6 +26,7 @@ import {
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
+import { tagMutability } from "../ecr";
 import type { MultiStageImageArgs } from "./args";
 import { asResourceError, raiseInputErrors } from "./errors";
 import type { ComponentSpec } from "./spec";
@@ -243,6 +244,11 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
       environments: spec.environments,
       detectedGitSha: spec.args.gitSha === undefined ? detectGitSha(late.context) : undefined,
       secrets: Object.keys(spec.args.secrets ?? {}),
+      // Only a repository this component creates is known to be IMMUTABLE.
+      immutableTags:
+        !spec.args.registry &&
+        !spec.args.repository?.existing &&
+        tagMutability(spec.args.repository ?? {}, spec.kind) === "IMMUTABLE",
       image:
         image !== undefined && additional
           ? { name: image, target: additional.target, buildArgs: inputs.additional[image] }

@@ -445,6 +445,15 @@ class StageReferences {
       this.diagnostics.push({ severity: "error", file: model.file, stage: stage.declaredName, line: atLine, ...d });
     };
 
+    // Neither a stage (by name or index) nor something BuildKit could pull (`--from=-1`).
+    if (!target && via !== "FROM" && byIndex === undefined && !/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(reference)) {
+      error({
+        code: "unknown-stage",
+        message: `${shown} names neither a stage of this Dockerfile (by name, or by index 0-${model.stages.length - 1}) nor an image.`,
+        hint: "Use the name or index of an earlier stage, or an image reference such as busybox:1.36.",
+      });
+      return;
+    }
     if (byIndex !== undefined && !target) {
       error({
         code: "unknown-stage",

@@ -174,6 +174,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
         fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, `environments.${key}.tags`)],
         moving: sourcesOf(options.movingTags, "movingTags"),
         prefix: image?.name,
+        immutable: options.immutableTags,
       },
       diagnostics,
     );
@@ -556,12 +557,12 @@ function validateBaseImages(
   key: string,
   diagnostics: Diagnostic[],
 ): void {
-  const firstUse = new Map<string, { line: number; stage: string }>();
+  const firstUse = new Map<string, { line: number; stage: string; via: string }>();
   for (const stage of resolution.stages) {
     for (const dep of stage.dependencies) {
       if (dep.kind !== "image") continue;
       const image = dep.via === "FROM" ? (resolution.args.baseImages.get(stage.index) ?? dep.image) : dep.image;
-      if (!firstUse.has(image)) firstUse.set(image, { line: dep.line, stage: stageLabel(stage) });
+      if (!firstUse.has(image)) firstUse.set(image, { line: dep.line, stage: stageLabel(stage), via: dep.via });
     }
   }
   for (const image of resolution.externalImages) {
@@ -574,7 +575,8 @@ function validateBaseImages(
       file: model.file,
       line: use?.line,
       stage: use?.stage,
-      message: `image "${image}" is ${ref.tag === "latest" ? "tagged latest" : "not tagged"}, so each build may get a different image.`,
+      // `COPY --from=nosuch`: BuildKit pulls it as an image; say that it is no stage either.
+      message: `${use && use.via !== "FROM" && !ref.registry && !ref.repository.includes("/") ? `${use.via}=${image} names no stage of this Dockerfile, so it is the image "${image}", which` : `image "${image}"`} is ${ref.tag === "latest" ? "tagged latest" : "not tagged"}, so each build may get a different image.`,
       hint: strict
         ? `Pin it to a version or digest (e.g. ${ref.registry ? `${ref.registry}/` : ""}${ref.repository}:1.2.3), or set environments.${key}.allowUnpinnedBaseImages.`
         : "Pin it to a version or digest before it reaches production.",

@@ -152,6 +152,8 @@ export interface BuildPlanOptions extends PlanArgs {
   readonly secrets?: readonly string[];
   /** Plan an additional image of the Dockerfile instead of the main one. */
   readonly image?: AdditionalImageOptions;
+  /** The repository refuses to move a tag (an IMMUTABLE ECR repository): release tags must differ per release. */
+  readonly immutableTags?: boolean;
 }
 
 /** What the caller of `toPlanOptions` decides beside the args. */
@@ -163,6 +165,7 @@ export interface PlanContext {
   readonly detectedGitSha?: string;
   readonly secrets?: readonly string[];
   readonly image?: AdditionalImageOptions;
+  readonly immutableTags?: boolean;
 }
 
 /**

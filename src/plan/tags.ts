@@ -38,6 +38,11 @@ export interface ReleaseTagOptions {
   readonly moving?: readonly TagSource[];
   /** Prefix of every tag (`migrations` → `migrations-production-1a2b3c`), for additional images. */
   readonly prefix?: string;
+  /**
+   * The repository refuses to move a tag: a template that gives every release the same tag
+   * (no `{gitSha}`, `{gitShortSha}` or `{version}`) would fail the second release, so it is refused.
+   */
+  readonly immutable?: boolean;
 }
 
 /** Default: `{env}-{gitShortSha}` when the commit is known, else `{env}-{target}`. */
@@ -96,6 +101,7 @@ export function releaseTags(
   diagnostics: Diagnostic[],
 ): string[] {
   const expanded = context ? expandTagStrategy(options.tagStrategy, context, diagnostics) : [];
+  if (context && options.immutable) checkRepeatingTag(options.tagStrategy, context, diagnostics);
   const strategy = expanded.map((tag) => ({
     tag,
     property: "tagStrategy",
@@ -149,5 +155,25 @@ function expandTemplate(template: string, context: TagContext, diagnostics: Diag
       );
     }
     return value.replace(/[^A-Za-z0-9_.-]/g, "-");
+  });
+}
+
+/** A template without a per-release placeholder gives every release the same tag. */
+function checkRepeatingTag(strategy: TagStrategy | undefined, context: TagContext, diagnostics: Diagnostic[]): void {
+  const template = strategy ?? defaultTagStrategy(context);
+  if (typeof template !== "string" || /\{(gitSha|gitShortSha|version)\}/.test(template)) return;
+  const tag = expandTemplate(template, context, []);
+  diagnostics.push({
+    severity: "error",
+    code: "invalid-tag-strategy",
+    property: strategy === undefined ? "gitSha" : "tagStrategy",
+    message:
+      strategy === undefined
+        ? `no commit is known (no git checkout, no CI variable), so every release would be tagged "${tag}"; the repository is IMMUTABLE and would refuse the second release.`
+        : `"${template}" gives every release the same tag ("${tag}"); the repository is IMMUTABLE and would refuse the second release.`,
+    hint:
+      strategy === undefined
+        ? 'Set gitSha (or version with tagStrategy: "{env}-{version}"), or build from a git checkout.'
+        : "Add {gitShortSha} or {version} to tagStrategy, or make the repository MUTABLE (repository.imageTagMutability).",
   });
 }

@@ -251,7 +251,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
     it("an untagged or latest base image in production, but not in dev", () => {
       const dir = tempDockerfile("FROM busybox AS dev\nFROM nginx:latest\nCOPY --from=dev /bin/sh /sh\n");
       assert.throws(
-        () => new MultiStageImage("svc", { context: dir }),
+        () => new MultiStageImage("svc", { context: dir, gitSha: "0123456789abcdef0123456789abcdef01234567" }),
         /has 2 problems:[\s\S]*"busybox" is not tagged[\s\S]*"nginx:latest" is tagged latest/,
       );
       useStack("dev");
@@ -513,7 +513,12 @@ describe("MultiStageImage across environment names and late values", () => {
     useStack("production");
     const dir = tempDockerfile("ARG BASE\nFROM ${BASE}\nRUN true\n");
     const base = new MultiStageImage("base", { ...serviceArgs });
-    const app = new MultiStageImage("app", { context: dir, backend: "docker", buildArgs: { BASE: base.imageUri } });
+    const app = new MultiStageImage("app", {
+      context: dir,
+      backend: "docker",
+      buildArgs: { BASE: base.imageUri },
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+    });
     const plan = await value(app.plan);
     assert.match(plan.externalImages[0], /@sha256:[0-9a-f]{64}$/);
     assert.equal(plan.buildArgs.BASE, await value(base.imageUri));

@@ -48,11 +48,18 @@ describe("Build secrets", () => {
     assert.deepEqual(
       inputErrors(
         () =>
-          new MultiStageImage("svc", { context: dir, backend: "docker", secrets: { NPM_TOKEN: pulumi.secret(TOKEN) } }),
+          new MultiStageImage("svc", {
+            context: dir,
+            backend: "docker",
+            gitSha: "0123456789abcdef0123456789abcdef01234567",
+            secrets: { NPM_TOKEN: pulumi.secret(TOKEN) },
+          }),
       ).map((e) => e.propertyPath),
       ["secrets"],
     );
-    const missing = inputErrors(() => new MultiStageImage("svc", { context: dir }));
+    const missing = inputErrors(
+      () => new MultiStageImage("svc", { context: dir, gitSha: "0123456789abcdef0123456789abcdef01234567" }),
+    );
     assert.deepEqual(
       missing.map((e) => e.propertyPath),
       ["secrets.NPM_TOKEN"],
