@@ -41,6 +41,8 @@ export interface PublishArgs {
    * back ends that make resources need it then. The docker-cli back end reads `plan.testTarget`.
    */
   readonly testTarget?: string;
+  /** Some `cacheFrom` reference is a Pulumi secret: the cache refs stay secret. */
+  readonly secretCacheRefs?: pulumi.Output<boolean>;
   /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
   readonly secrets?: pulumi.Output<Record<string, string>>;
   /** Delete the pushed image when its resource is deleted or replaced (`deletePushedImages`); else keep it. */

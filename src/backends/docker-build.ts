@@ -21,8 +21,9 @@ import { SUPPORT } from "./support";
  */
 export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input<string[]>): dockerBuild.ImageArgs {
   const { plan, secrets } = args;
-  // Cache refs live in the image's repository; no plan value they carry is secret.
-  const cache = pulumi.unsecret(
+  // Cache refs live in the image's repository: not secret because the plan's build args are,
+  // but secret when a cacheFrom reference was given as one.
+  const plainCache = pulumi.unsecret(
     pulumi.all([plan, args.repositoryUrl]).apply(([p, url]) => ({
       from: [
         ...p.cacheFrom.map((ref) => ({ registry: { ref } })),
@@ -43,6 +44,9 @@ export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input
           : [],
     })),
   );
+  const cache = pulumi
+    .all([plainCache, args.secretCacheRefs ?? false])
+    .apply(([c, secret]) => (secret ? pulumi.secret(c) : pulumi.output(c)));
   const settings = pulumi.unsecret(
     plan.apply((p) => ({
       platforms: p.platforms as dockerBuild.Platform[],

@@ -42,6 +42,8 @@ export interface PlannedImage {
   readonly publicPlan: pulumi.Output<BuildPlan>;
   /** How many tags, known at construction. */
   readonly tagCount: number;
+  /** Some `cacheFrom` reference is a Pulumi secret: back ends keep the cache refs secret. */
+  readonly secretCacheRefs: pulumi.Output<boolean>;
   /** The test stage gating the push, when known at construction (plain inputs). */
   readonly testTarget?: string;
 }
@@ -79,6 +81,7 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);
   const secretNames = secretArgNames(spec, parent);
+  const secretRefs = secretCacheRefs(spec.args);
   const now = knownInputs(spec.args);
   const images: Array<string | undefined> = [undefined, ...keys];
   // Some inputs are late, but the Dockerfile's path may be known: read it once, now.
@@ -86,10 +89,11 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   const planned = now
     ? planNow(spec, now, images).map((plan) => {
         logWarnings(plan, spec.secretBuildArgs, parent);
-        const output = protect(pulumi.output(plan), secretNames);
+        const output = protect(pulumi.output(plan), secretNames, secretRefs);
         return {
           plan: output,
-          publicPlan: redacted(output, secretNames),
+          publicPlan: redacted(output, secretNames, secretRefs),
+          secretCacheRefs: secretRefs.apply((r) => r.length > 0),
           tagCount: plan.tags.length,
           ...(plan.testTarget ? { testTarget: plan.testTarget } : {}),
         };
@@ -100,8 +104,9 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
         const testTarget = gate?.stage;
         const checked = gate ? plan.apply((p) => sameTestTarget(p, testTarget, parent)) : plan;
         return {
-          plan: protect(checked, secretNames),
-          publicPlan: redacted(checked, secretNames),
+          plan: protect(checked, secretNames, secretRefs),
+          publicPlan: redacted(checked, secretNames, secretRefs),
+          secretCacheRefs: secretRefs.apply((r) => r.length > 0),
           tagCount: tagCountBeforeInputs(spec),
           ...(testTarget ? { testTarget } : {}),
         };
@@ -216,16 +221,25 @@ function logWarnings(plan: BuildPlan, secretNames: readonly string[], parent: pu
 
 /** The values of the plan's secret build args: Pulumi secrets, secret config, and secret-like names. */
 function secretValues(plan: BuildPlan, secretNames: readonly string[]): string[] {
-  return Object.entries(plan.buildArgs)
-    .filter(([name]) => secretNames.includes(name) || isSecretLikeName(name))
-    .map(([, value]) => value);
+  // A promoted environment's plan carries its build args (secret config included) too.
+  const source = plan.promotion?.source;
+  return [
+    ...Object.entries(plan.buildArgs)
+      .filter(([name]) => secretNames.includes(name) || isSecretLikeName(name))
+      .map(([, value]) => value),
+    ...(source ? secretValues(source, secretNames) : []),
+  ];
 }
 
 /** The plan for the back end: a secret as a whole when any build-arg value is, so the provider's inputs are encrypted. */
-function protect(plan: pulumi.Output<BuildPlan>, secretNames: pulumi.Output<string[]>): pulumi.Output<BuildPlan> {
+function protect(
+  plan: pulumi.Output<BuildPlan>,
+  secretNames: pulumi.Output<string[]>,
+  secretRefs: pulumi.Output<string[]>,
+): pulumi.Output<BuildPlan> {
   return pulumi
-    .all([plan, secretNames])
-    .apply(([p, names]) => (secretValues(p, names).length ? pulumi.secret(p) : pulumi.output(p)));
+    .all([plan, secretNames, secretRefs])
+    .apply(([p, names, refs]) => (secretValues(p, names).length || refs.length ? pulumi.secret(p) : pulumi.output(p)));
 }
 
 function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
@@ -389,14 +403,35 @@ function secretArgNames(spec: ComponentSpec, parent: pulumi.Resource): pulumi.Ou
  * name and anywhere else it flowed (an image substituted from it, a warning quoting it).
  * Only then is the result not secret: nothing secret is left in it.
  */
-function redacted(plan: pulumi.Output<BuildPlan>, secretNames: pulumi.Output<string[]>): pulumi.Output<BuildPlan> {
+function redacted(
+  plan: pulumi.Output<BuildPlan>,
+  secretNames: pulumi.Output<string[]>,
+  secretRefs: pulumi.Output<string[]>,
+): pulumi.Output<BuildPlan> {
+  const redact = (p: BuildPlan, names: Set<string>): BuildPlan => ({
+    ...p,
+    buildArgs: redactBuildArgs(p.buildArgs, names),
+    ...(p.promotion ? { promotion: { ...p.promotion, source: redact(p.promotion.source, names) } } : {}),
+  });
   return pulumi.unsecret(
     pulumi
-      .all([plan, secretNames])
-      .apply(([p, names]) =>
-        scrubSecrets({ ...p, buildArgs: redactBuildArgs(p.buildArgs, new Set(names)) }, secretValues(p, names)),
-      ),
+      .all([plan, secretNames, secretRefs])
+      .apply(([p, names, refs]) => scrubSecrets(redact(p, new Set(names)), [...secretValues(p, names), ...refs])),
   );
+}
+
+/**
+ * The `cacheFrom` references given as Pulumi secrets (kept in no plain output; they make the
+ * plan a secret and are scrubbed from its public form).
+ */
+function secretCacheRefs(args: MultiStageImageArgs): pulumi.Output<string[]> {
+  const refs = (args.cacheFrom ?? []).map((ref) => {
+    const output = pulumi.output(ref);
+    return pulumi
+      .output(pulumi.isSecret(output))
+      .apply((secret) => (secret ? pulumi.unsecret(output) : pulumi.output(undefined as string | undefined)));
+  });
+  return pulumi.all(refs).apply((list) => list.filter((r): r is string => r !== undefined));
 }
 
 function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {

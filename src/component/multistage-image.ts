@@ -85,6 +85,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         secrets,
         deletePushedImages: args.deletePushedImages === true,
         testTarget: image.testTarget,
+        secretCacheRefs: image.secretCacheRefs,
         parent: this,
         dependsOn,
       });

@@ -165,4 +165,28 @@ describe("Secrets stay secret everywhere they flow", () => {
       );
     });
   }
+
+  for (const backend of ["docker-build", "docker", "docker-cli"] as BackendName[]) {
+    it(`${backend}: a cacheFrom reference given as a secret is in no plain output or provider input`, async () => {
+      const ref = "registry.example.com/private/cache-s3cret:latest";
+      const { image, logs } = await construct({ ...base, backend, cacheFrom: [pulumi.secret(ref)] });
+      assert.deepEqual(await findLeaks([ref], outputsOf(image), logs), []);
+    });
+  }
+
+  it("docker-cli: secret config of a promoted environment is not in plain text in plan.promotion or the image's inputs", async () => {
+    const { image, logs } = await construct(
+      {
+        ...base,
+        backend: "docker-cli",
+        environments: { staging: {}, production: { promoteFrom: "staging", allowUnsetBuildArgs: true } },
+      },
+      "production",
+      { "multistage:environments": JSON.stringify({ staging: { buildArgs: { NOTE: SECRET_NOTE } } }) },
+      ["multistage:environments"],
+    );
+    assert.deepEqual(await findLeaks([SECRET_NOTE], outputsOf(image), logs), []);
+    const plan = await value(image.plan);
+    assert.equal(plan.promotion?.source.buildArgs.NOTE, REDACTED);
+  });
 });
