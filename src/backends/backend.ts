@@ -41,6 +41,8 @@ export interface PublishArgs {
    * back ends that make resources need it then. The docker-cli back end reads `plan.testTarget`.
    */
   readonly testTarget?: string;
+  /** A tag holds a secret value: the tagged references stay secret. */
+  readonly tagsSecret?: pulumi.Output<boolean>;
   /** Some `cacheFrom` reference is a Pulumi secret: the cache refs stay secret. */
   readonly secretCacheRefs?: pulumi.Output<boolean>;
   /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
@@ -80,12 +82,15 @@ export interface ImageBackend {
 
 /**
  * The plan's tags in the repository (`<repository>:<tag>`): not secret because the plan (its
- * build args) is, but secret when the repository itself is a secret.
+ * build args) is, but secret when the repository itself is a secret or a tag holds a secret value.
  * @internal
  */
 export function taggedReferences(args: PublishArgs): pulumi.Output<string[]> {
   const tags = pulumi.unsecret(args.plan.tags);
-  return pulumi.all([args.repositoryUrl, tags]).apply(([url, t]) => t.map((tag) => `${url}:${tag}`));
+  return pulumi.all([args.repositoryUrl, tags, args.tagsSecret ?? false]).apply(([url, t, secret]) => {
+    const references = t.map((tag) => `${url}:${tag}`);
+    return secret ? pulumi.secret(references) : pulumi.output(references);
+  });
 }
 
 /**

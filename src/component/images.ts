@@ -20,6 +20,7 @@ import {
   isValidTag,
   planBuild,
   isSecretLikeName,
+  MIN_SCRUBBED_LENGTH,
   redactBuildArgs,
   scrubSecrets,
   toPlanOptions,
@@ -44,6 +45,8 @@ export interface PlannedImage {
   readonly tagCount: number;
   /** Some `cacheFrom` reference is a Pulumi secret: back ends keep the cache refs secret. */
   readonly secretCacheRefs: pulumi.Output<boolean>;
+  /** A tag holds a secret value (a `{version}` equal to a secret build arg): the tags stay secret. */
+  readonly tagsSecret: pulumi.Output<boolean>;
   /** The test stage gating the push, when known at construction (plain inputs). */
   readonly testTarget?: string;
 }
@@ -94,6 +97,7 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
           plan: output,
           publicPlan: redacted(output, secretNames, secretRefs),
           secretCacheRefs: secretRefs.apply((r) => r.length > 0),
+          tagsSecret: tagsHoldSecrets(output, secretNames, secretRefs),
           tagCount: plan.tags.length,
           ...(plan.testTarget ? { testTarget: plan.testTarget } : {}),
         };
@@ -107,6 +111,7 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
           plan: protect(checked, secretNames, secretRefs),
           publicPlan: redacted(checked, secretNames, secretRefs),
           secretCacheRefs: secretRefs.apply((r) => r.length > 0),
+          tagsSecret: tagsHoldSecrets(checked, secretNames, secretRefs),
           tagCount: tagCountBeforeInputs(spec),
           ...(testTarget ? { testTarget } : {}),
         };
@@ -417,6 +422,20 @@ function redacted(
     pulumi
       .all([plan, secretNames, secretRefs])
       .apply(([p, names, refs]) => scrubSecrets(redact(p, new Set(names)), [...secretValues(p, names), ...refs])),
+  );
+}
+
+/** True when a tag of the plan contains the value of a secret build arg or a secret cache ref. */
+function tagsHoldSecrets(
+  plan: pulumi.Output<BuildPlan>,
+  secretNames: pulumi.Output<string[]>,
+  secretRefs: pulumi.Output<string[]>,
+): pulumi.Output<boolean> {
+  return pulumi.unsecret(
+    pulumi.all([plan, secretNames, secretRefs]).apply(([p, names, refs]) => {
+      const secrets = [...secretValues(p, names), ...refs].filter((v) => v.length >= MIN_SCRUBBED_LENGTH);
+      return p.tags.some((tag) => secrets.some((secret) => tag.includes(secret)));
+    }),
   );
 }
 

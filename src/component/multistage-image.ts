@@ -86,6 +86,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         deletePushedImages: args.deletePushedImages === true,
         testTarget: image.testTarget,
         secretCacheRefs: image.secretCacheRefs,
+        tagsSecret: image.tagsSecret,
         parent: this,
         dependsOn,
       });

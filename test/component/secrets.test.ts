@@ -189,4 +189,18 @@ describe("Secrets stay secret everywhere they flow", () => {
     const plan = await value(image.plan);
     assert.equal(plan.promotion?.source.buildArgs.NOTE, REDACTED);
   });
+
+  for (const backend of ["docker-build", "docker", "docker-cli"] as BackendName[]) {
+    it(`${backend}: a tag that holds a secret build arg's value (a {version} equal to it) keeps the tags secret`, async () => {
+      const shared = "7.3.1-rc9-s3cret";
+      const { image, logs } = await construct({
+        ...base,
+        backend,
+        version: shared,
+        tagStrategy: "{env}-{version}",
+        buildArgs: { NOTE: pulumi.secret(shared) },
+      });
+      assert.deepEqual(await findLeaks([shared], outputsOf(image), logs), []);
+    });
+  }
 });
