@@ -81,8 +81,9 @@ function closureInputs(
       env: process.env,
       secret: await pulumi.isSecret(plan),
       warn: (message) => void pulumi.log.warn(message, parent),
-      // Under a program's own mocks there is no engine: no build, and no registry to ask.
-      resolveImages: pulumi.runtime.hasEngine(),
+      // Under a program's own mocks there is no engine (no address to reach one): no build, and
+      // no registry to ask. (hasEngine() is false until something has asked for the engine.)
+      resolveImages: pulumi.runtime.getEngine() !== undefined,
     }),
   );
   return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };

@@ -307,12 +307,15 @@ function planPromotion(
       `environment "${options.environment}" cannot promote its own image.`,
       'Name the environment whose tested image this one should take, e.g. promoteFrom: "staging".',
     );
+  // A name of no entry is fine (its stack builds with the defaults) unless it is one letter
+  // off an entry or a usual environment name: then it is a typo that would find no image.
   const known = Object.keys(options.environments ?? {}).filter((k) => k !== key);
-  if (!known.includes(from))
+  const close = known.includes(from) ? "" : didYouMean(from, [...new Set([...known, ...USUAL_ENVIRONMENTS])]);
+  if (close && !USUAL_ENVIRONMENTS.includes(from))
     return refuse(
       property,
-      `"${from}" is not an environment of environments (${known.join(", ") || "none"}).${didYouMean(from, known)}`,
-      `Name one of them, or add environments["${from}"] (an empty object builds with its defaults).`,
+      `"${from}" is not an environment of environments (${known.join(", ") || "none"}), nor a usual environment name.${close}`,
+      `Name the environment whose stack pushed the image, or add environments["${from}"] if that is its name.`,
     );
   const repository = settings.promoteRepository;
   if (repository !== undefined && !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9]+([._/-][a-z0-9]+)*$/.test(repository))
@@ -363,6 +366,20 @@ function planPromotion(
     return undefined;
   }
 }
+
+/** Environment names common enough that a name one letter off them is a typo. */
+const USUAL_ENVIRONMENTS = [
+  "dev",
+  "development",
+  "test",
+  "qa",
+  "uat",
+  "stage",
+  "staging",
+  "preprod",
+  "prod",
+  "production",
+];
 
 /** The platforms of this environment and the property they come from (the environment's win). */
 function choosePlatforms(
