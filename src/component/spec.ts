@@ -61,7 +61,10 @@ export function resolveSpec(
   stack: string,
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
-  const environment = args.environment ?? config.get("environment") ?? stack;
+  // Wrong types first: planning with them would fail for no reason the user could see.
+  const componentArgsOk = validateComponentArgs(args, diagnostics);
+  const environment =
+    (typeof args.environment === "string" ? args.environment : undefined) ?? config.get("environment") ?? stack;
   // Wrong types first: planning with them would fail for no reason the user could see.
   validatePlanArgs(args, diagnostics, {
     isLate: isLateValue,
@@ -113,7 +116,7 @@ export function resolveSpec(
       hint: "Set environment (or multistage:environment) to a short name such as dev, staging or production.",
     });
   }
-  if (args.registry) {
+  if (args.registry && componentArgsOk) {
     validateRegistryArgs(args.registry, diagnostics);
     if (args.repository) {
       diagnostics.push({
@@ -125,7 +128,13 @@ export function resolveSpec(
       });
     }
   } else {
-    validateRepositoryArgs(args.repository ?? {}, kind, args.movingTags ?? [], diagnostics);
+    if (componentArgsOk)
+      validateRepositoryArgs(
+        args.repository ?? {},
+        kind,
+        Array.isArray(args.movingTags) ? args.movingTags : [],
+        diagnostics,
+      );
   }
   for (const id of Object.keys(args.secrets ?? {})) {
     if (/^[A-Za-z0-9_.-]+$/.test(id)) continue;
@@ -270,6 +279,46 @@ function validateBackendSupport(
   const attest = args.attestations;
   if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
     refuse("attestations", "attach attestations", (s) => s.attestations);
+}
+
+/**
+ * The types of the component's own args (the plan args have `validatePlanArgs`): a JavaScript or
+ * YAML program can pass anything. Reported as `invalid-argument`, which stops planning early.
+ * @returns true when every one of them has the right shape
+ */
+function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnostic[]): boolean {
+  const before = diagnostics.length;
+  const loose = args as unknown as Record<string, unknown>;
+  const wrong = (property: string, expected: string, got: unknown): void => {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property,
+      message: `must be ${expected}, got ${typeof got === "function" ? "a function" : JSON.stringify(got)}.`,
+      hint: "Fix its type; see MultiStageImageArgs.",
+    });
+  };
+  const present = (key: string): boolean => loose[key] !== undefined && loose[key] !== null;
+  if (present("environment") && typeof loose.environment !== "string")
+    wrong("environment", "a string", loose.environment);
+  for (const key of ["push", "buildOnPreview"]) {
+    const v = loose[key];
+    if (present(key) && typeof v !== "boolean" && !isLateValue(v)) wrong(key, "true or false", v);
+  }
+  for (const key of ["repository", "registry", "secrets", "additionalImages"]) {
+    if (present(key) && !isRecord(loose[key]) && !isLateValue(loose[key]))
+      wrong(key, key === "secrets" ? "a map of secret ids to values" : "an object", loose[key]);
+  }
+  if (isRecord(loose.secrets))
+    for (const [id, v] of Object.entries(loose.secrets))
+      if (typeof v !== "string" && !isLateValue(v)) wrong(`secrets.${id}`, "a string (a pulumi.secret)", v);
+  if (isRecord(loose.additionalImages))
+    for (const [key, image] of Object.entries(loose.additionalImages)) {
+      const target = isRecord(image) ? image.target : undefined;
+      if (!isRecord(image) || (typeof target !== "string" && !isRecord(target)))
+        wrong(`additionalImages.${key}`, '{ target: "<stage>" } (or a stage per environment)', image);
+    }
+  return diagnostics.length === before;
 }
 
 /** An Output or a Promise, or a list or map holding one: known only once it resolves. */
