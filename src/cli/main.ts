@@ -66,6 +66,15 @@ export function parseConfigFile(text: string, label: string): ConfigFile {
   const diagnostics: Diagnostic[] = [];
   validatePlanArgs(parsed, diagnostics, { unknownFields: true, extraFields: ["lint"] });
   const lint: unknown = (parsed as { lint?: unknown }).lint;
+  const lintFields = typeof lint === "object" && lint !== null && !Array.isArray(lint) ? Object.keys(lint) : [];
+  for (const field of lintFields.filter((f) => f !== "severities"))
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: `lint.${field}`,
+      message: 'is not a field of lint (its one field: "severities").',
+      hint: 'Write { "lint": { "severities": { "<rule>": "error" | "warning" | "off" } } }.',
+    });
   if (lint !== undefined && (typeof lint !== "object" || lint === null || Array.isArray(lint)))
     diagnostics.push({
       severity: "error",

@@ -277,7 +277,10 @@ export function validatePlanArgs(
       validEnvironments(value, key, diagnostics);
       continue;
     }
-    if (hasShape(value, shape)) continue;
+    if (hasShape(value, shape)) {
+      checkFields(key, value, diagnostics);
+      continue;
+    }
     diagnostics.push({
       severity: "error",
       code: "invalid-argument",
@@ -287,6 +290,36 @@ export function validatePlanArgs(
     });
   }
   return diagnostics.length === before;
+}
+
+/** The fields an object-valued plan arg may hold; anything else is a typo that would be ignored. */
+const OBJECT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  registryCache: ["mode", "fromEnvironments"],
+  attestations: ["provenance", "sbom"],
+  builder: ["endpoint", "tls"],
+};
+
+/** Checks beyond the shape: an object arg's fields by name, and a commit that is one. */
+function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): void {
+  const fields = OBJECT_FIELDS[key];
+  if (fields && isRecord(value)) {
+    for (const field of Object.keys(value).filter((f) => !fields.includes(f)))
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-argument",
+        property: `${key}.${field}`,
+        message: `is not a field of ${key}.${didYouMean(field, fields)}`,
+        hint: `Its fields: ${fields.join(", ")}.`,
+      });
+  }
+  if (key === "gitSha" && typeof value === "string" && !/^[0-9a-f]{7,64}$/i.test(value))
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: "gitSha",
+      message: `"${value}" is not a commit (7 to 64 hexadecimal digits); it goes into the release tags.`,
+      hint: "Pass the commit's SHA (e.g. process.env.GITHUB_SHA), or leave gitSha out to read it from CI or git.",
+    });
 }
 
 function hasShape(value: unknown, shape: Shape): boolean {

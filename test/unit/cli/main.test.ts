@@ -248,6 +248,9 @@ describe("the multistage CLI", () => {
       assert.match(wrong.err, /tags: must be a list of strings, got "x"/);
       assert.match(wrong.err, /environments\.dev\.target: must be a string, got 3/);
       assert.match(wrong.err, /lint: must be an object/);
+      const lintTypo = await run(dir, "plan", "--config", write({ context: NODE, lint: { severity: {} } }));
+      assert.equal(lintTypo.code, 2);
+      assert.match(lintTypo.err, /lint\.severity: is not a field of lint/);
       // gitSha is a plan arg too: the config's wins over the one found in git.
       const sha = JSON.parse(
         (
