@@ -17,6 +17,7 @@ import {
   mergeEnvironments,
   validEnvironments,
   validatePlanArgs,
+  wrongType,
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
@@ -65,7 +66,6 @@ export function resolveSpec(
   const componentArgsOk = validateComponentArgs(args, diagnostics);
   const environment =
     (typeof args.environment === "string" ? args.environment : undefined) ?? config.get("environment") ?? stack;
-  // Wrong types first: planning with them would fail for no reason the user could see.
   validatePlanArgs(args, diagnostics, {
     isLate: isLateValue,
     skip: ["environments"],
@@ -97,21 +97,13 @@ export function resolveSpec(
     });
   } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(environment)) {
     // It goes into every tag (`{env}`) and cache tag: say so here, not as a tag error.
-    const from =
-      args.environment !== undefined
-        ? "environment"
-        : config.get("environment")
-          ? "multistage:environment"
-          : "the stack name";
+    const source =
+      args.environment !== undefined ? "environment" : config.get("environment") ? "multistage:environment" : undefined;
+    const from = source ?? "the stack name";
     diagnostics.push({
       severity: "error",
       code: "invalid-environment",
-      property:
-        args.environment !== undefined
-          ? "environment"
-          : config.get("environment")
-            ? "multistage:environment"
-            : "environment",
+      property: source ?? "environment",
       message: `"${environment.length > 40 ? `${environment.slice(0, 40)}…` : environment}" (from ${from}) is not an environment name: it goes into tags, so up to 64 letters, digits, '_', '.' and '-', starting with a letter or digit.`,
       hint: "Set environment (or multistage:environment) to a short name such as dev, staging or production.",
     });
@@ -290,13 +282,7 @@ function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnosti
   const before = diagnostics.length;
   const loose = args as unknown as Record<string, unknown>;
   const wrong = (property: string, expected: string, got: unknown): void => {
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property,
-      message: `must be ${expected}, got ${typeof got === "function" ? "a function" : JSON.stringify(got)}.`,
-      hint: "Fix its type; see MultiStageImageArgs.",
-    });
+    diagnostics.push(wrongType(property, expected, got));
   };
   const present = (key: string): boolean => loose[key] !== undefined && loose[key] !== null;
   if (present("environment") && typeof loose.environment !== "string")

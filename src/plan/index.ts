@@ -23,6 +23,7 @@ export {
   toPlanOptions,
   validEnvironments,
   validatePlanArgs,
+  wrongType,
 } from "./options";
 export {
   type BuildPlan,

@@ -196,7 +196,8 @@ type Shape =
   | "builder"
   | "registryCache"
   | "attestations"
-  | "ssh";
+  | "ssh"
+  | "size";
 
 /** Every plan arg and the shape its value must have: the list the CLI's `--config` reads. */
 const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
@@ -238,6 +239,7 @@ const SHAPE_TEXT: Record<Shape, string> = {
   registryCache: "true, false, or { mode?, fromEnvironments? }",
   attestations: "true, false, or { provenance?, sbom? }",
   ssh: "a list of { id, paths? }",
+  size: 'a size: bytes, or "120MB", "1.5GB", "800kB"',
 };
 
 /**
@@ -281,15 +283,29 @@ export function validatePlanArgs(
       checkFields(key, value, diagnostics);
       continue;
     }
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property: key,
-      message: `must be ${SHAPE_TEXT[shape]}, got ${describe(value)}.`,
-      hint: "Fix its type; see MultiStageImageArgs.",
-    });
+    diagnostics.push(wrongType(key, SHAPE_TEXT[shape], value));
   }
   return diagnostics.length === before;
+}
+
+/**
+ * The one message for a value of the wrong type: `<property>: must be <expected>, got <value>`.
+ * @internal
+ */
+export function wrongType(
+  property: string,
+  expected: string,
+  value: unknown,
+  code: "invalid-argument" | "invalid-environment" = "invalid-argument",
+  see = "MultiStageImageArgs",
+): Diagnostic {
+  return {
+    severity: "error",
+    code,
+    property,
+    message: `must be ${expected}, got ${describe(value)}.`,
+    hint: `Fix its type; see ${see}.`,
+  };
 }
 
 /** The fields an object-valued plan arg may hold; anything else is a typo that would be ignored. */
@@ -343,6 +359,8 @@ function hasShape(value: unknown, shape: Shape): boolean {
       return typeof value === "boolean" || isRecord(value);
     case "ssh":
       return Array.isArray(value) && value.every((v) => isRecord(v) && typeof v.id === "string");
+    case "size":
+      return (typeof value === "string" || typeof value === "number") && parseSize(value) !== undefined;
     default:
       return isRecord(value);
   }
@@ -354,20 +372,21 @@ function describe(value: unknown): string {
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, "string" | "boolean" | "record" | "list" | "budget"> = {
+/** Every environment setting and the shape its value must have (checked like the plan args). */
+const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, Shape> = {
   kind: "string",
   target: "string",
   buildArgs: "record",
-  tags: "list",
+  tags: "strings",
   platform: "string",
-  platforms: "list",
+  platforms: "strings",
   registryCache: "boolean",
   allowNonFinalTarget: "boolean",
   allowUnpinnedBaseImages: "boolean",
   allowUnsetBuildArgs: "boolean",
   promoteFrom: "string",
   promoteRepository: "string",
-  sizeBudget: "budget",
+  sizeBudget: "size",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
@@ -381,18 +400,17 @@ export function validEnvironments(
   const problem = (path: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-environment", property: path, message, hint });
   };
+  const wrong = (path: string, expected: string, got: unknown): void => {
+    diagnostics.push(wrongType(path, expected, got, "invalid-environment", "EnvironmentArgs"));
+  };
   if (!isRecord(value)) {
-    problem(property, `must map environment names to settings, got ${JSON.stringify(value)}.`, "See EnvironmentArgs.");
+    wrong(property, "a map of environment names to settings", value);
     return {};
   }
   for (const [env, settings] of Object.entries(value)) {
     valid[env] = {};
     if (!isRecord(settings)) {
-      problem(
-        `${property}.${env}`,
-        `must be an object of settings, got ${JSON.stringify(settings)}.`,
-        "See EnvironmentArgs.",
-      );
+      wrong(`${property}.${env}`, "an object of settings", settings);
       continue;
     }
     for (const [field, v] of Object.entries(settings)) {
@@ -400,18 +418,8 @@ export function validEnvironments(
       const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
       if (!expected) {
         problem(path, "is not a setting.", `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`);
-      } else if (
-        (expected === "string" && typeof v !== "string") ||
-        (expected === "boolean" && typeof v !== "boolean") ||
-        (expected === "list" && !(Array.isArray(v) && v.every((t) => typeof t === "string"))) ||
-        (expected === "record" && !(isRecord(v) && Object.values(v).every((t) => typeof t === "string"))) ||
-        (expected === "budget" && parseSize(v as string | number) === undefined)
-      ) {
-        problem(
-          path,
-          `must be ${expected === "list" ? "a list of strings" : expected === "record" ? "a map of strings" : expected === "budget" ? 'a size: bytes, or "120MB", "1.5GB", "800kB"' : `a ${expected}`}, got ${JSON.stringify(v)}.`,
-          "Fix its type.",
-        );
+      } else if (!hasShape(v, expected)) {
+        wrong(path, SHAPE_TEXT[expected], v);
       } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
         problem(
           path,
