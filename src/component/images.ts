@@ -19,10 +19,9 @@ import {
   getEnvironmentArgs,
   isValidTag,
   planBuild,
-  isSecretLikeName,
-  MIN_SCRUBBED_LENGTH,
   redactBuildArgs,
   scrubSecrets,
+  secretArgValues,
   toPlanOptions,
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
@@ -211,11 +210,7 @@ function knownSecretValues(
   names: readonly string[],
 ): string[] {
   const all = [...records, ...Object.values(spec.environments).map((e) => e.buildArgs)];
-  return all.flatMap((record) =>
-    Object.entries(record ?? {})
-      .filter(([name]) => names.includes(name) || isSecretLikeName(name))
-      .map(([, value]) => value),
-  );
+  return all.flatMap((record) => secretArgValues(record, names));
 }
 
 function logWarnings(plan: BuildPlan, secretNames: readonly string[], parent: pulumi.Resource): void {
@@ -228,12 +223,7 @@ function logWarnings(plan: BuildPlan, secretNames: readonly string[], parent: pu
 function secretValues(plan: BuildPlan, secretNames: readonly string[]): string[] {
   // A promoted environment's plan carries its build args (secret config included) too.
   const source = plan.promotion?.source;
-  return [
-    ...Object.entries(plan.buildArgs)
-      .filter(([name]) => secretNames.includes(name) || isSecretLikeName(name))
-      .map(([, value]) => value),
-    ...(source ? secretValues(source, secretNames) : []),
-  ];
+  return [...secretArgValues(plan.buildArgs, secretNames), ...(source ? secretValues(source, secretNames) : [])];
 }
 
 /** The plan for the back end: a secret as a whole when any build-arg value is, so the provider's inputs are encrypted. */
@@ -432,9 +422,10 @@ function tagsHoldSecrets(
   secretRefs: pulumi.Output<string[]>,
 ): pulumi.Output<boolean> {
   return pulumi.unsecret(
+    // By the scrub's own rule (the values long enough to search for): a tag it would change.
     pulumi.all([plan, secretNames, secretRefs]).apply(([p, names, refs]) => {
-      const secrets = [...secretValues(p, names), ...refs].filter((v) => v.length >= MIN_SCRUBBED_LENGTH);
-      return p.tags.some((tag) => secrets.some((secret) => tag.includes(secret)));
+      const scrubbed = scrubSecrets(p.tags, [...secretValues(p, names), ...refs]);
+      return scrubbed.some((tag, i) => tag !== p.tags[i]);
     }),
   );
 }

@@ -87,6 +87,7 @@ export {
   isSecretLikeName,
   redactBuildArgs,
   scrubSecrets,
+  secretArgValues,
   validateBuildArgNames,
   validateSecretMounts,
   validateSshMounts,

@@ -41,14 +41,30 @@ export function validateBuildArgNames(
   }
 }
 
+/** A build arg whose value is secret: named in `secretNames` (Pulumi secrets, secret config), or secret-like. */
+function isSecretArg(name: string, secretNames: ReadonlySet<string> | readonly string[]): boolean {
+  const named = Array.isArray(secretNames)
+    ? secretNames.includes(name)
+    : (secretNames as ReadonlySet<string>).has(name);
+  return named || isSecretLikeName(name);
+}
+
 /** `buildArgs` with the values of `secretNames` and of secret-like names replaced by `REDACTED`. */
 export function redactBuildArgs(
   buildArgs: Readonly<Record<string, string>>,
   secretNames: ReadonlySet<string> = new Set(),
 ): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(buildArgs).map(([k, v]) => [k, secretNames.has(k) || isSecretLikeName(k) ? REDACTED : v]),
-  );
+  return Object.fromEntries(Object.entries(buildArgs).map(([k, v]) => [k, isSecretArg(k, secretNames) ? REDACTED : v]));
+}
+
+/** The values of the secret build args of `buildArgs` (see `redactBuildArgs`): what must be scrubbed elsewhere. */
+export function secretArgValues(
+  buildArgs: Readonly<Record<string, string>> | undefined,
+  secretNames: ReadonlySet<string> | readonly string[],
+): string[] {
+  return Object.entries(buildArgs ?? {})
+    .filter(([name]) => isSecretArg(name, secretNames))
+    .map(([, value]) => value);
 }
 
 /** Secret values shorter than this are not searched for inside other strings (they would match anywhere). */
