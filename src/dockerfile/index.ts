@@ -53,6 +53,7 @@ export { type ParseResult, parseDockerfile } from "./parse";
 export {
   type Directive,
   type Heredoc,
+  type SyntaxProblem,
   type SyntaxNode,
   type SyntaxTree,
   dumpInstructions,

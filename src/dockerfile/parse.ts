@@ -45,25 +45,24 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     .filter((n) => n.keyword === "ARG")
     .flatMap(argDeclarations);
   const model: DockerfileModel = { file, globalArgs, stages: [], syntax, escape };
-  for (const problem of tree.errors) {
-    const unterminated = problem.message.startsWith("unterminated heredoc");
+  for (const { line, message, unterminated } of tree.errors) {
     // The lines it swallows may hold a FROM: say so, it is why stages seem to vanish.
-    const swallowed = unterminated
-      ? content
-          .split(/\r?\n/)
-          .slice(problem.line)
-          .findIndex((l) => /^\s*FROM\s/i.test(l))
-      : -1;
-    error({
-      code: unterminated ? "unterminated-heredoc" : "parse-error",
-      line: problem.line,
-      message: unterminated
-        ? `the heredoc ${problem.message.slice("unterminated heredoc ".length)} is never closed, so every line after it is part of this instruction${swallowed >= 0 ? `, including the FROM at line ${problem.line + swallowed + 1}` : ""}.`
-        : `${problem.message}.`,
-      hint: unterminated
-        ? `End it with a line that is exactly ${problem.message.replace(/^unterminated heredoc <<-?/, "")}.`
-        : "Fix the parser directive at the top of the file.",
-    });
+    const from = unterminated?.swallowedFrom;
+    error(
+      unterminated
+        ? {
+            code: "unterminated-heredoc",
+            line,
+            message: `the heredoc <<${unterminated.name} is never closed, so every line after it is part of this instruction${from ? `, including the FROM at line ${from}` : ""}.`,
+            hint: `End it with a line that is exactly ${unterminated.name}.`,
+          }
+        : {
+            code: "parse-error",
+            line,
+            message: `${message}.`,
+            hint: "Fix the parser directive at the top of the file.",
+          },
+    );
   }
 
   if (instructions.length === 0) {

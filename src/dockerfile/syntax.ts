@@ -49,13 +49,21 @@ export interface SyntaxNode {
   error?: string;
 }
 
+/** A problem of the file as a whole, with its line. */
+export interface SyntaxProblem {
+  line: number;
+  message: string;
+  /** A here-document never closed: its terminator, and the first `FROM` line it swallowed. */
+  unterminated?: { name: string; swallowedFrom?: number };
+}
+
 export interface SyntaxTree {
   directives: Directive[];
   /** The escape character: `\` unless `# escape=` says otherwise. */
   escape: string;
   nodes: SyntaxNode[];
   /** Problems of the file as a whole (a bad directive, an unterminated here-document), with their lines. */
-  errors: Array<{ line: number; message: string }>;
+  errors: SyntaxProblem[];
 }
 
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
@@ -112,15 +120,22 @@ export function parseSyntax(content: string): SyntaxTree {
       for (const marker of heredocMarkers(node)) {
         let body = "";
         let terminated = false;
+        let swallowedFrom: number | undefined;
         while (i + 1 < lines.length) {
           const text = lines[++i];
           if ((marker.chomp ? text.replace(/^\t+/, "") : text) === marker.name) {
             terminated = true;
             break;
           }
+          if (swallowedFrom === undefined && /^\s*FROM\s/i.test(text)) swallowedFrom = i + 1;
           body += `${text}\n`;
         }
-        if (!terminated) tree.errors.push({ line: start + 1, message: `unterminated heredoc <<${marker.name}` });
+        if (!terminated)
+          tree.errors.push({
+            line: start + 1,
+            message: `unterminated heredoc <<${marker.name}`,
+            unterminated: { name: marker.name, swallowedFrom },
+          });
         node.heredocs.push({ ...marker, content: body });
       }
       node.endLine = i + 1;
