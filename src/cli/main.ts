@@ -26,7 +26,9 @@ import {
   resolveDockerfilePath,
   registryHost,
   toPlanOptions,
+  planBuild,
   validatePlanArgs,
+  wrongType,
 } from "../plan";
 import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
 import { prepareImage, publishImage } from "../publish";
@@ -76,13 +78,15 @@ export function parseConfigFile(text: string, label: string): ConfigFile {
       hint: 'Write { "lint": { "severities": { "<rule>": "error" | "warning" | "off" } } }.',
     });
   if (lint !== undefined && (typeof lint !== "object" || lint === null || Array.isArray(lint)))
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property: "lint",
-      message: `must be an object ({ "severities": { "<rule>": "error" | "warning" | "off" } }), got ${JSON.stringify(lint)}.`,
-      hint: "Fix its type.",
-    });
+    diagnostics.push(
+      wrongType(
+        "lint",
+        'an object ({ "severities": { "<rule>": "error" | "warning" | "off" } })',
+        lint,
+        "invalid-argument",
+        "multistage lint --help",
+      ),
+    );
   if (diagnostics.length)
     throw new UsageError(diagnostics.map((d) => `--config ${label}: ${formatDiagnostic(d)}`).join("\n"));
   return parsed as ConfigFile;
@@ -384,7 +388,8 @@ function lintCommand(args: readonly string[], io: CliIo): number {
   const kind = environmentKind(opts.environment, opts.environments ?? {});
   for (const environment of environments) {
     try {
-      const plan = planBuildFromFiles({ ...opts, environment });
+      // The file read and checked above, planned for each environment (not read again each time).
+      const plan = planBuild(parsed, { ...opts, environment });
       targets.push(plan.targetStage, ...(plan.testTarget ? [plan.testTarget] : []));
     } catch {
       // An environment the Dockerfile cannot build: `plan` reports why.

@@ -26,6 +26,8 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** The text parsed (what a plan reduces to a target's closure). */
   text?: string;
+  /** Its instructions as the syntax parser read them (what lint rules look at). */
+  instructions: SyntaxNode[];
 }
 
 type Report = (d: Omit<Diagnostic, "severity" | "file">) => void;
@@ -71,7 +73,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       message: "the Dockerfile has no instructions.",
       hint: "Add at least one `FROM <image>` line.",
     });
-    return { model, diagnostics, text: content };
+    return { model, diagnostics, text: content, instructions };
   }
   if (firstFrom < 0) {
     checkInstructions(instructions, error);
@@ -81,7 +83,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       message: "the Dockerfile has no FROM instruction, so it has no stage to build.",
       hint: "Start each stage with `FROM <image> [AS <name>]`.",
     });
-    return { model, diagnostics, text: content };
+    return { model, diagnostics, text: content, instructions };
   }
   for (const instruction of instructions.slice(0, firstFrom)) {
     if (instruction.keyword !== "ARG") {
@@ -203,7 +205,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       }
     }
   }
-  return { model, diagnostics, text: content };
+  return { model, diagnostics, text: content, instructions };
 }
 
 /** `ARG a b=c`: one declaration per word; the default as written (quotes kept: expansion removes them). */

@@ -10,7 +10,6 @@ import {
   type SyntaxNode,
   finalStage,
   parseDockerfile,
-  parseSyntax,
   stageClosure,
   stageLabel,
 } from "../dockerfile";
@@ -82,8 +81,7 @@ const INSTALL =
 /** Lint Dockerfile `text`. Problems that stop parsing are left to the model's own diagnostics. */
 export function lintDockerfile(text: string, options: LintOptions = {}): LintFinding[] {
   const file = options.file ?? "Dockerfile";
-  const { model } = parseDockerfile(text, file);
-  const instructions = parseSyntax(text).nodes;
+  const { model, instructions } = parseDockerfile(text, file);
   const byStage = model.stages.map((stage) =>
     instructions.filter((i) => i.line > stage.line && i.line <= stage.endLine),
   );

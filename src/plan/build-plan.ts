@@ -282,8 +282,9 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
 
 /**
  * The plan of the environment `promoteFrom` names, when set (its own `promoteFrom` is not
- * followed). The source must be an environment of `environments`, build the same target, and
- * (for a production environment) not be a development one and pass the production guards.
+ * followed). The source must not be a misspelling of an entry or of a usual environment name,
+ * must build the same target, and (for a production environment) must not be a development
+ * one and must pass production's guards.
  */
 function planPromotion(
   parsed: ParseResult,
