@@ -87,10 +87,19 @@ export interface ImageBackend {
  */
 export function taggedReferences(args: PublishArgs): pulumi.Output<string[]> {
   const tags = pulumi.unsecret(args.plan.tags);
-  return pulumi.all([args.repositoryUrl, tags, args.tagsSecret ?? false]).apply(([url, t, secret]) => {
-    const references = t.map((tag) => `${url}:${tag}`);
-    return secret ? pulumi.secret(references) : pulumi.output(references);
-  });
+  const references = pulumi.all([args.repositoryUrl, tags]).apply(([url, t]) => t.map((tag) => `${url}:${tag}`));
+  return secretIf(references, args.tagsSecret);
+}
+
+/**
+ * `value`, made a Pulumi secret when `secret` resolves to true (values the plan's secrecy was
+ * taken off, that something else makes secret again).
+ * @internal
+ */
+export function secretIf<T>(value: pulumi.Output<T>, secret: pulumi.Input<boolean> | undefined): pulumi.Output<T> {
+  return pulumi
+    .all([value, secret ?? false])
+    .apply(([v, s]) => (s ? pulumi.secret(v) : pulumi.output(v))) as pulumi.Output<T>;
 }
 
 /**

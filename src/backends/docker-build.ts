@@ -11,6 +11,7 @@ import {
   type PublishArgs,
   type PublishedImage,
   secretCredentials,
+  secretIf,
   taggedReferences,
 } from "./backend";
 import { SUPPORT } from "./support";
@@ -44,9 +45,7 @@ export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input
           : [],
     })),
   );
-  const cache = pulumi
-    .all([plainCache, args.secretCacheRefs ?? false])
-    .apply(([c, secret]) => (secret ? pulumi.secret(c) : pulumi.output(c)));
+  const cache = secretIf(plainCache, args.secretCacheRefs);
   const settings = pulumi.unsecret(
     plan.apply((p) => ({
       platforms: p.platforms as dockerBuild.Platform[],

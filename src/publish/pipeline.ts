@@ -94,7 +94,7 @@ export async function publishImage(
     // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
     // measured, then given the release tags: an image over its size budget gets none.
     const api = inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined;
-    const repositoryPath = repository.slice(server.length + 1);
+    const repositoryPath = parseImageReference(repository).repository;
     const release = async (digest: string, reused: boolean, reason: string): Promise<PublishResult> => {
       if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
       const size = await imageSize(repositoryPath, digest, api);
