@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageSize } from "../executor";
-import type { BuildPlan } from "../plan";
+import { type BuildPlan, withInputsHash } from "../plan";
 import type { BackendSupport } from "./support";
 
 /**
@@ -81,12 +81,14 @@ export interface ImageBackend {
 }
 
 /**
- * The plan's tags in the repository (`<repository>:<tag>`): not secret because the plan (its
- * build args) is, but secret when the repository itself is a secret or a tag holds a secret value.
+ * The plan's tags in the repository (`<repository>:<tag>`), `{inputsHash}` filled in from the
+ * target's `inputsHash`: not secret because the plan (its build args) is (the hash is a digest of
+ * the inputs, as the `inputs-<hash>` tag is), but secret when the repository itself is a secret
+ * or a tag holds a secret value.
  * @internal
  */
-export function taggedReferences(args: PublishArgs): pulumi.Output<string[]> {
-  const tags = pulumi.unsecret(args.plan.tags);
+export function taggedReferences(args: PublishArgs, inputsHash: pulumi.Input<string>): pulumi.Output<string[]> {
+  const tags = pulumi.unsecret(pulumi.all([args.plan.tags, inputsHash]).apply(([t, hash]) => withInputsHash(t, hash)));
   const references = pulumi.all([args.repositoryUrl, tags]).apply(([url, t]) => t.map((tag) => `${url}:${tag}`));
   return secretIf(references, args.tagsSecret);
 }

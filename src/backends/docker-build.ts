@@ -20,7 +20,11 @@ import { SUPPORT } from "./support";
  * The `docker-build.Image` inputs for what is published, under its tagged references.
  * @internal
  */
-export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input<string[]>): dockerBuild.ImageArgs {
+export function dockerBuildImageArgs(
+  args: PublishArgs,
+  references: pulumi.Input<string[]>,
+  closureDockerfile: pulumi.Input<string>,
+): dockerBuild.ImageArgs {
   const { plan, secrets } = args;
   // Cache refs live in the image's repository: not secret because the plan's build args are,
   // but secret when a cacheFrom reference was given as one.
@@ -62,7 +66,7 @@ export function dockerBuildImageArgs(args: PublishArgs, references: pulumi.Input
     // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
     // that admits only the files the closure copies: the provider's context hash (and BuildKit)
     // see nothing else, so an edit elsewhere in the context does not rebuild this image.
-    dockerfile: { location: pulumi.unsecret(plan.apply((p) => writeClosureFiles(p, targetInputs(p)))) },
+    dockerfile: { location: pulumi.unsecret(pulumi.output(closureDockerfile)) },
     target: plan.target,
     buildArgs: plan.buildArgs,
     platforms: settings.platforms,
@@ -80,8 +84,12 @@ export const dockerBuildBackend: ImageBackend = {
   name: "docker-build",
   supports: SUPPORT["docker-build"],
   publish(args: PublishArgs): PublishedImage {
-    const references = taggedReferences(args);
-    const imageArgs = dockerBuildImageArgs(args, references);
+    const closure = args.plan.apply((p) => {
+      const inputs = targetInputs(p);
+      return { dockerfile: writeClosureFiles(p, inputs), hash: inputs.hash };
+    });
+    const references = taggedReferences(args, closure.hash);
+    const imageArgs = dockerBuildImageArgs(args, references, closure.dockerfile);
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
     // It reads the Dockerfile as written (the test stage and what it copies are not in the
     // target's closure); it runs whenever the image itself changes.

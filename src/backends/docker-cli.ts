@@ -35,8 +35,11 @@ export const dockerCliBackend: ImageBackend = {
   name: "docker-cli",
   supports: SUPPORT["docker-cli"],
   publish(args: PublishArgs): PublishedImage {
-    const references = taggedReferences(args);
     const read = closureInputs(args.plan, args.registry, args.parent);
+    const references = taggedReferences(
+      args,
+      read.inputs.apply((i) => i.hash),
+    );
     const inputs = {
       plan: args.plan,
       references,

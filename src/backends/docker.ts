@@ -31,8 +31,12 @@ export const dockerBackend: ImageBackend = {
   supports: SUPPORT.docker,
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.
-    const build = args.plan.apply((p) => dockerBuildInputs(p, writeClosureFiles(p, targetInputs(p))));
-    const references = taggedReferences(args);
+    const closure = args.plan.apply((p) => {
+      const inputs = targetInputs(p);
+      return { build: dockerBuildInputs(p, writeClosureFiles(p, inputs)), hash: inputs.hash };
+    });
+    const build = closure.build;
+    const references = taggedReferences(args, closure.hash);
     // The test gate: the test stage builds first, locally only; the images depend on it.
     const gate = args.testTarget
       ? new docker.Image(

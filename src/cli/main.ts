@@ -28,6 +28,7 @@ import {
   toPlanOptions,
   planBuild,
   validatePlanArgs,
+  withInputsHash,
   wrongType,
 } from "../plan";
 import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
@@ -498,7 +499,10 @@ function bakeCommand(args: readonly string[], io: CliIo): number {
       dockerfile: path.relative(plan.context, plan.dockerfile),
       ...(plan.target ? { target: plan.target } : {}),
       args: plan.buildArgs,
-      tags: plan.tags.map((t) => (values.repository ? `${values.repository}:${t}` : t)),
+      // The inputs as this machine sees them (base images by tag: bake resolves no digests).
+      tags: withInputsHash(plan.tags, targetInputs(plan).hash).map((t) =>
+        values.repository ? `${values.repository}:${t}` : t,
+      ),
       ...(plan.platforms.length ? { platforms: plan.platforms } : {}),
       ...(plan.cache && values.repository
         ? {
@@ -540,7 +544,13 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   io.err(`${plan.environment}: ${plan.targetStage} (${plan.stages.join(" → ")}), inputs ${prepared.inputs.hash}\n`);
   if (plan.testTarget) io.err(`test gate: ${plan.testTarget}\n`);
   const published = await publishImage(
-    { plan, references: plan.tags.map((t) => `${repository}:${t}`), push: values.push ?? false, registry, ...prepared },
+    {
+      plan,
+      references: withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${repository}:${t}`),
+      push: values.push ?? false,
+      registry,
+      ...prepared,
+    },
     undefined,
     { env: io.env, onOutput: (line) => io.err(`${line}\n`) },
   );

@@ -97,10 +97,12 @@ export {
   type TagContext,
   type TagSource,
   type TagStrategy,
+  INPUTS_HASH_PLACEHOLDER,
   defaultTagStrategy,
   expandTagStrategy,
   releaseTags,
   tagsFor,
   validateTag,
+  withInputsHash,
 } from "./tags";
 export { PLAN_CODES } from "./codes";

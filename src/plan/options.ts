@@ -100,7 +100,7 @@ export interface PlanArgs {
   /**
    * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
    * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
-   * @default "{env}-{gitShortSha}" (or "{env}-{target}" when the commit is unknown)
+   * @default "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown)
    * @example "v{version}-{gitShortSha}"
    * @example (c) => [`${c.env}-${c.gitSha?.slice(0, 7)}`, `build-${c.target}`]
    */

@@ -18,7 +18,20 @@ export interface TagContext {
 }
 
 /**
- * A template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`
+ * `{inputsHash}`: the first 12 hex digits of the target's inputs hash. The plan does not read
+ * files, so its tags keep this placeholder; `withInputsHash` fills it in once the inputs are read.
+ */
+export const INPUTS_HASH_PLACEHOLDER = "{inputsHash}";
+const INPUTS_HASH_DIGITS = 12;
+
+/** `tags` with `{inputsHash}` replaced by the first 12 hex digits of `hash` (`sha256:…` or hex). */
+export function withInputsHash(tags: readonly string[], hash: string): string[] {
+  const digits = hash.replace(/^sha256:/, "").slice(0, INPUTS_HASH_DIGITS);
+  return tags.map((tag) => tag.split(INPUTS_HASH_PLACEHOLDER).join(digits));
+}
+
+/**
+ * A template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`
  * placeholders (e.g. `"{env}-{gitShortSha}"`, `"v{version}"`), or a function.
  */
 export type TagStrategy = string | ((context: TagContext) => string[]);
@@ -45,14 +58,18 @@ export interface ReleaseTagOptions {
   readonly immutable?: boolean;
 }
 
-/** Default: `{env}-{gitShortSha}` when the commit is known, else `{env}-{target}`. */
+/**
+ * Default: `{env}-{gitShortSha}` when the commit is known, else `{env}-{inputsHash}`: either
+ * way a new release gets a new tag (an IMMUTABLE repository refuses a repeated one).
+ */
 export function defaultTagStrategy(context: TagContext): string {
-  return context.gitSha ? "{env}-{gitShortSha}" : "{env}-{target}";
+  return context.gitSha ? "{env}-{gitShortSha}" : `{env}-${INPUTS_HASH_PLACEHOLDER}`;
 }
 
 /** Add an `invalid-tag` diagnostic when `tag` is not a tag Docker accepts. */
 export function validateTag(tag: string, property: string, diagnostics: Diagnostic[]): void {
-  if (isValidTag(tag)) return;
+  // `{inputsHash}` becomes 12 hex digits: the tag is checked as it will be.
+  if (isValidTag(withInputsHash([tag], "0".repeat(INPUTS_HASH_DIGITS))[0])) return;
   diagnostics.push({
     severity: "error",
     code: "invalid-tag",
@@ -126,7 +143,7 @@ export function tagsFor(strategy: TagStrategy | undefined, context: TagContext):
   return tags;
 }
 
-const PLACEHOLDERS = ["env", "target", "gitSha", "gitShortSha", "version"] as const;
+const PLACEHOLDERS = ["env", "target", "gitSha", "gitShortSha", "version", "inputsHash"] as const;
 
 function expandTemplate(template: string, context: TagContext, diagnostics: Diagnostic[]): string {
   const values: Record<string, string | undefined> = {
@@ -141,6 +158,7 @@ function expandTemplate(template: string, context: TagContext, diagnostics: Diag
     return "";
   };
   return template.replace(/\{(\w+)\}/g, (_m, key: string) => {
+    if (key === "inputsHash") return INPUTS_HASH_PLACEHOLDER;
     if (!(key in values)) {
       return problem(
         `the template "${template}" uses {${key}}, which is not a placeholder.`,
@@ -158,22 +176,14 @@ function expandTemplate(template: string, context: TagContext, diagnostics: Diag
   });
 }
 
-/** A template without a per-release placeholder gives every release the same tag. */
+/** A template without a per-release placeholder gives every release the same tag (the default has one). */
 function checkRepeatingTag(strategy: TagStrategy | undefined, context: TagContext, diagnostics: Diagnostic[]): void {
-  const template = strategy ?? defaultTagStrategy(context);
-  if (typeof template !== "string" || /\{(gitSha|gitShortSha|version)\}/.test(template)) return;
-  const tag = expandTemplate(template, context, []);
+  if (typeof strategy !== "string" || /\{(gitSha|gitShortSha|version|inputsHash)\}/.test(strategy)) return;
   diagnostics.push({
     severity: "error",
     code: "invalid-tag-strategy",
-    property: strategy === undefined ? "gitSha" : "tagStrategy",
-    message:
-      strategy === undefined
-        ? `no commit is known (no git checkout, no CI variable), so every release would be tagged "${tag}"; the repository is IMMUTABLE and would refuse the second release.`
-        : `"${template}" gives every release the same tag ("${tag}"); the repository is IMMUTABLE and would refuse the second release.`,
-    hint:
-      strategy === undefined
-        ? 'Set gitSha (or version with tagStrategy: "{env}-{version}"), or build from a git checkout.'
-        : "Add {gitShortSha} or {version} to tagStrategy, or make the repository MUTABLE (repository.imageTagMutability).",
+    property: "tagStrategy",
+    message: `"${strategy}" gives every release the same tag ("${expandTemplate(strategy, context, [])}"); the repository is IMMUTABLE and would refuse the second release.`,
+    hint: "Add {gitShortSha}, {version} or {inputsHash} to tagStrategy, or make the repository MUTABLE (repository.imageTagMutability).",
   });
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MultiStageImage, REDACTED, planBuildFromFiles } from "../../src";
+import { MultiStageImage, REDACTED, planBuildFromFiles, targetInputs } from "../../src";
 import { REPO_ROOT } from "../helpers";
 import {
   ACCOUNT,
@@ -354,6 +354,51 @@ describe("MultiStageImage under Pulumi mocks", () => {
       published("docker:index/image:Image").map((i) => i.inputs.imageName),
       tags,
     );
+  });
+
+  describe("without a commit (a source tarball in CI), the default release tag carries the inputs hash", () => {
+    const CI_VARIABLES = [
+      "MULTISTAGE_GIT_SHA",
+      "GITHUB_SHA",
+      "CI_COMMIT_SHA",
+      "BUILDKITE_COMMIT",
+      "CIRCLE_SHA1",
+      "GIT_COMMIT",
+    ];
+    const saved: Record<string, string | undefined> = {};
+    before(() => {
+      for (const name of CI_VARIABLES) {
+        saved[name] = process.env[name];
+        delete process.env[name];
+      }
+    });
+    after(() => {
+      for (const name of CI_VARIABLES) if (saved[name] !== undefined) process.env[name] = saved[name];
+    });
+
+    for (const backend of ["docker-cli", "docker-build", "docker"] as const) {
+      it(`on ${backend}: production-<12 hex of the inputs hash>, new when the closure changes, the same otherwise`, async () => {
+        // Outside any git checkout: no commit is known. Production's repository is IMMUTABLE,
+        // so a tag that repeats across releases (the old "production-production") would fail.
+        const dir = tempDockerfile(`FROM alpine@sha256:${"1".repeat(64)} AS production\nCOPY app.txt /app.txt\n`);
+        fs.writeFileSync(path.join(dir, "app.txt"), "v1");
+        fs.writeFileSync(path.join(dir, "notes.txt"), "not copied");
+        const tagOf = async (): Promise<string> => {
+          useStack("production");
+          const image = new MultiStageImage("svc", { backend, context: dir });
+          const [tag] = await value(image.tags);
+          await settle(image.imageUri);
+          const expected = targetInputs(planBuildFromFiles({ context: dir, environment: "production" })).hash;
+          assert.equal(tag, `${REGISTRY}/svc-repo-1a2b3c:production-${expected.replace(/^sha256:/, "").slice(0, 12)}`);
+          return tag;
+        };
+        const first = await tagOf();
+        fs.writeFileSync(path.join(dir, "notes.txt"), "edited outside the closure");
+        assert.equal(await tagOf(), first);
+        fs.writeFileSync(path.join(dir, "app.txt"), "v2");
+        assert.notEqual(await tagOf(), first);
+      });
+    }
   });
 
   it("does not push when push is false and then reports the local tag", async () => {

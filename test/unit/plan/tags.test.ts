@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { type Diagnostic, releaseTags, tagsFor } from "../../../src/plan";
+import { type Diagnostic, releaseTags, tagsFor, withInputsHash } from "../../../src/plan";
 
 describe("Tag strategy", () => {
   const ctx = {
@@ -9,9 +9,35 @@ describe("Tag strategy", () => {
     version: "1.4.0",
   };
 
-  it("defaults to {env}-{gitShortSha}, or {env}-{target} without git", () => {
+  it("defaults to {env}-{gitShortSha}, or {env}-{inputsHash} without git, filled in once the inputs are read", () => {
     assert.deepEqual(tagsFor(undefined, ctx), ["production-0123456789ab"]);
-    assert.deepEqual(tagsFor(undefined, { env: "dev", target: "builder" }), ["dev-builder"]);
+    const tags = tagsFor(undefined, { env: "dev", target: "builder" });
+    assert.deepEqual(tags, ["dev-{inputsHash}"]);
+    assert.deepEqual(withInputsHash(tags, `sha256:${"ab12".repeat(16)}`), ["dev-ab12ab12ab12"]);
+    assert.deepEqual(withInputsHash(["v{inputsHash}-{inputsHash}", "latest"], "0123456789abcdef"), [
+      "v0123456789ab-0123456789ab",
+      "latest",
+    ]);
+  });
+
+  it("checks a tag with {inputsHash} at the length it will have (12 hex digits)", () => {
+    const diagnostics: Diagnostic[] = [];
+    // 116 + 12 = 128 characters: the longest tag Docker accepts; one more is refused.
+    releaseTags(ctx, { tagStrategy: `${"a".repeat(116)}{inputsHash}` }, diagnostics);
+    assert.equal(diagnostics.length, 0);
+    releaseTags(ctx, { tagStrategy: `${"a".repeat(117)}{inputsHash}` }, diagnostics);
+    assert.equal(diagnostics.length, 1);
+    assert.match(diagnostics[0].message, /is not a valid image tag/);
+  });
+
+  it("in an IMMUTABLE repository, refuses only a template without a per-release placeholder", () => {
+    const diagnostics: Diagnostic[] = [];
+    const noCommit = { env: "production", target: "app" };
+    releaseTags(noCommit, { immutable: true }, diagnostics); // the default carries the inputs hash
+    releaseTags(noCommit, { immutable: true, tagStrategy: "{env}-{inputsHash}" }, diagnostics);
+    assert.equal(diagnostics.length, 0);
+    releaseTags(noCommit, { immutable: true, tagStrategy: "{env}-{target}" }, diagnostics);
+    assert.match(diagnostics[0].message, /"\{env\}-\{target\}" gives every release the same tag \("production-app"\)/);
   });
 
   it("expands templates and functions", () => {
