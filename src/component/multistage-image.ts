@@ -70,7 +70,8 @@ export class MultiStageImage extends pulumi.ComponentResource {
     super("multistage:index:MultiStageImage", name, {}, opts);
     const spec = resolveSpec(name, args, new pulumi.Config("multistage"), pulumi.getStack());
     const planned = planImages(spec, this);
-    const target = createPushTarget(spec, args, this);
+    const plans = [planned.main, ...Object.values(planned.additional)].map((image) => image.plan);
+    const target = createPushTarget(spec, args, this, pulumi.all(plans));
     const backend = BACKENDS[args.backend ?? DEFAULT_BACKEND];
     const secrets = args.secrets && Object.keys(args.secrets).length ? pulumi.secret(args.secrets) : undefined;
     const publish = (resourceName: string, image: PlannedImage, dependsOn?: pulumi.Resource[]): PublishedImage =>

@@ -23,17 +23,24 @@ export interface PushTarget {
 }
 
 /**
- * The push target of the component: `args.registry`, else ECR.
+ * The push target of the component: `args.registry`, else ECR. The repository waits for
+ * `planned` (every plan, resolved): a value known only later (an Output) that is refused
+ * leaves nothing created, as one refused at construction does.
  * @internal
  */
-export function createPushTarget(spec: ComponentSpec, args: MultiStageImageArgs, parent: pulumi.Resource): PushTarget {
+export function createPushTarget(
+  spec: ComponentSpec,
+  args: MultiStageImageArgs,
+  parent: pulumi.Resource,
+  planned: pulumi.Output<unknown>,
+): PushTarget {
   if (args.registry) {
     const target = getRegistryTarget(spec.name, args.registry);
     return { repositoryUrl: target.repositoryUrl, credentials: target };
   }
   const environment = getEnvironmentArgs(spec.environment, spec.environments).args;
   const cache = registryCacheEnabled(args.registryCache, environment.registryCache, args.builder !== undefined);
-  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache);
+  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache, planned);
   return {
     repositoryUrl: repo.repositoryUrl,
     credentials: getEcrCredentials(repo.repositoryUrl, parent),

@@ -134,7 +134,8 @@ export function validateRepositoryArgs(
 }
 
 /**
- * Create (or adopt) the repository and its policies as children of `parent`; `args` must be valid.
+ * Create (or adopt) the repository and its policies as children of `parent`; `args` must be
+ * valid. Nothing is registered before `after` resolves, and nothing at all when it fails.
  * @internal
  */
 export function createRepository(
@@ -143,6 +144,7 @@ export function createRepository(
   kind: EnvironmentKind,
   parent: pulumi.Resource,
   registryCache = false,
+  after: pulumi.Output<unknown> = pulumi.output(undefined),
 ): Repository {
   const opts = { parent };
   if (args.existing !== undefined) {
@@ -170,7 +172,11 @@ export function createRepository(
           ? { encryptionType: "KMS", kmsKey: args.encryption.kmsKeyArn }
           : { encryptionType: "AES256" },
       ],
-      forceDelete: kind === "production" ? false : (args.forceDelete ?? kind === "development"),
+      // An input that resolves with `after`: the repository (and so its policies) is not
+      // registered until then, and not at all when it fails. Unsecret: it carries no value of `after`.
+      forceDelete: pulumi.unsecret(
+        after.apply(() => (kind === "production" ? false : (args.forceDelete ?? kind === "development"))),
+      ),
       tags: args.tags,
     },
     opts,

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { MultiStageImage, REDACTED, planBuildFromFiles, targetInputs } from "../../src";
+import { MultiStageImage, type MultiStageImageArgs, REDACTED, planBuildFromFiles, targetInputs } from "../../src";
 import { REPO_ROOT } from "../helpers";
 import {
   ACCOUNT,
@@ -536,6 +536,36 @@ describe("MultiStageImage reports problems with property paths", () => {
     assert.equal(err.resource, image);
     assert.match(err.message, /target: .*Dockerfile: target "biulder" is not a stage.*Did you mean "builder"\?/);
   });
+});
+
+describe("MultiStageImage refuses late values (Outputs) before creating anything", () => {
+  // Each late arg, wrong only once it resolves: the refusal must come before the ECR
+  // repository, its policies or any image resource is registered.
+  const lateCases: Array<[string, Partial<MultiStageImageArgs>, RegExp]> = [
+    ["an unknown target", { target: pulumi.output("biulder") }, /target "biulder" is not a stage/],
+    ["a secret-looking build arg", { buildArgs: pulumi.output({ APP_VERSION: "1", GH_PAT: "ghp_x" }) }, /GH_PAT/],
+    ["a missing Dockerfile", { dockerfile: pulumi.output("Nope.dockerfile") }, /Nope\.dockerfile/],
+    ["an invalid platform", { platform: pulumi.output("linux/amd64/v9/x") }, /platform/],
+  ];
+  for (const [what, late, message] of lateCases) {
+    it(`${what}: a ResourceError, and no resource registered`, async () => {
+      useStack("production");
+      const image = new MultiStageImage("svc", { ...serviceArgs, backend: "docker-cli", ...late });
+      const err = await value(image.imageUri).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let any registration reach the mocks
+      assert.ok(err instanceof Error, `not refused: ${String(err)}`);
+      assert.match(err.message, message);
+      // The component itself is registered at construction (it creates nothing in the cloud).
+      assert.deepEqual(
+        resources.map((r) => r.type).filter((t) => t !== "multistage:index:MultiStageImage"),
+        [],
+        "nothing may be created",
+      );
+    });
+  }
 });
 
 describe("MultiStageImage across environment names and late values", () => {
