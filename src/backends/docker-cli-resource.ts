@@ -1,36 +1,35 @@
 /**
  * The `docker-cli` back end's dynamic resource (`multistage:DockerCliImage`) and the provider
- * Pulumi serialises for it. The provider captures nothing but `require`: what runs in the
- * provider's process is `docker-cli-provider.ts`, loaded there by the path in the inputs.
+ * source Pulumi's dynamic-provider host loads for it: what runs in the provider's process is
+ * `docker-cli-provider.ts`, loaded there by the path in the inputs.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageSize } from "../executor";
-import type { DockerCliImageInputs, DockerCliImageOutputs } from "./docker-cli-provider";
-import type * as providerModuleType from "./docker-cli-provider";
 
 /**
- * The serialised provider: it captures nothing but `require`, and delegates to the compiled
- * `docker-cli-provider` module named in the inputs (diff and create/update get them; delete
- * keeps the pushed image and needs nothing).
+ * The provider as Pulumi's dynamic-provider host loads it: the source of a module whose
+ * `handler()` returns the provider (what `pulumi.dynamic.Resource` would make by serialising a
+ * closure). Written out instead: it captures nothing, and serialising a closure loads the
+ * TypeScript compiler and turns on the V8 inspector in the program, ~0.4 s before the first
+ * resource. Each method loads the compiled `docker-cli-provider` module named in the inputs
+ * (diff and create/update get them; delete keeps the pushed image and needs nothing).
  */
-const provider: pulumi.dynamic.ResourceProvider<DockerCliImageInputs, DockerCliImageOutputs> = {
-  async diff(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(news.providerModule) as typeof providerModuleType).provider.diff(olds, news);
-  },
-  async create(inputs) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(inputs.providerModule) as typeof providerModuleType).provider.create(inputs);
-  },
-  async update(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(news.providerModule) as typeof providerModuleType).provider.update(olds, news);
-  },
-  async delete() {
+const PROVIDER_SOURCE = `exports.handler = function () {
+  const load = (inputs) => require(inputs.providerModule).provider;
+  return {
+    diff: async (id, olds, news) => load(news).diff(olds, news),
+    create: async (inputs) => load(inputs).create(inputs),
+    update: async (id, olds, news) => load(news).update(olds, news),
     // Pushed images stay in the registry (its lifecycle rules expire them).
-  },
+    delete: async () => {},
+  };
 };
+`;
+
+/** The key and type token of Pulumi's dynamic resources (the host finds the provider under `__provider`). */
+const DYNAMIC_PROVIDER_KEY = "__provider";
+const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
 
 /**
  * @internal
@@ -43,8 +42,8 @@ export function providerModule(): string {
     : path.join(__dirname, "docker-cli-provider.js");
 }
 
-/** The dynamic resource (`multistage:DockerCliImage`). */
-export class DockerCliImage extends pulumi.dynamic.Resource {
+/** The dynamic resource (`multistage:DockerCliImage`), run by Pulumi's Node.js dynamic-provider host. */
+export class DockerCliImage extends pulumi.CustomResource {
   declare readonly digest: pulumi.Output<string>;
   declare readonly imageUri: pulumi.Output<string>;
   declare readonly rebuildReason: pulumi.Output<string>;
@@ -55,9 +54,8 @@ export class DockerCliImage extends pulumi.dynamic.Resource {
       digest: undefined,
       imageUri: undefined,
       rebuildReason: undefined,
-      reused: undefined,
       size: undefined,
     };
-    super(provider, name, { ...inputs, ...outputs }, opts, "multistage", "DockerCliImage");
+    super(DYNAMIC_TYPE, name, { ...inputs, ...outputs, [DYNAMIC_PROVIDER_KEY]: PROVIDER_SOURCE }, opts);
   }
 }

@@ -46,7 +46,7 @@ export const dockerCliBackend: ImageBackend = {
       push: args.push,
       registry: secretCredentials(args.registry),
       ...read,
-      secrets: args.secrets,
+      ...(args.secrets ? { secrets: args.secrets } : {}),
       providerModule: providerModule(),
     };
     const image = new DockerCliImage(args.name, inputs, {
