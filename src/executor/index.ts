@@ -32,5 +32,7 @@ export {
   manifestDigest,
   parseBearerChallenge,
   RegistryError,
+  RETRY_POLICY,
+  retryAfterMs,
   tagManifest,
 } from "./registry";

@@ -9,11 +9,21 @@ export class DockerCommandError extends Error {
     readonly exitCode: number | null,
     readonly output: string,
   ) {
-    const tail = output.trim().split("\n").slice(-15).join("\n");
+    // The last lines that say something: not `docker push`'s per-layer progress and countdowns.
+    const tail = output
+      .trim()
+      .split("\n")
+      .filter((line) => !PROGRESS_LINE.test(line))
+      .slice(-15)
+      .join("\n");
     super(`\`${command}\` failed (exit ${exitCode}):\n${tail}`);
     this.name = "DockerCommandError";
   }
 }
+
+/** A per-layer progress line of `docker push`/`pull` (`3f4e: Retrying in 5 seconds`, `3f4e: Pushing [==>  ]`). */
+const PROGRESS_LINE =
+  /^[0-9a-f]{12}: (Retrying in \d+ seconds?|Pushing|Preparing|Waiting|Layer already exists|Pulling fs layer|Downloading|Extracting|Verifying Checksum|Download complete)/;
 
 /** How to run one command. */
 export interface RunOptions {

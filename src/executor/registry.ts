@@ -33,8 +33,79 @@ export class RegistryError extends Error {
   }
 }
 
-/** How long one request may take: a registry that does not answer fails instead of hanging `pulumi up`. */
-const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How long one request may take: a registry that does not answer fails instead of hanging
+ * `pulumi up`. `MULTISTAGE_REGISTRY_TIMEOUT_MS` sets it (tests, slow links).
+ */
+function requestTimeoutMs(): number {
+  const set = Number(process.env.MULTISTAGE_REGISTRY_TIMEOUT_MS);
+  return Number.isFinite(set) && set > 0 ? set : 30_000;
+}
+
+/**
+ * How requests are retried: answers that say "again later" (429, and 500, 502, 503, 504: the
+ * registry or its proxy failing for a moment) and dropped connections, up to `attempts` in
+ * all, waiting `firstDelayMs` doubling to `maxDelayMs`, or what `Retry-After` asks (at most
+ * `maxRetryAfterMs`). A timeout is not retried: it has waited long enough already.
+ */
+export const RETRY_POLICY = { attempts: 5, firstDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
+const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/** The wait a `Retry-After` header asks for (seconds or an HTTP date), in ms. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\s*-?\d+(\.\d+)?\s*$/.test(header)) {
+    const seconds = Number(header.trim());
+    return seconds >= 0 ? seconds * 1000 : undefined;
+  }
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** A connection the registry (or something between) dropped or refused: worth another try. */
+function droppedConnection(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } }).cause?.code ?? "";
+  return err instanceof TypeError && /ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code);
+}
+
+/** `send()`, again while it answers with a status worth retrying or its connection drops (`RETRY_POLICY`). */
+async function withRetries(what: string, send: () => Promise<Response>): Promise<Response> {
+  let delay = RETRY_POLICY.firstDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    let res: Response | undefined;
+    try {
+      res = await send();
+    } catch (err) {
+      if ((err as Error).name === "TimeoutError")
+        throw new RegistryError(`${what} did not answer within ${requestTimeoutMs() / 1000} s`, 504);
+      if (!droppedConnection(err) || attempt >= RETRY_POLICY.attempts) {
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw new RegistryError(
+          `${what} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}${attempt > 1 ? ` (${attempt} attempts)` : ""}`,
+          0,
+        );
+      }
+    }
+    if (res && (!RETRIED_STATUS.has(res.status) || attempt >= RETRY_POLICY.attempts)) {
+      if (attempt > 1 && !res.ok) return withAttempts(res, attempt);
+      return res;
+    }
+    const asked = res ? retryAfterMs(res.headers.get("retry-after")) : undefined;
+    await res?.arrayBuffer().catch(() => undefined); // free the connection
+    const wait = asked !== undefined ? Math.min(asked, RETRY_POLICY.maxRetryAfterMs) : delay;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    delay = Math.min(delay * 2, RETRY_POLICY.maxDelayMs);
+  }
+}
+
+/** A failed answer that says how many attempts were made (the message reads its statusText). */
+function withAttempts(res: Response, attempts: number): Response {
+  return new Response(res.body, {
+    status: res.status,
+    statusText: `${res.statusText} (${attempts} attempts)`,
+    headers: res.headers,
+  });
+}
 
 /** Tokens by server, credentials and scope, until shortly before they expire. */
 const tokens = new Map<string, { token: string; until: number }>();
@@ -77,7 +148,9 @@ async function bearerToken(
   const scopes = [...new Set([scope, ...(challenge.scope ? challenge.scope.split(" ") : [])])];
   if (challenge.service) realm.searchParams.set("service", challenge.service);
   for (const s of scopes) realm.searchParams.append("scope", s);
-  const res = await fetch(realm, { headers: basicAuth(credentials), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const res = await withRetries(`GET ${realm.origin}${realm.pathname}`, () =>
+    fetch(realm, { headers: basicAuth(credentials), signal: AbortSignal.timeout(requestTimeoutMs()) }),
+  );
   if (!res.ok)
     throw new RegistryError(
       `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username ?? "anonymous access"} for ${scopes.join(" ")}: ${res.status} ${res.statusText}. Check registry.username and registry.password.`,
@@ -107,16 +180,19 @@ async function registryRequest(
   const plain = insecure ?? isLoopbackRegistry(credentials.server);
   const url = `${plain ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
   const send = (authorization: Record<string, string>): Promise<Response> =>
-    fetch(url, {
-      method,
-      headers: { ...init.headers, ...authorization },
-      body: init.body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    withRetries(`${method} ${url}`, () =>
+      fetch(url, {
+        method,
+        headers: { ...init.headers, ...authorization },
+        body: init.body,
+        signal: AbortSignal.timeout(requestTimeoutMs()),
+      }),
+    );
   const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
   const scope = `repository:${repository}:${method === "PUT" ? "pull,push" : "pull"}`;
   const known = challenges.get(credentials.server);
-  let res = await send(known ? bearer(await bearerToken(known, scope, credentials)) : basicAuth(credentials));
+  let authorization = known ? bearer(await bearerToken(known, scope, credentials)) : basicAuth(credentials);
+  let res = await send(authorization);
   const challenge = res.status === 401 ? parseBearerChallenge(res.headers.get("www-authenticate") ?? "") : undefined;
   if (challenge) {
     // The server wants tokens (or refused the cached one): a new token, once. Later requests
@@ -125,10 +201,23 @@ async function registryRequest(
       realm: challenge.realm,
       ...(challenge.service ? { service: challenge.service } : {}),
     });
-    res = await send(bearer(await bearerToken(challenge, scope, credentials, true)));
+    authorization = bearer(await bearerToken(challenge, scope, credentials, true));
+    res = await send(authorization);
   }
   if (!res.ok) {
-    const detail = method === "HEAD" ? "" : `: ${(await res.text()).trim().slice(0, 500)}`;
+    // A HEAD answer has no body: the registry's reason (`authentication required`) is in a GET's.
+    const reason =
+      method === "HEAD" && res.status !== 404
+        ? await fetch(url, {
+            headers: { ...init.headers, ...authorization },
+            signal: AbortSignal.timeout(requestTimeoutMs()),
+          })
+            .then((r) => r.text())
+            .catch(() => "")
+        : method === "HEAD"
+          ? ""
+          : await res.text();
+    const detail = reason.trim() ? `: ${reason.trim().slice(0, 500)}` : "";
     const fix =
       res.status === 401 || res.status === 403
         ? ` Check that ${credentials.username ?? "anonymous access"} may ${method === "PUT" ? "push to" : "pull from"} ${repository}.`

@@ -1,3 +1,10 @@
 /** The publish pipeline: prepare what a plan needs, then publish it (registry first, gate, build, measure, tag). */
 export { type PrepareOptions, type PreparedImage, prepareImage } from "./prepare";
-export { type PublishRequest, type PublishResult, inputsTag, publishImage } from "./pipeline";
+export {
+  type PublishRequest,
+  type PublishResult,
+  type RegistryStep,
+  inputsTag,
+  publishImage,
+  registryStep,
+} from "./pipeline";

@@ -4,10 +4,12 @@
  * in the CLI's.
  */
 import {
+  DockerCommandError,
   type DockerCliOptions,
   DockerExecutor,
   type ImageSize,
   type RegistryCredentials,
+  RegistryError,
   findManifest,
   imageSize,
   tagManifest,
@@ -43,6 +45,30 @@ export interface PublishResult {
   reused: boolean;
   /** Its size in the registry and largest layers (when pushed with credentials). */
   size?: ImageSize;
+}
+
+/** The registry steps of publishing, as errors name them. */
+export type RegistryStep = "lookup" | "push" | "confirm" | "measure" | "tag" | "promote";
+
+/**
+ * `run()`, its failure rethrown naming the step, the registry and the fix: a registry error by
+ * its status (the registry's own reason is in its message), anything else as it is.
+ */
+export async function registryStep<T>(step: RegistryStep, server: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    const status = err.status;
+    const fix =
+      status === 401 || status === 403
+        ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
+        : status === 429 || status >= 500 || status === 0
+          ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. Nothing was recorded: the state keeps the previous image.`
+          : `Check the repository and its permissions in ${server}.`;
+    const failed = new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, status);
+    throw failed;
+  }
 }
 
 /** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
@@ -97,7 +123,7 @@ export async function publishImage(
     const repositoryPath = parseImageReference(repository).repository;
     const release = async (digest: string, reused: boolean, reason: string): Promise<PublishResult> => {
       if (!api) return outputs(digest, `${repository}@${digest}`, reused, reason);
-      const size = await imageSize(repositoryPath, digest, api);
+      const size = await registryStep("measure", server, () => imageSize(repositoryPath, digest, api));
       const budget = inputs.plan.sizeBudget;
       if (budget && size.bytes > budget.bytes) {
         const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
@@ -106,7 +132,7 @@ export async function publishImage(
           `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
         );
       }
-      await tagManifest(repositoryPath, digest, tags, api);
+      await registryStep("tag", server, () => tagManifest(repositoryPath, digest, tags, api));
       return outputs(digest, `${repository}@${digest}`, reused, reason, size);
     };
 
@@ -118,7 +144,7 @@ export async function publishImage(
 
     // Registry first: an image with these inputs was pushed before; give it the release tags.
     if (api) {
-      const found = await findManifest(repositoryPath, byInputs, api);
+      const found = await registryStep("lookup", server, () => findManifest(repositoryPath, byInputs, api));
       if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
     }
 
@@ -136,9 +162,23 @@ export async function publishImage(
     // is not in the target's closure. It runs whenever the image is built, and a failing test
     // fails the update before anything is built or pushed.
     await executor.testGate(inputs.plan, repository, { secrets });
-    const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push });
+    const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push }).catch((err: unknown) => {
+      // The engine's `docker push` failed (after its own retries): say so as the other registry steps do.
+      if (err instanceof DockerCommandError && err.command.startsWith("docker push"))
+        throw new Error(
+          `push in ${server} failed: ${err.message} The registry failed or could not be reached while the image was pushed: try again once ${server} answers. Nothing was recorded: the state keeps the previous image.`,
+        );
+      throw err;
+    });
     if (!inputs.push) return outputs("", built.imageUri, false, reason);
-    return api ? release(built.digest, false, reason) : outputs(built.digest, built.imageUri, false, reason);
+    if (!api) return outputs(built.digest, built.imageUri, false, reason);
+    // No output names a digest the registry does not hold: ask it before reporting the push.
+    const held = await registryStep("confirm", server, () => findManifest(repositoryPath, built.digest, api));
+    if (held !== built.digest)
+      throw new Error(
+        `confirm in ${server} failed: the push reported ${built.digest}, but ${repository} does not hold it. Run pulumi up again; the state keeps the previous image.`,
+      );
+    return release(built.digest, false, reason);
   } finally {
     executor.dispose();
   }
@@ -165,14 +205,18 @@ async function promote(
   // The host and path as a reference names them: `acme/api` is Docker Hub's, not a host "acme".
   const server = registryHost(sourceRepository);
   const sourcePath = parseImageReference(sourceRepository).repository;
-  const found = await findManifest(sourcePath, byInputs, { ...credentials, server });
+  const found = await registryStep("promote", server, () =>
+    findManifest(sourcePath, byInputs, { ...credentials, server }),
+  );
   if (!found) {
     throw new Error(
       `environment "${from}" has no image with its current inputs in ${sourceRepository} (${byInputs}): run pulumi up on "${from}" first (it pushes that tag), or remove promoteFrom.`,
     );
   }
   if (sourceRepository === repository) {
-    await tagManifest(parseImageReference(repository).repository, found, tags, credentials);
+    await registryStep("promote", credentials.server, () =>
+      tagManifest(parseImageReference(repository).repository, found, tags, credentials),
+    );
     return { digest: found, source: `${sourceRepository}@${found}` };
   }
   // Another repository (or registry): copy it with the same credentials.
