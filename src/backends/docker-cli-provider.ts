@@ -4,23 +4,35 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
+import { registryDrift } from "../publish/drift";
 import { type PublishRequest, type PublishResult, publishImage } from "../publish/pipeline";
 
 /** What the dynamic resource receives; resolved values. */
-export interface DockerCliImageInputs extends PublishRequest {
-  /** This compiled module, which the serialised provider loads in its own process. */
-  providerModule: string;
-}
+export type DockerCliImageInputs = PublishRequest;
 
-/** What it reports, and keeps in the state: no credentials, no build-arg values. */
+/** What it reports, and keeps in the state: no build-arg values; credentials only as a secret. */
 export interface DockerCliImageOutputs extends PublishResult {
   /** `sha256:…` of everything that changes the image (`fingerprint`); a secret output. */
   fingerprint: string;
+  /**
+   * The registry credentials it pushed with, for `pulumi refresh` (which gets the outputs, not
+   * the inputs); a secret output, and only when it pushed with credentials.
+   */
+  registry?: { username: string; password: string };
+  /** What `pulumi refresh` found changed in the registry; the next update repairs it. */
+  drift?: string;
 }
 
-async function publish(inputs: DockerCliImageInputs, previous?: PublishResult): Promise<DockerCliImageOutputs> {
+async function publish(inputs: DockerCliImageInputs, previous?: DockerCliImageOutputs): Promise<DockerCliImageOutputs> {
   const published = await publishImage(inputs, previous?.inputs, { env: process.env });
-  return { ...published, fingerprint: fingerprint(inputs) };
+  const { username, password } = inputs.registry;
+  return {
+    ...published,
+    // The update repairs what refresh found: say so first.
+    ...(previous?.drift ? { rebuildReason: `repaired (${previous.drift}): ${published.rebuildReason}` } : {}),
+    fingerprint: fingerprint(inputs),
+    ...(inputs.push && username !== undefined && password !== undefined ? { registry: { username, password } } : {}),
+  };
 }
 
 /**
@@ -52,13 +64,26 @@ function fingerprint(inputs: PublishRequest): string {
 }
 
 /**
- * The provider's operations. The dynamic resource's serialised provider captures no module:
- * it `require`s this compiled file by the path in its inputs (`providerModule`) and calls these,
- * so it serialises the same on every `@pulumi/pulumi` the peer range allows.
+ * The provider's operations. The dynamic resource's provider source (docker-cli-resource.ts)
+ * `require`s this compiled file by its path and calls these, the same on every `@pulumi/pulumi`
+ * the peer range allows.
  */
 export const provider = {
   async diff(olds: DockerCliImageOutputs, news: DockerCliImageInputs): Promise<{ changes: boolean }> {
-    return { changes: olds.fingerprint !== fingerprint(news) };
+    // Drift found by refresh changes the image as much as new inputs do: the update repairs it.
+    return { changes: olds.fingerprint !== fingerprint(news) || olds.drift !== undefined };
+  },
+  /**
+   * `pulumi refresh`: ask the registry whether it still holds the digest and the release tags
+   * point at it; what changed is recorded as `drift` (and the next update repairs it). A
+   * registry that cannot be asked fails the refresh naming it: the state is kept as it was.
+   */
+  async read(id: string, props: DockerCliImageOutputs): Promise<{ id: string; props: DockerCliImageOutputs }> {
+    const { drift: _previous, ...rest } = props;
+    void _previous;
+    if (!props.digest || !props.imageUri.includes("@")) return { id, props: rest }; // not pushed: nothing to ask
+    const drift = await registryDrift(props, props.registry ?? {});
+    return { id, props: drift ? { ...rest, drift } : rest };
   },
   async create(inputs: DockerCliImageInputs): Promise<{ id: string; outs: DockerCliImageOutputs }> {
     const outs = await publish(inputs);

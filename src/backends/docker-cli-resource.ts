@@ -12,20 +12,24 @@ import type { ImageSize } from "../executor";
  * `handler()` returns the provider (what `pulumi.dynamic.Resource` would make by serialising a
  * closure). Written out instead: it captures nothing, and serialising a closure loads the
  * TypeScript compiler and turns on the V8 inspector in the program, ~0.4 s before the first
- * resource. Each method loads the compiled `docker-cli-provider` module named in the inputs
- * (diff and create/update get them; delete keeps the pushed image and needs nothing).
+ * resource. Each method loads the compiled `docker-cli-provider` module at `modulePath`;
+ * delete keeps the pushed image and needs nothing.
+ * @internal
  */
-const PROVIDER_SOURCE = `exports.handler = function () {
-  const load = (inputs) => require(inputs.providerModule).provider;
+export function providerSource(modulePath: string): string {
+  return `exports.handler = function () {
+  const load = () => require(${JSON.stringify(modulePath)}).provider;
   return {
-    diff: async (id, olds, news) => load(news).diff(olds, news),
-    create: async (inputs) => load(inputs).create(inputs),
-    update: async (id, olds, news) => load(news).update(olds, news),
+    diff: async (id, olds, news) => load().diff(olds, news),
+    create: async (inputs) => load().create(inputs),
+    update: async (id, olds, news) => load().update(olds, news),
+    read: async (id, props) => load().read(id, props),
     // Pushed images stay in the registry (its lifecycle rules expire them).
     delete: async () => {},
   };
 };
 `;
+}
 
 /** The key and type token of Pulumi's dynamic resources (the host finds the provider under `__provider`). */
 const DYNAMIC_PROVIDER_KEY = "__provider";
@@ -48,6 +52,8 @@ export class DockerCliImage extends pulumi.CustomResource {
   declare readonly imageUri: pulumi.Output<string>;
   declare readonly rebuildReason: pulumi.Output<string>;
   declare readonly size: pulumi.Output<ImageSize | undefined>;
+  /** What `pulumi refresh` found changed in the registry (the next update repairs it). */
+  declare readonly drift: pulumi.Output<string | undefined>;
 
   constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
     const outputs = {
@@ -55,7 +61,13 @@ export class DockerCliImage extends pulumi.CustomResource {
       imageUri: undefined,
       rebuildReason: undefined,
       size: undefined,
+      drift: undefined,
     };
-    super(DYNAMIC_TYPE, name, { ...inputs, ...outputs, [DYNAMIC_PROVIDER_KEY]: PROVIDER_SOURCE }, opts);
+    super(
+      DYNAMIC_TYPE,
+      name,
+      { ...inputs, ...outputs, [DYNAMIC_PROVIDER_KEY]: providerSource(providerModule()) },
+      opts,
+    );
   }
 }

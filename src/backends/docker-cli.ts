@@ -28,7 +28,7 @@ import {
 } from "./backend";
 import { SUPPORT } from "./support";
 import type { DockerCliImageInputs } from "./docker-cli-provider";
-import { DockerCliImage, providerModule } from "./docker-cli-resource";
+import { DockerCliImage } from "./docker-cli-resource";
 
 /** @internal */
 export const dockerCliBackend: ImageBackend = {
@@ -47,12 +47,11 @@ export const dockerCliBackend: ImageBackend = {
       registry: secretCredentials(args.registry),
       ...read,
       ...(args.secrets ? { secrets: args.secrets } : {}),
-      providerModule: providerModule(),
     };
     const image = new DockerCliImage(args.name, inputs, {
       parent: args.parent,
       dependsOn: args.dependsOn,
-      additionalSecretOutputs: ["fingerprint"],
+      additionalSecretOutputs: ["fingerprint", "registry"],
     });
     // Unpushed, or under a program's own mocks (no outputs): the first tagged reference.
     const imageUri = pulumi

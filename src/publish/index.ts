@@ -8,3 +8,4 @@ export {
   publishImage,
   registryStep,
 } from "./pipeline";
+export { type PublishedRecord, registryDrift } from "./drift";

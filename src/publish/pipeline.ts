@@ -48,7 +48,7 @@ export interface PublishResult {
 }
 
 /** The registry steps of publishing, as errors name them. */
-export type RegistryStep = "lookup" | "push" | "confirm" | "measure" | "tag" | "promote";
+export type RegistryStep = "lookup" | "push" | "confirm" | "measure" | "tag" | "promote" | "refresh";
 
 /**
  * `run()`, its failure rethrown naming the step, the registry and the fix: a registry error by
@@ -61,11 +61,13 @@ export async function registryStep<T>(step: RegistryStep, server: string, run: (
     if (!(err instanceof RegistryError)) throw err;
     const status = err.status;
     const fix =
-      status === 401 || status === 403
-        ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-        : status === 429 || status >= 500 || status === 0
-          ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. Nothing was recorded: the state keeps the previous image.`
-          : `Check the repository and its permissions in ${server}.`;
+      step === "refresh" && (status === 401 || status === 403)
+        ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
+        : status === 401 || status === 403
+          ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
+          : status === 429 || status >= 500 || status === 0
+            ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
+            : `Check the repository and its permissions in ${server}.`;
     const failed = new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, status);
     throw failed;
   }

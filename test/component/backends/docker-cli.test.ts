@@ -32,7 +32,8 @@ describe("docker-cli back end", () => {
     assert.equal(plan.target, "web");
     assert.deepEqual(first.references, ["127.0.0.1:5055/team/web:production-0123456789ab"]);
     assert.equal(first.push, true);
-    assert.match(first.providerModule as string, /lib\/backends\/docker-cli-provider\.js$/);
+    // The provider Pulumi's dynamic-provider host loads: the compiled provider module, by path.
+    assert.match(first.__provider as string, /require\(".*\/lib\/backends\/docker-cli-provider\.js"\)\.provider/);
     const registry = unwrapSecret<{ server: string; username: string; password: string }>(first.registry);
     assert.equal(registry.secret, true);
     assert.deepEqual(registry.value, { server: "127.0.0.1:5055", username: "ci", password: "pw-123" });

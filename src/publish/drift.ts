@@ -1,0 +1,44 @@
+/**
+ * What `pulumi refresh` asks of a published image: does its registry still hold the digest,
+ * and do its release tags still point at it? No Pulumi SDK: the image resource's provider runs it.
+ */
+import { type RegistryAccess, findManifest } from "../executor";
+import { parseImageReference, registryHost } from "../plan";
+import { registryStep } from "./pipeline";
+
+/** A published image as the state records it. */
+export interface PublishedRecord {
+  /** `sha256:…`. */
+  digest: string;
+  /** `<repository>@<digest>`. */
+  imageUri: string;
+  /** `<repository>:<tag>`, every release tag. */
+  references: string[];
+}
+
+/**
+ * What changed in the registry behind the state's back: the digest gone (deleted, expired by a
+ * lifecycle rule), a release tag gone or moved to another image. `undefined` when nothing did.
+ * A registry that cannot be asked fails naming it and the fix; nothing is assumed gone for it.
+ */
+export async function registryDrift(
+  published: PublishedRecord,
+  credentials: Omit<RegistryAccess, "server">,
+): Promise<string | undefined> {
+  const repository = published.imageUri.slice(0, published.imageUri.lastIndexOf("@"));
+  const server = registryHost(repository);
+  const path = parseImageReference(repository).repository;
+  const access = { ...credentials, server };
+  const ask = (reference: string): Promise<string | undefined> =>
+    registryStep("refresh", server, () => findManifest(path, reference, access));
+  const problems: string[] = [];
+  if ((await ask(published.digest)) === undefined)
+    problems.push(`${repository} no longer holds ${published.digest} (deleted or expired)`);
+  for (const reference of published.references) {
+    const tag = reference.slice(reference.lastIndexOf(":") + 1);
+    const now = await ask(tag);
+    if (now === undefined) problems.push(`tag ${tag} is gone`);
+    else if (now !== published.digest) problems.push(`tag ${tag} now points to ${now}`);
+  }
+  return problems.length ? problems.join("; ") : undefined;
+}
