@@ -18,7 +18,7 @@ export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from 
 export { findBuildx } from "./buildx";
 export { DockerCommandError, type RunOptions, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
-export { type BuildStep, executedSteps, parseBuildSteps } from "./progress";
+export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";
 export {
   type ImageSize,

@@ -34,3 +34,45 @@ export function parseBuildSteps(log: string): BuildStep[] {
 export function executedSteps(steps: readonly BuildStep[]): BuildStep[] {
   return steps.filter((s) => !s.cached && !s.instruction.startsWith("FROM "));
 }
+
+/** The step a failed build stopped at, read from its `--progress=plain` log. */
+export interface FailedStep {
+  /** Step number in the log (`#7`). */
+  id: number;
+  /** Stage as BuildKit names it (`production`, `stage-2`); absent when the build has one stage. */
+  stage?: string;
+  /** The instruction as BuildKit prints it, continuation lines joined (`RUN npm test`). */
+  instruction: string;
+  /** The process's exit code, for a `RUN` that failed. */
+  exitCode?: number;
+  /** BuildKit's error line for the step. */
+  error: string;
+  /** What the step printed, in order (timestamps and step numbers taken off). */
+  output: string[];
+}
+
+const ERROR_LINE = /^#(\d+) ERROR: (.*)$/;
+const OUTPUT_LINE = /^#(\d+) \d+\.\d+ (.*)$/;
+
+/** The first step that failed in a `--progress=plain` log, or `undefined` when none did. */
+export function failedStep(log: string): FailedStep | undefined {
+  const lines = log.split(/\r?\n/);
+  const failed = lines.map((line) => ERROR_LINE.exec(line)).find((m) => m !== null);
+  if (!failed) return undefined;
+  const id = Number(failed[1]);
+  const step = parseBuildSteps(log).find((s) => s.id === id);
+  if (!step) return undefined;
+  const exit = /exit code: (\d+)/.exec(failed[2]);
+  const output = lines.flatMap((line) => {
+    const m = OUTPUT_LINE.exec(line);
+    return m && Number(m[1]) === id ? [m[2]] : [];
+  });
+  return {
+    id,
+    ...(step.stage ? { stage: step.stage } : {}),
+    instruction: step.instruction,
+    ...(exit ? { exitCode: Number(exit[1]) } : {}),
+    error: failed[2],
+    output,
+  };
+}

@@ -14,6 +14,7 @@ import {
   imageSize,
   tagManifest,
 } from "../executor";
+import { explainBuildFailure } from "./failure";
 import { type BuildPlan, type InputsRecord, parseImageReference, rebuildReason, registryHost } from "../plan";
 
 /** What an image is published from: the plan and what was read for it; resolved values. */
@@ -163,14 +164,16 @@ export async function publishImage(
     // The test gate reads the Dockerfile as written: the test stage (and the files it copies)
     // is not in the target's closure. It runs whenever the image is built, and a failing test
     // fails the update before anything is built or pushed.
-    await executor.testGate(inputs.plan, repository, { secrets });
+    await executor.testGate(inputs.plan, repository, { secrets }).catch((err: unknown) => {
+      throw explainBuildFailure(err, inputs.plan, inputs.plan.dockerfile, "test gate");
+    });
     const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push }).catch((err: unknown) => {
       // The engine's `docker push` failed (after its own retries): say so as the other registry steps do.
       if (err instanceof DockerCommandError && err.command.startsWith("docker push"))
         throw new Error(
           `push in ${server} failed: ${err.message} The registry failed or could not be reached while the image was pushed: try again once ${server} answers. Nothing was recorded: the state keeps the previous image.`,
         );
-      throw err;
+      throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
     });
     if (!inputs.push) return outputs("", built.imageUri, false, reason);
     if (!api) return outputs(built.digest, built.imageUri, false, reason);

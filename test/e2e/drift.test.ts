@@ -178,4 +178,29 @@ describe("E2E: refresh finds registry drift and up repairs it", function () {
     const up = await stack.up();
     assert.deepEqual(up.summary.resourceChanges, { same: 3 });
   });
+
+  it("a RUN that fails: up's error names the environment, stage, line and instruction; the state keeps the image", async () => {
+    const before = await imageState();
+    const dockerfile = path.join(context, "Dockerfile");
+    const working = fs.readFileSync(dockerfile, "utf8");
+    fs.writeFileSync(dockerfile, `${working}RUN echo "migrating" && exit 7\n`);
+    try {
+      const err = await stack.up().then(
+        () => assert.fail("up should fail"),
+        (e: unknown) => e as Error,
+      );
+      assert.match(
+        err.message,
+        new RegExp(
+          `build of environment "dev" failed in stage "dev" at ${dockerfile}:3: RUN echo "migrating" && exit 7\\s+exited with code 7\\s+its last line:\\s+\\| migrating`,
+        ),
+      );
+      assert.match(err.message, /The whole build log: \/.*multistage-logs\/dev-.*\.log/);
+    } finally {
+      fs.writeFileSync(dockerfile, working);
+    }
+    assert.equal((await imageState()).digest, before.digest);
+    const up = await stack.up();
+    assert.deepEqual(up.summary.resourceChanges, { same: 3 });
+  });
 });

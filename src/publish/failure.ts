@@ -1,0 +1,103 @@
+/**
+ * A failed build said where: the environment, the stage, the Dockerfile line and instruction,
+ * the exit code and the last lines that step printed, with the whole log kept in a file the
+ * message names, instead of the builder's raw output.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseSyntax } from "../dockerfile/syntax";
+import { DockerCommandError, type FailedStep, failedStep } from "../executor";
+import type { BuildPlan } from "../plan";
+
+/** How many of the failing step's last lines the message quotes. */
+const QUOTED_LINES = 12;
+
+/** Where a failed step is in the Dockerfile: its stage and the instruction's line. */
+export interface FailureLocation {
+  stage: string;
+  line: number;
+  instruction: string;
+}
+
+/**
+ * The instruction of `dockerfileText` BuildKit printed as `step`: in the stage it names (its
+ * `AS` name, or `stage-<n>` for an unnamed one), else in any stage of `stages`, matched by its
+ * text with continuation lines joined and runs of white space as one.
+ */
+export function locateStep(
+  step: Pick<FailedStep, "stage" | "instruction">,
+  dockerfileText: string,
+  stages: readonly string[],
+): FailureLocation | undefined {
+  const squash = (text: string): string => text.replace(/\s+/g, " ").trim().toLowerCase();
+  const wanted = squash(step.instruction);
+  const found: FailureLocation[] = [];
+  let index = -1;
+  let label = "";
+  for (const node of parseSyntax(dockerfileText).nodes) {
+    if (node.keyword === "FROM") {
+      index++;
+      const as = /\s+AS\s+(\S+)\s*$/i.exec(node.rest);
+      label = as ? as[1] : `#${index}`;
+      continue;
+    }
+    const text = squash([node.keyword, ...node.flags, node.rest].join(" "));
+    if (text === wanted || (wanted.length > 0 && text.startsWith(wanted)))
+      found.push({
+        stage: label,
+        line: node.line,
+        instruction: `${node.keyword} ${[...node.flags, node.rest].join(" ")}`,
+      });
+  }
+  const named = (l: FailureLocation): boolean =>
+    step.stage !== undefined &&
+    (l.stage.toLowerCase() === step.stage.toLowerCase() || `stage-${l.stage.slice(1)}` === step.stage);
+  return found.find(named) ?? found.find((l) => stages.includes(l.stage)) ?? found[0];
+}
+
+/**
+ * `err` said where, when it is a build that failed at a step: a new error naming the
+ * environment, the stage, `dockerfile`'s line and instruction, the exit code and the step's last
+ * lines, with the whole log written to a file it names. Anything else is returned as it is.
+ * `built` is the Dockerfile given to the builder (the closure keeps the original's line numbers).
+ */
+export function explainBuildFailure(
+  err: unknown,
+  plan: Pick<BuildPlan, "environment" | "dockerfile" | "stages">,
+  built: string,
+  what: "build" | "test gate",
+): unknown {
+  if (!(err instanceof DockerCommandError) || !/\bbuild\b/.test(err.command)) return err;
+  const step = failedStep(err.output);
+  if (!step) return err;
+  let text = "";
+  try {
+    text = fs.readFileSync(built, "utf8");
+  } catch {
+    // The Dockerfile is gone: the message names the step as BuildKit printed it.
+  }
+  const where = text ? locateStep(step, text, plan.stages) : undefined;
+  const logFile = keepLog(err.output, plan.environment);
+  const stage = where?.stage ?? step.stage ?? "(the only stage)";
+  const position = where ? `${plan.dockerfile}:${where.line}` : plan.dockerfile;
+  const lines = step.output.slice(-QUOTED_LINES);
+  const message = [
+    `${what} of environment "${plan.environment}" failed in stage "${stage}" at ${position}: ${where?.instruction ?? step.instruction}`,
+    step.exitCode !== undefined ? `exited with code ${step.exitCode}` : step.error,
+    ...(lines.length
+      ? [`its last ${lines.length === 1 ? "line" : `${lines.length} lines`}:`, ...lines.map((l) => `  | ${l}`)]
+      : ["it printed nothing"]),
+    `The whole build log: ${logFile}`,
+  ].join("\n");
+  return new Error(message, { cause: err });
+}
+
+/** Write a failed build's log where the user can read it later; its path. */
+function keepLog(log: string, environment: string): string {
+  const dir = path.join(os.tmpdir(), "multistage-logs");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${environment.replace(/[^A-Za-z0-9_.-]/g, "-")}-${Date.now()}-${process.pid}.log`);
+  fs.writeFileSync(file, log, { mode: 0o600 });
+  return file;
+}
