@@ -160,7 +160,7 @@ export class DockerExecutor {
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
       args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
-      return this.run(args, { binary: this.buildx() });
+      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig() });
     });
     const metadata = fs.existsSync(metadataFile)
       ? (JSON.parse(fs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>)
@@ -297,10 +297,30 @@ export class DockerExecutor {
   }
 
   /** Run the Docker CLI (or `binary`) in this executor's environment (see `runProcess`). */
-  run(args: readonly string[], options: RunOptions & { binary?: string } = {}): Promise<string> {
+  run(args: readonly string[], options: RunOptions & { binary?: string; buildxConfig?: string } = {}): Promise<string> {
     const binary = options.binary ?? this.docker;
     const label = binary === this.docker ? "docker" : path.basename(binary);
-    return runProcess(binary, args, this.env, { ...options, label, onOutput: this.onOutput });
+    const env = options.buildxConfig ? { ...this.env, BUILDX_CONFIG: options.buildxConfig } : this.env;
+    return runProcess(binary, args, env, { ...options, label, onOutput: this.onOutput });
+  }
+
+  /**
+   * A buildx configuration of this executor's own: the user's builders (`instances`, `defaults`,
+   * `current`) without their node identifier. buildx keys the copy of the build context a builder
+   * keeps on that identifier and the context's path, and a file edited without changing its size
+   * and modification time (a tarball's, a restored checkout's) is not sent again: the builder
+   * would build the old content (moby/buildkit#4817). A new identifier per publish sends the
+   * context afresh. (The engine's `docker build` gets the same from this executor's own DOCKER_CONFIG.)
+   */
+  private freshBuildxConfig(): string {
+    const dir = path.join(this.configDir, "buildx");
+    if (fs.existsSync(dir)) return dir;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const entry of ["instances", "defaults", "current"]) {
+      const from = path.join(this.buildxConfig, entry);
+      if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    }
+    return dir;
   }
 }
 
