@@ -154,7 +154,12 @@ export function writeClosureFiles(
   const dockerfile = path.join(dir, "Dockerfile");
   const write = (file: string, text: string): void => {
     // Rewrite only on change: the providers hash these files, and their times must not move.
-    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) fs.writeFileSync(file, text);
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+      // Whole or not at all: a run interrupted mid-write leaves no half-written Dockerfile.
+      const partial = `${file}.${process.pid}.partial`;
+      fs.writeFileSync(partial, text);
+      fs.renameSync(partial, file);
+    }
   };
   write(dockerfile, plan.closure.dockerfile);
   write(`${dockerfile}.dockerignore`, inputs.ignoreFile);

@@ -10,7 +10,7 @@ import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
 import { buildArguments, buildxArguments, remoteBuilder } from "./argv";
 import { findBuildx } from "./buildx";
 import { probeBuilderEndpoint } from "./endpoint";
-import { DockerCommandError, type RunOptions, runProcess } from "./process";
+import { DockerCommandError, type RunOptions, onInterrupt, runProcess } from "./process";
 import { type BuildStep, parseBuildSteps } from "./progress";
 
 export interface DockerCliOptions {
@@ -92,6 +92,40 @@ export interface PushResult {
   references: string[];
 }
 
+/** Private Docker configurations (credentials, secret files) are `<tmp>/multistage-docker-config-<pid>-…`. */
+const CONFIG_DIR_PREFIX = "multistage-docker-config-";
+
+/**
+ * Remove the private configurations of processes that are gone (killed before they could
+ * dispose of theirs: a SIGKILLed provider), with the credentials and secret files in them.
+ */
+export function sweepStaleConfigDirs(tmp = os.tmpdir()): string[] {
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const entry of entries) {
+    const m = new RegExp(`^${CONFIG_DIR_PREFIX}(\\d+)-`).exec(entry);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+
+/** True when a process with this PID exists (or exists but is not ours to signal). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Runs plans with one Docker CLI and one private credentials directory. */
 export class DockerExecutor {
   readonly docker: string;
@@ -103,11 +137,17 @@ export class DockerExecutor {
   private readonly userConfigDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly onOutput?: (line: string) => void;
+  private readonly forgetOnInterrupt: () => void;
 
   constructor(options: DockerCliOptions = {}) {
     const env = options.env ?? process.env;
     this.docker = options.docker ?? env.MULTISTAGE_DOCKER_CLI ?? "docker";
-    this.configDir = options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "multistage-docker-config-"));
+    if (!options.configDir) sweepStaleConfigDirs();
+    this.configDir =
+      options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `${CONFIG_DIR_PREFIX}${process.pid}-`));
+    // Interrupted mid-build (Pulumi stops a provider with SIGINT), the credentials and secret
+    // files in it go with it; a harder stop leaves it to the next executor's sweep.
+    this.forgetOnInterrupt = onInterrupt(() => fs.rmSync(this.configDir, { recursive: true, force: true }));
     // Credentials stay in the private config; builders are the user's (so a named one is found).
     this.userConfigDir = env.DOCKER_CONFIG ?? path.join(os.homedir(), ".docker");
     this.buildxConfig = env.BUILDX_CONFIG ?? path.join(this.userConfigDir, "buildx");
@@ -293,6 +333,7 @@ export class DockerExecutor {
 
   /** Forget stored credentials. */
   dispose(): void {
+    this.forgetOnInterrupt();
     fs.rmSync(this.configDir, { recursive: true, force: true });
   }
 

@@ -13,10 +13,11 @@ export {
   type ImageInspect,
   type PushResult,
   type RegistryCredentials,
+  sweepStaleConfigDirs,
 } from "./docker-cli";
 export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from "./argv";
 export { findBuildx } from "./buildx";
-export { DockerCommandError, type RunOptions, runProcess } from "./process";
+export { DockerCommandError, type RunOptions, onInterrupt, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";

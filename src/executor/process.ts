@@ -1,5 +1,5 @@
 /** The one process runner of the executor: spawn a CLI, collect its output, fail with its tail. */
-import { spawn } from "child_process";
+import { type ChildProcess, spawn } from "child_process";
 import * as path from "path";
 
 /** A Docker command that failed; the message carries the command (never a password) and the output's tail. */
@@ -24,6 +24,44 @@ export class DockerCommandError extends Error {
 /** A per-layer progress line of `docker push`/`pull` (`3f4e: Retrying in 5 seconds`, `3f4e: Pushing [==>  ]`). */
 const PROGRESS_LINE =
   /^[0-9a-f]{12}: (Retrying in \d+ seconds?|Pushing|Preparing|Waiting|Layer already exists|Pulling fs layer|Downloading|Extracting|Verifying Checksum|Download complete)/;
+
+/** Commands running now, and what to remove should this process be told to stop. */
+const running = new Set<ChildProcess>();
+const cleanups = new Set<() => void>();
+
+/**
+ * Remove `cleanup`'s files should this process be interrupted (SIGINT, SIGTERM) while a
+ * command runs: Pulumi stops a provider's process group with SIGINT, then SIGKILL a moment
+ * later. Returns what unregisters it.
+ */
+export function onInterrupt(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** Stop the commands, remove what was registered, then stop as the signal would have (its default). */
+function interrupted(signal: NodeJS.Signals): void {
+  for (const child of running) child.kill(signal);
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Best effort: the next run sweeps what is left (DockerExecutor's stale config directories).
+    }
+  }
+  unwatchSignals();
+  process.kill(process.pid, signal);
+}
+
+function watchSignals(): void {
+  for (const signal of SIGNALS) if (!process.listeners(signal).includes(interrupted)) process.on(signal, interrupted);
+}
+
+function unwatchSignals(): void {
+  for (const signal of SIGNALS) process.removeListener(signal, interrupted);
+}
 
 /** How to run one command. */
 export interface RunOptions {
@@ -51,6 +89,12 @@ export function runProcess(
   const shown = `${options.label ?? path.basename(binary)} ${args.join(" ")}`;
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    running.add(child);
+    watchSignals();
+    child.on("close", () => {
+      running.delete(child);
+      if (running.size === 0) unwatchSignals();
+    });
     let stdout = "";
     let stderr = "";
     const forward = (chunk: Buffer): void => {
