@@ -143,8 +143,7 @@ export class DockerExecutor {
     const env = options.env ?? process.env;
     this.docker = options.docker ?? env.MULTISTAGE_DOCKER_CLI ?? "docker";
     if (!options.configDir) sweepStaleConfigDirs();
-    this.configDir =
-      options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `${CONFIG_DIR_PREFIX}${process.pid}-`));
+    this.configDir = options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `${CONFIG_DIR_PREFIX}${process.pid}-`));
     // Interrupted mid-build (Pulumi stops a provider with SIGINT), the credentials and secret
     // files in it go with it; a harder stop leaves it to the next executor's sweep.
     this.forgetOnInterrupt = onInterrupt(() => fs.rmSync(this.configDir, { recursive: true, force: true }));
