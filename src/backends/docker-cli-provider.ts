@@ -24,7 +24,14 @@ export interface DockerCliImageOutputs extends PublishResult {
 }
 
 async function publish(inputs: DockerCliImageInputs, previous?: DockerCliImageOutputs): Promise<DockerCliImageOutputs> {
-  const published = await publishImage(inputs, previous?.inputs, { env: process.env });
+  // One line per step on the provider's stderr, which Pulumi shows during `up` (a provider runs
+  // no step during preview, so preview shows none).
+  // The image by its environment and stage: a repository or a tag may be a secret.
+  const image = `${inputs.plan.environment}/${inputs.plan.targetStage}`;
+  const published = await publishImage(inputs, previous?.inputs, {
+    env: process.env,
+    onStatus: (line) => process.stderr.write(`multistage: ${image}: ${line}\n`),
+  });
   const { username, password } = inputs.registry;
   return {
     ...published,

@@ -1,6 +1,7 @@
 /** The publish pipeline: prepare what a plan needs, then publish it (registry first, gate, build, measure, tag). */
 export { type PrepareOptions, type PreparedImage, prepareImage } from "./prepare";
 export {
+  type PublishOptions,
   type PublishRequest,
   type PublishResult,
   type RegistryStep,

@@ -74,6 +74,38 @@ export async function registryStep<T>(step: RegistryStep, server: string, run: (
   }
 }
 
+/** How publishing runs: the executor's options, and where its one-line statuses go. */
+export interface PublishOptions extends DockerCliOptions {
+  /**
+   * One line per step, instead of the builder's stream: `resolving …`, `building stage x of n
+   * (name)`, `pushing`, `tagging …`. They name no repository, tag or value: any may be a secret.
+   */
+  onStatus?: (line: string) => void;
+}
+
+/**
+ * Turn the builder's plain progress into one status per stage as it starts (`building stage 2
+ * of 3 (builder)`) and one when the push starts; every other line is dropped.
+ */
+function stageProgress(plan: BuildPlan, status: (line: string) => void): (line: string) => void {
+  const seen = new Set<string>();
+  let pushing = false;
+  return (line) => {
+    const step = /^#\d+ \[(?:([^\]\s]+) )?\d+\/\d+\] /.exec(line);
+    if (step) {
+      // A single-stage build names no stage: it is the target.
+      const stage = step[1] ?? plan.targetStage;
+      if (seen.has(stage) || stage === "internal") return;
+      seen.add(stage);
+      const at = plan.stages.indexOf(stage);
+      status(at >= 0 ? `building stage ${at + 1} of ${plan.stages.length} (${stage})` : `building stage ${stage}`);
+    } else if (!pushing && /^The push refers to repository|^#\d+ pushing layers/.test(line)) {
+      pushing = true;
+      status("pushing");
+    }
+  };
+}
+
 /** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
 export function inputsTag(hash: string): string {
   return `inputs-${hash.replace(/^sha256:/, "")}`;
@@ -90,9 +122,17 @@ export function inputsTag(hash: string): string {
 export async function publishImage(
   inputs: PublishRequest,
   previous: InputsRecord | undefined,
-  executorOptions: DockerCliOptions,
+  options: PublishOptions,
 ): Promise<PublishResult> {
-  const executor = new DockerExecutor(executorOptions);
+  const status = options.onStatus ?? ((): void => undefined);
+  const progress = stageProgress(inputs.plan, status);
+  const executor = new DockerExecutor({
+    ...options,
+    onOutput: (line) => {
+      options.onOutput?.(line);
+      progress(line);
+    },
+  });
   try {
     const repository = inputs.references[0].slice(0, inputs.references[0].lastIndexOf(":"));
     const tags = inputs.references.map((r) => r.slice(r.lastIndexOf(":") + 1));
@@ -135,6 +175,7 @@ export async function publishImage(
           `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
         );
       }
+      status(`tagging (${tags.length} ${tags.length === 1 ? "tag" : "tags"})`);
       await registryStep("tag", server, () => tagManifest(repositoryPath, digest, tags, api));
       return outputs(digest, `${repository}@${digest}`, reused, reason, size);
     };
@@ -147,6 +188,7 @@ export async function publishImage(
 
     // Registry first: an image with these inputs was pushed before; give it the release tags.
     if (api) {
+      status("resolving its inputs in the registry");
       const found = await registryStep("lookup", server, () => findManifest(repositoryPath, byInputs, api));
       if (found) return release(found, true, `reused: the registry holds ${byInputs} (same inputs); nothing built`);
     }

@@ -91,8 +91,22 @@ describe("E2E: refresh finds registry drift and up repairs it", function () {
   let digest: string;
   let tag: string;
 
-  it("up pushes the image; a refresh with nothing changed finds nothing", async () => {
-    const up = await stack.up();
+  it("preview prints no step; up prints one status line per step, not the builder's stream; refresh with nothing changed finds nothing", async () => {
+    let previewed = "";
+    await stack.preview({ onOutput: (out) => (previewed += out) });
+    assert.doesNotMatch(previewed, /multistage: /);
+    let printed = "";
+    const up = await stack.up({ onOutput: (out) => (printed += out) });
+    const statuses = printed.split("\n").filter((l) => l.includes("multistage: "));
+    console.log(statuses.map((l) => `      ${l.trim()}`).join("\n"));
+    // Pulumi shows a provider's stderr as it comes and again under Diagnostics: once each, in order.
+    const said = [...new Set(statuses.map((l) => l.replace(/^.*multistage: dev\/dev: /, "").trim()))];
+    assert.deepEqual(
+      said.map((l) => l.split(" ")[0]),
+      ["resolving", "building", "pushing", "tagging"],
+    );
+    assert.match(said[1], /^building stage 1 of 1 \(dev\)$/);
+    assert.doesNotMatch(printed, /#\d+ \[|sha256:[0-9a-f]{64} done|Pushed/, "the builder's raw stream");
     digest = up.outputs.digest.value as string;
     tag = tagOf((up.outputs.tags.value as string[])[0]);
     const refresh = await stack.refresh();
