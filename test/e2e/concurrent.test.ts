@@ -1,0 +1,90 @@
+/**
+ * Two stacks publishing the same inputs at once (two CI pipelines, or dev and a preview
+ * environment of one commit): both `pulumi up`s succeed, with the same digest, and the
+ * registry holds it under both stacks' tags. The real engine, registry and Pulumi CLI.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { findManifest } from "../../src/executor";
+import { REPO_ROOT } from "../../scripts/lib/local";
+import { type Engine, requireEngine } from "../integration/engine";
+import { requireE2eWorkspace } from "./workspace";
+
+const REPOSITORY_PATH = `multistage-e2e/concurrent-${Date.now().toString(36)}`;
+
+describe("E2E: two stacks publish the same inputs at once", function () {
+  this.timeout(900_000);
+  let engine: Engine;
+  let root: string;
+  let context: string;
+  const stacks: Stack[] = [];
+
+  before(async function () {
+    engine = requireEngine(this);
+    const workspace = requireE2eWorkspace(this, engine, "concurrent", {
+      MULTISTAGE_GIT_SHA: "c0c0000000000000000000000000000000000001",
+    });
+    root = workspace.root;
+    context = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-concurrent-app-"));
+    fs.writeFileSync(
+      path.join(context, "Dockerfile"),
+      `FROM multistage-local/busybox:1 AS dev\nRUN echo ${Date.now()} > /id && sleep 2\n`,
+    );
+    // Two stacks of one project, each on the dev environment (environments: dev for both).
+    for (const stackName of ["dev", "dev-preview"]) {
+      const stack = await LocalWorkspace.createOrSelectStack(
+        {
+          stackName,
+          projectName: "multistage-concurrent",
+          program: async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { MultiStageImage } = require(path.join(REPO_ROOT, "lib")) as typeof import("../../src");
+            const pulumi = await import("@pulumi/pulumi");
+            const config = new pulumi.Config();
+            const image = new MultiStageImage("app", {
+              context,
+              environment: "dev",
+              tagStrategy: `${stackName}-{gitShortSha}`,
+              registry: {
+                repository: config.require("repository"),
+                username: config.require("username"),
+                password: config.requireSecret("password"),
+              },
+            });
+            return { digest: image.digest, tags: image.tags };
+          },
+        },
+        { workDir: workspace.workDir, envVars: workspace.env },
+      );
+      await stack.setAllConfig({
+        repository: { value: `${engine.registry.server}/${REPOSITORY_PATH}` },
+        username: { value: engine.registry.username },
+        password: { value: engine.registry.password, secret: true },
+      });
+      stacks.push(stack);
+    }
+  });
+
+  after(async () => {
+    for (const stack of stacks) await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+    if (context) fs.rmSync(context, { recursive: true, force: true });
+  });
+
+  it("both ups succeed with the same digest, which the registry holds under both stacks' tags", async () => {
+    const results = await Promise.all(stacks.map((stack) => stack.up()));
+    const digests = results.map((r) => r.outputs.digest.value as string);
+    assert.match(digests[0], /^sha256:[0-9a-f]{64}$/);
+    assert.equal(digests[1], digests[0]);
+    for (const result of results) {
+      const reference = (result.outputs.tags.value as string[])[0];
+      assert.equal(
+        await findManifest(REPOSITORY_PATH, reference.slice(reference.lastIndexOf(":") + 1), engine.registry),
+        digests[0],
+      );
+    }
+  });
+});
