@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
-import type { BuildPlan, BuilderSpec } from "../plan";
+import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER } from "../plan";
 
 /** What changes a build's arguments beside the plan. */
 export interface BuildFlags {
@@ -19,7 +19,7 @@ export function buildArguments(plan: BuildPlan, repository: string, iidFile: str
   const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
   args.push(...planFlags(plan, flags));
   for (const image of plan.cacheFrom) args.push("--cache-from", image);
-  for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
+  for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   args.push(plan.context);
   return args;
 }
@@ -49,11 +49,21 @@ export function buildxArguments(
       `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
     );
   }
-  for (const tag of plan.tags) args.push("--tag", `${repository}:${tag}`);
+  for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   if (flags.push) args.push("--push");
   else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");
   args.push(plan.context);
   return args;
+}
+
+/** The plan's tags, refused while one still holds the `{inputsHash}` placeholder (the plan reads no files). */
+function filledTags(plan: BuildPlan): readonly string[] {
+  const at = plan.tags.findIndex((tag) => tag.includes(INPUTS_HASH_PLACEHOLDER));
+  if (at >= 0)
+    throw new Error(
+      `plan.tags[${at}] ("${plan.tags[at]}") still holds ${INPUTS_HASH_PLACEHOLDER}: fill it in before building, with withInputsHash(plan.tags, targetInputs(plan).hash) (or the hash prepareImage read), or set gitSha.`,
+    );
+  return plan.tags;
 }
 
 /** The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args, platforms. */

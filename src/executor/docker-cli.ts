@@ -354,11 +354,11 @@ export class DockerExecutor {
    */
   private freshBuildxConfig(): string {
     const dir = path.join(this.configDir, "buildx");
-    if (fs.existsSync(dir)) return dir;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Copied before each build: a builder registered since (an endpoint's) is found too.
     for (const entry of ["instances", "defaults", "current"]) {
       const from = path.join(this.buildxConfig, entry);
-      if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+      if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true, force: true });
     }
     return dir;
   }

@@ -321,6 +321,7 @@ describe("Integration: a standalone BuildKit builder (registry cache, platforms,
         const plan = planBuildFromFiles({
           context: dir,
           environment: "staging",
+          gitSha: "0123456789abcdef",
           ssh: [{ id: "default", paths: [path.join(dir, "id")] }],
           ...(how.includes("BuildKit") ? { builder: builder.name, registryCache: false } : {}),
         });

@@ -49,6 +49,14 @@ describe("executor arguments", () => {
     assert.ok(local.includes("--load") && !local.includes("--cache-to"));
   });
 
+  it("refuses a tag still holding {inputsHash}, naming it and the fix, on either builder", () => {
+    const unfilled = plan({ tags: ["production-{inputsHash}"] });
+    const expected =
+      /plan\.tags\[0\] \("production-\{inputsHash\}"\) still holds \{inputsHash\}: fill it in before building, with withInputsHash/;
+    assert.throws(() => buildArguments(unfilled, "r.example/app", "/tmp/iid"), expected);
+    assert.throws(() => buildxArguments(unfilled, "r.example/app", "b", "/tmp/m", { push: true }), expected);
+  });
+
   it("a remote builder's name depends on its endpoint and TLS files only", () => {
     const a = remoteBuilder({ endpoint: "tcp://127.0.0.1:1234" });
     assert.equal(a.name, remoteBuilder({ endpoint: "tcp://127.0.0.1:1234" }).name);
