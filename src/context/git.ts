@@ -1,7 +1,8 @@
 /** The commit the source is at, for tags: CI variables first, then `git rev-parse HEAD`. */
 import { execFileSync } from "child_process";
 
-const CI_VARIABLES = [
+/** Environment variables CI systems put the commit in, read in this order. */
+export const GIT_SHA_VARIABLES = [
   "MULTISTAGE_GIT_SHA",
   "GITHUB_SHA",
   "CI_COMMIT_SHA",
@@ -11,7 +12,7 @@ const CI_VARIABLES = [
 ];
 
 export function detectGitSha(directory: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const name of CI_VARIABLES) {
+  for (const name of GIT_SHA_VARIABLES) {
     const value = env[name];
     if (value && /^[0-9a-f]{7,64}$/i.test(value)) return value.toLowerCase();
   }

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, type MultiStageImageArgs, REDACTED, planBuildFromFiles, targetInputs } from "../../src";
+import { GIT_SHA_VARIABLES } from "../../src/context";
 import { REPO_ROOT } from "../helpers";
 import {
   ACCOUNT,
@@ -357,14 +358,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
   });
 
   describe("without a commit (a source tarball in CI), the default release tag carries the inputs hash", () => {
-    const CI_VARIABLES = [
-      "MULTISTAGE_GIT_SHA",
-      "GITHUB_SHA",
-      "CI_COMMIT_SHA",
-      "BUILDKITE_COMMIT",
-      "CIRCLE_SHA1",
-      "GIT_COMMIT",
-    ];
+    const CI_VARIABLES = GIT_SHA_VARIABLES;
     const saved: Record<string, string | undefined> = {};
     before(() => {
       for (const name of CI_VARIABLES) {

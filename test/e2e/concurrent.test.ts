@@ -7,11 +7,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { findManifest } from "../../src/executor";
-import { REPO_ROOT } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
-import { requireE2eWorkspace } from "./workspace";
+import { localRegistryStack, requireE2eWorkspace } from "./workspace";
 
 const REPOSITORY_PATH = `multistage-e2e/concurrent-${Date.now().toString(36)}`;
 
@@ -35,36 +34,14 @@ describe("E2E: two stacks publish the same inputs at once", function () {
     );
     // Two stacks of one project, each on the dev environment (environments: dev for both).
     for (const stackName of ["dev", "dev-preview"]) {
-      const stack = await LocalWorkspace.createOrSelectStack(
-        {
-          stackName,
-          projectName: "multistage-concurrent",
-          program: async () => {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const { MultiStageImage } = require(path.join(REPO_ROOT, "lib")) as typeof import("../../src");
-            const pulumi = await import("@pulumi/pulumi");
-            const config = new pulumi.Config();
-            const image = new MultiStageImage("app", {
-              context,
-              environment: "dev",
-              tagStrategy: `${stackName}-{gitShortSha}`,
-              registry: {
-                repository: config.require("repository"),
-                username: config.require("username"),
-                password: config.requireSecret("password"),
-              },
-            });
-            return { digest: image.digest, tags: image.tags };
-          },
-        },
-        { workDir: workspace.workDir, envVars: workspace.env },
+      stacks.push(
+        await localRegistryStack(
+          workspace,
+          engine,
+          { stackName, projectName: "multistage-concurrent", repositoryPath: REPOSITORY_PATH },
+          { context, environment: "dev", tagStrategy: `${stackName}-{gitShortSha}` },
+        ),
       );
-      await stack.setAllConfig({
-        repository: { value: `${engine.registry.server}/${REPOSITORY_PATH}` },
-        username: { value: engine.registry.username },
-        password: { value: engine.registry.password, secret: true },
-      });
-      stacks.push(stack);
     }
   });
 

@@ -9,12 +9,11 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { findManifest, tagManifest } from "../../src/executor";
-import { REPO_ROOT } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
 import { restartRegistry, stopRegistry } from "../integration/faults";
-import { requireE2eWorkspace } from "./workspace";
+import { localRegistryStack, requireE2eWorkspace } from "./workspace";
 
 const REPOSITORY_PATH = `multistage-e2e/drift-${Date.now().toString(36)}`;
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
@@ -47,38 +46,12 @@ describe("E2E: refresh finds registry drift and up repairs it", function () {
       path.join(context, "Dockerfile"),
       `FROM multistage-local/busybox:1 AS dev\nRUN echo ${Date.now()} > /id\n`,
     );
-    stack = await LocalWorkspace.createOrSelectStack(
-      {
-        stackName: "dev",
-        projectName: "multistage-drift",
-        program: async () => {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { MultiStageImage } = require(path.join(REPO_ROOT, "lib")) as typeof import("../../src");
-          const pulumi = await import("@pulumi/pulumi");
-          const config = new pulumi.Config();
-          const image = new MultiStageImage("app", {
-            context,
-            registry: {
-              repository: config.require("repository"),
-              username: config.require("username"),
-              password: config.requireSecret("password"),
-            },
-          });
-          return {
-            imageUri: image.imageUri,
-            digest: image.digest,
-            tags: image.tags,
-            rebuildReason: image.rebuildReason,
-          };
-        },
-      },
-      { workDir: workspace.workDir, envVars: workspace.env },
+    stack = await localRegistryStack(
+      workspace,
+      engine,
+      { stackName: "dev", projectName: "multistage-drift", repositoryPath: REPOSITORY_PATH },
+      { context },
     );
-    await stack.setAllConfig({
-      repository: { value: `${engine.registry.server}/${REPOSITORY_PATH}` },
-      username: { value: engine.registry.username },
-      password: { value: engine.registry.password, secret: true },
-    });
   });
 
   after(async () => {

@@ -8,6 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Context } from "mocha";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import type { MultiStageImageArgs } from "../../src";
 import { REPO_ROOT } from "../../scripts/lib/local";
 import type { Engine } from "../integration/engine";
 
@@ -88,4 +90,45 @@ export function requireE2eWorkspace(
   // The dynamic provider and the program both read these from this process's environment.
   Object.assign(process.env, env);
   return { root, workDir, env };
+}
+
+/**
+ * A stack of an inline program publishing one `MultiStageImage` ("app", from the built lib/)
+ * with `args`, to `<local registry>/<repositoryPath>` with its credentials from the stack's
+ * config (the password a secret). Outputs: imageUri, digest, tags, rebuildReason.
+ */
+export async function localRegistryStack(
+  workspace: E2eWorkspace,
+  engine: Engine,
+  names: { stackName: string; projectName: string; repositoryPath: string },
+  args: Omit<MultiStageImageArgs, "registry">,
+): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    {
+      stackName: names.stackName,
+      projectName: names.projectName,
+      program: async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { MultiStageImage } = require(path.join(REPO_ROOT, "lib")) as typeof import("../../src");
+        const pulumi = await import("@pulumi/pulumi");
+        const config = new pulumi.Config();
+        const image = new MultiStageImage("app", {
+          ...args,
+          registry: {
+            repository: config.require("repository"),
+            username: config.require("username"),
+            password: config.requireSecret("password"),
+          },
+        });
+        return { imageUri: image.imageUri, digest: image.digest, tags: image.tags, rebuildReason: image.rebuildReason };
+      },
+    },
+    { workDir: workspace.workDir, envVars: workspace.env },
+  );
+  await stack.setAllConfig({
+    repository: { value: `${engine.registry.server}/${names.repositoryPath}` },
+    username: { value: engine.registry.username },
+    password: { value: engine.registry.password, secret: true },
+  });
+  return stack;
 }
