@@ -541,25 +541,38 @@ describe("MultiStageImage refuses late values (Outputs) before creating anything
     ["a missing Dockerfile", { dockerfile: pulumi.output("Nope.dockerfile") }, /Nope\.dockerfile/],
     ["an invalid platform", { platform: pulumi.output("linux/amd64/v9/x") }, /platform/],
   ];
-  for (const [what, late, message] of lateCases) {
-    it(`${what}: a ResourceError, and no resource registered`, async () => {
-      useStack("production");
-      const image = new MultiStageImage("svc", { ...serviceArgs, backend: "docker-cli", ...late });
-      const err = await value(image.imageUri).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 50)); // let any registration reach the mocks
-      assert.ok(err instanceof Error, `not refused: ${String(err)}`);
-      assert.match(err.message, message);
-      // The component itself is registered at construction (it creates nothing in the cloud).
-      assert.deepEqual(
-        resources.map((r) => r.type).filter((t) => t !== "multistage:index:MultiStageImage"),
-        [],
-        "nothing may be created",
-      );
-    });
-  }
+  for (const backend of ["docker-cli", "docker-build", "docker"] as const)
+    for (const [what, late, message] of lateCases) {
+      it(`${backend}: ${what}: refused, and no resource registered`, async () => {
+        useStack("production");
+        let err: unknown;
+        try {
+          const image = new MultiStageImage("svc", { ...serviceArgs, backend, ...late });
+          err = await value(image.imageUri).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        } catch (e) {
+          err = e; // refused at construction: even earlier
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50)); // let any registration reach the mocks
+        assert.ok(err instanceof Error, `not refused: ${String(err)}`);
+        // The back ends that create the production test gate at construction need the Dockerfile
+        // then: a late one is refused at once, with that reason.
+        assert.match(
+          err.message,
+          backend !== "docker-cli" && "dockerfile" in late
+            ? /the Dockerfile cannot be read then \(context or dockerfile is an Output\)/
+            : message,
+        );
+        // The component itself is registered at construction (it creates nothing in the cloud).
+        assert.deepEqual(
+          resources.map((r) => r.type).filter((t) => t !== "multistage:index:MultiStageImage"),
+          [],
+          "nothing may be created",
+        );
+      });
+    }
 });
 
 describe("MultiStageImage across environment names and late values", () => {
