@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageSize } from "../executor";
 import { type BuildPlan, withInputsHash } from "../plan";
+import { targetInputs, writeClosureFiles } from "../context";
 import type { BackendSupport } from "./support";
 
 /**
@@ -91,6 +92,18 @@ export function taggedReferences(args: PublishArgs, inputsHash: pulumi.Input<str
   const tags = pulumi.unsecret(pulumi.all([args.plan.tags, inputsHash]).apply(([t, hash]) => withInputsHash(t, hash)));
   const references = pulumi.all([args.repositoryUrl, tags]).apply(([url, t]) => t.map((tag) => `${url}:${tag}`));
   return secretIf(references, args.tagsSecret);
+}
+
+/**
+ * The plan's target read now for the back ends that hash no base-image digests themselves: the
+ * Dockerfile reduced to its closure (with its `.dockerignore` beside it), and its inputs hash.
+ * @internal
+ */
+export function closureFiles(plan: pulumi.Output<BuildPlan>): pulumi.Output<{ dockerfile: string; hash: string }> {
+  return plan.apply((p) => {
+    const inputs = targetInputs(p);
+    return { dockerfile: writeClosureFiles(p, inputs), hash: inputs.hash };
+  });
 }
 
 /**

@@ -5,11 +5,11 @@
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { pinByDigest } from "../plan";
-import { targetInputs, writeClosureFiles } from "../context";
 import {
   type ImageBackend,
   type PublishArgs,
   type PublishedImage,
+  closureFiles,
   secretCredentials,
   secretIf,
   taggedReferences,
@@ -84,10 +84,7 @@ export const dockerBuildBackend: ImageBackend = {
   name: "docker-build",
   supports: SUPPORT["docker-build"],
   publish(args: PublishArgs): PublishedImage {
-    const closure = args.plan.apply((p) => {
-      const inputs = targetInputs(p);
-      return { dockerfile: writeClosureFiles(p, inputs), hash: inputs.hash };
-    });
+    const closure = closureFiles(args.plan);
     const references = taggedReferences(args, closure.hash);
     const imageArgs = dockerBuildImageArgs(args, references, closure.dockerfile);
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.

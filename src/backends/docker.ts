@@ -5,8 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
-import { targetInputs, writeClosureFiles } from "../context";
-import { type ImageBackend, type PublishArgs, type PublishedImage, taggedReferences } from "./backend";
+import { type ImageBackend, type PublishArgs, type PublishedImage, closureFiles, taggedReferences } from "./backend";
 import { SUPPORT } from "./support";
 
 /**
@@ -31,11 +30,10 @@ export const dockerBackend: ImageBackend = {
   supports: SUPPORT.docker,
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.
-    const closure = args.plan.apply((p) => {
-      const inputs = targetInputs(p);
-      return { build: dockerBuildInputs(p, writeClosureFiles(p, inputs)), hash: inputs.hash };
-    });
-    const build = closure.build;
+    const closure = closureFiles(args.plan);
+    const build = pulumi
+      .all([args.plan, closure.dockerfile])
+      .apply(([p, dockerfile]) => dockerBuildInputs(p, dockerfile));
     const references = taggedReferences(args, closure.hash);
     // The test gate: the test stage builds first, locally only; the images depend on it.
     const gate = args.testTarget

@@ -19,7 +19,7 @@ export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from 
 export { findBuildx } from "./buildx";
 export { DockerCommandError, type RunOptions, onInterrupt, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
-export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps } from "./progress";
+export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps, parseStepLine } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";
 export {
   type ImageSize,

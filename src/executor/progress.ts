@@ -14,14 +14,20 @@ export interface BuildStep {
 const STEP = /^#(\d+) \[(?:([^\]\s]+) )?(\d+\/\d+)\] (.*)$/;
 const CACHED = /^#(\d+) CACHED$/;
 
+/** The step a progress line starts (`#7 [builder 2/5] RUN npm ci`), or `undefined` for any other line. */
+export function parseStepLine(line: string): Omit<BuildStep, "cached"> | undefined {
+  const step = STEP.exec(line);
+  return step ? { id: Number(step[1]), stage: step[2], instruction: step[4] } : undefined;
+}
+
 /** Instruction steps (`[stage n/m] INSTRUCTION`) in order, with their cache status. */
 export function parseBuildSteps(log: string): BuildStep[] {
   const steps = new Map<number, BuildStep>();
   const cached = new Set<number>();
   for (const line of log.split(/\r?\n/)) {
-    const step = STEP.exec(line);
-    if (step && !steps.has(Number(step[1]))) {
-      steps.set(Number(step[1]), { id: Number(step[1]), stage: step[2], instruction: step[4], cached: false });
+    const step = parseStepLine(line);
+    if (step && !steps.has(step.id)) {
+      steps.set(step.id, { ...step, cached: false });
       continue;
     }
     const hit = CACHED.exec(line);

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseSyntax } from "../dockerfile/syntax";
+import { parseDockerfile, stageLabel } from "../dockerfile";
 import { DockerCommandError, type FailedStep, failedStep } from "../executor";
 import type { BuildPlan } from "../plan";
 
@@ -32,20 +32,14 @@ export function locateStep(
 ): FailureLocation | undefined {
   const squash = (text: string): string => text.replace(/\s+/g, " ").trim().toLowerCase();
   const wanted = squash(step.instruction);
+  const { model, instructions } = parseDockerfile(dockerfileText);
   const found: FailureLocation[] = [];
-  let index = -1;
-  let label = "";
-  for (const node of parseSyntax(dockerfileText).nodes) {
-    if (node.keyword === "FROM") {
-      index++;
-      const as = /\s+AS\s+(\S+)\s*$/i.exec(node.rest);
-      label = as ? as[1] : `#${index}`;
-      continue;
-    }
+  for (const node of instructions) {
+    const stage = model.stages.find((s) => node.line > s.line && node.line <= s.endLine);
     const text = squash([node.keyword, ...node.flags, node.rest].join(" "));
-    if (text === wanted || (wanted.length > 0 && text.startsWith(wanted)))
+    if (stage && (text === wanted || (wanted.length > 0 && text.startsWith(wanted))))
       found.push({
-        stage: label,
+        stage: stageLabel(stage),
         line: node.line,
         instruction: `${node.keyword} ${[...node.flags, node.rest].join(" ")}`,
       });

@@ -12,6 +12,7 @@ import {
   RegistryError,
   findManifest,
   imageSize,
+  parseStepLine,
   tagManifest,
 } from "../executor";
 import { explainBuildFailure } from "./failure";
@@ -60,18 +61,21 @@ export async function registryStep<T>(step: RegistryStep, server: string, run: (
     return await run();
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
-    const status = err.status;
-    const fix =
-      step === "refresh" && (status === 401 || status === 403)
-        ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
-        : status === 401 || status === 403
-          ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-          : status === 429 || status >= 500 || status === 0
-            ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
-            : `Check the repository and its permissions in ${server}.`;
-    const failed = new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, status);
-    throw failed;
+    throw stepFailure(step, server, err.status, err.message);
   }
+}
+
+/** The one message of a failed registry step: the step, the registry, what it said, and the fix for its status (0: unreachable). */
+function stepFailure(step: RegistryStep, server: string, status: number, message: string): RegistryError {
+  const fix =
+    step === "refresh" && (status === 401 || status === 403)
+      ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
+      : status === 401 || status === 403
+        ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
+        : status === 429 || status >= 500 || status === 0
+          ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
+          : `Check the repository and its permissions in ${server}.`;
+  return new RegistryError(`${step} in ${server} failed: ${message} ${fix}`, status);
 }
 
 /** How publishing runs: the executor's options, and where its one-line statuses go. */
@@ -91,11 +95,11 @@ function stageProgress(plan: BuildPlan, status: (line: string) => void): (line: 
   const seen = new Set<string>();
   let pushing = false;
   return (line) => {
-    const step = /^#\d+ \[(?:([^\]\s]+) )?\d+\/\d+\] /.exec(line);
+    const step = parseStepLine(line);
     if (step) {
       // A single-stage build names no stage: it is the target.
-      const stage = step[1] ?? plan.targetStage;
-      if (seen.has(stage) || stage === "internal") return;
+      const stage = step.stage ?? plan.targetStage;
+      if (seen.has(stage)) return;
       seen.add(stage);
       const at = plan.stages.indexOf(stage);
       status(at >= 0 ? `building stage ${at + 1} of ${plan.stages.length} (${stage})` : `building stage ${stage}`);
@@ -210,11 +214,9 @@ export async function publishImage(
       throw explainBuildFailure(err, inputs.plan, inputs.plan.dockerfile, "test gate");
     });
     const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push }).catch((err: unknown) => {
-      // The engine's `docker push` failed (after its own retries): say so as the other registry steps do.
+      // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
       if (err instanceof DockerCommandError && err.command.startsWith("docker push"))
-        throw new Error(
-          `push in ${server} failed: ${err.message} The registry failed or could not be reached while the image was pushed: try again once ${server} answers. Nothing was recorded: the state keeps the previous image.`,
-        );
+        throw stepFailure("push", server, 0, err.message);
       throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
     });
     if (!inputs.push) return outputs("", built.imageUri, false, reason);
