@@ -5,42 +5,19 @@
  * completes. The real engine, registry and Pulumi CLI.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { type Engine, requireEngine } from "../integration/engine";
+import { configDirsHolding, runningProcesses } from "../integration/faults";
 import { localRegistryStack, requireE2eWorkspace } from "./workspace";
 
 const REPOSITORY_PATH = `multistage-e2e/interrupt-${Date.now().toString(36)}`;
 const SECRET = `interrupt-e2e-${Date.now().toString(36)}`;
 
-/** `pid ppid args` of every process. */
-function processes(): Array<{ pid: number; ppid: number; args: string }> {
-  return execFileSync("ps", ["-eo", "pid=,ppid=,stat=,args="], { encoding: "utf8" })
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 4 && !f[2].startsWith("Z"))
-    .map((f) => ({ pid: Number(f[0]), ppid: Number(f[1]), args: f.slice(3).join(" ") }));
-}
-
-/** Every private Docker config that holds the build secret in some file. */
-function secretLeftovers(): string[] {
-  return fs
-    .readdirSync(os.tmpdir())
-    .filter((e) => e.startsWith("multistage-docker-config-"))
-    .flatMap((e) => {
-      const dir = path.join(os.tmpdir(), e);
-      try {
-        return (fs.readdirSync(dir, { recursive: true }) as string[])
-          .map((f) => path.join(dir, f))
-          .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f, "utf8").includes(SECRET));
-      } catch {
-        return [];
-      }
-    });
-}
+/** Every private Docker config file that holds the build secret. */
+const secretLeftovers = (): string[] => configDirsHolding(SECRET).secretFiles;
 
 describe("E2E: a cancelled pulumi up leaves nothing behind", function () {
   this.timeout(900_000);
@@ -85,7 +62,7 @@ describe("E2E: a cancelled pulumi up leaves nothing behind", function () {
       await new Promise((r) => setTimeout(r, 100));
     assert.ok(printed.includes("building stage"), `the build did not start: ${printed}`);
     assert.equal(secretLeftovers().length, 1, "while the build runs, its secret file exists");
-    const cli = processes().find((p) => p.ppid === process.pid && /\bpulumi\b.*\bup\b/.test(p.args));
+    const cli = runningProcesses().find((p) => p.ppid === process.pid && /\bpulumi\b.*\bup\b/.test(p.args));
     assert.ok(cli, "the pulumi CLI process");
     process.kill(cli.pid, "SIGINT");
     await new Promise((r) => setTimeout(r, 500));
@@ -93,7 +70,7 @@ describe("E2E: a cancelled pulumi up leaves nothing behind", function () {
     const err = await up;
     assert.ok(err, "the up was cancelled");
     await new Promise((r) => setTimeout(r, 2000));
-    const building = processes().filter((p) => p.args.includes(context));
+    const building = runningProcesses().filter((p) => p.args.includes(context));
     assert.deepEqual(building, [], "a build of the cancelled up still runs");
     assert.deepEqual(secretLeftovers(), [], "the build secret is left on disk");
 

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
@@ -140,4 +141,35 @@ export function stopRegistry(): void {
 /** Start the registry again (scripts/docker-up.sh starts only what does not answer). */
 export function restartRegistry(): void {
   execFileSync("bash", [path.join(REPO_ROOT, "scripts", "docker-up.sh")], { stdio: "ignore", timeout: 120000 });
+}
+
+/** The processes running now (exited ones waiting to be reaped hold nothing, and are left out). */
+export function runningProcesses(): Array<{ pid: number; ppid: number; pgid: number; args: string }> {
+  return execFileSync("ps", ["-eo", "pid=,ppid=,pgid=,stat=,args="], { encoding: "utf8" })
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 5 && !f[3].startsWith("Z"))
+    .map((f) => ({ pid: Number(f[0]), ppid: Number(f[1]), pgid: Number(f[2]), args: f.slice(4).join(" ") }));
+}
+
+/**
+ * The executors' private Docker configurations (of process `pid`, or of every process) and
+ * every file in them that holds `secret`.
+ */
+export function configDirsHolding(secret: string, pid?: number): { dirs: string[]; secretFiles: string[] } {
+  const prefix = `multistage-docker-config-${pid === undefined ? "" : `${pid}-`}`;
+  const dirs = fs
+    .readdirSync(os.tmpdir())
+    .filter((e) => e.startsWith(prefix))
+    .map((e) => path.join(os.tmpdir(), e));
+  const secretFiles = dirs.flatMap((dir) => {
+    try {
+      return (fs.readdirSync(dir, { recursive: true }) as string[])
+        .map((f) => path.join(dir, f))
+        .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f, "utf8").includes(secret));
+    } catch {
+      return []; // removed while read: its executor ended
+    }
+  });
+  return { dirs, secretFiles };
 }

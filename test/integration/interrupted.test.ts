@@ -5,13 +5,14 @@
  * the group, SIGKILL a moment later), or killed outright.
  */
 import { strict as assert } from "assert";
-import { type ChildProcess, execFileSync, spawn } from "child_process";
+import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DockerExecutor } from "../../src/executor";
 import { REPO_ROOT } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
+import { configDirsHolding, runningProcesses } from "./faults";
 
 const SECRET = `interrupt-secret-${Date.now().toString(36)}`;
 
@@ -80,29 +81,12 @@ describe("Integration: an interrupted publish leaves nothing behind", function (
       child.exitCode !== null || child.signalCode ? resolve() : child.on("exit", () => resolve()),
     );
 
-  /** Processes still running in the process group `pgid` (exited ones waiting to be reaped hold nothing). */
-  function groupMembers(pgid: number): string[] {
-    const ps = execFileSync("ps", ["-eo", "pid=,pgid=,stat=,args="], { encoding: "utf8" });
-    return ps
-      .split("\n")
-      .map((l) => l.trim().split(/\s+/))
-      .filter(([, group, stat]) => Number(group) === pgid && !stat.startsWith("Z"))
-      .map((fields) => fields.join(" "));
-  }
-
-  /** The private Docker configurations of process `pid`, and every file anywhere in them that holds the secret. */
-  function leftovers(pid: number): { dirs: string[]; secretFiles: string[] } {
-    const dirs = fs
-      .readdirSync(os.tmpdir())
-      .filter((e) => e.startsWith(`multistage-docker-config-${pid}-`))
-      .map((e) => path.join(os.tmpdir(), e));
-    const secretFiles = dirs.flatMap((dir) =>
-      (fs.readdirSync(dir, { recursive: true }) as string[])
-        .map((f) => path.join(dir, f))
-        .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f, "utf8").includes(SECRET)),
-    );
-    return { dirs, secretFiles };
-  }
+  /** Processes still running in the process group `pgid`. */
+  const groupMembers = (pgid: number): string[] =>
+    runningProcesses()
+      .filter((p) => p.pgid === pgid)
+      .map((p) => `${p.pid} ${p.args}`);
+  const leftovers = (pid: number): { dirs: string[]; secretFiles: string[] } => configDirsHolding(SECRET, pid);
 
   it("stopped as Pulumi stops a provider (SIGINT to its group, SIGKILL after 1 s): no process, no secret file, no credentials left", async () => {
     const { child } = await startPublisher();
