@@ -357,7 +357,10 @@ function sameTestTarget(plan: BuildPlan, testTarget: string | undefined, parent:
 function tagCountBeforeInputs(spec: ComponentSpec): number {
   const { args } = spec;
   const own = getEnvironmentArgs(spec.environment, spec.environments).args.tags ?? [];
-  return new Set(["(strategy)", ...(args.tags ?? []), ...own, ...(args.movingTags ?? [])]).size;
+  const strategy = Array.isArray(args.tagStrategy)
+    ? args.tagStrategy.map((_t, i) => `(strategy ${i})`)
+    : ["(strategy)"];
+  return new Set([...strategy, ...(args.tags ?? []), ...own, ...(args.movingTags ?? [])]).size;
 }
 
 /**

@@ -99,9 +99,11 @@ export interface PlanArgs {
   readonly ssh?: readonly SshArgs[];
   /**
    * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
-   * `{gitShortSha}`, `{version}`, or a function of those values returning tags.
+   * `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or,
+   * in TypeScript, a function of those values returning tags.
    * @default "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown)
    * @example "v{version}-{gitShortSha}"
+   * @example ["{env}-{gitShortSha}", "build-{target}"]
    * @example (c) => [`${c.env}-${c.gitSha?.slice(0, 7)}`, `build-${c.target}`]
    */
   readonly tagStrategy?: TagStrategy;
@@ -234,7 +236,7 @@ const SHAPE_TEXT: Record<Shape, string> = {
   record: "a map of strings",
   environments: "a map of environment names to settings",
   testStage: "a stage name, or false",
-  tagStrategy: "a template string, or a function returning tags",
+  tagStrategy: "a template string, a list of templates, or a function returning tags",
   builder: "a builder name, or { endpoint, tls? }",
   registryCache: "true, false, or { mode?, fromEnvironments? }",
   attestations: "true, false, or { provenance?, sbom? }",
@@ -351,7 +353,11 @@ function hasShape(value: unknown, shape: Shape): boolean {
     case "testStage":
       return typeof value === "string" || value === false;
     case "tagStrategy":
-      return typeof value === "string" || typeof value === "function";
+      return (
+        typeof value === "string" ||
+        typeof value === "function" ||
+        (Array.isArray(value) && value.every((v) => typeof v === "string"))
+      );
     case "builder":
       return typeof value === "string" || (isRecord(value) && typeof value.endpoint === "string");
     case "registryCache":

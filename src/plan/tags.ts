@@ -32,9 +32,10 @@ export function withInputsHash(tags: readonly string[], hash: string): string[] 
 
 /**
  * A template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`
- * placeholders (e.g. `"{env}-{gitShortSha}"`, `"v{version}"`), or a function.
+ * placeholders (e.g. `"{env}-{gitShortSha}"`, `"v{version}"`), a list of templates (one tag
+ * each, the form every Pulumi language can pass), or a function (TypeScript only).
  */
-export type TagStrategy = string | ((context: TagContext) => string[]);
+export type TagStrategy = string | readonly string[] | ((context: TagContext) => string[]);
 
 /** A tag and the input property it comes from, for messages (`tags[1]`, `environments.dev.tags[0]`). */
 export interface TagSource {
@@ -87,6 +88,19 @@ export function expandTagStrategy(
 ): string[] {
   const template = strategy ?? defaultTagStrategy(context);
   if (typeof template === "string") return [expandTemplate(template, context, diagnostics)];
+  if (isTemplateList(template)) {
+    if (template.length === 0) {
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-tag-strategy",
+        property: "tagStrategy",
+        message: "the tag strategy is an empty list: a release would get no unique tag.",
+        hint: 'Give at least one template, e.g. ["{env}-{gitShortSha}"], or leave tagStrategy out for the default.',
+      });
+      return [];
+    }
+    return template.map((t, i) => expandTemplate(t, context, diagnostics, `tagStrategy[${i}]`));
+  }
   let tags: unknown;
   try {
     tags = template(context);
@@ -119,9 +133,10 @@ export function releaseTags(
 ): string[] {
   const expanded = context ? expandTagStrategy(options.tagStrategy, context, diagnostics) : [];
   if (context && options.immutable) checkRepeatingTag(options.tagStrategy, context, diagnostics);
-  const strategy = expanded.map((tag) => ({
+  const listed = options.tagStrategy !== undefined && isTemplateList(options.tagStrategy);
+  const strategy = expanded.map((tag, i) => ({
     tag,
-    property: "tagStrategy",
+    property: listed ? `tagStrategy[${i}]` : "tagStrategy",
   }));
   const sources = [...strategy, ...(options.fixed ?? []), ...(options.moving ?? [])].map((s) => ({
     ...s,
@@ -145,7 +160,16 @@ export function tagsFor(strategy: TagStrategy | undefined, context: TagContext):
 
 const PLACEHOLDERS = ["env", "target", "gitSha", "gitShortSha", "version", "inputsHash"] as const;
 
-function expandTemplate(template: string, context: TagContext, diagnostics: Diagnostic[]): string {
+function isTemplateList(strategy: TagStrategy): strategy is readonly string[] {
+  return Array.isArray(strategy);
+}
+
+function expandTemplate(
+  template: string,
+  context: TagContext,
+  diagnostics: Diagnostic[],
+  property = "tagStrategy",
+): string {
   const values: Record<string, string | undefined> = {
     env: context.env,
     target: context.target,
@@ -154,7 +178,7 @@ function expandTemplate(template: string, context: TagContext, diagnostics: Diag
     version: context.version,
   };
   const problem = (message: string, hint: string): string => {
-    diagnostics.push({ severity: "error", code: "invalid-tag-strategy", property: "tagStrategy", message, hint });
+    diagnostics.push({ severity: "error", code: "invalid-tag-strategy", property, message, hint });
     return "";
   };
   return template.replace(/\{(\w+)\}/g, (_m, key: string) => {
@@ -178,11 +202,24 @@ function expandTemplate(template: string, context: TagContext, diagnostics: Diag
 
 /** A template without a per-release placeholder gives every release the same tag (the default has one). */
 function checkRepeatingTag(strategy: TagStrategy | undefined, context: TagContext, diagnostics: Diagnostic[]): void {
-  if (typeof strategy !== "string" || /\{(gitSha|gitShortSha|version|inputsHash)\}/.test(strategy)) return;
+  if (strategy !== undefined && isTemplateList(strategy)) {
+    strategy.forEach((t, i) => checkRepeatingTemplate(t, `tagStrategy[${i}]`, context, diagnostics));
+  } else if (typeof strategy === "string") {
+    checkRepeatingTemplate(strategy, "tagStrategy", context, diagnostics);
+  }
+}
+
+function checkRepeatingTemplate(
+  strategy: string,
+  property: string,
+  context: TagContext,
+  diagnostics: Diagnostic[],
+): void {
+  if (/\{(gitSha|gitShortSha|version|inputsHash)\}/.test(strategy)) return;
   diagnostics.push({
     severity: "error",
     code: "invalid-tag-strategy",
-    property: "tagStrategy",
+    property,
     message: `"${strategy}" gives every release the same tag ("${expandTemplate(strategy, context, [])}"); the repository is IMMUTABLE and would refuse the second release.`,
     hint: "Add {gitShortSha}, {version} or {inputsHash} to tagStrategy, or make the repository MUTABLE (repository.imageTagMutability).",
   });

@@ -40,6 +40,30 @@ describe("Tag strategy", () => {
     assert.match(diagnostics[0].message, /"\{env\}-\{target\}" gives every release the same tag \("production-app"\)/);
   });
 
+  it("expands a list of templates, a tag each, naming the template of any problem by index", () => {
+    assert.deepEqual(tagsFor(["{env}-{gitShortSha}", "build-{target}", "v{version}"], ctx), [
+      "production-0123456789ab",
+      "build-app",
+      "v1.4.0",
+    ]);
+    const diagnostics: Diagnostic[] = [];
+    releaseTags(ctx, { tagStrategy: ["{env}-{gitShortSha}", "x-{nope}"] }, diagnostics);
+    assert.deepEqual(
+      diagnostics.map((d) => [d.property, d.code]),
+      [["tagStrategy[1]", "invalid-tag-strategy"]],
+    );
+    const empty: Diagnostic[] = [];
+    assert.deepEqual(releaseTags(ctx, { tagStrategy: [] }, empty), []);
+    assert.match(empty[0].message, /empty list/);
+    // IMMUTABLE: every template must change per release.
+    const immutable: Diagnostic[] = [];
+    releaseTags(ctx, { tagStrategy: ["{env}-{gitShortSha}", "build-{target}"], immutable: true }, immutable);
+    assert.deepEqual(
+      immutable.map((d) => d.property),
+      ["tagStrategy[1]"],
+    );
+  });
+
   it("expands templates and functions", () => {
     assert.deepEqual(tagsFor("v{version}-{gitShortSha}", ctx), ["v1.4.0-0123456789ab"]);
     assert.deepEqual(
