@@ -1,7 +1,12 @@
 /**
- * The `docker-cli` back end's dynamic resource (`multistage:DockerCliImage`) and the provider
- * source Pulumi's dynamic-provider host loads for it: what runs in the provider's process is
- * `docker-cli-provider.ts`, loaded there by the path in the inputs.
+ * The `docker-cli` back end's image resource, served one of two ways by the same provider
+ * operations (`docker-cli-provider.ts`):
+ * - in a TypeScript program, a dynamic resource (`pulumi-nodejs:dynamic/multistage:DockerCliImage`)
+ *   that Pulumi's dynamic-provider host runs from the provider source below: nothing to install;
+ * - in the package's own provider (`pulumi-resource-multistage`, which serves the component to
+ *   every other language), `multistage:index:DockerCliImage`, a resource of the `multistage`
+ *   package: dynamic providers cannot be loaded when the component runs in a provider
+ *   (pulumi/pulumi#5455).
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -46,7 +51,21 @@ export function providerModule(): string {
     : path.join(__dirname, "docker-cli-provider.js");
 }
 
-/** The dynamic resource (`multistage:DockerCliImage`), run by Pulumi's Node.js dynamic-provider host. */
+/** The image resource's type token when the package's provider serves it. */
+export const PACKAGE_IMAGE_TYPE = "multistage:index:DockerCliImage";
+
+let servedByPackage = false;
+
+/**
+ * From now on, image resources in this process are `multistage:index:DockerCliImage`, served by
+ * the package's own provider: called once by that provider's entry point before it serves.
+ * @internal
+ */
+export function serveImagesFromPackageProvider(): void {
+  servedByPackage = true;
+}
+
+/** The image resource: dynamic in a TypeScript program, the package's own in its provider. */
 export class DockerCliImage extends pulumi.CustomResource {
   declare readonly digest: pulumi.Output<string>;
   declare readonly imageUri: pulumi.Output<string>;
@@ -63,11 +82,13 @@ export class DockerCliImage extends pulumi.CustomResource {
       size: undefined,
       drift: undefined,
     };
-    super(
-      DYNAMIC_TYPE,
-      name,
-      { ...inputs, ...outputs, [DYNAMIC_PROVIDER_KEY]: providerSource(providerModule()) },
-      opts,
-    );
+    if (servedByPackage) super(PACKAGE_IMAGE_TYPE, name, { ...inputs, ...outputs }, opts);
+    else
+      super(
+        DYNAMIC_TYPE,
+        name,
+        { ...inputs, ...outputs, [DYNAMIC_PROVIDER_KEY]: providerSource(providerModule()) },
+        opts,
+      );
   }
 }

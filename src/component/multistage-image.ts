@@ -112,23 +112,36 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.additionalImages = pulumi.output(Object.fromEntries(extras));
     this.size = main.size ?? pulumi.output(undefined);
     this.rebuildReason = main.rebuildReason ?? pulumi.output(undefined);
-    this.registerOutputs({
-      imageUri: this.imageUri,
-      digest: this.digest,
-      repositoryUrl: this.repositoryUrl,
-      tags: this.tags,
-      environment: this.environment,
-      environmentKind: this.environmentKind,
-      target: this.target,
-      stages: this.stages,
-      buildArgs: this.buildArgs,
-      plan: this.plan,
-      additionalImages: this.additionalImages,
-      rebuildReason: this.rebuildReason,
-      size: this.size,
-    });
+    this.registerOutputs(componentOutputs(this));
   }
 }
+
+/** The component's outputs by name: what it registers, and what its package provider returns from `construct`. */
+export function componentOutputs(
+  component: MultiStageImage,
+): Record<(typeof COMPONENT_OUTPUTS)[number], pulumi.Output<unknown>> {
+  return Object.fromEntries(COMPONENT_OUTPUTS.map((name) => [name, component[name]])) as Record<
+    (typeof COMPONENT_OUTPUTS)[number],
+    pulumi.Output<unknown>
+  >;
+}
+
+/** The component's Output properties (not `repository` and `images`, which are resources). */
+export const COMPONENT_OUTPUTS = [
+  "imageUri",
+  "digest",
+  "repositoryUrl",
+  "tags",
+  "environment",
+  "environmentKind",
+  "target",
+  "stages",
+  "buildArgs",
+  "plan",
+  "additionalImages",
+  "rebuildReason",
+  "size",
+] as const satisfies ReadonlyArray<keyof MultiStageImage>;
 
 function additionalImageOutput(published: PublishedImage, image: PlannedImage): pulumi.Output<AdditionalImageOutput> {
   return pulumi

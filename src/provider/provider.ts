@@ -1,0 +1,95 @@
+/**
+ * The `multistage` package's provider: what `pulumi-resource-multistage` serves so that programs
+ * in every Pulumi language (YAML, Python, Go, C#) get `multistage:index:MultiStageImage`.
+ * - `construct` builds the same `MultiStageImage` a TypeScript program does, in this process;
+ * - its image resources are `multistage:index:DockerCliImage`, served here by the same
+ *   operations as the TypeScript path's dynamic resource (`docker-cli-provider.ts`): one
+ *   publish pipeline, not a copy.
+ * The schema is `schema.json` at the package root, generated from `MultiStageImageArgs`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type * as provider from "@pulumi/pulumi/provider";
+import { PACKAGE_IMAGE_TYPE, serveImagesFromPackageProvider } from "../backends/docker-cli-resource";
+import {
+  type DockerCliImageInputs,
+  type DockerCliImageOutputs,
+  provider as images,
+} from "../backends/docker-cli-provider";
+import { MultiStageImage } from "../component";
+import { componentOutputs } from "../component/multistage-image";
+import { componentArgs } from "./inputs";
+
+/** The package's name: the first part of every type token, and `pulumi-resource-<name>`. */
+export const PACKAGE_NAME = "multistage";
+/** The component's type token. */
+export const COMPONENT_TYPE = `${PACKAGE_NAME}:index:MultiStageImage`;
+
+/** The package root (this file is `lib/provider/provider.js`, or `src/provider/provider.ts` in the repo). */
+const PACKAGE_ROOT = path.join(__dirname, "..", "..");
+
+/** The package's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The package's schema, as shipped (`schema.json`), with the package's version. */
+export function packageSchema(): string {
+  const schema = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "schema.json"), "utf8")) as Record<string, unknown>;
+  return JSON.stringify({ ...schema, version: packageVersion() });
+}
+
+/** The provider `pulumi-resource-multistage` serves. */
+export function packageProvider(): provider.Provider {
+  serveImagesFromPackageProvider();
+  const imageOnly = (urn: string): void => {
+    // urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>
+    const type = urn.split("::")[2]?.split("$").pop();
+    if (type !== PACKAGE_IMAGE_TYPE)
+      throw new Error(
+        `the multistage provider has no resource ${type}; it serves ${PACKAGE_IMAGE_TYPE} and the component ${COMPONENT_TYPE}`,
+      );
+  };
+  return {
+    version: packageVersion(),
+    getSchema: async () => packageSchema(),
+    async construct(name, type, inputs, options) {
+      if (type !== COMPONENT_TYPE)
+        throw new Error(`the multistage package has no component ${type}; it has ${COMPONENT_TYPE}`);
+      const component = new MultiStageImage(name, await componentArgs(name, inputs), options);
+      return { urn: component.urn, state: componentOutputs(component) };
+    },
+    async diff(_id, urn, olds, news) {
+      imageOnly(urn);
+      return images.diff(plain(olds) as DockerCliImageOutputs, plain(news) as DockerCliImageInputs);
+    },
+    async create(urn, inputs) {
+      imageOnly(urn);
+      return images.create(plain(inputs) as DockerCliImageInputs);
+    },
+    async update(_id, urn, olds, news) {
+      imageOnly(urn);
+      return images.update(plain(olds) as DockerCliImageOutputs, plain(news) as DockerCliImageInputs);
+    },
+    async read(id, urn, props) {
+      imageOnly(urn);
+      return images.read(id, plain(props) as DockerCliImageOutputs);
+    },
+    // Pushed images stay in the registry (its lifecycle rules expire them), as in TypeScript.
+    async delete(_id, urn) {
+      imageOnly(urn);
+    },
+  };
+}
+
+/** Property values as the engine sends them (secrets and output values wrapped in signatures), plain. */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (!value || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  const sig = record[pulumi.runtime.specialSigKey];
+  if (sig === pulumi.runtime.specialSecretSig || sig === pulumi.runtime.specialOutputValueSig)
+    return plain(record.value);
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+}
