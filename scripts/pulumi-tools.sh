@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Build (once) and cache the binaries a real `pulumi up` needs in this repo's e2e tests:
 #   - the Pulumi CLI, from its Go module, through the wrapper module tools/pulumi (go.sum committed);
+#   - `pulumi-language-yaml`, the YAML language host (for the YAML program through the component
+#     package), from github.com/pulumi/pulumi-yaml through its own wrapper module tools/pulumi-yaml:
+#     it resolves pkg/v3 v3.206.0 and does not compile against the CLI's module;
 #   - `pulumi-resource-pulumi-nodejs`, the host Pulumi starts for dynamic providers (the
 #     docker-cli back end): a shim that runs @pulumi/pulumi's dynamic-provider entry with node.
 # Users install Pulumi the normal way and need none of this.
@@ -39,6 +42,26 @@ else
   fi
   mv "$bin/pulumi.tmp" "$bin/pulumi"
   log "built pulumi $("$bin/pulumi" version) in $(($(date +%s) - started))s ($(du -sh "$bin/pulumi" | cut -f1))"
+fi
+
+yaml_dir="$repo/tools/pulumi-yaml"
+yaml_version=$(sed -n 's#^\s*github.com/pulumi/pulumi-yaml \(v[0-9.]*\).*$#\1#p' "$yaml_dir/go.mod")
+[ -n "$yaml_version" ] || { log "cannot read the pinned pulumi-yaml version from $yaml_dir/go.mod"; exit 1; }
+if [ -x "$bin/pulumi-language-yaml" ] && [ "$(cat "$bin/pulumi-language-yaml.version" 2>/dev/null)" = "$yaml_version" ]; then
+  log "pulumi-language-yaml $yaml_version cached in $bin"
+else
+  log "building pulumi-language-yaml $yaml_version from github.com/pulumi/pulumi-yaml"
+  started=$(date +%s)
+  if ! (cd "$yaml_dir" && go build -mod=readonly -trimpath \
+    -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$yaml_version" \
+    -o "$bin/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml 2>"$tools/build-yaml.log"); then
+    log "the build failed; last lines of $tools/build-yaml.log:"
+    tail -n 8 "$tools/build-yaml.log" >&2
+    exit 1
+  fi
+  mv "$bin/pulumi-language-yaml.tmp" "$bin/pulumi-language-yaml"
+  echo "$yaml_version" >"$bin/pulumi-language-yaml.version"
+  log "built pulumi-language-yaml $yaml_version in $(($(date +%s) - started))s"
 fi
 
 # Pulumi starts `pulumi-resource-pulumi-nodejs` from PATH for dynamic providers, in the

@@ -96,7 +96,9 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
 
   const objectType = (type: ts.Type, where: string, hint: string): Spec => {
     const symbol = type.aliasSymbol ?? type.getSymbol();
-    const named = symbol && !symbol.name.startsWith("__") ? symbol.name : hint;
+    // Without the TypeScript `Args` suffix: the SDK generators add their own (Go's `RegistryArgs`,
+    // Python's `RegistryArgs`), which would make `RegistryArgsArgs`.
+    const named = (symbol && !symbol.name.startsWith("__") ? symbol.name : hint).replace(/Args$/, "");
     const token = TOKEN(named);
     if (!types[token]) {
       types[token] = {}; // reserved: recursion ends here

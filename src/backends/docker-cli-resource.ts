@@ -58,11 +58,12 @@ let servedByPackage = false;
 
 /**
  * From now on, image resources in this process are `multistage:index:DockerCliImage`, served by
- * the package's own provider: called once by that provider's entry point before it serves.
+ * the package's own provider (`false`: dynamic again): called once by that provider's entry
+ * point before it serves.
  * @internal
  */
-export function serveImagesFromPackageProvider(): void {
-  servedByPackage = true;
+export function serveImagesFromPackageProvider(on = true): void {
+  servedByPackage = on;
 }
 
 /** The image resource: dynamic in a TypeScript program, the package's own in its provider. */

@@ -4,6 +4,8 @@
  * protocol on the port it prints.
  */
 import { main } from "@pulumi/pulumi/provider";
+import { serveImagesFromPackageProvider } from "../backends/docker-cli-resource";
 import { packageProvider } from "./provider";
 
+serveImagesFromPackageProvider();
 void main(packageProvider(), process.argv.slice(2));

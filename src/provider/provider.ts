@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { PACKAGE_IMAGE_TYPE, serveImagesFromPackageProvider } from "../backends/docker-cli-resource";
+import { PACKAGE_IMAGE_TYPE } from "../backends/docker-cli-resource";
 import {
   type DockerCliImageInputs,
   type DockerCliImageOutputs,
@@ -40,9 +40,11 @@ export function packageSchema(): string {
   return JSON.stringify({ ...schema, version: packageVersion() });
 }
 
-/** The provider `pulumi-resource-multistage` serves. */
+/**
+ * The provider `pulumi-resource-multistage` serves. Its process serves image resources as the
+ * package's own (`serveImagesFromPackageProvider`, called by the entry point).
+ */
 export function packageProvider(): provider.Provider {
-  serveImagesFromPackageProvider();
   const imageOnly = (urn: string): void => {
     // urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>
     const type = urn.split("::")[2]?.split("$").pop();

@@ -47,7 +47,11 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           const first = unwrapSecret<string[] | undefined>(tags).value?.[0];
           state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
         }
-        if (args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage") {
+        // The image resource, dynamic (TypeScript) or the package provider's own (other languages).
+        if (
+          args.type === "pulumi-nodejs:dynamic/multistage:DockerCliImage" ||
+          args.type === "multistage:index:DockerCliImage"
+        ) {
           const inputs = unwrapSecret<{ hash: string }>(args.inputs.inputs).value;
           const digest = `sha256:${crypto.createHash("sha256").update(inputs.hash).digest("hex")}`;
           const first = unwrapSecret<string[]>(args.inputs.references).value[0];

@@ -1,0 +1,145 @@
+import { strict as assert } from "assert";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { serveImagesFromPackageProvider } from "../../../src/backends/docker-cli-resource";
+import { COMPONENT_TYPE, componentArgs, packageProvider, packageSchema, packageVersion } from "../../../src/provider";
+import { REPO_ROOT } from "../../helpers";
+import { resources, useStack, value } from "../mocks";
+
+const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
+const REGISTRY_ARGS = { repository: "registry.example.com/team/app", username: "ci", password: "hunter2" };
+const ARGS = {
+  context: SERVICE,
+  gitSha: "0123456789abcdef0123456789abcdef01234567",
+  environments: { dev: { target: "builder" }, production: {} },
+  buildArgs: { APP_VERSION: "1.0.0" },
+  registry: REGISTRY_ARGS,
+};
+
+describe("The multistage package provider", () => {
+  const provider = packageProvider();
+
+  describe("construct, as the provider's process runs it", () => {
+    before(() => serveImagesFromPackageProvider());
+    after(() => serveImagesFromPackageProvider(false));
+
+    it("builds MultiStageImage with an image resource of the package's own type, not a dynamic one", async () => {
+      useStack("dev");
+      const result = await provider.construct!("app", COMPONENT_TYPE, ARGS, {});
+      const state = result.state as Record<string, pulumi.Output<unknown>>;
+      assert.equal(await value(state.target), "builder");
+      assert.match(String(await value(state.imageUri)), /^registry\.example\.com\/team\/app@sha256:[0-9a-f]{64}$/);
+      assert.deepEqual(
+        resources.map((r) => r.type),
+        [COMPONENT_TYPE, "multistage:index:DockerCliImage"],
+      );
+      const image = resources[1].inputs;
+      assert.equal(image.__provider, undefined);
+      // Every output the schema declares comes back from construct.
+      const schema = JSON.parse(packageSchema()) as {
+        resources: Record<string, { properties: Record<string, unknown> }>;
+      };
+      assert.deepEqual(Object.keys(state).sort(), Object.keys(schema.resources[COMPONENT_TYPE].properties).sort());
+    });
+
+    it("refuses a component type it does not have", async () => {
+      await assert.rejects(
+        provider.construct!("x", "multistage:index:Nope", ARGS, {}),
+        /has no component multistage:index:Nope/,
+      );
+    });
+  });
+
+  it("in a TypeScript program, the image resource stays the dynamic one (nothing to install)", async () => {
+    useStack("dev");
+    const { MultiStageImage } = await import("../../../src");
+    const image = new MultiStageImage("app", ARGS);
+    await value(image.imageUri);
+    assert.deepEqual(
+      resources.map((r) => r.type),
+      [COMPONENT_TYPE, "pulumi-nodejs:dynamic/multistage:DockerCliImage"],
+    );
+  });
+
+  describe("args from another language", () => {
+    const known = (v: unknown, secret = false): pulumi.Output<unknown> =>
+      secret ? pulumi.secret(v) : pulumi.output(v);
+    // What a value from another resource's output is during preview.
+    const unknown = (): pulumi.Output<unknown> => pulumi.output(pulumi.unknown);
+
+    it("keeps Outputs where the TypeScript type takes them, resolves known ones elsewhere", async () => {
+      const context = known(SERVICE);
+      const args = await componentArgs("app", { context, environments: known({ dev: {} }), push: known(true) });
+      assert.equal(args.context, context);
+      assert.deepEqual(args.environments, { dev: {} });
+      assert.ok(pulumi.Output.isInstance(args.push));
+    });
+
+    it("makes a secret record's values secrets one by one (build secrets, registry)", async () => {
+      const args = await componentArgs("app", {
+        secrets: known({ NPM_TOKEN: "t0ken" }, true),
+        registry: known(REGISTRY_ARGS, true),
+      });
+      const token = (args.secrets as Record<string, pulumi.Output<string>>).NPM_TOKEN;
+      assert.ok(await pulumi.isSecret(token));
+      assert.equal(await value(token), "t0ken");
+      const registry = args.registry as Record<string, pulumi.Output<string>>;
+      assert.ok(await pulumi.isSecret(registry.password));
+      assert.equal(await value(registry.repository), REGISTRY_ARGS.repository);
+    });
+
+    it("refuses, by property, a secret or an unknown value where the plan needs a plain one", async () => {
+      await assert.rejects(
+        componentArgs("app", { environments: known({ dev: {} }, true), environment: unknown() }),
+        (err: pulumi.InputPropertiesError) => {
+          assert.deepEqual(
+            err.errors.map((e) => e.propertyPath),
+            ["environments", "environment"],
+          );
+          assert.match(err.message, /environments is a secret/);
+          assert.match(err.message, /environment is not known yet/);
+          return true;
+        },
+      );
+    });
+  });
+
+  describe("the image resource's operations", () => {
+    const IMAGE_URN =
+      "urn:pulumi:dev::yaml-service::multistage:index:MultiStageImage$multistage:index:DockerCliImage::app-image";
+    const secret = (v: unknown): Record<string, unknown> => ({
+      [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig,
+      value: v,
+    });
+
+    it("refuse a resource type the package does not serve", async () => {
+      await assert.rejects(
+        provider.create!("urn:pulumi:dev::p::multistage:index:Other::x", {}),
+        /has no resource multistage:index:Other/,
+      );
+    });
+
+    it("read the engine's secret envelopes as plain values (diff of wrapped inputs = diff of plain ones)", async () => {
+      const olds = { fingerprint: "sha256:old", drift: undefined };
+      const news = {
+        plan: { environment: "dev", targetStage: "builder", buildArgs: {}, consumedArgs: [], platforms: [] },
+        inputs: { hash: "sha256:abc" },
+        references: ["r:dev"],
+        push: true,
+        registry: { server: "r", username: "u", password: "p" },
+      };
+      const wrapped = { ...news, registry: secret(news.registry), references: secret(news.references) };
+      assert.deepEqual(
+        await provider.diff!("id", IMAGE_URN, olds, wrapped),
+        await provider.diff!("id", IMAGE_URN, olds, news),
+      );
+    });
+  });
+
+  it("serves the shipped schema with the package's version", () => {
+    const schema = JSON.parse(packageSchema()) as { name: string; version: string };
+    assert.equal(schema.name, "multistage");
+    assert.equal(schema.version, packageVersion());
+    assert.equal(provider.version, packageVersion());
+  });
+});
