@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build (once) and cache the binaries a real `pulumi up` needs in this repo's e2e tests:
 #   - the Pulumi CLI, from its Go module, through the wrapper module tools/pulumi (go.sum committed);
+#   - `multistage-gen-sdk`, Pulumi's Go and Python SDK generators (tools/pulumi/gen-sdk);
 #   - `pulumi-language-yaml`, the YAML language host (for the YAML program through the component
 #     package), from github.com/pulumi/pulumi-yaml through its own wrapper module tools/pulumi-yaml:
 #     it resolves pkg/v3 v3.206.0 and does not compile against the CLI's module;
@@ -17,7 +18,7 @@ module_dir="$repo/tools/pulumi"
 # The version the module proxy serves (it refuses some releases, v3.270.0 among them); the CLI and
 # the Node.js SDK talk over a versioned gRPC protocol, so this CLI runs every SDK in the peer range
 # (the package and e2e tests run it on 3.142.0 and on the newest).
-version=$(sed -n 's#^require github.com/pulumi/pulumi/pkg/v3 \(v[0-9.]*\)$#\1#p' "$module_dir/go.mod")
+version=$(sed -n 's#^\(require \)\{0,1\}\s*github.com/pulumi/pulumi/pkg/v3 \(v[0-9.]*\)$#\2#p' "$module_dir/go.mod")
 tools=${MULTISTAGE_TOOLS:-$HOME/.cache/pulumi-multistage/tools/$version}
 bin="$tools/bin"
 log() { printf '[pulumi-tools] %s\n' "$*" >&2; }
@@ -42,6 +43,23 @@ else
   fi
   mv "$bin/pulumi.tmp" "$bin/pulumi"
   log "built pulumi $("$bin/pulumi" version) in $(($(date +%s) - started))s ($(du -sh "$bin/pulumi" | cut -f1))"
+fi
+
+# gen-sdk: Pulumi's own Go and Python SDK generators (pkg/v3 codegen), in the CLI's module; what
+# `pulumi package gen-sdk` would ask those languages' hosts for (they cannot be built here).
+if [ -x "$bin/multistage-gen-sdk" ] && [ "$(cat "$bin/multistage-gen-sdk.version" 2>/dev/null)" = "$version $(cat "$module_dir/gen-sdk/main.go" | sha256sum | cut -c1-16)" ]; then
+  log "multistage-gen-sdk cached in $bin"
+else
+  log "building multistage-gen-sdk (tools/pulumi/gen-sdk) against pkg/v3 $version"
+  started=$(date +%s)
+  if ! (cd "$module_dir" && go build -mod=readonly -trimpath -o "$bin/multistage-gen-sdk.tmp" ./gen-sdk 2>"$tools/build-gen-sdk.log"); then
+    log "the build failed; last lines of $tools/build-gen-sdk.log:"
+    tail -n 8 "$tools/build-gen-sdk.log" >&2
+    exit 1
+  fi
+  mv "$bin/multistage-gen-sdk.tmp" "$bin/multistage-gen-sdk"
+  echo "$version $(cat "$module_dir/gen-sdk/main.go" | sha256sum | cut -c1-16)" >"$bin/multistage-gen-sdk.version"
+  log "built multistage-gen-sdk in $(($(date +%s) - started))s"
 fi
 
 yaml_dir="$repo/tools/pulumi-yaml"

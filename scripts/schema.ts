@@ -217,7 +217,10 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
         },
         [description(member), crossLanguage[`${name}.${member.name}`] ?? ""].filter(Boolean).join(" "),
       );
-      if (!(member.flags & ts.SymbolFlags.Optional)) required.push(member.name);
+      const mayBeUndefined = (picked.type.isUnion() ? picked.type.types : [picked.type]).some(
+        (t) => t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void),
+      );
+      if (!(member.flags & ts.SymbolFlags.Optional) && !mayBeUndefined) required.push(member.name);
     }
     return { properties: result, required };
   };
@@ -243,7 +246,8 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
   });
   for (const [name, text] of Object.entries(ANY_OUTPUTS))
     outputs.properties[name] = { $ref: "pulumi.json#/Any", description: text };
-  // The outputs of a component are always set (`undefined` is a value): none is required.
+  // Outputs are not `plain` (a component's outputs are Outputs); those whose type has no
+  // `undefined` (all but rebuildReason and size) are always set: required.
   for (const spec of Object.values(outputs.properties)) delete spec.plain;
 
   const component = declaration("src/component/multistage-image.ts", "MultiStageImage");
@@ -278,7 +282,7 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
         inputProperties: inputs.properties,
         requiredInputs: inputs.required,
         properties: outputs.properties,
-        required: [],
+        required: [...outputs.required, ...Object.keys(ANY_OUTPUTS)].sort(),
       },
     },
     types: sortKeys(Object.fromEntries(Object.entries(types).map(([k, v]) => [k, cleanType(v)]))),

@@ -36,15 +36,31 @@ describe("The published package", function () {
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it("is built on prepack and ships the compiled entry points with their declarations, nothing else", () => {
-    for (const entry of ["lib/index", "lib/dockerfile/index", "lib/executor/index", "lib/cli/main"]) {
+  it("is built on prepack and ships the compiled entry points with their declarations, the provider plugin and its schema, nothing else", () => {
+    for (const entry of [
+      "lib/index",
+      "lib/dockerfile/index",
+      "lib/executor/index",
+      "lib/cli/main",
+      "lib/provider/main",
+    ]) {
       assert.ok(files.includes(`${entry}.js`), `${entry}.js missing from ${tarball}`);
       assert.ok(files.includes(`${entry}.d.ts`), `${entry}.d.ts missing`);
     }
-    assert.deepEqual(
-      files.filter((f) => !f.startsWith("lib/") && !["package.json", "README.md"].includes(f)),
-      [],
-    );
+    assert.deepEqual(files.filter((f) => !f.startsWith("lib/") && !["package.json", "README.md"].includes(f)).sort(), [
+      "bin/pulumi-resource-multistage",
+      "schema.json",
+    ]);
+  });
+
+  it("ships the provider plugin as an executable, beside the schema it serves", () => {
+    const dir = path.join(work, "plugin");
+    fs.mkdirSync(dir);
+    execFileSync("tar", ["-xzf", tarball, "-C", dir]);
+    const plugin = path.join(dir, "package", "bin", "pulumi-resource-multistage");
+    assert.ok(fs.statSync(plugin).mode & 0o111, "pulumi-resource-multistage is not executable in the tarball");
+    const schema = JSON.parse(fs.readFileSync(path.join(dir, "package", "schema.json"), "utf8")) as { name: string };
+    assert.equal(schema.name, "multistage");
   });
 
   it("strips internals from the declarations", () => {

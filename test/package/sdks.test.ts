@@ -1,0 +1,129 @@
+/**
+ * The SDKs other languages use, generated from the schema the package's provider serves
+ * (scripts/gen-sdks.sh, Pulumi's own Go and Python generators) and checked as their users would
+ * build them: the Go SDK and a program using it compile against github.com/pulumi/pulumi/sdk/v3;
+ * the Python SDK installs into a virtualenv beside `pulumi` from PyPI, imports, and a program
+ * using it type-checks with mypy --strict. The programs are not run: the Go and Python language
+ * hosts cannot be built on this machine (their Go modules are not served).
+ */
+import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { REPO_ROOT } from "../helpers";
+import { pulumiTools } from "../e2e/workspace";
+
+function run(command: string, args: string[], cwd: string): { status: number; output: string } {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, GOFLAGS: "-mod=readonly" } });
+  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+}
+
+function mustRun(command: string, args: string[], cwd: string): string {
+  const { status, output } = run(command, args, cwd);
+  assert.equal(status, 0, `${command} ${args.join(" ")} failed in ${cwd}:\n${output.slice(-3000)}`);
+  return output;
+}
+
+describe("The SDKs for Python and Go, generated from the package's schema", function () {
+  this.timeout(1_800_000);
+  let work: string;
+  let sdks: string;
+
+  before(function () {
+    const tools = pulumiTools();
+    if (!("bin" in tools)) {
+      console.log(`    SKIPPED (package): ${tools.reason}`);
+      this.skip();
+    }
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-sdks-"));
+    sdks = path.join(work, "sdk");
+    mustRun("bash", [path.join(REPO_ROOT, "scripts", "gen-sdks.sh"), sdks], REPO_ROOT);
+  });
+
+  after(() => work && fs.rmSync(work, { recursive: true, force: true }));
+
+  describe("Go", () => {
+    let module: string;
+    before(() => {
+      // The SDK's module as it would be published: go.mod and go.sum (committed), the generated package, a program.
+      module = path.join(work, "go");
+      fs.cpSync(path.join(REPO_ROOT, "tools", "sdk-go"), module, { recursive: true });
+      fs.cpSync(path.join(sdks, "go", "multistage"), path.join(module, "multistage"), { recursive: true });
+    });
+
+    it("the generated package and a program using it compile and vet against the Pulumi Go SDK", () => {
+      mustRun("go", ["build", "./..."], module);
+      mustRun("go", ["vet", "./..."], module);
+    });
+
+    it("a program that misuses the SDK does not compile (the check can fail)", () => {
+      const main = path.join(module, "example", "main.go");
+      const good = fs.readFileSync(main, "utf8");
+      fs.writeFileSync(main, good.replace('Context: pulumi.String("./app")', "Context: 42"));
+      try {
+        const { status, output } = run("go", ["build", "-o", os.devNull, "./example"], module);
+        assert.notEqual(status, 0);
+        assert.match(output, /cannot use 42/);
+      } finally {
+        fs.writeFileSync(main, good);
+      }
+    });
+  });
+
+  describe("Python", () => {
+    let python: string;
+    let program: string;
+    before(() => {
+      const venv = path.join(work, "venv");
+      mustRun("python3", ["-m", "venv", venv], work);
+      python = path.join(venv, "bin", "python");
+      const requirements = path.join(REPO_ROOT, "tools", "sdk-python", "requirements.txt");
+      mustRun(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", requirements], work);
+      mustRun(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", path.join(sdks, "python")], work);
+      program = path.join(work, "program.py");
+      fs.copyFileSync(path.join(REPO_ROOT, "tools", "sdk-python", "program.py"), program);
+    });
+
+    it("installs beside pulumi from PyPI and imports, with the package's version", () => {
+      const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version as string;
+      const out = mustRun(
+        python,
+        [
+          "-c",
+          "import importlib.metadata as m, pulumi_multistage as p; print(m.version('pulumi_multistage'), p.MultiStageImage.__name__)",
+        ],
+        work,
+      );
+      assert.equal(out.trim(), `${version} MultiStageImage`);
+    });
+
+    it("a program using it type-checks with mypy --strict", () => {
+      mustRun(python, ["-m", "mypy", "--strict", "--no-incremental", program], work);
+    });
+
+    it("a program that misuses it fails the type check (the check can fail)", () => {
+      const bad = path.join(work, "bad.py");
+      fs.writeFileSync(
+        bad,
+        fs
+          .readFileSync(program, "utf8")
+          .replace('tag_strategy=["{env}-{gitShortSha}", "{env}-{inputsHash}"]', "tag_strategy=42"),
+      );
+      const { status, output } = run(python, ["-m", "mypy", "--strict", "--no-incremental", bad], work);
+      assert.notEqual(status, 0);
+      assert.match(output, /tag_strategy/);
+    });
+  });
+
+  it("the Go SDK's pinned Pulumi SDK is the CLI's (tools/pulumi)", () => {
+    const pin = (file: string, module: string): string | undefined =>
+      new RegExp(`${module.replace(/[/.]/g, "\\$&")} (v[0-9.]+)`).exec(fs.readFileSync(file, "utf8"))?.[1];
+    const cli = execFileSync("go", ["list", "-m", "-f", "{{.Version}}", "github.com/pulumi/pulumi/sdk/v3"], {
+      cwd: path.join(REPO_ROOT, "tools", "pulumi"),
+      encoding: "utf8",
+      env: { ...process.env, GOFLAGS: "-mod=readonly" },
+    }).trim();
+    assert.equal(pin(path.join(REPO_ROOT, "tools", "sdk-go", "go.mod"), "github.com/pulumi/pulumi/sdk/v3"), cli);
+  });
+});

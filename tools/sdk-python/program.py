@@ -1,0 +1,27 @@
+"""A Python program using the generated SDK: imported and type-checked with mypy (not run: the
+Python language host cannot be built on this project's machine)."""
+
+import pulumi
+import pulumi_multistage as multistage
+
+config = pulumi.Config()
+
+app = multistage.MultiStageImage(
+    "app",
+    context="./app",
+    environments={
+        "dev": multistage.EnvironmentArgs(target="builder", build_args={"NODE_ENV": "development"}),
+        "production": multistage.EnvironmentArgs(build_args={"NODE_ENV": "production"}),
+    },
+    build_args={"APP_VERSION": "1.0.0"},
+    tag_strategy=["{env}-{gitShortSha}", "{env}-{inputsHash}"],
+    registry=multistage.RegistryArgs(
+        repository=config.require("repository"),
+        username=config.require("username"),
+        password=config.require_secret("password"),
+    ),
+)
+
+image_uri: pulumi.Output[str] = app.image_uri
+pulumi.export("imageUri", image_uri)
+pulumi.export("digest", app.digest)
