@@ -112,6 +112,21 @@ describe("E2E: the component package from a YAML program (examples/yaml-service)
     if (workspace) fs.rmSync(workspace.root, { recursive: true, force: true });
   });
 
+  it("the Pulumi CLI starts the tarball's plugin from its directory and gets the schema it ships", () => {
+    const plugin = path.join(program, "node_modules", "pulumi-multistage-image", "bin");
+    const served = execFileSync("pulumi", ["package", "get-schema", plugin], {
+      cwd: program,
+      env: { ...process.env, ...workspace.env },
+      encoding: "utf8",
+    });
+    const shipped = JSON.parse(
+      fs.readFileSync(path.join(program, "node_modules", "pulumi-multistage-image", "schema.json"), "utf8"),
+    ) as Record<string, unknown>;
+    const schema = JSON.parse(served) as Record<string, unknown>;
+    assert.deepEqual(schema.resources, shipped.resources);
+    assert.equal(schema.version, JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version);
+  });
+
   it("preview shows the component and its image to create (the package's own types) and pushes nothing", async () => {
     const preview = await time("preview (dev)", "yaml", () => yamlStacks.dev.preview());
     assert.deepEqual(preview.changeSummary, { create: 3 });

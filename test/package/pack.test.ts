@@ -22,6 +22,7 @@ import {
   writeConsumerApp,
 } from "../consumer";
 import { pulumiEnv, pulumiTools } from "../e2e/workspace";
+import { REPO_ROOT } from "../helpers";
 
 describe("The published package", function () {
   this.timeout(900_000);
@@ -61,6 +62,22 @@ describe("The published package", function () {
     assert.ok(fs.statSync(plugin).mode & 0o111, "pulumi-resource-multistage is not executable in the tarball");
     const schema = JSON.parse(fs.readFileSync(path.join(dir, "package", "schema.json"), "utf8")) as { name: string };
     assert.equal(schema.name, "multistage");
+  });
+
+  it("the source plugin (provider/, for pulumi package add from git) runs this version through the exported subpath", () => {
+    const plugin = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "provider", "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    const own = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      version: string;
+      exports: Record<string, unknown>;
+    };
+    assert.equal(plugin.dependencies["pulumi-multistage-image"], own.version);
+    assert.match(
+      fs.readFileSync(path.join(REPO_ROOT, "provider", "index.js"), "utf8"),
+      /"pulumi-multistage-image\/provider"/,
+    );
+    assert.ok(own.exports["./provider"], "the ./provider subpath is not exported");
   });
 
   it("strips internals from the declarations", () => {
