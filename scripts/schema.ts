@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
+import { FUNCTIONS } from "../src/provider/provider";
 
 const ROOT = path.join(__dirname, "..");
 const TOKEN = (name: string): string => `multistage:index:${name}`;
@@ -59,13 +60,21 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
   const program = ts.createProgram([path.join(ROOT, "src", "index.ts")], config.options);
   const checker = program.getTypeChecker();
   const types: Record<string, Spec> = {};
+  /** The TypeScript type behind each type token: two different ones must not share a token. */
+  const sources = new Map<string, ts.Type>();
+  /** Each TypeScript type's token once given (an indexed type, `A["b"]`, is the same type as `A.b`). */
+  const tokens = new Map<ts.Type, string>();
 
   const declaration = (file: string, name: string): ts.Declaration => {
     const source = program.getSourceFile(path.join(ROOT, file));
     if (!source) throw new Error(`${file} is not in the program`);
     let found: ts.Declaration | undefined;
     source.forEachChild((node) => {
-      if ((ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node)) && node.name?.text === name) found = node;
+      if (
+        (ts.isInterfaceDeclaration(node) || ts.isClassDeclaration(node) || ts.isFunctionDeclaration(node)) &&
+        node.name?.text === name
+      )
+        found = node;
     });
     if (!found) throw new Error(`${name} is not declared in ${file}`);
     return found;
@@ -99,7 +108,14 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
     // Without the TypeScript `Args` suffix: the SDK generators add their own (Go's `RegistryArgs`,
     // Python's `RegistryArgs`), which would make `RegistryArgsArgs`.
     const named = (symbol && !symbol.name.startsWith("__") ? symbol.name : hint).replace(/Args$/, "");
+    const known = tokens.get(type);
+    if (known) return { $ref: `#/types/${known}` };
     const token = TOKEN(named);
+    tokens.set(type, token);
+    const seen = sources.get(token);
+    if (seen && seen !== type)
+      throw new Error(`${where}: two different types would both be ${token}; name one of them (an interface)`);
+    sources.set(token, type);
     if (!types[token]) {
       types[token] = {}; // reserved: recursion ends here
       const properties: Record<string, Spec> = {};
@@ -122,7 +138,6 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
         ...(required.length ? { required } : {}),
       };
     }
-    void where;
     return { $ref: `#/types/${token}` };
   };
 
@@ -178,6 +193,8 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
       return { type: "object", additionalProperties: finish(values.spec) };
     }
     if (type.flags & ts.TypeFlags.Object) return objectType(type, where, hint);
+    // Free-form JSON (a probe, a security context): any value.
+    if (type.flags & (ts.TypeFlags.Unknown | ts.TypeFlags.Any)) return { $ref: "pulumi.json#/Any" };
     throw new Error(`${where}: the schema cannot express ${checker.typeToString(type)}`);
   };
 
@@ -194,21 +211,29 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
   };
   const plainIf = (p: Property): Spec => (p.input ? {} : { plain: true });
 
+  type Pick = (member: ts.Symbol, type: ts.Type) => { type: ts.Type; input: boolean } | undefined;
   const properties = (
     file: string,
     name: string,
-    pick: (member: ts.Symbol, type: ts.Type) => { type: ts.Type; input: boolean } | undefined,
+    pick: Pick,
   ): { properties: Record<string, Spec>; required: string[] } => {
     const decl = declaration(file, name);
     const symbol = checker.getSymbolAtLocation((decl as ts.InterfaceDeclaration).name);
     if (!symbol) throw new Error(`no symbol for ${name}`);
-    const type = checker.getDeclaredTypeOfSymbol(symbol);
+    return propertiesOf(checker.getDeclaredTypeOfSymbol(symbol), name, pick);
+  };
+  const typeName = (type: ts.Type): string => (type.aliasSymbol ?? type.getSymbol())?.name ?? "Anonymous";
+  function propertiesOf(
+    type: ts.Type,
+    name: string,
+    pick: Pick,
+  ): { properties: Record<string, Spec>; required: string[] } {
     const result: Record<string, Spec> = {};
     const required: string[] = [];
     for (const member of checker.getPropertiesOfType(type)) {
       const picked = pick(member, checker.getTypeOfSymbol(member));
       if (!picked) continue;
-      const mapped = map(picked.type, `${name}.${member.name}`, pascal(member.name));
+      const mapped = map(picked.type, `${name}.${member.name}`, name.replace(/Args$/, "") + pascal(member.name));
       result[member.name] = withValues(
         {
           ...mapped.spec,
@@ -223,7 +248,7 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
       if (!(member.flags & ts.SymbolFlags.Optional) && !mayBeUndefined) required.push(member.name);
     }
     return { properties: result, required };
-  };
+  }
 
   const inputs = properties("src/component/args.ts", "MultiStageImageArgs", (_m, type) => ({ type, input: false }));
   const outputs = properties("src/component/multistage-image.ts", "MultiStageImage", (member, type) => {
@@ -249,6 +274,42 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
   // Outputs are not `plain` (a component's outputs are Outputs); those whose type has no
   // `undefined` (all but rebuildReason and size) are always set: required.
   for (const spec of Object.values(outputs.properties)) delete spec.plain;
+
+  // The consumer helpers the provider serves as functions (FUNCTIONS), from their signatures:
+  // the pinned image's URI and the options (the second parameter) in, what the Output holds out.
+  const functions: Record<string, Spec> = {};
+  const consumers = program.getSourceFile(path.join(ROOT, "src", "consumers", "index.ts"));
+  const exported = consumers ? checker.getExportsOfModule(checker.getSymbolAtLocation(consumers)!) : [];
+  for (const name of Object.keys(FUNCTIONS)) {
+    const symbol = exported.find((e) => e.name === name);
+    const resolved = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const [signature] = resolved ? checker.getTypeOfSymbol(resolved).getCallSignatures() : [];
+    if (!resolved || !signature) throw new Error(`FUNCTIONS.${name} is not a function exported by src/consumers`);
+    const optionsType = checker.getTypeOfSymbol(signature.getParameters()[1]);
+    const returned = signature.getReturnType();
+    const output = (returned.isUnion() ? returned.types : [returned])
+      .flatMap((t) => (t.isIntersection() ? t.types : [t]))
+      .find((t) => t.getSymbol()?.name === "OutputInstance");
+    if (!output) throw new Error(`${name} does not return an Output`);
+    const resultType = checker.getTypeArguments(output as ts.TypeReference)[0];
+    // The result first: the types the options share with it take its names.
+    const result = propertiesOf(resultType, typeName(resultType), (_m, type) => ({ type, input: true }));
+    const options = propertiesOf(optionsType, typeName(optionsType), (_m, type) => ({ type, input: true }));
+    functions[TOKEN(name)] = {
+      description: description(resolved),
+      inputs: {
+        properties: {
+          imageUri: {
+            type: "string",
+            description: "The digest-pinned image (`<repository>@sha256:…`): a MultiStageImage's `imageUri`.",
+          },
+          ...options.properties,
+        },
+        required: ["imageUri", ...options.required],
+      },
+      outputs: { properties: result.properties, required: result.required },
+    };
+  }
 
   const component = declaration("src/component/multistage-image.ts", "MultiStageImage");
   const componentSymbol = checker.getSymbolAtLocation((component as ts.ClassDeclaration).name!);
@@ -285,6 +346,7 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
         required: [...outputs.required, ...Object.keys(ANY_OUTPUTS)].sort(),
       },
     },
+    functions,
     types: sortKeys(Object.fromEntries(Object.entries(types).map(([k, v]) => [k, cleanType(v)]))),
   };
 }

@@ -18,6 +18,7 @@ import {
   provider as images,
 } from "../backends/docker-cli-provider";
 import { MultiStageImage } from "../component";
+import { type PinnedImage, toEcsContainerDefinition, toKubernetesContainer } from "../consumers";
 import { componentOutputs } from "../component/multistage-image";
 import { componentArgs } from "./inputs";
 
@@ -25,6 +26,15 @@ import { componentArgs } from "./inputs";
 export const PACKAGE_NAME = "multistage";
 /** The component's type token. */
 export const COMPONENT_TYPE = `${PACKAGE_NAME}:index:MultiStageImage`;
+
+/**
+ * The consumer helpers other languages call as functions (`multistage:index:<name>`): the pinned
+ * image's URI and the helper's options in, what it returns out. The schema takes each one's
+ * inputs and outputs from its signature.
+ */
+export const FUNCTIONS = { toKubernetesContainer, toEcsContainerDefinition } as const;
+
+type Helper = (image: PinnedImage, options: never) => pulumi.Output<unknown>;
 
 /** The package root (this file is `lib/provider/provider.js`, or `src/provider/provider.ts` in the repo). */
 const PACKAGE_ROOT = path.join(__dirname, "..", "..");
@@ -62,6 +72,20 @@ export function packageProvider(): provider.Provider {
       const component = new MultiStageImage(name, await componentArgs(name, inputs), options);
       return { urn: component.urn, state: componentOutputs(component) };
     },
+    async invoke(token, inputs) {
+      const name = token.startsWith(`${PACKAGE_NAME}:index:`) ? token.split(":")[2] : "";
+      const helper: Helper | undefined = Object.hasOwn(FUNCTIONS, name)
+        ? (FUNCTIONS[name as keyof typeof FUNCTIONS] as Helper)
+        : undefined;
+      if (!helper)
+        throw new Error(
+          `the multistage package has no function ${token}; it has ${Object.keys(FUNCTIONS)
+            .map((f) => `${PACKAGE_NAME}:index:${f}`)
+            .join(", ")}`,
+        );
+      const { imageUri, ...options } = plain(inputs) as { imageUri: string };
+      return { outputs: await settled(helper({ imageUri }, options as never)) };
+    },
     async diff(_id, urn, olds, news) {
       imageOnly(urn);
       return images.diff(plain(olds) as DockerCliImageOutputs, plain(news) as DockerCliImageInputs);
@@ -83,6 +107,18 @@ export function packageProvider(): provider.Provider {
       imageOnly(urn);
     },
   };
+}
+
+/** An Output's value, or its failure (a helper's refusal) as a rejection. */
+function settled<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    pulumi
+      .recover(output, (err: unknown) => {
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return new Promise<T>(() => undefined);
+      })
+      .apply((v) => resolve(v));
+  });
 }
 
 /** Property values as the engine sends them (secrets and output values wrapped in signatures), plain. */

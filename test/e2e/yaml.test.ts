@@ -150,6 +150,13 @@ describe("E2E: the component package from a YAML program (examples/yaml-service)
       const digest = await manifestDigest(REPOSITORY_PATH, `${env}-c0f5e0000000`, engine.registry);
       assert.equal(outputs.digest, digest);
       assert.equal(outputs.imageUri, `${engine.registry.server}/${REPOSITORY_PATH}@${digest}`);
+      // The consumer helper, called as the package's function from YAML: the container runs the digest.
+      assert.deepEqual(up.outputs.container.value, {
+        name: "web",
+        image: outputs.imageUri,
+        imagePullPolicy: "IfNotPresent",
+        ports: [{ containerPort: 3000, protocol: "TCP" }],
+      });
       // Both templates of the list tagStrategy, the second with the inputs hash filled in.
       assert.equal(outputs.tags.length, 2);
       assert.match(outputs.tags[1], new RegExp(`:${env}-[0-9a-f]{12}$`));

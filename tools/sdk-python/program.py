@@ -25,3 +25,10 @@ app = multistage.MultiStageImage(
 image_uri: pulumi.Output[str] = app.image_uri
 pulumi.export("imageUri", image_uri)
 pulumi.export("digest", app.digest)
+
+container = multistage.to_kubernetes_container_output(
+    image_uri=app.image_uri,
+    name="web",
+    ports=[multistage.ContainerPort(container_port=3000)],
+)
+pulumi.export("image", container.image)

@@ -136,6 +136,49 @@ describe("The multistage package provider", () => {
     });
   });
 
+  describe("the consumer helpers, as functions", () => {
+    const PINNED = `registry.example.com/team/app@sha256:${"ab".repeat(32)}`;
+
+    it("toKubernetesContainer returns the container for the pinned image", async () => {
+      const result = await provider.invoke!("multistage:index:toKubernetesContainer", {
+        imageUri: PINNED,
+        name: "web",
+        ports: [{ containerPort: 3000 }],
+        env: { LOG_LEVEL: "info" },
+      });
+      assert.deepEqual(result.outputs, {
+        name: "web",
+        image: PINNED,
+        imagePullPolicy: "IfNotPresent",
+        env: [{ name: "LOG_LEVEL", value: "info" }],
+        ports: [{ containerPort: 3000, protocol: "TCP" }],
+      });
+    });
+
+    it("toEcsContainerDefinition returns the definition; a tag instead of a digest is refused with the fix", async () => {
+      const result = await provider.invoke!("multistage:index:toEcsContainerDefinition", {
+        imageUri: PINNED,
+        name: "api",
+        memory: 512,
+      });
+      assert.equal((result.outputs as { image: string }).image, PINNED);
+      await assert.rejects(
+        provider.invoke!("multistage:index:toEcsContainerDefinition", {
+          imageUri: "registry.example.com/app:latest",
+          name: "api",
+        }),
+        /not pinned by digest|sha256/,
+      );
+    });
+
+    it("refuses a function the package does not have, naming the ones it has", async () => {
+      await assert.rejects(
+        provider.invoke!("multistage:index:toCompose", { imageUri: PINNED }),
+        /no function multistage:index:toCompose; it has multistage:index:toKubernetesContainer/,
+      );
+    });
+  });
+
   it("serves the shipped schema with the package's version", () => {
     const schema = JSON.parse(packageSchema()) as { name: string; version: string };
     assert.equal(schema.name, "multistage");

@@ -4,6 +4,7 @@ import * as path from "path";
 import { generateSchema, schemaText } from "../../../scripts/schema";
 import { COMPONENT_OUTPUTS } from "../../../src/component/multistage-image";
 import { PLAN_ARG_KEYS } from "../../../src/plan";
+import { FUNCTIONS } from "../../../src/provider/provider";
 import { REPO_ROOT } from "../../helpers";
 
 interface PropertySpec {
@@ -51,6 +52,23 @@ describe("The package schema (schema.json)", function () {
     assert.equal(inputs.secrets.secret, true);
     assert.deepEqual(inputs.tagStrategy.oneOf, [{ type: "string" }, { type: "array", items: { type: "string" } }]);
     assert.match(inputs.tagStrategy.description ?? "", /TypeScript-only function form/);
+  });
+
+  it("has each consumer helper the provider serves as a function, its inputs and outputs from its signature", () => {
+    const functions = (
+      JSON.parse(text) as {
+        functions: Record<string, { inputs: { required: string[] }; outputs: { properties: Record<string, unknown> } }>;
+      }
+    ).functions;
+    assert.deepEqual(
+      Object.keys(functions).sort(),
+      Object.keys(FUNCTIONS)
+        .map((f) => `multistage:index:${f}`)
+        .sort(),
+    );
+    const k8s = functions["multistage:index:toKubernetesContainer"];
+    assert.deepEqual(k8s.inputs.required, ["imageUri", "name"]);
+    assert.ok(k8s.outputs.properties.imagePullPolicy);
   });
 
   it("refuses to drop a callback silently: without a cross-language form the generation fails", () => {

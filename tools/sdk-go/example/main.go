@@ -37,6 +37,13 @@ func main() {
 		ctx.Export("imageUri", app.ImageUri)
 		ctx.Export("digest", app.Digest)
 		ctx.Export("stages", app.Stages)
+		// The consumer helper, as the package's function: the pinned image as a Kubernetes container.
+		container := multistage.ToKubernetesContainerOutput(ctx, multistage.ToKubernetesContainerOutputArgs{
+			ImageUri: app.ImageUri,
+			Name:     pulumi.String("web"),
+			Ports:    multistage.ContainerPortArray{multistage.ContainerPortArgs{ContainerPort: 3000}},
+		})
+		ctx.Export("image", container.Image())
 		return nil
 	})
 }
