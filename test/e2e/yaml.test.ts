@@ -112,8 +112,9 @@ describe("E2E: the component package from a YAML program (examples/yaml-service)
     if (workspace) fs.rmSync(workspace.root, { recursive: true, force: true });
   });
 
-  it("the Pulumi CLI starts the tarball's plugin from its directory and gets the schema it ships", () => {
-    const plugin = path.join(program, "node_modules", "pulumi-multistage-image", "bin");
+  it("the Pulumi CLI starts the tarball's plugin and gets the schema it ships", () => {
+    // An executable path, as `pulumi package add` takes it (a directory needs a PulumiPlugin.yaml there).
+    const plugin = path.join(program, "node_modules", "pulumi-multistage-image", "bin", "pulumi-resource-multistage");
     const served = execFileSync("pulumi", ["package", "get-schema", plugin], {
       cwd: program,
       env: { ...process.env, ...workspace.env },
