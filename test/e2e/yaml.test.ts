@@ -209,6 +209,21 @@ describe("E2E: the component package from a YAML program (examples/yaml-service)
     }
   });
 
+  it("a bad input from YAML fails the preview, naming its property path and the fix", async () => {
+    const file = path.join(program, "Pulumi.yaml");
+    const original = fs.readFileSync(file, "utf8");
+    fs.writeFileSync(file, original.replace("target: builder", "target: buildr"));
+    try {
+      await assert.rejects(yamlStacks.dev.preview(), (err: Error) => {
+        assert.match(err.message, /property environments\.dev\.target with value "buildr"/);
+        assert.match(err.message, /Did you mean "builder"\?/);
+        return true;
+      });
+    } finally {
+      fs.writeFileSync(file, original);
+    }
+  });
+
   it("the TypeScript program with the same app and args gets the same inputs hash and the same digest", async () => {
     const args: Omit<MultiStageImageArgs, "registry"> = {
       context: APP,
