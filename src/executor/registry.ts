@@ -34,12 +34,85 @@ export class RegistryError extends Error {
 }
 
 /**
- * How long one request may take: a registry that does not answer fails instead of hanging
- * `pulumi up`. `MULTISTAGE_REGISTRY_TIMEOUT_MS` sets it (tests, slow links).
+ * How long one registry request may take in all, retries and their waits included: a registry
+ * that does not answer, or asks to be retried again and again, fails instead of hanging
+ * `pulumi up`. `MULTISTAGE_REGISTRY_TIMEOUT_MS` sets it (slow links, tests).
  */
-function requestTimeoutMs(): number {
+export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
+export function requestTimeoutMs(): number {
   const set = Number(process.env.MULTISTAGE_REGISTRY_TIMEOUT_MS);
-  return Number.isFinite(set) && set > 0 ? set : 30_000;
+  return Number.isFinite(set) && set > 0 ? set : DEFAULT_REGISTRY_TIMEOUT_MS;
+}
+
+/** The bound's text for a message: what it was and how to change it. */
+function boundText(ms: number): string {
+  return `${ms / 1000} s (the bound on one registry request, retries included; MULTISTAGE_REGISTRY_TIMEOUT_MS sets it)`;
+}
+
+/**
+ * What a request carried that no error may repeat: the credentials, as sent and as encoded in
+ * its `Authorization` header, and any token.
+ */
+function carried(access: RegistryAccess, authorization: Record<string, string> = {}): string[] {
+  const values = [access.password, authorization.Authorization, authorization.Authorization?.replace(/^\S+\s+/, "")];
+  if (access.username !== undefined && access.password !== undefined) {
+    values.push(`${access.username}:${access.password}`);
+    values.push(Buffer.from(`${access.username}:${access.password}`).toString("base64"));
+  }
+  return values.filter((v): v is string => typeof v === "string" && v.length >= 4);
+}
+
+/**
+ * The one rule for quoting what a registry said: every value the request carried replaced by
+ * `[redacted]`, any `Authorization`-like header or Basic/Bearer credential too (a proxy may echo
+ * one it added), control characters dropped, and at most `max` characters.
+ */
+export function scrubRegistryText(text: string, secrets: readonly string[], max = 300): string {
+  let out = text;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("[redacted]");
+  out = out
+    .replace(
+      /\b(authorization|proxy-authorization|cookie|set-cookie|x-registry-auth)\b(["']?\s*[:=]\s*["']?)[^"'\r\n,}]*/gi,
+      "$1$2[redacted]",
+    )
+    .replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/g, "$1 [redacted]")
+    .replace(
+      /\b(password|passwd|token|access_token|refresh_token|secret)\b(["']?\s*[:=]\s*["']?)[^"'\s,}&]+/gi,
+      "$1$2[redacted]",
+    )
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return out.length > max ? `${out.slice(0, max)}… (${out.length - max} more characters)` : out;
+}
+
+/**
+ * A digest as the OCI image spec defines it (`algorithm:encoded`), with the lengths of the
+ * registered algorithms: anything else a registry sends is not taken for one.
+ */
+export function isValidDigest(value: string): boolean {
+  const match = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(value);
+  if (!match) return false;
+  const [, algorithm, encoded] = match;
+  if (algorithm === "sha256") return /^[a-f0-9]{64}$/.test(encoded);
+  if (algorithm === "sha512") return /^[a-f0-9]{128}$/.test(encoded);
+  return true;
+}
+
+/** The `Docker-Content-Digest` of an answer, checked; a registry that sends a malformed one fails naming it. */
+function contentDigest(res: Response, what: string, required: boolean): string | undefined {
+  const digest = res.headers.get("docker-content-digest");
+  if (digest === null || digest === "") {
+    if (required) throw new RegistryError(`${what} returned no Docker-Content-Digest header`, 502);
+    return undefined;
+  }
+  if (!isValidDigest(digest))
+    throw new RegistryError(
+      `${what} returned a Docker-Content-Digest that is not a digest (${JSON.stringify(scrubRegistryText(digest, [], 80))}); a registry, or a proxy before it, is answering wrongly`,
+      502,
+    );
+  return digest;
 }
 
 /**
@@ -68,16 +141,28 @@ function droppedConnection(err: unknown): boolean {
   return err instanceof TypeError && /ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code);
 }
 
-/** `send()`, again while it answers with a status worth retrying or its connection drops (`RETRY_POLICY`). */
-async function withRetries(what: string, send: () => Promise<Response>): Promise<Response> {
+/**
+ * `send(signal)`, again while it answers with a status worth retrying or its connection drops
+ * (`RETRY_POLICY`), all within one overall bound (`requestTimeoutMs`): each attempt gets what is
+ * left of it, and a wait (backoff or `Retry-After`) that would pass it fails at once.
+ */
+async function withRetries(what: string, send: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
+  const bound = requestTimeoutMs();
+  const deadline = Date.now() + bound;
   let delay = RETRY_POLICY.firstDelayMs;
   for (let attempt = 1; ; attempt++) {
     let res: Response | undefined;
+    const left = deadline - Date.now();
+    const tries = attempt > 1 ? ` (${attempt - 1} attempts)` : "";
+    if (left <= 0) throw new RegistryError(`${what} did not succeed within ${boundText(bound)}${tries}`, 504);
     try {
-      res = await send();
+      res = await send(AbortSignal.timeout(left));
     } catch (err) {
       if ((err as Error).name === "TimeoutError")
-        throw new RegistryError(`${what} did not answer within ${requestTimeoutMs() / 1000} s`, 504);
+        throw new RegistryError(
+          `${what} did not answer within ${boundText(bound)}${attempt > 1 ? ` (${attempt} attempts)` : ""}`,
+          504,
+        );
       if (!droppedConnection(err) || attempt >= RETRY_POLICY.attempts) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         throw new RegistryError(
@@ -93,8 +178,23 @@ async function withRetries(what: string, send: () => Promise<Response>): Promise
     const asked = res ? retryAfterMs(res.headers.get("retry-after")) : undefined;
     await res?.arrayBuffer().catch(() => undefined); // free the connection
     const wait = asked !== undefined ? Math.min(asked, RETRY_POLICY.maxRetryAfterMs) : delay;
+    if (Date.now() + wait >= deadline)
+      throw new RegistryError(
+        `${what} answered ${res ? `${res.status} ${res.statusText}` : "by dropping the connection"} (${attempt} attempts)${asked !== undefined ? ` and asked to be retried after ${asked / 1000} s` : ""}; another attempt would pass ${boundText(bound)}`,
+        res?.status ?? 0,
+      );
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, RETRY_POLICY.maxDelayMs);
+  }
+}
+
+/** An answer's JSON; a body that is not JSON fails without quoting it (it may echo what was sent). */
+async function readJson<T>(res: Response, what: string): Promise<T> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new RegistryError(`${what} answered ${text.length} bytes that are not JSON`, 502);
   }
 }
 
@@ -148,15 +248,18 @@ async function bearerToken(
   const scopes = [...new Set([scope, ...(challenge.scope ? challenge.scope.split(" ") : [])])];
   if (challenge.service) realm.searchParams.set("service", challenge.service);
   for (const s of scopes) realm.searchParams.append("scope", s);
-  const res = await withRetries(`GET ${realm.origin}${realm.pathname}`, () =>
-    fetch(realm, { headers: basicAuth(credentials), signal: AbortSignal.timeout(requestTimeoutMs()) }),
+  const res = await withRetries(`GET ${realm.origin}${realm.pathname}`, (signal) =>
+    fetch(realm, { headers: basicAuth(credentials), signal }),
   );
   if (!res.ok)
     throw new RegistryError(
-      `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username ?? "anonymous access"} for ${scopes.join(" ")}: ${res.status} ${res.statusText}. Check registry.username and registry.password.`,
+      `the token service of ${credentials.server} (${realm.origin}${realm.pathname}) refused ${credentials.username ?? "anonymous access"} for ${scopes.join(" ")}: ${res.status} ${scrubRegistryText(res.statusText, carried(credentials), 80)}. Check registry.username and registry.password.`,
       res.status,
     );
-  const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
+  const body = await readJson<{ token?: string; access_token?: string; expires_in?: number }>(
+    res,
+    `the token service of ${credentials.server}`,
+  );
   const token = body.token ?? body.access_token;
   if (!token) throw new RegistryError(`the token service of ${credentials.server} answered without a token`, 502);
   // The spec's default lifetime is 60 s; keep a margin.
@@ -180,13 +283,8 @@ async function registryRequest(
   const plain = insecure ?? isLoopbackRegistry(credentials.server);
   const url = `${plain ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
   const send = (authorization: Record<string, string>): Promise<Response> =>
-    withRetries(`${method} ${url}`, () =>
-      fetch(url, {
-        method,
-        headers: { ...init.headers, ...authorization },
-        body: init.body,
-        signal: AbortSignal.timeout(requestTimeoutMs()),
-      }),
+    withRetries(`${method} ${url}`, (signal) =>
+      fetch(url, { method, headers: { ...init.headers, ...authorization }, body: init.body, signal }),
     );
   const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
   const scope = `repository:${repository}:${method === "PUT" ? "pull,push" : "pull"}`;
@@ -210,19 +308,24 @@ async function registryRequest(
       method === "HEAD" && res.status !== 404
         ? await fetch(url, {
             headers: { ...init.headers, ...authorization },
-            signal: AbortSignal.timeout(requestTimeoutMs()),
+            signal: AbortSignal.timeout(Math.min(requestTimeoutMs(), 10_000)),
           })
             .then((r) => r.text())
             .catch(() => "")
         : method === "HEAD"
           ? ""
-          : await res.text();
-    const detail = reason.trim() ? `: ${reason.trim().slice(0, 500)}` : "";
+          : await res.text().catch(() => "");
+    // Quoted only as the one rule allows: nothing the request carried, bounded.
+    const said = scrubRegistryText(reason, carried(credentials, authorization));
+    const detail = said ? `: ${said}` : "";
     const fix =
       res.status === 401 || res.status === 403
         ? ` Check that ${credentials.username ?? "anonymous access"} may ${method === "PUT" ? "push to" : "pull from"} ${repository}.`
         : "";
-    throw new RegistryError(`${method} ${url} answered ${res.status} ${res.statusText}${detail}.${fix}`, res.status);
+    throw new RegistryError(
+      `${method} ${url} answered ${res.status} ${scrubRegistryText(res.statusText, carried(credentials, authorization), 80)}${detail}.${fix}`,
+      res.status,
+    );
   }
   return res;
 }
@@ -240,10 +343,7 @@ export async function manifestDigest(
   const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
   });
-  const digest = res.headers.get("docker-content-digest");
-  if (!digest)
-    throw new RegistryError(`HEAD ${repository}/manifests/${reference} returned no Docker-Content-Digest header`, 502);
-  return digest;
+  return contentDigest(res, `HEAD ${repository}/manifests/${reference}`, true) as string;
 }
 
 /** A manifest or index as the registry serves it. */
@@ -276,9 +376,9 @@ export async function getManifest(
     headers: { Accept: MANIFEST_TYPES },
   });
   return {
-    digest: res.headers.get("docker-content-digest") ?? "",
+    digest: contentDigest(res, `GET ${repository}/manifests/${reference}`, false) ?? "",
     mediaType: res.headers.get("content-type") ?? "",
-    body: (await res.json()) as RegistryManifest["body"],
+    body: await readJson<RegistryManifest["body"]>(res, `GET ${repository}/manifests/${reference}`),
   };
 }
 
@@ -338,7 +438,7 @@ export async function tagManifest(
       headers: { "Content-Type": contentType },
       body,
     });
-    const stored = put.headers.get("docker-content-digest");
+    const stored = contentDigest(put, `PUT ${repository}/manifests/${tag}`, false);
     if (stored && stored !== digest)
       throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
   }

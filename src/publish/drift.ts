@@ -35,7 +35,12 @@ export async function registryDrift(
   if ((await ask(published.digest)) === undefined)
     problems.push(`${repository} no longer holds ${published.digest} (deleted or expired)`);
   for (const reference of published.references) {
-    const tag = reference.slice(reference.lastIndexOf(":") + 1);
+    // The reference parser, not the last ':' (a registry's port is not a tag).
+    const tag = parseImageReference(reference).tag;
+    if (tag === undefined) {
+      problems.push(`the state's reference ${reference} holds no tag to check`);
+      continue;
+    }
     const now = await ask(tag);
     if (now === undefined) problems.push(`tag ${tag} is gone`);
     else if (now !== published.digest) problems.push(`tag ${tag} now points to ${now}`);

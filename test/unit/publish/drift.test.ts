@@ -1,0 +1,51 @@
+/** Refresh against a registry on this machine that answers well, or badly. */
+import { strict as assert } from "assert";
+import { registryDrift } from "../../../src/publish";
+import { fakeRegistry } from "../fake-registry";
+
+const DIGEST = `sha256:${"c".repeat(64)}`;
+const OTHER = `sha256:${"d".repeat(64)}`;
+
+describe("registryDrift", () => {
+  it("reads each release tag with the reference parser: a registry's port is not a tag", async () => {
+    const asked: string[] = [];
+    const reg = await fakeRegistry((req, res) => {
+      asked.push(req.url ?? "");
+      const ref = (req.url ?? "").split("/manifests/")[1];
+      res.writeHead(200, { "docker-content-digest": ref === "moved" ? OTHER : DIGEST });
+      res.end();
+    });
+    try {
+      const repo = `${reg.server}/team/app`;
+      const drift = await registryDrift(
+        { digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`, `${repo}:moved`, repo] },
+        {},
+      );
+      assert.deepEqual(asked, [
+        `/v2/team/app/manifests/${DIGEST}`,
+        "/v2/team/app/manifests/dev-1",
+        "/v2/team/app/manifests/moved",
+      ]);
+      assert.equal(drift, `tag moved now points to ${OTHER}; the state's reference ${repo} holds no tag to check`);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it("a malformed Docker-Content-Digest fails the refresh, naming the step; it is not recorded as drift", async () => {
+    const reg = await fakeRegistry((_req, res) => {
+      res.writeHead(200, { "docker-content-digest": "sha256:<script>" });
+      res.end();
+    });
+    try {
+      const repo = `${reg.server}/team/app`;
+      await assert.rejects(
+        registryDrift({ digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`] }, {}),
+        (err: Error) =>
+          /^refresh in 127\.0\.0\.1:\d+ failed: .*not a digest.*The state is unchanged/s.test(err.message),
+      );
+    } finally {
+      await reg.close();
+    }
+  });
+});
