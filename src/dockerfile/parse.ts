@@ -75,6 +75,16 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
     });
     return { model, diagnostics, text: content, instructions };
   }
+  if (firstFrom < 0 && instructions.every((i) => !Object.hasOwn(FLAGS, i.keyword) && !closeInstruction(i.keyword))) {
+    // Not a Dockerfile at all (a .env file, /etc/passwd): one error, and none of its text.
+    error({
+      code: "no-from",
+      line: instructions[0].line,
+      message: `this is not a Dockerfile: none of its ${instructions.length} ${instructions.length === 1 ? "line starts" : "lines start"} with an instruction (their text is not repeated here).`,
+      hint: "Point `dockerfile` at the Dockerfile, not at another file.",
+    });
+    return { model, diagnostics, text: content, instructions };
+  }
   if (firstFrom < 0) {
     checkInstructions(instructions, error);
     error({
@@ -90,7 +100,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       error({
         code: "parse-error",
         line: instruction.line,
-        message: `${instruction.keyword} appears before the first FROM; only ARG may.`,
+        message: `${Object.hasOwn(FLAGS, instruction.keyword) ? instruction.keyword : "a line that is no instruction"} appears before the first FROM; only ARG may.`,
         hint: "Move it into a stage, after a FROM line.",
       });
     }
@@ -243,6 +253,11 @@ const FLAGS: Readonly<Record<string, readonly string[]>> = {
   WORKDIR: [],
 };
 const INSTRUCTIONS = Object.keys(FLAGS);
+
+/** ` Did you mean "COPY"?` for a word a typo away from an instruction; "" for any other word. */
+function closeInstruction(keyword: string): string {
+  return /^[A-Z]{2,12}$/.test(keyword) ? didYouMean(keyword, INSTRUCTIONS) : "";
+}
 const EXACTLY_ONE = new Set(["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"]);
 const AT_LEAST_ONE = new Set(["LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "ENV", "ARG", "VOLUME", "SHELL"]);
 /** A remote source: a URL or a Git address. */
@@ -260,10 +275,15 @@ function checkInstructions(instructions: readonly SyntaxNode[], error: Report): 
       error({ code: "invalid-instruction", line, message: `${message}.`, hint });
     const flags = FLAGS[keyword];
     if (!flags) {
+      // The word is quoted only when it is close to an instruction (a typo): any other line may
+      // be another file's content (KEY=VALUE, a password), which no message repeats.
+      const close = closeInstruction(keyword);
       error({
         code: "unknown-instruction",
         line,
-        message: `unknown instruction ${keyword}.${didYouMean(keyword, INSTRUCTIONS)}`,
+        message: close
+          ? `unknown instruction ${keyword}.${close}`
+          : `line ${line} does not start with an instruction (its text is not repeated here).`,
         hint: `BuildKit knows ${INSTRUCTIONS.join(", ")}.`,
       });
       continue;

@@ -53,6 +53,8 @@ describe("Bad inputs are refused with code, place, message and fix, and nothing 
       );
       assert.match(found.message, c.expect.message);
       assert.match(found.hint ?? "", c.expect.fix);
+      if (c.absent)
+        for (const d of error.diagnostics) assert.doesNotMatch(JSON.stringify(d), c.absent, "a value leaked into a message");
       if (c.expect.property) assert.ok(error.errors.some((e) => e.propertyPath === c.expect.property));
       assert.deepEqual(
         resources.map((r) => r.type),
