@@ -27,24 +27,61 @@ export function validateContainer(
   options: { readonly name: string; readonly ports?: readonly ContainerPort[] },
   namePattern: RegExp,
   nameRule: string,
+  maps: readonly string[] = [],
 ): void {
   const diagnostics: Diagnostic[] = [];
-  if (!namePattern.test(options.name)) {
+  if (!options || typeof options !== "object") {
+    throw new MultiStageError([
+      {
+        severity: "error",
+        code: "invalid-container",
+        property: "options",
+        message: "must be an object with at least a name.",
+        hint: 'Pass the container\'s options, e.g. { name: "web" }.',
+      },
+    ]);
+  }
+  const loose = options as unknown as Record<string, unknown>;
+  // Maps of names to values: a list (or a string) would otherwise be read entry by entry.
+  for (const key of maps) {
+    const v = loose[key];
+    if (v === undefined) continue;
+    if (typeof v !== "object" || v === null || Array.isArray(v) || pulumi.Output.isInstance(v))
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-container",
+        property: key,
+        message: `must be a map of names to values, got ${Array.isArray(v) ? "a list" : typeof v === "object" ? String(v) : typeof v}.`,
+        hint: `Write ${key}: { NAME: "value" }.`,
+      });
+  }
+  if (typeof options.name !== "string" || !namePattern.test(options.name)) {
     diagnostics.push({
       severity: "error",
       code: "invalid-container",
       property: "name",
-      message: `"${options.name}" is not a valid container name.`,
+      message:
+        typeof options.name === "string"
+          ? `"${options.name.slice(0, 80)}" is not a valid container name.`
+          : "is missing: the container needs a name.",
       hint: `Use ${nameRule}.`,
     });
   }
-  (options.ports ?? []).forEach((p, i) => {
-    if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) {
+  if (options.ports !== undefined && !Array.isArray(options.ports))
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-container",
+      property: "ports",
+      message: "must be a list of { containerPort }.",
+      hint: "Write ports: [{ containerPort: 8080 }].",
+    });
+  (Array.isArray(options.ports) ? options.ports : []).forEach((p, i) => {
+    if (!p || !Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) {
       diagnostics.push({
         severity: "error",
         code: "invalid-container",
         property: `ports[${i}].containerPort`,
-        message: `${p.containerPort} is not a port number.`,
+        message: `${JSON.stringify(p?.containerPort)?.slice(0, 40)} is not a port number.`,
         hint: "Use a whole number from 1 to 65535.",
       });
     }
@@ -57,14 +94,35 @@ export function validateContainer(
  * @internal
  */
 export function pinnedImageUri(image: PinnedImage): pulumi.Output<string> {
-  return pulumi.output(image.imageUri).apply((uri) => {
+  const given = image && typeof image === "object" ? image.imageUri : undefined;
+  if (given === undefined || given === null)
+    throw new MultiStageError([
+      {
+        severity: "error",
+        code: "unpinned-image",
+        property: "imageUri",
+        message: "is missing.",
+        hint: "Pass a MultiStageImage, or an object whose imageUri is <repo>@sha256:….",
+      },
+    ]);
+  return pulumi.output(given).apply((uri) => {
+    if (typeof uri !== "string")
+      throw new MultiStageError([
+        {
+          severity: "error",
+          code: "unpinned-image",
+          property: "imageUri",
+          message: `must be a string (<repo>@sha256:…), got ${Array.isArray(uri) ? "a list" : typeof uri}.`,
+          hint: "Pass a MultiStageImage's imageUri.",
+        },
+      ]);
     if (!isDigestPinned(uri)) {
       throw new MultiStageError([
         {
           severity: "error",
           code: "unpinned-image",
           property: "imageUri",
-          message: `image "${uri}" is not pinned by digest.`,
+          message: `image "${uri.length > 200 ? `${uri.slice(0, 200)}…` : uri}" is not pinned by digest.`,
           hint: "Pass a MultiStageImage (its imageUri is <repo>@sha256:…) with push enabled.",
         },
       ]);

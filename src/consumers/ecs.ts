@@ -58,7 +58,10 @@ export function toEcsContainerDefinition(
   image: PinnedImage,
   options: EcsContainerOptions,
 ): pulumi.Output<EcsContainerDefinition> {
-  validateContainer(options, /^[A-Za-z0-9_-]{1,255}$/, "up to 255 letters, digits, _ and -");
+  validateContainer(options, /^[A-Za-z0-9_-]{1,255}$/, "up to 255 letters, digits, _ and -", [
+    "environment",
+    "secrets",
+  ]);
   const values = pulumi.output({ environment: options.environment ?? {}, secrets: options.secrets ?? {} });
   return pulumi.all([pinnedImageUri(image), values]).apply(([uri, { environment, secrets }]) => {
     const definition: EcsContainerDefinition = {

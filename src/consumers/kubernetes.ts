@@ -49,6 +49,7 @@ export function toKubernetesContainer(
     options,
     /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "a DNS label: up to 63 lowercase letters, digits and -",
+    ["env", "secretEnv"],
   );
   return pinnedImageUri(image).apply((uri) => {
     const container: KubernetesContainer = { name: options.name, image: uri, imagePullPolicy: "IfNotPresent" };

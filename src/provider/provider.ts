@@ -83,8 +83,11 @@ export function packageProvider(): provider.Provider {
             .map((f) => `${PACKAGE_NAME}:index:${f}`)
             .join(", ")}`,
         );
-      const { imageUri, ...options } = plain(inputs) as { imageUri: string };
-      return { outputs: await settled(helper({ imageUri }, options as never)) };
+      const { imageUri, ...options } = plain(inputs) as { imageUri: unknown };
+      const outputs = (await settled(helper({ imageUri } as PinnedImage, options as never))) as Record<string, unknown>;
+      // A value the program sent as a secret (an env value, the image URI) stays one in what
+      // the function returns: each field that holds one comes back in a secret envelope.
+      return { outputs: markSecretFields(outputs, secretStrings(inputs)) };
     },
     async diff(_id, urn, olds, news) {
       imageOnly(urn);
@@ -119,6 +122,32 @@ function settled<T>(output: pulumi.Output<T>): Promise<T> {
       })
       .apply((v) => resolve(v));
   });
+}
+
+/** The strings the engine sent inside secret envelopes, anywhere in `value`. */
+function secretStrings(value: unknown, inSecret = false): string[] {
+  if (typeof value === "string") return inSecret && value !== "" ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => secretStrings(v, inSecret));
+  if (!value || typeof value !== "object") return [];
+  const record = value as Record<string, unknown>;
+  if (record[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig)
+    return secretStrings(record.value, true);
+  return Object.values(record).flatMap((v) => secretStrings(v, inSecret));
+}
+
+/** Each top-level field of `outputs` that holds one of `secrets`, in a secret envelope. */
+export function markSecretFields(
+  outputs: Record<string, unknown>,
+  secrets: readonly string[],
+): Record<string, unknown> {
+  if (secrets.length === 0) return outputs;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, v]) => {
+      const text = JSON.stringify(v) ?? "";
+      const holds = secrets.some((secret) => text.includes(JSON.stringify(secret).slice(1, -1)));
+      return [key, holds ? { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: v } : v];
+    }),
+  );
 }
 
 /** Property values as the engine sends them (secrets and output values wrapped in signatures), plain. */

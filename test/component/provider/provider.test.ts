@@ -171,6 +171,49 @@ describe("The multistage package provider", () => {
       );
     });
 
+    const secret = (v: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: v });
+
+    it("a secret sent to a function comes back a secret: the fields holding it are in secret envelopes", async () => {
+      const k8s = await provider.invoke!("multistage:index:toKubernetesContainer", {
+        imageUri: PINNED,
+        name: "web",
+        env: { LOG_LEVEL: "info", DATABASE_URL: secret("postgres://u:pw@db/app") },
+      });
+      const out = k8s.outputs as Record<string, unknown>;
+      assert.deepEqual(
+        out.env,
+        secret([
+          { name: "LOG_LEVEL", value: "info" },
+          { name: "DATABASE_URL", value: "postgres://u:pw@db/app" },
+        ]),
+      );
+      assert.equal(out.name, "web", "what holds no secret stays plain");
+      const ecs = await provider.invoke!("multistage:index:toEcsContainerDefinition", {
+        imageUri: secret(PINNED),
+        name: "api",
+        environment: { A: "1" },
+      });
+      const def = ecs.outputs as Record<string, unknown>;
+      assert.deepEqual(def.image, secret(PINNED));
+      assert.deepEqual(def.environment, [{ name: "A", value: "1" }]);
+    });
+
+    it("a missing or non-string imageUri, and a list as env, are refused by property, not a TypeError", async () => {
+      for (const [inputs, property] of [
+        [{ name: "web" }, /imageUri: is missing/],
+        [{ name: "web", imageUri: 42 }, /imageUri: must be a string/],
+        [{ name: "web", imageUri: ["a"] }, /imageUri: must be a string .* got a list/],
+        [{ name: "web", imageUri: PINNED, env: ["A=1"] }, /env: must be a map of names to values, got a list/],
+        [{ imageUri: PINNED }, /name: is missing/],
+      ] as const) {
+        await assert.rejects(provider.invoke!("multistage:index:toKubernetesContainer", inputs), (err: Error) => {
+          assert.ok(!(err instanceof TypeError), err.stack);
+          assert.match(err.message, property);
+          return true;
+        });
+      }
+    });
+
     it("refuses a function the package does not have, naming the ones it has", async () => {
       await assert.rejects(
         provider.invoke!("multistage:index:toCompose", { imageUri: PINNED }),
