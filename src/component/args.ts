@@ -9,7 +9,7 @@ import type { LatePlanArg, PlanArgs } from "../plan";
 type AsInput<V> = V extends string
   ? pulumi.Input<string>
   : V extends readonly string[]
-    ? readonly pulumi.Input<string>[]
+    ? pulumi.Input<readonly pulumi.Input<string>[]>
     : V extends Readonly<Record<string, string>>
       ? pulumi.Input<Record<string, pulumi.Input<string>>>
       : V;

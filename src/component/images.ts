@@ -23,6 +23,7 @@ import {
   scrubSecrets,
   secretArgValues,
   toPlanOptions,
+  validatePlanArgs,
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
@@ -185,6 +186,7 @@ function planLater(
       asResourceError(
         parent,
         () => {
+          checkResolved(i);
           const planned = planBuild(p, planOptions(spec, i, image));
           if (planned.tags.length > tagCount) {
             throw new Error(
@@ -198,6 +200,17 @@ function planLater(
       ),
     ),
   );
+}
+
+/**
+ * A late arg once it resolves is checked like a plain one was at construction: an Output of a
+ * number where a string goes, or of a string where a list goes, is refused by property.
+ */
+function checkResolved(inputs: PlanInputs): void {
+  const problems: Diagnostic[] = [];
+  const { context, dockerfile, target, platform, buildArgs, cacheFrom } = inputs;
+  validatePlanArgs({ context, dockerfile, target, platform, buildArgs, cacheFrom }, problems);
+  if (problems.length) throw new MultiStageError(problems);
 }
 
 /**
@@ -271,6 +284,7 @@ function knownInputs(args: MultiStageImageArgs): PlanInputs | undefined {
   const { context, dockerfile, target, platform } = args;
   const buildArgs = knownRecord(args.buildArgs);
   const cacheFrom = args.cacheFrom ?? [];
+  if (!isKnown(cacheFrom)) return undefined;
   const additional: Record<string, Record<string, string>> = {};
   for (const [key, image] of Object.entries(args.additionalImages ?? {})) {
     const record = knownRecord(image.buildArgs);
@@ -290,7 +304,7 @@ function laterInputs(args: MultiStageImageArgs): pulumi.Input<PlanInputs> {
     target: args.target,
     platform: args.platform,
     buildArgs: args.buildArgs ?? {},
-    cacheFrom: [...(args.cacheFrom ?? [])],
+    cacheFrom: args.cacheFrom ?? [],
     additional: Object.fromEntries(
       Object.entries(args.additionalImages ?? {}).map(([key, image]) => [key, image.buildArgs ?? {}]),
     ),
@@ -438,7 +452,15 @@ function tagsHoldSecrets(
  * plan a secret and are scrubbed from its public form).
  */
 function secretCacheRefs(args: MultiStageImageArgs): pulumi.Output<string[]> {
-  const refs = (args.cacheFrom ?? []).map((ref) => {
+  const given = args.cacheFrom ?? [];
+  if (!isKnown(given)) {
+    // One Output for the whole list (another resource's, or another language's): secret as a whole or not at all.
+    const list = pulumi.output(given);
+    return pulumi
+      .output(pulumi.isSecret(list))
+      .apply((secret) => (secret ? pulumi.unsecret(list).apply((l) => [...l]) : pulumi.output([] as string[])));
+  }
+  const refs = given.map((ref) => {
     const output = pulumi.output(ref);
     return pulumi
       .output(pulumi.isSecret(output))

@@ -285,6 +285,14 @@ function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnosti
     diagnostics.push(wrongType(property, expected, got));
   };
   const present = (key: string): boolean => loose[key] !== undefined && loose[key] !== null;
+  if (!present("context"))
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: "context",
+      message: "is missing: the build context, the folder the Dockerfile's COPY instructions read from.",
+      hint: 'Set context, e.g. context: "./app".',
+    });
   if (present("environment") && typeof loose.environment !== "string")
     wrong("environment", "a string", loose.environment);
   for (const key of ["push", "buildOnPreview"]) {

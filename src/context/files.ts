@@ -64,27 +64,18 @@ export function readDockerfile(location: DockerfileLocation): ParseResult {
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
     });
   }
-  const bytes = fs.readFileSync(dockerfile);
-  const text = dockerfileText(bytes);
-  if (text === undefined)
+  const text = fs.readFileSync(dockerfile, "utf8");
+  // A binary file: NUL bytes, or bytes that are not UTF-8 (decoded as U+FFFD).
+  const binary = text.includes("\u0000") ? "NUL bytes" : text.includes("\uFFFD") ? "bytes that are not UTF-8" : "";
+  if (binary)
     fail({
       code: "invalid-dockerfile",
       file: label,
       property,
-      message: `the Dockerfile is not text (it holds ${bytes.includes(0) ? "NUL bytes" : "bytes that are not UTF-8"}); its content is not repeated here.`,
+      message: `the Dockerfile is not text (it holds ${binary}); its content is not repeated here.`,
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
     });
-  return parseDockerfile(text as string, label);
-}
-
-/** The file as UTF-8 text, or `undefined` for a binary file (NUL bytes, or not UTF-8). */
-function dockerfileText(bytes: Buffer): string | undefined {
-  if (bytes.includes(0)) return undefined;
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+  return parseDockerfile(text, label);
 }
 
 /** Read the Dockerfile the options point at and plan it; throws `MultiStageError` for every problem. */

@@ -65,11 +65,22 @@ export interface Diagnostic {
  * reporters that show it on their own).
  */
 export function formatDiagnostic(d: Diagnostic, options: { withProperty?: boolean } = {}): string {
-  const property = d.property !== undefined && options.withProperty !== false ? `${d.property}: ` : "";
-  const where = d.file ? `${d.file}${d.line !== undefined ? `:${d.line}` : ""}: ` : "";
-  const stage = d.stage !== undefined ? `stage "${d.stage}": ` : "";
-  const hint = d.hint ? ` ${d.hint}` : "";
-  return `${property}${where}${stage}${d.message}${hint}`;
+  const property = d.property !== undefined && options.withProperty !== false ? `${excerpt(d.property, 200)}: ` : "";
+  const where = d.file ? `${excerpt(d.file, 300)}${d.line !== undefined ? `:${d.line}` : ""}: ` : "";
+  const stage = d.stage !== undefined ? `stage "${excerpt(d.stage, 100)}": ` : "";
+  const hint = d.hint ? ` ${excerpt(d.hint, MAX_QUOTED)}` : "";
+  return `${property}${where}${stage}${excerpt(d.message, MAX_QUOTED)}${hint}`;
+}
+
+/** The most of one message (or hint) an error shows: a value it quotes is never repeated whole past this. */
+export const MAX_QUOTED = 800;
+
+/**
+ * The one rule for how much of a value an error may quote: at most `max` characters, and how
+ * many were left out (a 1 MB context path gives a line, not a megabyte).
+ */
+export function excerpt(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }
 
 /** Thrown by the pure layers when inputs cannot be built; carries every diagnostic found. */

@@ -19,6 +19,8 @@ export {
   MultiStageError,
   type Severity,
   formatDiagnostic,
+  excerpt,
+  MAX_QUOTED,
   hasErrors,
   throwOnErrors,
 } from "./diagnostics";

@@ -8,6 +8,7 @@ export {
   type DiagnosticCode,
   MultiStageError,
   type ParseResult,
+  excerpt,
   formatDiagnostic,
   hasErrors,
 } from "../dockerfile";

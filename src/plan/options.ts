@@ -5,7 +5,7 @@
  * Pure.
  */
 import type { Diagnostic } from "../dockerfile";
-import { didYouMean } from "../dockerfile";
+import { didYouMean, excerpt } from "../dockerfile";
 import type { AttestationArgs, BuilderEndpointArgs, RegistryCacheArgs, SshArgs } from "./builder";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
 import type { TagStrategy } from "./tags";
@@ -335,7 +335,7 @@ function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): vo
       severity: "error",
       code: "invalid-argument",
       property: "gitSha",
-      message: `"${value}" is not a commit (7 to 64 hexadecimal digits); it goes into the release tags.`,
+      message: `"${excerpt(value)}" is not a commit (7 to 64 hexadecimal digits); it goes into the release tags.`,
       hint: "Pass the commit's SHA (e.g. process.env.GITHUB_SHA), or leave gitSha out to read it from CI or git.",
     });
 }

@@ -3,7 +3,7 @@
  * URL and credentials. Nothing is created; the password is kept a Pulumi secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Diagnostic, parseImageReference, registryHost } from "../plan";
+import { type Diagnostic, excerpt, parseImageReference, registryHost } from "../plan";
 
 /** Push to any OCI registry instead of ECR. */
 export interface RegistryArgs {
@@ -39,6 +39,20 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
   const problem = (property: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-registry", property, message, hint });
   };
+  // From JavaScript, YAML or JSON anything can arrive: each field a string, or an Output of one.
+  const loose = args as unknown as Record<string, unknown>;
+  let typed = true;
+  for (const field of ["repository", "server", "username", "password"]) {
+    const v = loose[field];
+    if (v === undefined || typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise) continue;
+    typed = false;
+    problem(
+      `registry.${field}`,
+      `must be a string${field === "password" ? " (a pulumi.secret)" : ""}, got ${Array.isArray(v) ? "a list" : v === null ? "null" : typeof v}.`,
+      field === "password" ? "Pass the token as a string, e.g. config.requireSecret(\"registryToken\")." : "Fix its type; see RegistryArgs.",
+    );
+  }
+  if (!typed) return;
   if (args.repository === undefined && args.server === undefined) {
     problem(
       "registry",
@@ -51,13 +65,13 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
     if (ref.tag !== undefined || ref.digest !== undefined) {
       problem(
         "registry.repository",
-        `"${args.repository}" has a tag or digest.`,
+        `"${excerpt(args.repository)}" has a tag or digest.`,
         "Give the repository only; tags come from tagStrategy, tags and movingTags.",
       );
     } else if (!REPOSITORY_PATH.test(ref.repository)) {
       problem(
         "registry.repository",
-        `"${args.repository}" is not a valid repository.`,
+        `"${excerpt(args.repository)}" is not a valid repository.`,
         "Use lowercase letters, digits and . _ - separated by /, after the registry host.",
       );
     }
@@ -65,8 +79,8 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
   if (typeof args.server === "string" && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(args.server)) {
     problem(
       "registry.server",
-      `"${args.server}" is not a registry host${/^[a-z]+:\/\//i.test(args.server) ? " (no scheme: Docker and the registry API choose HTTPS themselves)" : ""}.`,
-      `Give the host and port only, e.g. "${args.server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") || "ghcr.io"}".`,
+      `"${excerpt(args.server)}" is not a registry host${/^[a-z]+:\/\//i.test(args.server) ? " (no scheme: Docker and the registry API choose HTTPS themselves)" : ""}.`,
+      `Give the host and port only, e.g. "${excerpt(args.server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "")) || "ghcr.io"}".`,
     );
   }
   if ((args.username === undefined) !== (args.password === undefined)) {

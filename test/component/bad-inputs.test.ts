@@ -54,7 +54,8 @@ describe("Bad inputs are refused with code, place, message and fix, and nothing 
       assert.match(found.message, c.expect.message);
       assert.match(found.hint ?? "", c.expect.fix);
       if (c.absent)
-        for (const d of error.diagnostics) assert.doesNotMatch(JSON.stringify(d), c.absent, "a value leaked into a message");
+        for (const d of error.diagnostics)
+          assert.doesNotMatch(JSON.stringify(d), c.absent, "a value leaked into a message");
       if (c.expect.property) assert.ok(error.errors.some((e) => e.propertyPath === c.expect.property));
       assert.deepEqual(
         resources.map((r) => r.type),
@@ -63,4 +64,19 @@ describe("Bad inputs are refused with code, place, message and fix, and nothing 
       );
     });
   }
+
+  it("messages: a 1 MB value is quoted as a bounded excerpt, not repeated whole", () => {
+    useStack("production");
+    const huge = `/tmp/${"x".repeat(1_000_000)}`;
+    let error: unknown;
+    try {
+      new MultiStageImage("bad", { context: huge, gitSha: "0123456789abcdef0123456789abcdef01234567" });
+    } catch (err) {
+      error = err;
+    }
+    assert.ok(error instanceof InvalidInputsError, String(error));
+    assert.ok(error.message.length < 3000, `${error.message.length} characters`);
+    for (const e of error.errors) assert.ok(e.reason.length < 3000, `${e.reason.length} characters`);
+    assert.match(error.message, /more characters\)/);
+  });
 });

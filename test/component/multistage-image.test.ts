@@ -540,6 +540,11 @@ describe("MultiStageImage refuses late values (Outputs) before creating anything
     ["a secret-looking build arg", { buildArgs: pulumi.output({ APP_VERSION: "1", GH_PAT: "ghp_x" }) }, /GH_PAT/],
     ["a missing Dockerfile", { dockerfile: pulumi.output("Nope.dockerfile") }, /Nope\.dockerfile/],
     ["an invalid platform", { platform: pulumi.output("linux/amd64/v9/x") }, /platform/],
+    [
+      "cacheFrom as an Output of a string, not a list",
+      { cacheFrom: pulumi.output("registry.example.com/app:cache") as never },
+      /cacheFrom: must be a list of strings/,
+    ],
   ];
   for (const backend of ["docker-cli", "docker-build", "docker"] as const)
     for (const [what, late, message] of lateCases) {

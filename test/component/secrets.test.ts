@@ -172,6 +172,14 @@ describe("Secrets stay secret everywhere they flow", () => {
       const { image, logs } = await construct({ ...base, backend, cacheFrom: [pulumi.secret(ref)] });
       assert.deepEqual(await findLeaks([ref], outputsOf(image), logs), []);
     });
+    it(`${backend}: cacheFrom as one Output (another resource's, or another language's), secret or not, reaches the plan`, async () => {
+      const ref = "registry.example.com/private/cache-0utput:latest";
+      const other = "registry.example.com/public/cache:1";
+      const secret = await construct({ ...base, backend, cacheFrom: pulumi.secret([ref]) });
+      assert.deepEqual(await findLeaks([ref], outputsOf(secret.image), secret.logs), []);
+      const plain = await construct({ ...base, backend, cacheFrom: pulumi.output([other]) });
+      assert.deepEqual((await value(plain.image.plan)).cacheFrom, [other]);
+    });
   }
 
   it("docker-cli: secret config of a promoted environment is not in plain text in plan.promotion or the image's inputs", async () => {
