@@ -49,7 +49,9 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
     problem(
       `registry.${field}`,
       `must be a string${field === "password" ? " (a pulumi.secret)" : ""}, got ${Array.isArray(v) ? "a list" : v === null ? "null" : typeof v}.`,
-      field === "password" ? "Pass the token as a string, e.g. config.requireSecret(\"registryToken\")." : "Fix its type; see RegistryArgs.",
+      field === "password"
+        ? 'Pass the token as a string, e.g. config.requireSecret("registryToken").'
+        : "Fix its type; see RegistryArgs.",
     );
   }
   if (!typed) return;
