@@ -11,6 +11,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
+import { COMPONENT_SPEC } from "../src/component/fields";
+import type { FieldSpec } from "../src/plan";
 import { FUNCTIONS } from "../src/provider/provider";
 
 const ROOT = path.join(__dirname, "..");
@@ -41,8 +43,23 @@ interface Property {
   input: boolean;
 }
 
-/** Properties whose values are secrets (the SDKs mark them so). */
-const SECRETS = new Set(["MultiStageImageArgs.secrets", "RegistryArgs.password"]);
+/**
+ * Properties whose values are secrets (the SDKs mark them so), as `COMPONENT_SPEC` declares
+ * them: `<TypeScript type>.<field>`, e.g. `RegistryArgs.password`.
+ */
+const SECRETS = secretFields(COMPONENT_SPEC);
+
+/** `Type.field` of every field declared secret under `spec`. */
+export function secretFields(spec: FieldSpec, found = new Set<string>()): Set<string> {
+  if (spec.type === "object")
+    for (const [field, f] of Object.entries(spec.fields)) {
+      if (f.secret) found.add(`${spec.name}.${field}`);
+      secretFields(f, found);
+    }
+  else if (spec.type === "list" || spec.type === "map") secretFields(spec.of, found);
+  else if (spec.type === "oneOf") for (const o of spec.options) secretFields(o, found);
+  return found;
+}
 
 export function generateSchema(options: { crossLanguage?: Record<string, string> } = {}): Spec {
   const crossLanguage = options.crossLanguage ?? CROSS_LANGUAGE;
@@ -107,7 +124,8 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
     const symbol = type.aliasSymbol ?? type.getSymbol();
     // Without the TypeScript `Args` suffix: the SDK generators add their own (Go's `RegistryArgs`,
     // Python's `RegistryArgs`), which would make `RegistryArgsArgs`.
-    const named = (symbol && !symbol.name.startsWith("__") ? symbol.name : hint).replace(/Args$/, "");
+    const declared = symbol && !symbol.name.startsWith("__") ? symbol.name : hint;
+    const named = declared.replace(/Args$/, "");
     const known = tokens.get(type);
     if (known) return { $ref: `#/types/${known}` };
     const token = TOKEN(named);
@@ -127,7 +145,7 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
           ...mapped.spec,
           ...withDescription(description(member)),
           ...plainIf(mapped),
-          ...(SECRETS.has(`${named}.${member.name}`) ? { secret: true } : {}),
+          ...(SECRETS.has(`${declared}.${member.name}`) ? { secret: true } : {}),
         };
         if (!optional) required.push(member.name);
       }

@@ -22,6 +22,7 @@ import {
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
 import { isSecretConfig } from "./config";
+import { validateFields } from "./fields";
 
 /**
  * The component's inputs, resolved against the stack config.
@@ -180,6 +181,8 @@ export function resolveSpec(
           ),
         ]
       : [];
+  // Last: what the checks above did not already name (unknown fields, allowed values, types).
+  validateFields(args, diagnostics, (v) => pulumi.Output.isInstance(v) || v instanceof Promise);
   return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
 }
 

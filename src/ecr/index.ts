@@ -15,6 +15,7 @@ export {
 export {
   type Repository,
   type RepositoryArgs,
+  REPOSITORY_SPEC,
   createRepository,
   tagMutability,
   validateRepositoryArgs,

@@ -6,7 +6,20 @@
 import * as ecr from "@pulumi/aws/ecr";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as pulumi from "@pulumi/pulumi";
-import { CACHE_TAG_FILTER, type Diagnostic, type EnvironmentKind } from "../plan";
+import {
+  BOOLEAN,
+  CACHE_TAG_FILTER,
+  type Diagnostic,
+  type EnvironmentKind,
+  type FieldSpec,
+  NUMBER,
+  STRING,
+  STRINGS,
+  STRING_MAP,
+  allowedValues,
+  late,
+  object,
+} from "../plan";
 import {
   DEFAULT_LIFECYCLE,
   type LifecyclePolicyArgs,
@@ -37,8 +50,8 @@ export interface RepositoryArgs {
   readonly encryption?: "AES256" | { readonly kmsKeyArn: pulumi.Input<string> };
   /** Delete the repository even when it holds images. @default true for development, never in production */
   readonly forceDelete?: boolean;
-  /** Lifecycle rules, or `false` for none. @default `DEFAULT_LIFECYCLE[kind]` */
-  readonly lifecyclePolicy?: LifecyclePolicyArgs | false;
+  /** Lifecycle rules: your own, `true` for the defaults, or `false` for none. @default `DEFAULT_LIFECYCLE[kind]` */
+  readonly lifecyclePolicy?: LifecyclePolicyArgs | boolean;
   /** Accounts and IAM principals (EKS node roles, ECS task execution roles) allowed to pull. */
   readonly pullAccess?: PullAccessArgs;
   /** AWS tags on the repository. */
@@ -51,6 +64,46 @@ export interface RepositoryArgs {
    */
   readonly replicateTo?: ReadonlyArray<{ readonly region: string; readonly registryId?: pulumi.Input<string> }>;
 }
+
+/** Every field of `RepositoryArgs`, declared once (see `plan/fields.ts`). */
+export const REPOSITORY_SPEC: FieldSpec = object<RepositoryArgs>("RepositoryArgs", {
+  existing: late(STRING),
+  name: late(STRING),
+  imageTagMutability: allowedValues<NonNullable<RepositoryArgs["imageTagMutability"]>>({
+    MUTABLE: true,
+    IMMUTABLE: true,
+  }),
+  scanOnPush: BOOLEAN,
+  encryption: {
+    type: "oneOf",
+    options: [
+      allowedValues<"AES256">({ AES256: true }),
+      object<{ kmsKeyArn: unknown }>("RepositoryEncryption", { kmsKeyArn: late(STRING) }),
+    ],
+  },
+  forceDelete: BOOLEAN,
+  lifecyclePolicy: {
+    type: "oneOf",
+    options: [
+      BOOLEAN,
+      object<LifecyclePolicyArgs>("LifecyclePolicyArgs", {
+        expireUntaggedAfterDays: NUMBER,
+        keepLastTagged: NUMBER,
+        taggedPatterns: STRINGS,
+        keepLast: NUMBER,
+      }),
+    ],
+  },
+  pullAccess: object<PullAccessArgs>("PullAccessArgs", { accounts: STRINGS, principals: STRINGS }),
+  tags: STRING_MAP,
+  replicateTo: {
+    type: "list",
+    of: object<{ region: unknown; registryId: unknown }>("RepositoryReplicateTo", {
+      region: STRING,
+      registryId: late(STRING),
+    }),
+  },
+});
 
 /**
  * What `createRepository` made.
@@ -129,7 +182,8 @@ export function validateRepositoryArgs(
       "Remove them, or let the component create the repository.",
     );
   }
-  if (args.lifecyclePolicy) validateLifecyclePolicy(args.lifecyclePolicy, "repository.lifecyclePolicy", diagnostics);
+  if (typeof args.lifecyclePolicy === "object")
+    validateLifecyclePolicy(args.lifecyclePolicy, "repository.lifecyclePolicy", diagnostics);
   if (args.pullAccess) validatePullAccess(args.pullAccess, "repository.pullAccess", diagnostics);
 }
 
@@ -181,7 +235,12 @@ export function createRepository(
     },
     opts,
   );
-  const lifecycle = args.lifecyclePolicy === false ? undefined : (args.lifecyclePolicy ?? DEFAULT_LIFECYCLE[kind]);
+  const lifecycle =
+    args.lifecyclePolicy === false
+      ? undefined
+      : typeof args.lifecyclePolicy === "object"
+        ? args.lifecyclePolicy
+        : DEFAULT_LIFECYCLE[kind];
   const lifecyclePolicy = lifecycle
     ? new ecr.LifecyclePolicy(
         `${name}-lifecycle`,

@@ -462,6 +462,19 @@ function chooseTestStage(
   diagnostics: Diagnostic[],
 ): string | undefined {
   if (options.testStage === false || kind !== "production" || options.image) return undefined;
+  if (options.testStage === true) {
+    const stage = defaultTestStage(model);
+    if (!stage)
+      diagnostics.push({
+        severity: "error",
+        code: "unknown-target",
+        file: model.file,
+        property: "testStage",
+        message: `is true, which requires a test stage, but the Dockerfile has none named ${DEFAULT_TEST_STAGES.join(", ")}.`,
+        hint: `Name the stage that runs the tests (testStage: "<stage>"), or add a stage named test.`,
+      });
+    return stage && stage.index !== targetIndex ? stage.declaredName : undefined;
+  }
   if (options.testStage !== undefined) {
     const stage = findStage(model, options.testStage);
     if (!stage) {

@@ -15,7 +15,9 @@ export {
 export {
   type AdditionalImageOptions,
   type BuildPlanOptions,
+  ENVIRONMENT_SPEC,
   LATE_PLAN_ARGS,
+  PLAN_FIELDS,
   type LatePlanArg,
   type LatePlanInputs,
   PLAN_ARG_KEYS,
@@ -107,3 +109,19 @@ export {
   withInputsHash,
 } from "./tags";
 export { PLAN_CODES } from "./codes";
+export {
+  BOOLEAN,
+  type CheckOptions,
+  type FieldSpec,
+  type FieldTable,
+  type Fields,
+  NUMBER,
+  STRING,
+  STRINGS,
+  STRING_MAP,
+  allowedValues,
+  checkField,
+  describeValue,
+  late,
+  object,
+} from "./fields";

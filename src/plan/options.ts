@@ -6,7 +6,8 @@
  */
 import type { Diagnostic } from "../dockerfile";
 import { didYouMean, excerpt } from "../dockerfile";
-import type { AttestationArgs, BuilderEndpointArgs, RegistryCacheArgs, SshArgs } from "./builder";
+import type { AttestationArgs, BuilderEndpointArgs, BuilderTlsArgs, RegistryCacheArgs, SshArgs } from "./builder";
+import { BOOLEAN, type Fields, NUMBER, STRING, STRINGS, STRING_MAP, allowedValues, checkField, object } from "./fields";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
 import type { TagStrategy } from "./tags";
 
@@ -50,11 +51,12 @@ export interface PlanArgs {
   /**
    * The test gate: in production, this stage is built first (its RUNs run the tests) and the
    * image is pushed only if it builds; a failure stops `pulumi up` with the test output.
-   * `false` turns it off. Plain value: it decides the resources.
+   * `false` turns it off; `true` requires the default one (refused when the Dockerfile has no
+   * `test`, `tests` or `tester` stage). Plain value: it decides the resources.
    * @default the first of `test`, `tests`, `tester` the Dockerfile has
    * @example "unit-tests"
    */
-  readonly testStage?: string | false;
+  readonly testStage?: string | boolean;
   /** Target platform, unless the environment sets one. @example "linux/arm64" */
   readonly platform?: string;
   /**
@@ -235,7 +237,7 @@ const SHAPE_TEXT: Record<Shape, string> = {
   strings: "a list of strings",
   record: "a map of strings",
   environments: "a map of environment names to settings",
-  testStage: "a stage name, or false",
+  testStage: "a stage name, true or false",
   tagStrategy: "a template string, a list of templates, or a function returning tags",
   builder: "a builder name, or { endpoint, tls? }",
   registryCache: "true, false, or { mode?, fromEnvironments? }",
@@ -310,26 +312,12 @@ export function wrongType(
   };
 }
 
-/** The fields an object-valued plan arg may hold; anything else is a typo that would be ignored. */
-const OBJECT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  registryCache: ["mode", "fromEnvironments"],
-  attestations: ["provenance", "sbom"],
-  builder: ["endpoint", "tls"],
-};
-
-/** Checks beyond the shape: an object arg's fields by name, and a commit that is one. */
+/** Checks beyond the shape: an object arg's fields and allowed values (`PLAN_FIELDS`), and a commit that is one. */
 function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): void {
-  const fields = OBJECT_FIELDS[key];
-  if (fields && isRecord(value)) {
-    for (const field of Object.keys(value).filter((f) => !fields.includes(f)))
-      diagnostics.push({
-        severity: "error",
-        code: "invalid-argument",
-        property: `${key}.${field}`,
-        message: `is not a field of ${key}.${didYouMean(field, fields)}`,
-        hint: `Its fields: ${fields.join(", ")}.`,
-      });
-  }
+  checkField(value, PLAN_FIELDS[key as keyof PlanArgs], key, diagnostics, {
+    code: "invalid-argument",
+    see: "MultiStageImageArgs",
+  });
   if (key === "gitSha" && typeof value === "string" && !/^[0-9a-f]{7,64}$/i.test(value))
     diagnostics.push({
       severity: "error",
@@ -351,7 +339,7 @@ function hasShape(value: unknown, shape: Shape): boolean {
     case "record":
       return isRecord(value) && Object.values(value).every((v) => typeof v === "string");
     case "testStage":
-      return typeof value === "string" || value === false;
+      return typeof value === "string" || typeof value === "boolean";
     case "tagStrategy":
       return (
         typeof value === "string" ||
@@ -423,7 +411,11 @@ export function validEnvironments(
       const path = `${property}.${env}.${field}`;
       const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
       if (!expected) {
-        problem(path, "is not a setting.", `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`);
+        problem(
+          path,
+          `is not a setting.${didYouMean(field, Object.keys(ENVIRONMENT_FIELDS))}`,
+          `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`,
+        );
       } else if (!hasShape(v, expected)) {
         wrong(path, SHAPE_TEXT[expected], v);
       } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
@@ -443,3 +435,74 @@ export function validEnvironments(
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+const BUILDER_TLS = object<BuilderTlsArgs>("BuilderTlsArgs", {
+  caCert: STRING,
+  cert: STRING,
+  key: STRING,
+  serverName: STRING,
+});
+const MODE = allowedValues<RegistryCacheArgs["mode"] & string>({ min: true, max: true });
+
+/** Each environment setting, declared once (`validEnvironments` checks their types, stack config included). */
+export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
+  kind: allowedValues<EnvironmentKind>({ development: true, staging: true, production: true }),
+  target: STRING,
+  buildArgs: STRING_MAP,
+  tags: STRINGS,
+  platform: STRING,
+  platforms: STRINGS,
+  registryCache: BOOLEAN,
+  allowNonFinalTarget: BOOLEAN,
+  allowUnpinnedBaseImages: BOOLEAN,
+  allowUnsetBuildArgs: BOOLEAN,
+  promoteFrom: STRING,
+  promoteRepository: STRING,
+  sizeBudget: { type: "oneOf", options: [NUMBER, STRING] },
+});
+
+/** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
+export const PLAN_FIELDS: Fields<PlanArgs> = {
+  context: STRING,
+  dockerfile: STRING,
+  environments: { type: "map", of: ENVIRONMENT_SPEC },
+  target: STRING,
+  devTargets: STRINGS,
+  buildArgs: STRING_MAP,
+  volatileArgs: STRINGS,
+  testStage: { type: "oneOf", options: [STRING, BOOLEAN] },
+  platform: STRING,
+  platforms: STRINGS,
+  builder: {
+    type: "oneOf",
+    options: [STRING, object<BuilderEndpointArgs>("BuilderEndpointArgs", { endpoint: STRING, tls: BUILDER_TLS })],
+  },
+  registryCache: {
+    type: "oneOf",
+    options: [
+      BOOLEAN,
+      object<RegistryCacheArgs>("RegistryCacheArgs", {
+        mode: MODE,
+        fromEnvironments: { type: "oneOf", options: [STRINGS, BOOLEAN] },
+      }),
+    ],
+  },
+  attestations: {
+    type: "oneOf",
+    options: [
+      BOOLEAN,
+      object<AttestationArgs>("AttestationArgs", {
+        provenance: { type: "oneOf", options: [BOOLEAN, MODE] },
+        sbom: BOOLEAN,
+      }),
+    ],
+  },
+  ssh: { type: "list", of: object<SshArgs>("SshArgs", { id: STRING, paths: STRINGS }) },
+  tagStrategy: { type: "oneOf", options: [STRING, STRINGS, { type: "function" }] },
+  tags: STRINGS,
+  movingTags: STRINGS,
+  gitSha: STRING,
+  version: STRING,
+  cacheFrom: STRINGS,
+  allowSecretLikeBuildArgs: BOOLEAN,
+};

@@ -1,45 +1,33 @@
 /**
  * The component's args as the package provider receives them from another language's program:
- * each top-level value plain, or an Output when it is a secret or comes from another resource.
- * Args typed as Pulumi inputs keep their Outputs; the others decide the plan and the resources
- * at construction, so they must be known then.
+ * each top-level value plain, or an Output when it is a secret or comes from another resource,
+ * with unknown values (at preview) and secrets possibly nested inside. Which fields take Outputs
+ * and which are secrets is `COMPONENT_SPEC`'s, declared once: a field that takes Outputs gets
+ * one (unknown, or secret, as sent); any other must be known and plain at construction, and is
+ * refused by its property path when it is not.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MultiStageImageArgs } from "../component";
-import { LATE_PLAN_ARGS } from "../plan";
-import { InvalidInputsError } from "../component";
+import { COMPONENT_FIELDS, InvalidInputsError } from "../component";
+import type { FieldSpec } from "../plan";
 
-/** Args whose TypeScript type takes an Output at the top level. */
-const TAKES_OUTPUTS: ReadonlySet<string> = new Set([...LATE_PLAN_ARGS, "push", "buildOnPreview"]);
-/** Args that may be secret as a whole: their values are Inputs, made secrets one by one. */
-const SECRET_RECORDS: ReadonlySet<string> = new Set(["secrets", "registry", "repository"]);
+type Problem = { property: string; message: string; hint: string };
 
-/** `inputs` as `MultiStageImageArgs`; an arg that must be known but is not, or a secret where none can be, is refused by name. */
+/** `inputs` as `MultiStageImageArgs`; a value that must be known but is not, or a secret where none can be, is refused by path. */
 export async function componentArgs(name: string, inputs: pulumi.Inputs): Promise<MultiStageImageArgs> {
   const args: Record<string, unknown> = {};
-  const problems: Array<{ property: string; message: string; hint: string }> = [];
+  const problems: Problem[] = [];
   for (const [key, value] of Object.entries(inputs)) {
-    if (!pulumi.Output.isInstance(value) || TAKES_OUTPUTS.has(key)) {
-      args[key] = value;
-      continue;
+    const spec = COMPONENT_FIELDS[key];
+    // A field the component does not have: passed on, for the component to refuse by name.
+    if (!spec) args[key] = value;
+    else if (!pulumi.Output.isInstance(value)) args[key] = restore(value, spec, key, false, problems);
+    else if (spec.late) args[key] = value;
+    else {
+      const output = value as unknown as Sent;
+      const [raw, secret] = await Promise.all([output.promise(true), pulumi.isSecret(value)]);
+      args[key] = restore(raw, spec, key, secret, problems);
     }
-    if (!(await isKnown(value))) {
-      problems.push({
-        property: key,
-        message: `${key} is not known yet (it comes from another resource's output), and it decides the plan and the resources when the component is constructed.`,
-        hint: `Pass ${key} as a value the program knows at preview; only ${[...TAKES_OUTPUTS].join(", ")} and the fields of secrets, registry and repository may come from outputs.`,
-      });
-      continue;
-    }
-    const resolved = await new Promise<unknown>((resolve) => value.apply(resolve));
-    if (!(await pulumi.isSecret(value))) args[key] = resolved;
-    else if (SECRET_RECORDS.has(key)) args[key] = secretLeaves(resolved);
-    else
-      problems.push({
-        property: key,
-        message: `${key} is a secret, but it decides the plan and lands in tags, outputs and the image.`,
-        hint: `Pass ${key} as a plain value; put secret values in secrets (build secrets) or registry.password.`,
-      });
   }
   if (problems.length)
     throw new InvalidInputsError(
@@ -49,19 +37,73 @@ export async function componentArgs(name: string, inputs: pulumi.Inputs): Promis
   return args as unknown as MultiStageImageArgs;
 }
 
-/**
- * Whether an Output's value is known (during preview, another resource's output is not). The SDK
- * has no public test for it; every Output carries this promise (its RPC serialisation reads it).
- */
-function isKnown(value: pulumi.Output<unknown>): Promise<boolean> {
-  return (value as unknown as { isKnown: Promise<boolean> }).isKnown;
+/** What the SDK's Outputs carry (not in its public types): the value with unknowns kept in place. */
+interface Sent {
+  promise(withUnknowns: boolean): Promise<unknown>;
 }
 
-/** Every string in `value` as a secret Output, the structure kept. */
-function secretLeaves(value: unknown): unknown {
-  if (typeof value === "string") return pulumi.secret(value);
-  if (Array.isArray(value)) return value.map(secretLeaves);
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretLeaves(v)]));
+/**
+ * `value` at `path` rebuilt for the component: an unknown or (inside a secret) a value where
+ * `spec` takes Outputs becomes an unknown or secret Output; where it does not, a problem.
+ */
+function restore(
+  value: unknown,
+  spec: FieldSpec | undefined,
+  path: string,
+  secret: boolean,
+  problems: Problem[],
+): unknown {
+  if (spec?.late && (pulumi.isUnknown(value) || (secret && value !== undefined && value !== null))) {
+    const output = pulumi.output(value);
+    return secret ? pulumi.secret(output) : output;
+  }
+  if (pulumi.isUnknown(value)) {
+    problems.push({
+      property: path,
+      message: `is not known yet (it comes from another resource's output), and it decides the plan and the resources when the component is constructed.`,
+      hint: `Pass ${path} as a value the program knows at preview; only fields MultiStageImageArgs types as pulumi.Input may come from outputs.`,
+    });
+    return undefined;
+  }
+  if (secret && value !== undefined && value !== null && !takesOutputs(spec)) {
+    problems.push({
+      property: path,
+      message: `is a secret, but it decides the plan and lands in tags, outputs and the image.`,
+      hint: `Pass ${path} as a plain value; put secret values in secrets (build secrets) or registry.password.`,
+    });
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    const of = spec?.type === "list" ? spec.of : undefined;
+    return value.map((v, i) => restore(v, of, `${path}[${i}]`, secret, problems));
+  }
+  if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, restore(v, fieldOf(spec, k, v), `${path}.${k}`, secret, problems)]),
+    );
+  }
   return value;
+}
+
+/** Whether `spec` or anything under it takes Outputs (so a secret may be sent there). */
+function takesOutputs(spec: FieldSpec | undefined): boolean {
+  if (!spec) return false;
+  if (spec.late) return true;
+  if (spec.type === "list" || spec.type === "map") return takesOutputs(spec.of);
+  if (spec.type === "object") return Object.values(spec.fields).some(takesOutputs);
+  if (spec.type === "oneOf") return spec.options.some(takesOutputs);
+  return false;
+}
+
+/** The declaration of field `key` of a value `spec` declares (the object option of a oneOf). */
+function fieldOf(spec: FieldSpec | undefined, key: string, value: unknown): FieldSpec | undefined {
+  if (!spec) return undefined;
+  if (spec.type === "map") return spec.of;
+  if (spec.type === "object") return spec.fields[key];
+  if (spec.type === "oneOf")
+    for (const option of spec.options) {
+      const found = fieldOf(option, key, value);
+      if (found) return found;
+    }
+  return undefined;
 }

@@ -1,3 +1,9 @@
 /** Any OCI registry: a repository URL and credentials, no resources. */
-export { type RegistryArgs, type RegistryTarget, getRegistryTarget, validateRegistryArgs } from "./registry";
+export {
+  REGISTRY_SPEC,
+  type RegistryArgs,
+  type RegistryTarget,
+  getRegistryTarget,
+  validateRegistryArgs,
+} from "./registry";
 export { REGISTRY_CODES } from "./codes";

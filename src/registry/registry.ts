@@ -3,7 +3,16 @@
  * URL and credentials. Nothing is created; the password is kept a Pulumi secret.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Diagnostic, excerpt, parseImageReference, registryHost } from "../plan";
+import {
+  type Diagnostic,
+  type FieldSpec,
+  STRING,
+  excerpt,
+  late,
+  object,
+  parseImageReference,
+  registryHost,
+} from "../plan";
 
 /** Push to any OCI registry instead of ECR. */
 export interface RegistryArgs {
@@ -20,6 +29,14 @@ export interface RegistryArgs {
   /** Password or token; always handled as a Pulumi secret. */
   readonly password?: pulumi.Input<string>;
 }
+
+/** Every field of `RegistryArgs`, declared once (see `plan/fields.ts`): the password is a secret. */
+export const REGISTRY_SPEC: FieldSpec = object<RegistryArgs>("RegistryArgs", {
+  repository: late(STRING),
+  server: late(STRING),
+  username: late(STRING),
+  password: { ...late(STRING), secret: true },
+});
 
 /** A repository and how to log in to its registry; `password` is a secret. */
 export interface RegistryTarget {

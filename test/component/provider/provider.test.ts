@@ -96,8 +96,39 @@ describe("The multistage package provider", () => {
             err.errors.map((e) => e.propertyPath),
             ["environments", "environment"],
           );
-          assert.match(err.message, /environments is a secret/);
-          assert.match(err.message, /environment is not known yet/);
+          assert.match(err.message, /environments: is a secret/);
+          assert.match(err.message, /environment: is not known yet/);
+          return true;
+        },
+      );
+    });
+
+    it("an unknown nested in a secret record (a repository URL another resource makes, at preview, as Python and Go send it) stays an unknown secret Output; the component is built", async () => {
+      useStack("dev");
+      const registry = pulumi.secret({ repository: pulumi.unknown, username: "ci", password: "hunter2" });
+      const args = await componentArgs("app", { ...ARGS, registry });
+      const restored = args.registry as unknown as Record<string, pulumi.Output<string>>;
+      assert.ok(pulumi.Output.isInstance(restored.repository));
+      assert.equal(await (restored.repository as unknown as { isKnown: Promise<boolean> }).isKnown, false);
+      assert.equal(await pulumi.isSecret(restored.repository), true);
+      assert.equal(await pulumi.isSecret(restored.password), true);
+      // It reaches the component without a TypeError (registryHost of undefined before).
+      const component = await provider.construct!("app", COMPONENT_TYPE, { ...ARGS, registry }, {});
+      assert.ok(component.urn);
+    });
+
+    it("a value nested where the plan needs it plain: unknown or secret, refused by its own path", async () => {
+      await assert.rejects(
+        componentArgs("app", {
+          ...ARGS,
+          environments: known({ dev: { target: pulumi.unknown } }),
+          repository: known({ name: "app", imageTagMutability: "MUTABLE" }, true),
+        }),
+        (err: pulumi.InputPropertiesError) => {
+          assert.deepEqual(err.errors.map((e) => e.propertyPath).sort(), [
+            "environments.dev.target",
+            "repository.imageTagMutability",
+          ]);
           return true;
         },
       );

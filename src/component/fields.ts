@@ -1,0 +1,69 @@
+/**
+ * Every field of `MultiStageImageArgs`, declared once: the plan args' (`PLAN_FIELDS`, the late
+ * ones taking Outputs), the repository's and the registry's from their layers, and the
+ * component's own. `resolveSpec` checks args against it, the provider reads from it which
+ * inputs may be Outputs or secrets, and the schema generator which are secret.
+ */
+import { BACKENDS, type BackendName } from "../backends";
+import { REPOSITORY_SPEC } from "../ecr";
+import {
+  BOOLEAN,
+  type Diagnostic,
+  type FieldSpec,
+  type Fields,
+  LATE_PLAN_ARGS,
+  PLAN_FIELDS,
+  STRING,
+  allowedValues,
+  checkField,
+  late,
+  object,
+} from "../plan";
+import { REGISTRY_SPEC } from "../registry";
+import type { AdditionalImageArgs, MultiStageImageArgs } from "./args";
+
+/** A late plan arg as the component takes it: an Output for the whole value and for each item. */
+function lateDeep(spec: FieldSpec): FieldSpec {
+  if (spec.type === "list" || spec.type === "map") return late({ ...spec, of: late(spec.of) });
+  return late(spec);
+}
+
+const planFields = Object.fromEntries(
+  Object.entries(PLAN_FIELDS).map(([key, spec]) => [
+    key,
+    (LATE_PLAN_ARGS as readonly string[]).includes(key) ? lateDeep(spec) : spec,
+  ]),
+) as Fields<MultiStageImageArgs>;
+
+/** `MultiStageImageArgs`, field by field. */
+export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs", {
+  ...planFields,
+  environment: STRING,
+  secrets: { type: "map", of: { ...late(STRING), secret: true }, secret: true },
+  repository: REPOSITORY_SPEC,
+  registry: REGISTRY_SPEC,
+  backend: allowedValues<BackendName>(
+    Object.fromEntries(Object.keys(BACKENDS).map((b) => [b, true])) as Record<BackendName, true>,
+  ),
+  deletePushedImages: BOOLEAN,
+  push: late(BOOLEAN),
+  buildOnPreview: late(BOOLEAN),
+  additionalImages: {
+    type: "map",
+    of: object<AdditionalImageArgs>("AdditionalImageArgs", {
+      target: { type: "oneOf", options: [STRING, { type: "map", of: STRING }] },
+      buildArgs: { type: "map", of: late(STRING) },
+    }),
+  },
+});
+
+/** The fields of `MultiStageImageArgs` (the spec above is an object's). */
+export const COMPONENT_FIELDS = (COMPONENT_SPEC as Extract<FieldSpec, { type: "object" }>).fields;
+
+/**
+ * Check `args` against `COMPONENT_SPEC`: unknown fields at every level, allowed values and types
+ * not already reported by a more specific check in `diagnostics`. Late values are checked once they resolve.
+ */
+export function validateFields(args: object, diagnostics: Diagnostic[], isLate: (value: unknown) => boolean): void {
+  checkField(args, COMPONENT_SPEC, "", diagnostics, { code: "invalid-argument", see: "MultiStageImageArgs", isLate });
+}

@@ -1,0 +1,210 @@
+/**
+ * What each field of the args is, declared once beside the args (`Fields<T>` makes the compiler
+ * check every field is listed and no other): its type, its allowed values, whether it takes a
+ * Pulumi Output (`late`) and whether its values are secrets. The component checks args against
+ * it (unknown fields, allowed values, types), the provider reads from it which inputs may be
+ * Outputs or secrets, and the schema generator which are secret. Pure.
+ */
+import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
+
+interface Flags {
+  /** Takes a Pulumi Output here (known only once it resolves); otherwise it must be known at construction. */
+  readonly late?: boolean;
+  /** Its values are secrets (`secret` in the schema; kept secret by the component). */
+  readonly secret?: boolean;
+}
+
+/** One field's declaration. */
+export type FieldSpec =
+  | (Flags & { readonly type: "string"; readonly allowed?: readonly string[] })
+  | (Flags & { readonly type: "boolean" | "number" | "any" | "function" })
+  | (Flags & { readonly type: "list"; readonly of: FieldSpec })
+  | (Flags & { readonly type: "map"; readonly of: FieldSpec })
+  | (Flags & { readonly type: "object"; readonly name: string; readonly fields: FieldTable })
+  | (Flags & { readonly type: "oneOf"; readonly options: readonly FieldSpec[] });
+
+/** The fields of an object type, by name. */
+export type FieldTable = Readonly<Record<string, FieldSpec>>;
+
+/** Every field of `T`, required or not, and nothing else. */
+export type Fields<T> = { readonly [K in keyof T]-?: FieldSpec };
+
+/** A string field whose allowed values are exactly the members of `T` (the record makes the compiler check). */
+export function allowedValues<T extends string>(values: Record<T, true>, flags: Flags = {}): FieldSpec {
+  return { type: "string", allowed: Object.keys(values), ...flags };
+}
+
+export const STRING: FieldSpec = { type: "string" };
+export const BOOLEAN: FieldSpec = { type: "boolean" };
+export const NUMBER: FieldSpec = { type: "number" };
+export const STRINGS: FieldSpec = { type: "list", of: STRING };
+export const STRING_MAP: FieldSpec = { type: "map", of: STRING };
+
+/** An object type's declaration. */
+export function object<T>(name: string, fields: Fields<T>, flags: Flags = {}): FieldSpec {
+  return { type: "object", name, fields: fields as FieldTable, ...flags };
+}
+
+/** The same declaration, taking Outputs (`late`). */
+export function late(spec: FieldSpec): FieldSpec {
+  return { ...spec, late: true };
+}
+
+/** How `checkField` reports and what it passes over. */
+export interface CheckOptions {
+  /** The code of its diagnostics. */
+  readonly code: Diagnostic["code"];
+  /** A value known only later (an Output or a Promise): checked once it resolves, not now. */
+  readonly isLate?: (value: unknown) => boolean;
+  /** The type to name in hints (`see MultiStageImageArgs`). */
+  readonly see: string;
+}
+
+/**
+ * Check `value` against `spec` at `path`: unknown fields refused by name (the closest named),
+ * a value outside the allowed ones (the closest suggested), the wrong type. A path that already
+ * has a problem in `diagnostics` (a more specific check reported it) is not reported again.
+ */
+export function checkField(
+  value: unknown,
+  spec: FieldSpec,
+  path: string,
+  diagnostics: Diagnostic[],
+  options: CheckOptions,
+): void {
+  if (value === undefined || value === null) return;
+  // A wrong type under a path already reported is that report's; an unknown field or value is its own.
+  const reported = (p: string, under: boolean): boolean =>
+    diagnostics.some(
+      (d) =>
+        d.severity === "error" &&
+        d.property !== undefined &&
+        (p === d.property || (under && (p.startsWith(`${d.property}.`) || p.startsWith(`${d.property}[`)))),
+    );
+  const push = (p: string, message: string, hint: string, under = true): void => {
+    if (!reported(p, under))
+      diagnostics.push({ severity: "error", code: options.code, property: p || undefined, message, hint });
+  };
+  const wrong = (expected: string): void =>
+    push(path, `must be ${expected}, got ${describeValue(value)}.`, `Fix its type; see ${options.see}.`);
+  const join = (p: string, key: string): string => (p ? `${p}.${key}` : key);
+  if (options.isLate?.(value)) {
+    // Declared once: only a field that takes Outputs may be one; the others decide the plan now.
+    if (!spec.late)
+      push(
+        path,
+        "is an Output (known only once it resolves), but it decides the plan and the resources when the component is constructed.",
+        "Pass a plain value here; Outputs go where MultiStageImageArgs takes pulumi.Input.",
+      );
+    return;
+  }
+  switch (spec.type) {
+    case "any":
+      return;
+    case "function":
+      if (typeof value !== "function") wrong("a function");
+      return;
+    case "string":
+      if (typeof value !== "string") return wrong("a string");
+      if (spec.allowed && !spec.allowed.includes(value))
+        push(
+          path,
+          `"${excerpt(value, 60)}" is not one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.${closeByCase(value, spec.allowed) || didYouMean(value, spec.allowed)}`,
+          `Use one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.`,
+          false,
+        );
+      return;
+    case "boolean":
+    case "number":
+      if (typeof value !== spec.type) wrong(spec.type === "boolean" ? "true or false" : "a number");
+      return;
+    case "list":
+      if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
+      value.forEach((item, i) => checkField(item, spec.of, `${path}[${i}]`, diagnostics, options));
+      return;
+    case "map":
+      if (!isRecord(value)) return wrong(`a map${describeItems(spec.of)}`);
+      for (const [key, item] of Object.entries(value)) checkField(item, spec.of, join(path, key), diagnostics, options);
+      return;
+    case "object": {
+      if (!isRecord(value)) return wrong(`an object (${spec.name})`);
+      const names = Object.keys(spec.fields);
+      for (const [key, item] of Object.entries(value)) {
+        const field = spec.fields[key];
+        if (field) checkField(item, field, join(path, key), diagnostics, options);
+        else
+          push(
+            join(path, key),
+            `is not a field of ${path || spec.name}.${didYouMean(key, names)}`,
+            `Its fields: ${names.join(", ")}.`,
+            false,
+          );
+      }
+      return;
+    }
+    case "oneOf": {
+      const option = spec.options.find((o) => fits(value, o));
+      if (option) return checkField(value, option, path, diagnostics, options);
+      return wrong(spec.options.map(describeSpec).join(", or "));
+    }
+  }
+}
+
+/** Whether `value` has the JavaScript type `spec` takes (the option of a oneOf to check it against). */
+function fits(value: unknown, spec: FieldSpec): boolean {
+  switch (spec.type) {
+    case "any":
+      return true;
+    case "list":
+      return Array.isArray(value);
+    case "map":
+    case "object":
+      return isRecord(value);
+    case "oneOf":
+      return spec.options.some((o) => fits(value, o));
+    default:
+      return typeof value === spec.type;
+  }
+}
+
+function describeSpec(spec: FieldSpec): string {
+  switch (spec.type) {
+    case "string":
+      return spec.allowed ? spec.allowed.map((v) => `"${v}"`).join(", ") : "a string";
+    case "boolean":
+      return "true or false";
+    case "number":
+      return "a number";
+    case "list":
+      return `a list${describeItems(spec.of)}`;
+    case "map":
+      return `a map${describeItems(spec.of)}`;
+    case "object":
+      return `an object (${spec.name})`;
+    case "oneOf":
+      return spec.options.map(describeSpec).join(", or ");
+    default:
+      return spec.type === "function" ? "a function" : "any value";
+  }
+}
+
+function describeItems(of: FieldSpec): string {
+  return of.type === "string" && !of.allowed ? " of strings" : of.type === "object" ? ` of ${of.name}` : "";
+}
+
+/** ` Did you mean "MUTABLE"?` for a value that differs only in case. */
+function closeByCase(value: string, allowed: readonly string[]): string {
+  const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+  return match ? ` Did you mean "${match}"?` : "";
+}
+
+/** A value as a message may show it: JSON, bounded. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : excerpt(text, 60);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
