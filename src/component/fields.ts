@@ -39,7 +39,7 @@ const planFields = Object.fromEntries(
 export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs", {
   ...planFields,
   environment: STRING,
-  secrets: { type: "map", of: { ...late(STRING), secret: true }, secret: true },
+  secrets: { type: "map", of: late(STRING), secret: true },
   repository: REPOSITORY_SPEC,
   registry: REGISTRY_SPEC,
   backend: allowedValues<BackendName>(

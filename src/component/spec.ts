@@ -311,9 +311,20 @@ function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnosti
       if (typeof v !== "string" && !isLateValue(v)) wrong(`secrets.${id}`, "a string (a pulumi.secret)", v);
   if (isRecord(loose.additionalImages))
     for (const [key, image] of Object.entries(loose.additionalImages)) {
-      const target = isRecord(image) ? image.target : undefined;
-      if (!isRecord(image) || (typeof target !== "string" && !isRecord(target)))
+      if (!isRecord(image)) {
         wrong(`additionalImages.${key}`, '{ target: "<stage>" } (or a stage per environment)', image);
+        continue;
+      }
+      if (image.target === undefined || image.target === null)
+        diagnostics.push({
+          severity: "error",
+          code: "invalid-argument",
+          property: `additionalImages.${key}.target`,
+          message: "is missing: the stage this image builds.",
+          hint: 'Set target, e.g. { target: "migrate" } (or a stage per environment).',
+        });
+      else if (typeof image.target !== "string" && !isRecord(image.target))
+        wrong(`additionalImages.${key}.target`, "a stage name, or a stage per environment", image.target);
     }
   return diagnostics.length === before;
 }

@@ -17,6 +17,7 @@ import {
   STRINGS,
   STRING_MAP,
   allowedValues,
+  checkField,
   late,
   object,
 } from "../plan";
@@ -139,6 +140,14 @@ export function validateRepositoryArgs(
   const problem = (property: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-repository", property, message, hint });
   };
+  // The types first, as REPOSITORY_SPEC declares them: the checks below read the values.
+  const before = diagnostics.length;
+  checkField(args, REPOSITORY_SPEC, "repository", diagnostics, {
+    code: "invalid-repository",
+    see: "RepositoryArgs",
+    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
+  });
+  if (diagnostics.length > before) return;
   if (kind === "production" && args.forceDelete) {
     problem(
       "repository.forceDelete",

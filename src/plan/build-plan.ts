@@ -427,7 +427,10 @@ function planCache(
   const others =
     settingsOf.fromEnvironments === false
       ? []
-      : (settingsOf.fromEnvironments ?? Object.keys(options.environments ?? {})).filter((e) => e !== key);
+      : (Array.isArray(settingsOf.fromEnvironments)
+          ? settingsOf.fromEnvironments
+          : Object.keys(options.environments ?? {})
+        ).filter((e) => e !== key);
   if (!options.image) {
     for (const other of others) {
       const otherSettings = getEnvironmentArgs(other, options.environments).args;

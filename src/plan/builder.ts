@@ -51,10 +51,10 @@ export interface RegistryCacheArgs {
   readonly mode?: "min" | "max";
   /**
    * Other environments whose caches this build reads too (their `cache-<target>-<env>`
-   * tags), e.g. production reading dev's builder stage; `false` reads only its own.
+   * tags), e.g. production reading dev's builder stage; `false` reads only its own, `true` every other.
    * @default every other environment named in `environments`
    */
-  readonly fromEnvironments?: readonly string[] | false;
+  readonly fromEnvironments?: readonly string[] | boolean;
 }
 
 /** Attestations attached to the pushed image (they make it an index). */

@@ -287,7 +287,10 @@ export function validatePlanArgs(
       checkFields(key, value, diagnostics);
       continue;
     }
-    diagnostics.push(wrongType(key, SHAPE_TEXT[shape], value));
+    // A list or object whose element is at fault: named by its own path (`tags[1]`, `builder.tls.key`).
+    const before = diagnostics.length;
+    if (sameKind(value, shape)) checkFields(key, value, diagnostics);
+    if (diagnostics.length === before) diagnostics.push(wrongType(key, SHAPE_TEXT[shape], value));
   }
   return diagnostics.length === before;
 }
@@ -326,6 +329,16 @@ function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): vo
       message: `"${excerpt(value)}" is not a commit (7 to 64 hexadecimal digits); it goes into the release tags.`,
       hint: "Pass the commit's SHA (e.g. process.env.GITHUB_SHA), or leave gitSha out to read it from CI or git.",
     });
+}
+
+/** Whether the value is the list or object `shape` takes, so a problem is in what it holds. */
+function sameKind(value: unknown, shape: Shape): boolean {
+  if (shape === "strings" || shape === "ssh") return Array.isArray(value);
+  if (shape === "tagStrategy") return Array.isArray(value);
+  return (
+    (shape === "record" || shape === "builder" || shape === "registryCache" || shape === "attestations") &&
+    isRecord(value)
+  );
 }
 
 function hasShape(value: unknown, shape: Shape): boolean {
@@ -417,7 +430,13 @@ export function validEnvironments(
           `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`,
         );
       } else if (!hasShape(v, expected)) {
-        wrong(path, SHAPE_TEXT[expected], v);
+        const before = diagnostics.length;
+        if (sameKind(v, expected) && ENVIRONMENT_SPEC.type === "object")
+          checkField(v, ENVIRONMENT_SPEC.fields[field], path, diagnostics, {
+            code: "invalid-environment",
+            see: "EnvironmentArgs",
+          });
+        if (diagnostics.length === before) wrong(path, SHAPE_TEXT[expected], v);
       } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
         problem(
           path,

@@ -7,6 +7,7 @@ import {
   type Diagnostic,
   type FieldSpec,
   STRING,
+  checkField,
   excerpt,
   late,
   object,
@@ -56,22 +57,14 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
   const problem = (property: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-registry", property, message, hint });
   };
-  // From JavaScript, YAML or JSON anything can arrive: each field a string, or an Output of one.
-  const loose = args as unknown as Record<string, unknown>;
-  let typed = true;
-  for (const field of ["repository", "server", "username", "password"]) {
-    const v = loose[field];
-    if (v === undefined || typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise) continue;
-    typed = false;
-    problem(
-      `registry.${field}`,
-      `must be a string${field === "password" ? " (a pulumi.secret)" : ""}, got ${Array.isArray(v) ? "a list" : v === null ? "null" : typeof v}.`,
-      field === "password"
-        ? 'Pass the token as a string, e.g. config.requireSecret("registryToken").'
-        : "Fix its type; see RegistryArgs.",
-    );
-  }
-  if (!typed) return;
+  // From JavaScript, YAML or JSON anything can arrive: the types first, as REGISTRY_SPEC declares them.
+  const before = diagnostics.length;
+  checkField(args, REGISTRY_SPEC, "registry", diagnostics, {
+    code: "invalid-registry",
+    see: "RegistryArgs",
+    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
+  });
+  if (diagnostics.length > before) return;
   if (args.repository === undefined && args.server === undefined) {
     problem(
       "registry",
