@@ -119,6 +119,49 @@ function expandDefault(
 }
 
 /**
+ * The base image name of `stage`'s FROM, expanded as BuildKit does; its errors reported: a
+ * `${X:?message}` whose arg is unset (BuildKit stops there), and a name that expands to nothing.
+ * The fix names where the arg must be declared: before the first FROM, since ARGs inside stages
+ * are not visible on FROM lines.
+ */
+function checkBaseName(
+  model: DockerfileModel,
+  stage: Stage,
+  scope: ReadonlyMap<string, string | undefined>,
+  globalDeclared: ReadonlySet<string>,
+  diagnostics: Diagnostic[],
+  built: boolean,
+): string {
+  const label = stageLabel(stage);
+  const where = built ? "" : ` (stage ${label} is not built for this target, but BuildKit expands every stage's FROM)`;
+  const undeclared = stage.fromVariables.filter((v) => !globalDeclared.has(v.name) && !AUTOMATIC.has(v.name));
+  const fix = undeclared.length
+    ? `Declare ${undeclared.map((v) => v.name).join(", ")} before the first FROM ("ARG ${undeclared[0].name}=<default>" at the top): ARGs inside stages are not visible on FROM lines.`
+    : `Pass ${stage.fromVariables.map((v) => v.name).join(", ") || "the args it uses"} in buildArgs, or give ${stage.fromVariables.length > 1 ? "them defaults" : "it a default"} in its ARG before the first FROM.`;
+  const report = (message: string): void => {
+    diagnostics.push({
+      severity: "error",
+      code: "missing-image",
+      file: model.file,
+      line: stage.line,
+      stage: label,
+      message: `${message}${where}.`,
+      hint: fix,
+    });
+  };
+  try {
+    const base = expandWord(stage.from, scope, model.escape);
+    if (base === "" && stage.from !== "")
+      report(`FROM ${stage.from} expands to an empty image name (BuildKit: base name should not be blank)`);
+    return base;
+  } catch (err) {
+    if (!(err instanceof ExpansionError)) throw err;
+    report(`FROM ${stage.from} cannot be expanded: ${err.message.replace(/^failed to process "[^"]*": /, "")}`);
+    return safeExpand(stage.from, scope, model.escape);
+  }
+}
+
+/**
  * Resolve the args of the stages in `closure` given the passed `buildArgs`
  * (`undefined` values mean "passed, value not known yet": they count as set).
  */
@@ -177,6 +220,11 @@ export function resolveArgs(
   };
 
   const baseImages = new Map<number, string>();
+  // BuildKit expands every stage's FROM before it picks the target's: a stage this target does
+  // not build still fails the build when its base name cannot be expanded or is blank.
+  const built = new Set(closure.map((s) => s.index));
+  for (const stage of model.stages)
+    if (!built.has(stage.index)) checkBaseName(model, stage, scopeOfFrom, globalDeclared, diagnostics, false);
   for (const stage of closure) {
     const label = stageLabel(stage);
     // FROM line: only globals are visible.
@@ -187,7 +235,7 @@ export function resolveArgs(
       if (globalDeclared.has(v.name)) addOnce(u, "declaredIn", "global");
       addOnce(u, "usedBy", `FROM of ${label}`);
       if (globalDeclared.has(v.name)) useGlobal(v.name, `FROM of ${label}`);
-      if (value === undefined && !v.tolerant) {
+      if (value === undefined && !v.tolerant && !v.demanded) {
         u.required = true;
         // BuildKit expands it to empty and warns (UndefinedArgInFrom); an empty image name fails below.
         diagnostics.push({
@@ -207,19 +255,9 @@ export function resolveArgs(
       }
     }
     if (stage.platform !== undefined) checkPlatform(model, stage, scopeOfFrom, diagnostics);
-    const base = safeExpand(stage.from, scopeOfFrom, model.escape);
-    if (base === "" && stage.from !== "") {
-      diagnostics.push({
-        severity: "error",
-        code: "missing-image",
-        file: model.file,
-        line: stage.line,
-        stage: label,
-        message: `FROM ${stage.from} expands to an empty image name (BuildKit: base name should not be blank).`,
-        hint: "Pass the args it uses in buildArgs, or give them defaults.",
-      });
-    }
-    baseImages.set(stage.index, base);
+    for (const v of stage.fromVariables)
+      if (v.demanded && scopeOfFrom.get(v.name) === undefined) usage(v.name, undefined, false).required = true;
+    baseImages.set(stage.index, checkBaseName(model, stage, scopeOfFrom, globalDeclared, diagnostics, true));
 
     // Inside the stage: declared args in scope from their line on.
     const scope = new Map<string, { value: string | undefined; line: number }>();

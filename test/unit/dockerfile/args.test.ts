@@ -84,9 +84,13 @@ describe("Build arg scoping", () => {
         ["error", "missing-image", undefined, 3],
       ],
     );
+    // The final stage does not build "first", but BuildKit expands every stage's FROM: its blank base still fails.
     assert.deepEqual(
       resolved(resolveTarget(model)).diagnostics.map((d) => [d.severity, d.code, d.arg]),
-      [["warning", "missing-arg", "SUFFIX"]],
+      [
+        ["error", "missing-image", undefined],
+        ["warning", "missing-arg", "SUFFIX"],
+      ],
     );
     assert.deepEqual(resolved(resolveTarget(model, { buildArgs: { BASE_IMAGE: "busybox:1.36" } })).externalImages, [
       "busybox:1.36",
