@@ -46,7 +46,7 @@ import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
 import type { BuildPlanOptions } from "./options";
-import { type TagSource, releaseTags } from "./tags";
+import { type TagSource, checkSharedTags, releaseTags } from "./tags";
 
 /** A stage of the Dockerfile, marked with whether the plan's target builds it. */
 export interface PlannedStage extends StageGraphNode {
@@ -178,6 +178,15 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
       },
       diagnostics,
     );
+  // Other environments of these args push to the same repository unless they share this one's image.
+  const promotedWith = (name: string): boolean =>
+    settings.promoteFrom === name || options.environments?.[name]?.promoteFrom === key;
+  checkSharedTags(
+    options.tagStrategy,
+    env,
+    Object.keys(options.environments ?? {}).filter((name) => name !== key && !promotedWith(name)),
+    diagnostics,
+  );
   if (!resolution.found) {
     tagsFor(undefined); // the fixed tags are wrong or right whatever the target
     // Not found only with an error diagnostic (unknown target, or no stage at all).

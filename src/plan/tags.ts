@@ -144,10 +144,48 @@ export function releaseTags(
   }));
   const seen = new Set<string>();
   for (const source of sources) {
-    if (!seen.has(source.tag)) validateTag(source.tag, source.property, diagnostics);
+    if (!seen.has(source.tag)) {
+      validateTag(source.tag, source.property, diagnostics);
+      if (source.tag.startsWith(CACHE_TAG_PREFIX))
+        diagnostics.push({
+          severity: "error",
+          code: "invalid-tag",
+          property: source.property,
+          message: `"${source.tag}" starts with "${CACHE_TAG_PREFIX}", which the registry cache's tags use (cache-<target>-<env>): a release would overwrite a cache, or a cache a release, and an IMMUTABLE repository lets ${CACHE_TAG_PREFIX}* tags move.`,
+          hint: `Name the tag otherwise (tags starting with "${CACHE_TAG_PREFIX}" are the registry cache's).`,
+        });
+    }
     seen.add(source.tag);
   }
   return [...seen];
+}
+
+/** What every registry cache tag starts with (`cache-<target>-<env>`): no release tag may. */
+export const CACHE_TAG_PREFIX = "cache-";
+
+/**
+ * Templates that give two environments of one repository the same tag for what may be
+ * different images: no `{env}` to tell them apart and no `{inputsHash}` to tell their inputs
+ * apart. `others` are the other environments this one does not share its image with (promotion).
+ */
+export function checkSharedTags(
+  strategy: TagStrategy | undefined,
+  env: string,
+  others: readonly string[],
+  diagnostics: Diagnostic[],
+): void {
+  if (others.length === 0 || strategy === undefined || typeof strategy === "function") return;
+  const templates = isTemplateList(strategy) ? strategy : [strategy];
+  templates.forEach((template, i) => {
+    if (/\{(env|inputsHash)\}/.test(template)) return;
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-tag-strategy",
+      property: isTemplateList(strategy) ? `tagStrategy[${i}]` : "tagStrategy",
+      message: `"${template}" gives environment "${env}" and ${others.map((o) => `"${o}"`).join(", ")} the same tag for images that may differ (another target or build args); in one repository the later push takes the tag from the other.`,
+      hint: "Add {env} (or {inputsHash}) to the template, e.g. \"{env}-{gitShortSha}\".",
+    });
+  });
 }
 
 /** `expandTagStrategy`, throwing a `MultiStageError` for any problem. */

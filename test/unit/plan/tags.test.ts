@@ -1,5 +1,14 @@
 import { strict as assert } from "assert";
-import { type Diagnostic, releaseTags, tagsFor, withInputsHash } from "../../../src/plan";
+import { parseDockerfile } from "../../../src/dockerfile";
+import {
+  type BuildPlanOptions,
+  type Diagnostic,
+  type MultiStageError,
+  planBuild,
+  releaseTags,
+  tagsFor,
+  withInputsHash,
+} from "../../../src/plan";
 
 describe("Tag strategy", () => {
   const ctx = {
@@ -132,5 +141,43 @@ describe("Tag strategy", () => {
       ],
     );
     assert.match(diagnostics[1].message, /\(131 characters\)/);
+  });
+});
+
+describe("Tags two owners would push", () => {
+  const DOCKERFILE =
+    "FROM busybox:1.36 AS build\nRUN true\nFROM busybox:1.36 AS app\nCOPY --from=build /bin/true /true\n";
+  const plan = (options: Partial<BuildPlanOptions>): Diagnostic[] => {
+    try {
+      planBuild(parseDockerfile(DOCKERFILE, "Dockerfile"), {
+        context: ".",
+        environment: "production",
+        gitSha: "0123456789abcdef0123456789abcdef01234567",
+        ...options,
+      });
+      return [];
+    } catch (err) {
+      return (err as MultiStageError).diagnostics.filter((d) => d.severity === "error");
+    }
+  };
+
+  it("a template without {env} or {inputsHash} is refused when another environment pushes to the repository, per template", () => {
+    const environments = { staging: {}, production: {} };
+    assert.deepEqual(
+      plan({ environments, tagStrategy: ["{env}-{gitShortSha}", "{gitShortSha}"] }).map((d) => d.property),
+      ["tagStrategy[1]"],
+    );
+    assert.deepEqual(plan({ environments, tagStrategy: "{gitShortSha}-{inputsHash}" }), []);
+    assert.deepEqual(plan({ environments: { production: {} }, tagStrategy: "{gitShortSha}" }), []);
+  });
+
+  it("not when the other environment shares the image (promotion): the same tag is the same digest", () => {
+    const environments = { staging: {}, production: { promoteFrom: "staging" } };
+    assert.deepEqual(plan({ environments, tagStrategy: "{gitShortSha}" }), []);
+  });
+
+  it("a tag in the registry cache's namespace (cache-*) is refused wherever it comes from", () => {
+    const found = plan({ tags: ["cache-x"], movingTags: ["cache-latest"], tagStrategy: "cache-{gitShortSha}" });
+    assert.deepEqual(found.map((d) => d.property).sort(), ["movingTags[0]", "tagStrategy", "tags[0]"]);
   });
 });
