@@ -24,7 +24,9 @@ import {
   inputsRecord,
   rebuildReason,
   resolveDockerfilePath,
+  excerpt,
   registryHost,
+  repositoryProblem,
   toPlanOptions,
   planBuild,
   validatePlanArgs,
@@ -256,11 +258,30 @@ function planOptions(
       { ...config, context, dockerfile, target: values.target ?? config.target, buildArgs },
       {
         environment: chosen,
-        detectedGitSha: io.env.MULTISTAGE_GIT_SHA ?? detectGitSha(context),
+        detectedGitSha: detectedCommit(context, io.env),
       },
     ),
     config,
   };
+}
+
+/**
+ * The commit for `{gitSha}` tags: MULTISTAGE_GIT_SHA, checked as the config's `gitSha` is (it goes
+ * into the release tags), else CI's variables or git, as the component finds it.
+ */
+function detectedCommit(context: string, env: NodeJS.ProcessEnv): string | undefined {
+  const given = env.MULTISTAGE_GIT_SHA;
+  if (given !== undefined && given !== "" && !/^[0-9a-f]{7,64}$/i.test(given))
+    throw new UsageError(
+      `MULTISTAGE_GIT_SHA=${JSON.stringify(excerpt(given, 60))} is not a commit (7 to 64 hexadecimal digits); it goes into the release tags. Set it to the commit's SHA, or unset it to read the commit from CI or git.`,
+    );
+  return detectGitSha(context, env);
+}
+
+/** `--repository`: a repository as the component's `registry.repository` must be (no tag, a valid path). */
+function checkRepository(repository: string | undefined): void {
+  const problem = repository === undefined ? undefined : repositoryProblem(repository);
+  if (problem) throw new UsageError(`--repository ${problem.message} ${problem.hint}`);
 }
 
 /** A misspelt environment (`-e prodution`) would be planned with another kind's defaults: refuse it, naming the closest. */
@@ -485,6 +506,7 @@ function bakeCommand(args: readonly string[], io: CliIo): number {
     out: { type: "string" },
   }) as Parsed<typeof COMMON> & { env?: string[]; repository?: string; out?: string };
   if (values.help) return help("bake", io);
+  checkRepository(values.repository);
   const base = planOptions({ ...values, env: undefined }, io);
   const environments = values.env?.length
     ? values.env
@@ -531,6 +553,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   if (values.help) return help("build", io);
   if (!values.env) throw new UsageError("build needs --env <environment>");
   if (values.push && !values.repository) throw new UsageError("--push needs --repository <host/path>");
+  checkRepository(values.repository);
   const opts = planOptions(values, io);
   const plan: BuildPlan = planBuildFromFiles({ ...opts, ...(values.builder ? { builder: values.builder } : {}) });
   const repository = values.repository ?? `multistage/${path.basename(plan.context)}`;
@@ -569,8 +592,13 @@ export function registryAccess(
   env: NodeJS.ProcessEnv,
 ): { server: string; username?: string; password?: string } {
   const server = registryHost(repository);
-  const username = env.MULTISTAGE_REGISTRY_USER;
-  const password = env.MULTISTAGE_REGISTRY_PASSWORD;
+  const username = env.MULTISTAGE_REGISTRY_USER || undefined;
+  const password = env.MULTISTAGE_REGISTRY_PASSWORD || undefined;
+  // One without the other would be dropped without a word, and the push would go out anonymous.
+  if ((username === undefined) !== (password === undefined))
+    throw new UsageError(
+      `${username === undefined ? "MULTISTAGE_REGISTRY_PASSWORD is set but MULTISTAGE_REGISTRY_USER is not" : "MULTISTAGE_REGISTRY_USER is set but MULTISTAGE_REGISTRY_PASSWORD is not"}: they go together. Set both, or neither to use the builder's own credentials.`,
+    );
   return username && password ? { server, username, password } : { server };
 }
 

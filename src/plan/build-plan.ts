@@ -43,7 +43,7 @@ import {
   validateSsh,
 } from "./builder";
 import { type TargetClosure, targetClosure } from "./closure";
-import { isPinnedReference, parseImageReference } from "./image-ref";
+import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
 import type { BuildPlanOptions } from "./options";
 import { type TagSource, checkSharedTags, releaseTags } from "./tags";
@@ -328,7 +328,10 @@ function planPromotion(
       `Name the environment whose stack pushed the image, or add environments["${from}"] if that is its name.`,
     );
   const repository = settings.promoteRepository;
-  if (repository !== undefined && !/^[a-z0-9.-]+(:\d+)?\/[a-z0-9]+([._/-][a-z0-9]+)*$/.test(repository))
+  if (
+    repository !== undefined &&
+    (repositoryProblem(repository) || parseImageReference(repository).registry === undefined)
+  )
     return refuse(
       `environments.${key}.promoteRepository`,
       `"${repository}" is not a repository (<registry host>/<path>, lower case, no tag).`,

@@ -92,3 +92,30 @@ export function pinByDigest(repositoryUrl: string, digestOrRepoDigest: string): 
 export function isValidTag(tag: string): boolean {
   return TAG_PATTERN.test(tag);
 }
+
+/** A repository path as the distribution spec allows it (`team/app`, `library/node`). */
+const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * What is wrong with `reference` as a repository to push to (`ghcr.io/acme/api`), or `undefined`:
+ * a tag or digest, or a path the registry would refuse. The one check for `registry.repository`,
+ * `promoteRepository` and the CLI's `--repository`.
+ */
+export function repositoryProblem(reference: string): { message: string; hint: string } | undefined {
+  const ref = parseImageReference(reference);
+  const shown = reference.length > 120 ? `${reference.slice(0, 120)}…` : reference;
+  if (ref.tag !== undefined || ref.digest !== undefined)
+    return {
+      message: `"${shown}" has a tag or digest.`,
+      hint: "Give the repository only; tags come from tagStrategy, tags and movingTags.",
+    };
+  if (
+    !REPOSITORY_PATH.test(ref.repository) ||
+    (ref.registry !== undefined && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(ref.registry))
+  )
+    return {
+      message: `"${shown}" is not a valid repository.`,
+      hint: "Use lowercase letters, digits and . _ - separated by /, after the registry host.",
+    };
+  return undefined;
+}

@@ -82,6 +82,7 @@ export {
   registryHost,
   pinByDigest,
   repositoryOf,
+  repositoryProblem,
 } from "./image-ref";
 export {
   type BuildArgSource,

@@ -183,7 +183,7 @@ export function checkSharedTags(
       code: "invalid-tag-strategy",
       property: isTemplateList(strategy) ? `tagStrategy[${i}]` : "tagStrategy",
       message: `"${template}" gives environment "${env}" and ${others.map((o) => `"${o}"`).join(", ")} the same tag for images that may differ (another target or build args); in one repository the later push takes the tag from the other.`,
-      hint: "Add {env} (or {inputsHash}) to the template, e.g. \"{env}-{gitShortSha}\".",
+      hint: 'Add {env} (or {inputsHash}) to the template, e.g. "{env}-{gitShortSha}".',
     });
   });
 }

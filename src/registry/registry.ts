@@ -11,8 +11,8 @@ import {
   excerpt,
   late,
   object,
-  parseImageReference,
   registryHost,
+  repositoryProblem,
 } from "../plan";
 
 /** Push to any OCI registry instead of ECR. */
@@ -47,8 +47,6 @@ export interface RegistryTarget {
   readonly password?: pulumi.Output<string>;
 }
 
-const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
 /**
  * Add an `invalid-registry` diagnostic for every problem of the plain values in `args`.
  * @internal
@@ -72,22 +70,8 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
       'Set registry.repository, e.g. "ghcr.io/acme/api".',
     );
   }
-  if (typeof args.repository === "string") {
-    const ref = parseImageReference(args.repository);
-    if (ref.tag !== undefined || ref.digest !== undefined) {
-      problem(
-        "registry.repository",
-        `"${excerpt(args.repository)}" has a tag or digest.`,
-        "Give the repository only; tags come from tagStrategy, tags and movingTags.",
-      );
-    } else if (!REPOSITORY_PATH.test(ref.repository)) {
-      problem(
-        "registry.repository",
-        `"${excerpt(args.repository)}" is not a valid repository.`,
-        "Use lowercase letters, digits and . _ - separated by /, after the registry host.",
-      );
-    }
-  }
+  const wrong = typeof args.repository === "string" ? repositoryProblem(args.repository) : undefined;
+  if (wrong) problem("registry.repository", wrong.message, wrong.hint);
   if (typeof args.server === "string" && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(args.server)) {
     problem(
       "registry.server",

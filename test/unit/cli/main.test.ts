@@ -208,6 +208,31 @@ describe("the multistage CLI", () => {
     assert.equal(registryAccess("127.0.0.1:5055/team/api", env).server, "127.0.0.1:5055");
     assert.equal(registryAccess("localhost/api", env).server, "localhost");
     assert.deepEqual(registryAccess("acme/api", {}), { server: "docker.io" });
+    // One without the other is refused, not dropped (the push would go out anonymous).
+    assert.throws(
+      () => registryAccess("acme/api", { MULTISTAGE_REGISTRY_PASSWORD: "pw" }),
+      /MULTISTAGE_REGISTRY_PASSWORD is set but MULTISTAGE_REGISTRY_USER is not: they go together/,
+    );
+    assert.throws(() => registryAccess("acme/api", { MULTISTAGE_REGISTRY_USER: "ci" }), /_PASSWORD is not/);
+  });
+
+  it("--repository and MULTISTAGE_GIT_SHA are checked as the component's registry.repository and gitSha are", async () => {
+    for (const bad of ["ghcr.io/acme/api:latest", "ghcr.io/Acme/API", "ghcr.io/acme/api@sha256:" + "a".repeat(64)]) {
+      const bake = await run(PHP, "bake", "-e", "dev", "--repository", bad);
+      assert.equal(bake.code, 2, bad);
+      assert.match(bake.err, /--repository ".*" (has a tag or digest|is not a valid repository)/);
+      const build = await run(PHP, "build", "-e", "dev", "--push", "--repository", bad);
+      assert.equal(build.code, 2, bad);
+    }
+    let err = "";
+    const code = await main(["plan", "-e", "dev"], {
+      out: () => undefined,
+      err: (t) => (err += t),
+      cwd: PHP,
+      env: { ...process.env, MULTISTAGE_GIT_SHA: "main branch" },
+    });
+    assert.equal(code, 2);
+    assert.match(err, /MULTISTAGE_GIT_SHA="main branch" is not a commit \(7 to 64 hexadecimal digits\)/);
   });
 
   it("--config: reads every plan field of the component's args, and refuses an unknown field or a non-object by name", async () => {
