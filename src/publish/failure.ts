@@ -8,10 +8,58 @@ import * as os from "os";
 import * as path from "path";
 import { parseDockerfile, stageLabel } from "../dockerfile";
 import { DockerCommandError, type FailedStep, failedStep } from "../executor";
-import type { BuildPlan } from "../plan";
+import { type BuildPlan, excerpt } from "../plan";
 
 /** How many of the failing step's last lines the message quotes. */
 const QUOTED_LINES = 12;
+/** How many lines naming failed tests it quotes before them, and how much of each line. */
+const FAILING_LINES = 20;
+const LINE_CHARACTERS = 300;
+
+/**
+ * Lines by which test runners name a failed test or its reason: TAP (`not ok 2 - …`, node --test,
+ * tap, bats), Jest and Vitest (`FAIL`, `●`), mocha (`1) …`), pytest (`FAILED …::…`, `E   …`, the
+ * `=== 1 failed ===` summary), go test (`--- FAIL:`, `FAIL\tpkg`), JUnit through Maven Surefire
+ * (`<<< FAILURE!`, `Tests run: …, Failures: 1`), and any `Error:`/`AssertionError` line.
+ */
+const FAILURE_LINE = [
+  /^not ok \d+/,
+  /^\s*(FAIL|FAILED)\b/,
+  /^\s*--- FAIL:/,
+  /<<< (FAILURE|ERROR)!/,
+  /^\[ERROR\] (Tests run:|Failures:|Errors:)/,
+  /^E {2,}\S/,
+  /^=+ .*\b\d+ (failed|errors?)\b.*=+$/,
+  /\b(AssertionError|AssertionFailedError|Error)\b.*:/,
+  /^\s*● /,
+  /^\s+\d+\) \S/,
+  /^\s*(Expected|Received):/,
+  /^Tests:\s+\d+ failed/,
+  /^\s+\S+_test\.go:\d+: /,
+  /^\S+\.py:\d+: \w*Error$/,
+];
+/** The indented lines after a TAP `not ok` (its YAML block: error, expected, actual, at). */
+const TAP_DETAIL = /^\s{2,}\S/;
+
+/**
+ * The lines of `output` that name failing tests and their reasons, in order, at most
+ * `FAILING_LINES` of them, each at most `LINE_CHARACTERS` long: what a failing test gate shows
+ * first, before the tail (which holds only the runner's summary: `# pass 1`, `# fail 1`).
+ */
+export function failingTestLines(output: readonly string[]): string[] {
+  const found: string[] = [];
+  let inTap = false;
+  for (const line of output) {
+    if (inTap && line.trim() === "") continue; // a blank line inside a TAP block's error text
+    const tap = /^not ok \d+/.test(line);
+    if (tap || FAILURE_LINE.some((p) => p.test(line)) || (inTap && TAP_DETAIL.test(line))) {
+      if (!/^\s*(---|\.\.\.)\s*$/.test(line)) found.push(excerpt(line, LINE_CHARACTERS));
+      inTap = tap || (inTap && TAP_DETAIL.test(line));
+    } else inTap = false;
+    if (found.length >= FAILING_LINES) break;
+  }
+  return found;
+}
 
 /** Where a failed step is in the Dockerfile: its stage and the instruction's line. */
 export interface FailureLocation {
@@ -75,10 +123,12 @@ export function explainBuildFailure(
   const logFile = keepLog(err.output, plan.environment);
   const stage = where?.stage ?? step.stage ?? "(the only stage)";
   const position = where ? `${plan.dockerfile}:${where.line}` : plan.dockerfile;
-  const lines = step.output.slice(-QUOTED_LINES);
+  const lines = step.output.slice(-QUOTED_LINES).map((l) => excerpt(l, LINE_CHARACTERS));
+  const failing = failingTestLines(step.output);
   const message = [
     `${what} of environment "${plan.environment}" failed in stage "${stage}" at ${position}: ${where?.instruction ?? step.instruction}`,
     step.exitCode !== undefined ? `exited with code ${step.exitCode}` : step.error,
+    ...(failing.length ? ["what failed:", ...failing.map((l) => `  | ${l}`)] : []),
     ...(lines.length
       ? [`its last ${lines.length === 1 ? "line" : `${lines.length} lines`}:`, ...lines.map((l) => `  | ${l}`)]
       : ["it printed nothing"]),

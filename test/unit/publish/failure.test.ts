@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DockerCommandError } from "../../../src/executor";
-import { explainBuildFailure, locateStep } from "../../../src/publish/failure";
+import { explainBuildFailure, failingTestLines, locateStep } from "../../../src/publish/failure";
 
 const DOCKERFILE = `FROM busybox:1 AS build
 RUN make
@@ -69,5 +69,130 @@ describe("A failed build says where", () => {
     assert.equal(explainBuildFailure(push, { environment: "dev", dockerfile: "D", stages: [] }, "D", "build"), push);
     const other = new Error("no engine");
     assert.equal(explainBuildFailure(other, { environment: "dev", dockerfile: "D", stages: [] }, "D", "build"), other);
+  });
+});
+
+describe("A failing test gate shows the failing tests' own lines first", () => {
+  const RUNNERS: Record<string, { output: string; shows: RegExp[] }> = {
+    "node --test (TAP)": {
+      output: `TAP version 13
+# Subtest: adds
+ok 1 - adds
+  ---
+  duration_ms: 0.5
+  ...
+# Subtest: subtracts
+not ok 2 - subtracts
+  ---
+  duration_ms: 0.7
+  failureType: 'testCodeFailure'
+  error: |-
+    Expected values to be strictly equal:
+
+    1 !== 2
+
+  code: 'ERR_ASSERTION'
+  expected: 2
+  actual: 1
+  ...
+1..2
+# tests 2
+# pass 1
+# fail 1`,
+      shows: [/^not ok 2 - subtracts$/, /Expected values to be strictly equal/, /1 !== 2/, /expected: 2/],
+    },
+    pytest: {
+      output: `collected 2 items
+
+test_math.py .F                                                          [100%]
+
+=================================== FAILURES ===================================
+________________________________ test_subtract _________________________________
+
+    def test_subtract():
+>       assert 1 - 1 == 1
+E       assert (1 - 1) == 1
+
+test_math.py:5: AssertionError
+=========================== short test summary info ============================
+FAILED test_math.py::test_subtract - assert (1 - 1) == 1
+========================= 1 failed, 1 passed in 0.02s ==========================`,
+      shows: [
+        /^E {7}assert \(1 - 1\) == 1$/,
+        /^test_math\.py:5: AssertionError$/,
+        /^FAILED test_math\.py::test_subtract/,
+        /1 failed, 1 passed/,
+      ],
+    },
+    "go test": {
+      output: `=== RUN   TestAdd
+--- PASS: TestAdd (0.00s)
+=== RUN   TestSub
+    math_test.go:12: Sub(1, 1) = 0, want 1
+--- FAIL: TestSub (0.00s)
+FAIL
+FAIL	example.com/m	0.003s`,
+      shows: [/math_test\.go:12: Sub\(1, 1\) = 0, want 1/, /^--- FAIL: TestSub/, /^FAIL\texample\.com\/m/],
+    },
+    jest: {
+      output: `FAIL src/sum.test.js
+  ● sum › adds 1 + 2 to equal 4
+
+    expect(received).toBe(expected) // Object.is equality
+
+    Expected: 4
+    Received: 3
+
+Tests:       1 failed, 1 passed, 2 total`,
+      shows: [/^FAIL src\/sum\.test\.js$/, /● sum › adds 1 \+ 2 to equal 4/, /Expected: 4/, /Received: 3/],
+    },
+    "JUnit (Maven Surefire)": {
+      output: `[INFO] Running com.acme.MathTest
+[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.05 s <<< FAILURE! - in com.acme.MathTest
+[ERROR] subtract(com.acme.MathTest)  Time elapsed: 0.01 s  <<< FAILURE!
+org.opentest4j.AssertionFailedError: expected: <1> but was: <0>
+	at com.acme.MathTest.subtract(MathTest.java:12)
+[INFO] BUILD FAILURE`,
+      shows: [/subtract\(com\.acme\.MathTest\).*<<< FAILURE!/, /AssertionFailedError: expected: <1> but was: <0>/],
+    },
+  };
+
+  for (const [runner, { output, shows }] of Object.entries(RUNNERS))
+    it(`${runner}: the failing test and its reason, before the tail`, () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-gate-"));
+      const file = path.join(dir, "Dockerfile");
+      fs.writeFileSync(file, "FROM busybox:1 AS test\nRUN npm test\nFROM busybox:1\n");
+      // Padding after the failure, as a long run prints: the tail alone would miss it.
+      const lines = [...output.split("\n"), ...Array.from({ length: 30 }, (_, i) => `teardown ${i}`)];
+      const log = [
+        "#5 [test 2/2] RUN npm test",
+        ...lines.map((l, i) => `#5 1.${i} ${l}`),
+        '#5 ERROR: process "/bin/sh -c npm test" did not complete successfully: exit code: 1',
+      ].join("\n");
+      const err = explainBuildFailure(
+        new DockerCommandError("docker build --target test .", 1, log),
+        { environment: "production", dockerfile: file, stages: ["test"] },
+        file,
+        "test gate",
+      ) as Error;
+      const [head, tail] = err.message.split(/\nits last \d+ lines:\n/);
+      assert.match(head, /\nwhat failed:\n/);
+      const quoted = head
+        .split("what failed:\n")[1]
+        .split("\n")
+        .map((l) => l.replace(/^ {2}\| /, ""));
+      for (const pattern of shows)
+        assert.ok(
+          quoted.some((l) => pattern.test(l)),
+          `${pattern} not among the failing lines:\n${quoted.join("\n")}`,
+        );
+      assert.match(tail, /teardown 29/);
+      fs.rmSync(/The whole build log: (.*)$/.exec(err.message)?.[1] ?? "", { force: true });
+    });
+
+  it("nothing is listed when nothing looks like a failing test (a compiler error keeps the tail only)", () => {
+    assert.deepEqual(failingTestLines(["gcc -c main.c", "compilation terminated."]), []);
+    assert.equal(failingTestLines(Array.from({ length: 100 }, (_, i) => `not ok ${i} - t`)).length, 20);
+    assert.ok(failingTestLines([`Error: ${"x".repeat(5000)}`])[0].length < 400, "a line is bounded");
   });
 });
