@@ -3,12 +3,29 @@
  * shape, and the checks on both (which throw one `MultiStageError` with every problem).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Diagnostic, MultiStageError, isDigestPinned } from "../plan";
+import {
+  type Diagnostic,
+  type FieldSpec,
+  MultiStageError,
+  NUMBER,
+  STRING,
+  allowedValues,
+  checkField,
+  isDigestPinned,
+  object,
+} from "../plan";
 
 /** Anything with a digest-pinned `imageUri`: a `MultiStageImage`, or a plain object. */
 export interface PinnedImage {
   readonly imageUri: pulumi.Input<string>;
 }
+
+/** `ContainerPort`, declared once for both helpers' tables. */
+export const CONTAINER_PORT = object<ContainerPort>("ContainerPort", {
+  containerPort: NUMBER,
+  protocol: allowedValues<NonNullable<ContainerPort["protocol"]>>({ tcp: true, udp: true }),
+  name: STRING,
+});
 
 /** A port mapping, shared shape for both helpers. */
 export interface ContainerPort {
@@ -25,9 +42,9 @@ export interface ContainerPort {
  */
 export function validateContainer(
   options: { readonly name: string; readonly ports?: readonly ContainerPort[] },
+  spec: FieldSpec,
   namePattern: RegExp,
   nameRule: string,
-  maps: readonly string[] = [],
 ): void {
   const diagnostics: Diagnostic[] = [];
   if (!options || typeof options !== "object") {
@@ -41,20 +58,13 @@ export function validateContainer(
       },
     ]);
   }
-  const loose = options as unknown as Record<string, unknown>;
-  // Maps of names to values: a list (or a string) would otherwise be read entry by entry.
-  for (const key of maps) {
-    const v = loose[key];
-    if (v === undefined) continue;
-    if (typeof v !== "object" || v === null || Array.isArray(v) || pulumi.Output.isInstance(v))
-      diagnostics.push({
-        severity: "error",
-        code: "invalid-container",
-        property: key,
-        message: `must be a map of names to values, got ${Array.isArray(v) ? "a list" : typeof v === "object" ? String(v) : typeof v}.`,
-        hint: `Write ${key}: { NAME: "value" }.`,
-      });
-  }
+  // Fields, types and allowed values as the options' table declares them (a typo is refused by name).
+  checkField(options, spec, "", diagnostics, {
+    code: "invalid-container",
+    see: spec.type === "object" ? spec.name : "the options",
+    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
+  });
+  if (diagnostics.length) throw new MultiStageError(diagnostics);
   if (typeof options.name !== "string" || !namePattern.test(options.name)) {
     diagnostics.push({
       severity: "error",
@@ -67,14 +77,6 @@ export function validateContainer(
       hint: `Use ${nameRule}.`,
     });
   }
-  if (options.ports !== undefined && !Array.isArray(options.ports))
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-container",
-      property: "ports",
-      message: "must be a list of { containerPort }.",
-      hint: "Write ports: [{ containerPort: 8080 }].",
-    });
   (Array.isArray(options.ports) ? options.ports : []).forEach((p, i) => {
     if (!p || !Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) {
       diagnostics.push({

@@ -3,7 +3,8 @@
  * (`<repo>@sha256:…`), never a tag, so a task runs exactly what was built.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type ContainerPort, type PinnedImage, pinnedImageUri, validateContainer } from "./container";
+import { BOOLEAN, type FieldSpec, NUMBER, STRING, STRINGS, STRING_MAP, late, object } from "../plan";
+import { CONTAINER_PORT, type ContainerPort, type PinnedImage, pinnedImageUri, validateContainer } from "./container";
 
 /** ECS container definition fields (the subset of the ECS API's `ContainerDefinition` set here). */
 export interface EcsContainerDefinition {
@@ -49,6 +50,33 @@ export interface EcsContainerOptions {
   essential?: boolean;
 }
 
+/** Every field of `EcsContainerOptions`, declared once (see `plan/fields.ts`). */
+const ECS_OPTIONS: FieldSpec = object<EcsContainerOptions>("EcsContainerOptions", {
+  name: STRING,
+  cpu: NUMBER,
+  memory: NUMBER,
+  memoryReservation: NUMBER,
+  command: STRINGS,
+  entryPoint: STRINGS,
+  environment: { type: "map", of: late(STRING) },
+  secrets: { type: "map", of: late(STRING) },
+  ports: { type: "list", of: CONTAINER_PORT },
+  logConfiguration: object<NonNullable<EcsContainerOptions["logConfiguration"]>>("EcsLogConfiguration", {
+    logDriver: STRING,
+    options: STRING_MAP,
+  }),
+  healthCheck: object<NonNullable<EcsContainerOptions["healthCheck"]>>("EcsHealthCheck", {
+    command: STRINGS,
+    interval: NUMBER,
+    timeout: NUMBER,
+    retries: NUMBER,
+    startPeriod: NUMBER,
+  }),
+  readonlyRootFilesystem: BOOLEAN,
+  user: STRING,
+  essential: BOOLEAN,
+});
+
 /**
  * An ECS container definition running the pinned image. Use it in
  * `aws.ecs.TaskDefinition({ containerDefinitions: pulumi.jsonStringify([def]) })`,
@@ -58,10 +86,7 @@ export function toEcsContainerDefinition(
   image: PinnedImage,
   options: EcsContainerOptions,
 ): pulumi.Output<EcsContainerDefinition> {
-  validateContainer(options, /^[A-Za-z0-9_-]{1,255}$/, "up to 255 letters, digits, _ and -", [
-    "environment",
-    "secrets",
-  ]);
+  validateContainer(options, ECS_OPTIONS, /^[A-Za-z0-9_-]{1,255}$/, "up to 255 letters, digits, _ and -");
   const values = pulumi.output({ environment: options.environment ?? {}, secrets: options.secrets ?? {} });
   return pulumi.all([pinnedImageUri(image), values]).apply(([uri, { environment, secrets }]) => {
     const definition: EcsContainerDefinition = {

@@ -3,7 +3,8 @@
  * (`<repo>@sha256:…`), never a tag, so a pod runs exactly what was built.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type ContainerPort, type PinnedImage, pinnedImageUri, validateContainer } from "./container";
+import { type FieldSpec, STRING, STRINGS, STRING_MAP, object } from "../plan";
+import { CONTAINER_PORT, type ContainerPort, type PinnedImage, pinnedImageUri, validateContainer } from "./container";
 
 /** Kubernetes container fields (the subset of `core/v1.Container` set here). */
 export interface KubernetesContainer {
@@ -36,6 +37,26 @@ export interface KubernetesContainerOptions {
   securityContext?: Record<string, unknown>;
 }
 
+/** Every field of `KubernetesContainerOptions`, declared once (see `plan/fields.ts`). */
+const KUBERNETES_OPTIONS: FieldSpec = object<KubernetesContainerOptions>("KubernetesContainerOptions", {
+  name: STRING,
+  command: STRINGS,
+  args: STRINGS,
+  env: STRING_MAP,
+  secretEnv: {
+    type: "map",
+    of: object<{ secret: unknown; key: unknown }>("SecretKeyRef", { secret: STRING, key: STRING }),
+  },
+  ports: { type: "list", of: CONTAINER_PORT },
+  resources: object<NonNullable<KubernetesContainer["resources"]>>("KubernetesContainerResources", {
+    requests: STRING_MAP,
+    limits: STRING_MAP,
+  }),
+  readinessProbe: { type: "any" },
+  livenessProbe: { type: "any" },
+  securityContext: { type: "any" },
+});
+
 /**
  * A Kubernetes container running the pinned image; put it in a Deployment's
  * `spec.template.spec.containers` (`@pulumi/kubernetes`). A digest never moves,
@@ -47,9 +68,9 @@ export function toKubernetesContainer(
 ): pulumi.Output<KubernetesContainer> {
   validateContainer(
     options,
+    KUBERNETES_OPTIONS,
     /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "a DNS label: up to 63 lowercase letters, digits and -",
-    ["env", "secretEnv"],
   );
   return pinnedImageUri(image).apply((uri) => {
     const container: KubernetesContainer = { name: options.name, image: uri, imagePullPolicy: "IfNotPresent" };

@@ -15,7 +15,7 @@ const DOCKERFILE = `FROM multistage-local/busybox:1 AS build
 COPY app.txt /app.txt
 FROM build AS test
 COPY result.txt /result.txt
-RUN grep -q pass /result.txt || (echo "TESTS FAILED: $(cat /result.txt)"; exit 1)
+RUN echo "ok 1 - builds"; grep -q pass /result.txt || (echo "not ok 2 - TESTS FAILED: $(cat /result.txt)"; i=0; while [ $i -lt 20 ]; do i=$((i+1)); echo "# teardown $i"; done; exit 1)
 FROM multistage-local/busybox:1 AS release
 COPY --from=build /app.txt /app.txt
 `;
@@ -84,6 +84,9 @@ describe("E2E: the test gate stops a production push", function () {
     fs.writeFileSync(path.join(app, "result.txt"), "3 failing\n");
     await assert.rejects(stack.up(), (err: Error) => {
       assert.match(err.message, /TESTS FAILED: 3 failing/);
+      // The failing test's own line comes first, though 20 lines of teardown follow it.
+      assert.match(err.message, /what failed:\s*\n\s*\| not ok 2 - TESTS FAILED: 3 failing/);
+      assert.match(err.message, /# teardown 20/);
       return true;
     });
     assert.equal(await manifestDigest(REPOSITORY_PATH, tag, engine.registry), digestBefore);

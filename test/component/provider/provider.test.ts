@@ -234,7 +234,7 @@ describe("The multistage package provider", () => {
         [{ name: "web" }, /imageUri: is missing/],
         [{ name: "web", imageUri: 42 }, /imageUri: must be a string/],
         [{ name: "web", imageUri: ["a"] }, /imageUri: must be a string .* got a list/],
-        [{ name: "web", imageUri: PINNED, env: ["A=1"] }, /env: must be a map of names to values, got a list/],
+        [{ name: "web", imageUri: PINNED, env: ["A=1"] }, /env: must be a map of strings, got \["A=1"\]/],
         [{ imageUri: PINNED }, /name: is missing/],
       ] as const) {
         await assert.rejects(provider.invoke!("multistage:index:toKubernetesContainer", inputs), (err: Error) => {

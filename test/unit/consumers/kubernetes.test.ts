@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { toKubernetesContainer } from "../../../src/consumers";
+import { toEcsContainerDefinition, toKubernetesContainer } from "../../../src/consumers";
 import { value } from "../../outputs";
 
 const URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "cd".repeat(32);
@@ -40,6 +40,44 @@ describe("toKubernetesContainer", () => {
     assert.throws(
       () => toKubernetesContainer({ imageUri: URI }, { name: "Web_1" }),
       /name: "Web_1" is not a valid container name\. Use a DNS label/,
+    );
+  });
+});
+
+describe("The helpers' options, as their tables declare them", () => {
+  const refusal = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "";
+  };
+
+  it("a misspelt option, a protocol that is not one and a wrong type are refused by name", () => {
+    const loose = (o: unknown) => o as Parameters<typeof toKubernetesContainer>[1];
+    assert.match(
+      refusal(() => toKubernetesContainer({ imageUri: URI }, loose({ name: "web", prots: [{ containerPort: 80 }] }))),
+      /prots: is not a field of KubernetesContainerOptions\. Did you mean "ports"\?/,
+    );
+    assert.match(
+      refusal(() =>
+        toKubernetesContainer(
+          { imageUri: URI },
+          loose({ name: "web", ports: [{ containerPort: 80, protocol: "TCP" }] }),
+        ),
+      ),
+      /ports\[0\]\.protocol: "TCP" is not one of "tcp", "udp"\. Did you mean "tcp"\?/,
+    );
+    assert.match(
+      refusal(() => toEcsContainerDefinition({ imageUri: URI }, { name: "api", memory: "512" as unknown as number })),
+      /memory: must be a number, got "512"/,
+    );
+    assert.match(
+      refusal(() =>
+        toEcsContainerDefinition({ imageUri: URI }, { name: "api", healthCheck: { comand: ["true"] } as never }),
+      ),
+      /healthCheck\.comand: is not a field of healthCheck\. Did you mean "command"\?/,
     );
   });
 });
