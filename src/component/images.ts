@@ -384,29 +384,45 @@ function tagCountBeforeInputs(spec: ComponentSpec): number {
  */
 function secretArgNames(spec: ComponentSpec, parent: pulumi.Resource): pulumi.Output<string[]> {
   const { args } = spec;
-  const records = [args.buildArgs, ...Object.values(args.additionalImages ?? {}).map((i) => i.buildArgs)];
-  const secretIf = (value: pulumi.Input<unknown>, names: () => pulumi.Input<string[]>): pulumi.Output<string[]> =>
+  // Each record with the property path its names are refused by.
+  const records: Array<[string, MultiStageImageArgs["buildArgs"]]> = [
+    ["buildArgs", args.buildArgs],
+    ...Object.entries(args.additionalImages ?? {}).map(([key, image]): [string, MultiStageImageArgs["buildArgs"]] => [
+      `additionalImages.${key}.buildArgs`,
+      image.buildArgs,
+    ]),
+  ];
+  type Found = { name: string; property: string };
+  const secretIf = (value: pulumi.Input<unknown>, names: () => pulumi.Input<Found[]>): pulumi.Output<Found[]> =>
     pulumi.output(pulumi.isSecret(pulumi.output(value))).apply((secret) => pulumi.output(secret ? names() : []));
-  const found = records.map((record): pulumi.Output<string[]> => {
+  const found = records.map(([property, record]): pulumi.Output<Found[]> => {
     if (record === undefined) return pulumi.output([]);
-    if (!isKnown(record)) return secretIf(record, () => pulumi.output(record).apply((r) => Object.keys(r)));
+    if (!isKnown(record))
+      return secretIf(record, () =>
+        pulumi.output(record).apply((r) => Object.keys(r).map((name) => ({ name, property: `${property}.${name}` }))),
+      );
     return pulumi
       .all(
         Object.entries(record).map(([name, value]) =>
-          pulumi.Output.isInstance(value) ? secretIf(value, () => [name]) : pulumi.output([] as string[]),
+          pulumi.Output.isInstance(value)
+            ? secretIf(value, () => [{ name, property: `${property}.${name}` }])
+            : pulumi.output([] as Found[]),
         ),
       )
       .apply((lists) => lists.flat());
   });
   return pulumi.all(found).apply((lists) => {
-    const names = [...new Set([...lists.flat(), ...spec.secretBuildArgs])];
-    if (names.length && !args.allowSecretLikeBuildArgs) {
+    const all = [
+      ...lists.flat(),
+      ...spec.secretBuildArgs.map((name) => ({ name, property: `multistage:environments.*.buildArgs.${name}` })),
+    ];
+    if (all.length && !args.allowSecretLikeBuildArgs) {
       throw new pulumi.ResourceError(
-        `build arg(s) ${names.join(", ")} hold Pulumi secrets; build arg values are stored in the image history. Use BuildKit secrets (RUN --mount=type=secret), or set allowSecretLikeBuildArgs to accept this.`,
+        `${all.map((f) => f.property).join(", ")}: build args that hold Pulumi secrets; build arg values are stored in the image history. Use BuildKit secrets (RUN --mount=type=secret), or set allowSecretLikeBuildArgs to accept this.`,
         parent,
       );
     }
-    return names;
+    return [...new Set(all.map((f) => f.name))];
   });
 }
 

@@ -305,7 +305,16 @@ describe("MultiStageImage under Pulumi mocks", () => {
     it("refuses Pulumi-secret build arg values: they would land in the image history", async () => {
       useStack("dev");
       const image = new MultiStageImage("svc", { ...serviceArgs, buildArgs: { APP_VERSION: pulumi.secret("1.0.0") } });
-      await assert.rejects(value(image.buildArgs), /APP_VERSION hold Pulumi secrets/);
+      await assert.rejects(value(image.buildArgs), /buildArgs\.APP_VERSION: build args that hold Pulumi secrets/);
+      // An additional image's, by its own path.
+      const more = new MultiStageImage("svc2", {
+        ...serviceArgs,
+        additionalImages: { migrations: { target: "builder", buildArgs: { TOKENISH: pulumi.secret("x") } } },
+      });
+      await assert.rejects(
+        value(more.buildArgs),
+        /additionalImages\.migrations\.buildArgs\.TOKENISH: build args that hold Pulumi secrets/,
+      );
     });
 
     it("when allowed, shows secret values as [secret] and never in non-secret outputs", async () => {
