@@ -64,6 +64,6 @@ export const COMPONENT_FIELDS = (COMPONENT_SPEC as Extract<FieldSpec, { type: "o
  * Check `args` against `COMPONENT_SPEC`: unknown fields at every level, allowed values and types
  * not already reported by a more specific check in `diagnostics`. Late values are checked once they resolve.
  */
-export function validateFields(args: object, diagnostics: Diagnostic[], isLate: (value: unknown) => boolean): void {
-  checkField(args, COMPONENT_SPEC, "", diagnostics, { code: "invalid-argument", see: "MultiStageImageArgs", isLate });
+export function validateFields(args: object, diagnostics: Diagnostic[]): void {
+  checkField(args, COMPONENT_SPEC, "", diagnostics, { code: "invalid-argument", see: "MultiStageImageArgs" });
 }

@@ -182,7 +182,7 @@ export function resolveSpec(
         ]
       : [];
   // Last: what the checks above did not already name (unknown fields, allowed values, types).
-  validateFields(args, diagnostics, (v) => pulumi.Output.isInstance(v) || v instanceof Promise);
+  validateFields(args, diagnostics);
   return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
 }
 

@@ -62,7 +62,6 @@ export function validateContainer(
   checkField(options, spec, "", diagnostics, {
     code: "invalid-container",
     see: spec.type === "object" ? spec.name : "the options",
-    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
   });
   if (diagnostics.length) throw new MultiStageError(diagnostics);
   if (typeof options.name !== "string" || !namePattern.test(options.name)) {

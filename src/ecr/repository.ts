@@ -141,13 +141,10 @@ export function validateRepositoryArgs(
     diagnostics.push({ severity: "error", code: "invalid-repository", property, message, hint });
   };
   // The types first, as REPOSITORY_SPEC declares them: the checks below read the values.
-  const before = diagnostics.length;
-  checkField(args, REPOSITORY_SPEC, "repository", diagnostics, {
-    code: "invalid-repository",
-    see: "RepositoryArgs",
-    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
-  });
-  if (diagnostics.length > before) return;
+  if (
+    !checkField(args, REPOSITORY_SPEC, "repository", diagnostics, { code: "invalid-repository", see: "RepositoryArgs" })
+  )
+    return;
   if (kind === "production" && args.forceDelete) {
     problem(
       "repository.forceDelete",

@@ -54,16 +54,28 @@ export function late(spec: FieldSpec): FieldSpec {
 export interface CheckOptions {
   /** The code of its diagnostics. */
   readonly code: Diagnostic["code"];
-  /** A value known only later (an Output or a Promise): checked once it resolves, not now. */
+  /** A value known only later, checked once it resolves, not now. @default `isEventual` */
   readonly isLate?: (value: unknown) => boolean;
   /** The type to name in hints (`see MultiStageImageArgs`). */
   readonly see: string;
 }
 
 /**
+ * A Pulumi Output or a Promise: a value known only later. Outputs are recognised by the brand
+ * every copy of the Pulumi SDK puts on them (as `Output.isInstance` does), so this layer needs no SDK.
+ */
+export function isEventual(value: unknown): boolean {
+  return (
+    value instanceof Promise ||
+    (typeof value === "object" && value !== null && (value as { __pulumiOutput?: unknown }).__pulumiOutput === true)
+  );
+}
+
+/**
  * Check `value` against `spec` at `path`: unknown fields refused by name (the closest named),
  * a value outside the allowed ones (the closest suggested), the wrong type. A path that already
  * has a problem in `diagnostics` (a more specific check reported it) is not reported again.
+ * @returns true when it found no problem
  */
 export function checkField(
   value: unknown,
@@ -71,7 +83,13 @@ export function checkField(
   path: string,
   diagnostics: Diagnostic[],
   options: CheckOptions,
-): void {
+): boolean {
+  const before = diagnostics.length;
+  walk(value, spec, path, diagnostics, { isLate: isEventual, ...options });
+  return diagnostics.length === before;
+}
+
+function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagnostic[], options: CheckOptions): void {
   if (value === undefined || value === null) return;
   // A wrong type under a path already reported is that report's; an unknown field or value is its own.
   const reported = (p: string, under: boolean): boolean =>
@@ -120,18 +138,18 @@ export function checkField(
       return;
     case "list":
       if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
-      value.forEach((item, i) => checkField(item, spec.of, `${path}[${i}]`, diagnostics, options));
+      value.forEach((item, i) => walk(item, spec.of, `${path}[${i}]`, diagnostics, options));
       return;
     case "map":
       if (!isRecord(value)) return wrong(`a map${describeItems(spec.of)}`);
-      for (const [key, item] of Object.entries(value)) checkField(item, spec.of, join(path, key), diagnostics, options);
+      for (const [key, item] of Object.entries(value)) walk(item, spec.of, join(path, key), diagnostics, options);
       return;
     case "object": {
       if (!isRecord(value)) return wrong(`an object (${spec.name})`);
       const names = Object.keys(spec.fields);
       for (const [key, item] of Object.entries(value)) {
         const field = spec.fields[key];
-        if (field) checkField(item, field, join(path, key), diagnostics, options);
+        if (field) walk(item, field, join(path, key), diagnostics, options);
         else
           push(
             join(path, key),
@@ -144,7 +162,7 @@ export function checkField(
     }
     case "oneOf": {
       const option = spec.options.find((o) => fits(value, o));
-      if (option) return checkField(value, option, path, diagnostics, options);
+      if (option) return walk(value, option, path, diagnostics, options);
       return wrong(spec.options.map(describeSpec).join(", or "));
     }
   }

@@ -122,6 +122,7 @@ export {
   STRING_MAP,
   allowedValues,
   checkField,
+  isEventual,
   describeValue,
   late,
   object,

@@ -56,13 +56,8 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
     diagnostics.push({ severity: "error", code: "invalid-registry", property, message, hint });
   };
   // From JavaScript, YAML or JSON anything can arrive: the types first, as REGISTRY_SPEC declares them.
-  const before = diagnostics.length;
-  checkField(args, REGISTRY_SPEC, "registry", diagnostics, {
-    code: "invalid-registry",
-    see: "RegistryArgs",
-    isLate: (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
-  });
-  if (diagnostics.length > before) return;
+  if (!checkField(args, REGISTRY_SPEC, "registry", diagnostics, { code: "invalid-registry", see: "RegistryArgs" }))
+    return;
   if (args.repository === undefined && args.server === undefined) {
     problem(
       "registry",
