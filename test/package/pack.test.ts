@@ -164,6 +164,39 @@ describe("The published package", function () {
         );
       });
 
+      it("from plain JavaScript, a misspelt argument and a value outside an enum are refused by path, before anything exists", () => {
+        const program = path.join(consumer.dir, "bad-args.js");
+        fs.writeFileSync(
+          program,
+          `const pulumi = require("@pulumi/pulumi");
+let created = 0;
+pulumi.runtime.setMocks(
+  { newResource: (a) => { created++; return { id: a.name, state: a.inputs }; }, call: () => ({}) },
+  "app", "production", false,
+);
+const { MultiStageImage } = require("pulumi-multistage-image");
+try {
+  new MultiStageImage("app", {
+    context: process.argv[2],
+    buildArg: { APP_VERSION: "1" },
+    repository: { imageTagMutability: "mutable" },
+    gitSha: "0123456789abcdef0123456789abcdef01234567",
+  });
+  console.log(JSON.stringify({ refused: false }));
+} catch (err) {
+  console.log(JSON.stringify({ refused: true, paths: err.errors.map((e) => e.propertyPath), message: err.message, created }));
+}
+`,
+        );
+        const output = execFileSync(process.execPath, [program, app], { cwd: consumer.dir, encoding: "utf8" });
+        const result = JSON.parse(output.trim().split("\n").pop() as string);
+        assert.equal(result.refused, true);
+        assert.deepEqual(result.paths.sort(), ["buildArg", "repository.imageTagMutability"]);
+        assert.match(result.message, /Did you mean "buildArgs"/);
+        assert.match(result.message, /"mutable" is not one of "MUTABLE", "IMMUTABLE"\. Did you mean "MUTABLE"\?/);
+        assert.equal(result.created, 0, "nothing may be created");
+      });
+
       it("a real pulumi preview of the program registers the component and its image", function () {
         const tools = pulumiTools();
         if ("reason" in tools) {
