@@ -4,8 +4,7 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
-import { registryDrift } from "../publish/drift";
-import { type PublishRequest, type PublishResult, publishImage } from "../publish/pipeline";
+import { type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
 
 /** What the dynamic resource receives; resolved values. */
 export type DockerCliImageInputs = PublishRequest;

@@ -4,4 +4,10 @@ export { type BackendSupport, SUPPORT } from "./support";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
 export { dockerCliBackend } from "./docker-cli";
+export { PACKAGE_IMAGE_TYPE, serveImagesFromPackageProvider } from "./docker-cli-resource";
+export {
+  type DockerCliImageInputs,
+  type DockerCliImageOutputs,
+  provider as dockerCliImageProvider,
+} from "./docker-cli-provider";
 export { BACKENDS, type BackendName, DEFAULT_BACKEND } from "./select";

@@ -2,5 +2,5 @@
 export { type AdditionalImageArgs, type MultiStageImageArgs, type PlanArgsInputs } from "./args";
 export { InvalidInputsError } from "./errors";
 export { COMPONENT_FIELDS, COMPONENT_SPEC } from "./fields";
-export { type AdditionalImageOutput, MultiStageImage } from "./multistage-image";
+export { type AdditionalImageOutput, MultiStageImage, componentOutputs } from "./multistage-image";
 export { COMPONENT_CODES } from "./codes";

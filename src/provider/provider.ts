@@ -11,15 +11,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
-import { PACKAGE_IMAGE_TYPE } from "../backends/docker-cli-resource";
 import {
   type DockerCliImageInputs,
   type DockerCliImageOutputs,
-  provider as images,
-} from "../backends/docker-cli-provider";
-import { MultiStageImage } from "../component";
+  PACKAGE_IMAGE_TYPE,
+  dockerCliImageProvider as images,
+} from "../backends";
+import { MultiStageImage, componentOutputs } from "../component";
 import { type PinnedImage, toEcsContainerDefinition, toKubernetesContainer } from "../consumers";
-import { componentOutputs } from "../component/multistage-image";
 import { componentArgs } from "./inputs";
 
 /** The package's name: the first part of every type token, and `pulumi-resource-<name>`. */

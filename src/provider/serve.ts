@@ -1,6 +1,6 @@
 /** Serve the package's provider over the provider protocol, as a plugin process does. */
 import { main } from "@pulumi/pulumi/provider";
-import { serveImagesFromPackageProvider } from "../backends/docker-cli-resource";
+import { serveImagesFromPackageProvider } from "../backends";
 import { packageProvider } from "./provider";
 
 /**
