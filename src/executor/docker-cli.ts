@@ -177,9 +177,14 @@ export class DockerExecutor {
     // buildx would wait, then say only "context deadline exceeded": find out why first.
     if (endpoint.startsWith("tcp://")) await probeBuilderEndpoint(endpoint, builder.tls);
     const { name, create } = remoteBuilder({ ...builder, endpoint });
-    const known = await this.run(["inspect", name], { quiet: true, allowFailure: true, binary: this.buildx() });
+    const known = await this.run(["inspect", name], {
+      quiet: true,
+      allowFailure: true,
+      binary: this.buildx(),
+      step: "builder",
+    });
     if (known.includes(`Name:`) && known.includes(name)) return name;
-    await this.run(create, { quiet: true, binary: this.buildx() });
+    await this.run(create, { quiet: true, binary: this.buildx(), step: "builder" });
     return name;
   }
 
@@ -199,7 +204,7 @@ export class DockerExecutor {
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
       args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
-      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig() });
+      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
     });
     const metadata = fs.existsSync(metadataFile)
       ? (JSON.parse(fs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>)
@@ -208,7 +213,12 @@ export class DockerExecutor {
     const references = plan.tags.map((tag) => `${repository}:${tag}`);
     const digest = options.push ? String(metadata["containerimage.digest"] ?? "") : "";
     if (options.push && !new RegExp(`^${DIGEST}$`).test(digest)) {
-      throw new DockerCommandError(`buildx ${args.join(" ")}`, 0, `${log}\n(no image digest in the build metadata)`);
+      throw new DockerCommandError(
+        `buildx ${args.join(" ")}`,
+        0,
+        `${log}\n(no image digest in the build metadata)`,
+        "build",
+      );
     }
     return {
       builder,
@@ -230,8 +240,12 @@ export class DockerExecutor {
   async testGate(plan: BuildPlan, repository: string, options: Pick<BuildOptions, "secrets"> = {}): Promise<void> {
     if (!plan.testTarget) return;
     const gate: BuildPlan = { ...plan, target: plan.testTarget, tags: [] };
-    if (plan.builder) await this.buildWithBuilder(gate, repository, { ...options, push: false });
-    else await this.build(gate, repository, options);
+    try {
+      if (plan.builder) await this.buildWithBuilder(gate, repository, { ...options, push: false });
+      else await this.build(gate, repository, options);
+    } catch (err) {
+      throw err instanceof DockerCommandError && err.step === "build" ? err.during("test gate") : err;
+    }
   }
 
   async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
@@ -240,7 +254,7 @@ export class DockerExecutor {
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
       args = buildArguments(plan, repository, iidFile, { ...options, secretFiles });
-      return this.run(args);
+      return this.run(args, { step: "build" });
     });
     const imageId = fs.readFileSync(iidFile, "utf8").trim();
     fs.rmSync(iidFile, { force: true });
@@ -273,6 +287,7 @@ export class DockerExecutor {
   async login(credentials: RegistryCredentials): Promise<void> {
     await this.run(["login", "--username", credentials.username, "--password-stdin", credentials.server], {
       stdin: credentials.password,
+      step: "login",
     });
   }
 
@@ -283,9 +298,9 @@ export class DockerExecutor {
       throw new Error(`push expects references of one repository, got ${[...repositories].join(", ")}`);
     let digest = "";
     for (const reference of references) {
-      const out = await this.run(["push", reference]);
+      const out = await this.run(["push", reference], { step: "push" });
       const m = new RegExp(`digest: (${DIGEST})`).exec(out);
-      if (!m) throw new DockerCommandError(`docker push ${reference}`, 0, `${out}\n(no digest in the output)`);
+      if (!m) throw new DockerCommandError(`docker push ${reference}`, 0, `${out}\n(no digest in the output)`, "push");
       if (digest && digest !== m[1])
         throw new Error(`tags of one build pushed with different digests: ${digest} vs ${m[1]}`);
       digest = m[1];
@@ -316,17 +331,17 @@ export class DockerExecutor {
 
   /** `docker pull` (by digest, typically). */
   async pull(reference: string): Promise<void> {
-    await this.run(["pull", reference]);
+    await this.run(["pull", reference], { step: "pull" });
   }
 
   /** `docker tag`: another name for a local image. */
   async tag(source: string, target: string): Promise<void> {
-    await this.run(["tag", source, target], { quiet: true });
+    await this.run(["tag", source, target], { quiet: true, step: "tag" });
   }
 
   /** `docker image inspect` of one image. */
   async inspect(reference: string): Promise<ImageInspect> {
-    const out = await this.run(["image", "inspect", reference], { quiet: true });
+    const out = await this.run(["image", "inspect", reference], { quiet: true, step: "inspect" });
     return (JSON.parse(out) as ImageInspect[])[0];
   }
 

@@ -17,7 +17,7 @@ export {
 } from "./docker-cli";
 export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from "./argv";
 export { findBuildx } from "./buildx";
-export { DockerCommandError, type RunOptions, onInterrupt, runProcess } from "./process";
+export { DockerCommandError, type ExecutorStep, type RunOptions, onInterrupt, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps, parseStepLine } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";

@@ -2,12 +2,19 @@
 import { type ChildProcess, spawn } from "child_process";
 import * as path from "path";
 
+/**
+ * What the executor was doing when a command failed: callers decide on it (a push's failure is
+ * said as a registry step's, a build's is located in the Dockerfile), never on the command's text.
+ */
+export type ExecutorStep = "build" | "test gate" | "push" | "pull" | "login" | "tag" | "inspect" | "builder" | "other";
+
 /** A Docker command that failed; the message carries the command (never a password) and the output's tail. */
 export class DockerCommandError extends Error {
   constructor(
     readonly command: string,
     readonly exitCode: number | null,
     readonly output: string,
+    readonly step: ExecutorStep = "other",
   ) {
     // The last lines that say something: not `docker push`'s per-layer progress and countdowns.
     const tail = output
@@ -18,6 +25,11 @@ export class DockerCommandError extends Error {
       .join("\n");
     super(`\`${command}\` failed (exit ${exitCode}):\n${tail}`);
     this.name = "DockerCommandError";
+  }
+
+  /** The same failure, as part of `step` (a build run as the test gate). */
+  during(step: ExecutorStep): DockerCommandError {
+    return new DockerCommandError(this.command, this.exitCode, this.output, step);
   }
 }
 
@@ -73,6 +85,8 @@ export interface RunOptions {
   allowFailure?: boolean;
   /** Resolve with stdout alone. */
   stdoutOnly?: boolean;
+  /** What the command is for, carried by its failure. @default "other" */
+  step?: ExecutorStep;
 }
 
 /**
@@ -111,10 +125,10 @@ export function runProcess(
     });
     // Its exit code says what went wrong; a closed stdin only repeats it.
     child.stdin.on("error", () => undefined);
-    child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err))));
+    child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err), options.step)));
     child.on("close", (code) => {
       if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? stdout : stdout + stderr);
-      else reject(new DockerCommandError(shown, code, stdout + stderr));
+      else reject(new DockerCommandError(shown, code, stdout + stderr, options.step));
     });
     child.stdin.end(options.stdin ?? "");
   });

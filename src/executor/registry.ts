@@ -22,14 +22,24 @@ const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
-/** A registry's answer that was not a success: the status, and the request in the message. */
+/**
+ * A registry's answer that was not a success: the status (0: no answer), the request in the
+ * message, and, once a pipeline step reports it, the registry and the step. Callers decide on
+ * these, not on the message.
+ */
 export class RegistryError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    readonly where: { readonly registry?: string; readonly step?: string } = {},
   ) {
     super(message);
     this.name = "RegistryError";
+  }
+
+  /** Worth trying again later: the registry was unreachable, overloaded or failing (no answer, 429, 5xx). */
+  get retryable(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
   }
 }
 

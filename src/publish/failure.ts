@@ -110,7 +110,7 @@ export function explainBuildFailure(
   built: string,
   what: "build" | "test gate",
 ): unknown {
-  if (!(err instanceof DockerCommandError) || !/\bbuild\b/.test(err.command)) return err;
+  if (!(err instanceof DockerCommandError) || (err.step !== "build" && err.step !== "test gate")) return err;
   const step = failedStep(err.output);
   if (!step) return err;
   let text = "";

@@ -61,21 +61,25 @@ export async function registryStep<T>(step: RegistryStep, server: string, run: (
     return await run();
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
-    throw stepFailure(step, server, err.status, err.message);
+    throw stepFailure(step, server, err);
   }
 }
 
-/** The one message of a failed registry step: the step, the registry, what it said, and the fix for its status (0: unreachable). */
-function stepFailure(step: RegistryStep, server: string, status: number, message: string): RegistryError {
+/** The one message of a failed registry step: the step, the registry, what it said, and the fix its kind of failure has. */
+function stepFailure(step: RegistryStep, server: string, err: RegistryError): RegistryError {
+  const refused = err.status === 401 || err.status === 403;
   const fix =
-    step === "refresh" && (status === 401 || status === 403)
+    step === "refresh" && refused
       ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
-      : status === 401 || status === 403
+      : refused
         ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-        : status === 429 || status >= 500 || status === 0
+        : err.retryable
           ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
           : `Check the repository and its permissions in ${server}.`;
-  return new RegistryError(`${step} in ${server} failed: ${message} ${fix}`, status);
+  return new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, err.status, {
+    registry: server,
+    step,
+  });
 }
 
 /** How publishing runs: the executor's options, and where its one-line statuses go. */
@@ -215,8 +219,8 @@ export async function publishImage(
     });
     const built = await executor.buildImage(plan, repository, { secrets, push: inputs.push }).catch((err: unknown) => {
       // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
-      if (err instanceof DockerCommandError && err.command.startsWith("docker push"))
-        throw stepFailure("push", server, 0, err.message);
+      if (err instanceof DockerCommandError && err.step === "push")
+        throw stepFailure("push", server, new RegistryError(err.message, 0));
       throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
     });
     if (!inputs.push) return outputs("", built.imageUri, false, reason);

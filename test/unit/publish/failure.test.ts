@@ -45,7 +45,7 @@ describe("A failed build says where", () => {
       '#7 ERROR: process "/bin/sh -c ..." did not complete successfully: exit code: 1',
     ].join("\n");
     const err = explainBuildFailure(
-      new DockerCommandError("docker build --target production .", 1, log),
+      new DockerCommandError("docker build --target production .", 1, log, "build"),
       { environment: "production", dockerfile: file, stages: ["build", "production"] },
       file,
       "build",
@@ -65,7 +65,15 @@ describe("A failed build says where", () => {
   });
 
   it("leaves other failures as they are", () => {
-    const push = new DockerCommandError("docker push x", 1, "#1 ERROR: denied");
+    const push = new DockerCommandError("docker push x", 1, "#1 ERROR: denied", "push");
+    // Decided on the step, not the command's text: a repository named "build" is still a push.
+    const named = new DockerCommandError(
+      "docker push registry.example.com/build:1",
+      1,
+      '#7 [app 1/2] RUN make\n#7 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 1',
+      "push",
+    );
+    assert.equal(explainBuildFailure(named, { environment: "dev", dockerfile: "D", stages: [] }, "D", "build"), named);
     assert.equal(explainBuildFailure(push, { environment: "dev", dockerfile: "D", stages: [] }, "D", "build"), push);
     const other = new Error("no engine");
     assert.equal(explainBuildFailure(other, { environment: "dev", dockerfile: "D", stages: [] }, "D", "build"), other);
@@ -170,7 +178,7 @@ org.opentest4j.AssertionFailedError: expected: <1> but was: <0>
         '#5 ERROR: process "/bin/sh -c npm test" did not complete successfully: exit code: 1',
       ].join("\n");
       const err = explainBuildFailure(
-        new DockerCommandError("docker build --target test .", 1, log),
+        new DockerCommandError("docker build --target test .", 1, log, "test gate"),
         { environment: "production", dockerfile: file, stages: ["test"] },
         file,
         "test gate",

@@ -1,0 +1,50 @@
+/** A registry step's failure is typed: its step, its registry, its status and whether to retry. */
+import { strict as assert } from "assert";
+import { RegistryError } from "../../../src/executor";
+import { registryStep } from "../../../src/publish";
+
+async function failure(run: () => Promise<unknown>): Promise<RegistryError> {
+  try {
+    await run();
+  } catch (err) {
+    assert.ok(err instanceof RegistryError, String(err));
+    return err;
+  }
+  assert.fail("expected a failure");
+}
+
+describe("registryStep", () => {
+  it("a failing registry: the step and registry on the error, retryable, and the fix for that kind", async () => {
+    const err = await failure(() =>
+      registryStep("lookup", "ghcr.io", () => Promise.reject(new RegistryError("HEAD … answered 503", 503))),
+    );
+    assert.deepEqual(err.where, { registry: "ghcr.io", step: "lookup" });
+    assert.equal(err.status, 503);
+    assert.equal(err.retryable, true);
+    assert.match(err.message, /^lookup in ghcr\.io failed: HEAD … answered 503 The registry is failing/);
+  });
+
+  it("refused credentials: not retryable, the credentials' fix; on refresh, the state is unchanged", async () => {
+    const err = await failure(() =>
+      registryStep("refresh", "r.example.com", () => Promise.reject(new RegistryError("denied", 401))),
+    );
+    assert.equal(err.retryable, false);
+    assert.match(err.message, /refused the credentials of this image's last update.*The state is unchanged/);
+    const unreachable = await failure(() =>
+      registryStep("tag", "r.example.com", () => Promise.reject(new RegistryError("ECONNREFUSED", 0))),
+    );
+    assert.equal(unreachable.retryable, true);
+    assert.equal(
+      (await failure(() => registryStep("tag", "r", () => Promise.reject(new RegistryError("x", 404))))).retryable,
+      false,
+    );
+  });
+
+  it("anything else passes through as it is", async () => {
+    const other = new Error("not the registry");
+    await assert.rejects(
+      registryStep("lookup", "r", () => Promise.reject(other)),
+      (e) => e === other,
+    );
+  });
+});
