@@ -126,6 +126,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Whether this process has swept dead processes' configurations yet. */
+let swept = false;
+
 /** Runs plans with one Docker CLI and one private credentials directory. */
 export class DockerExecutor {
   readonly docker: string;
@@ -142,10 +145,14 @@ export class DockerExecutor {
   constructor(options: DockerCliOptions = {}) {
     const env = options.env ?? process.env;
     this.docker = options.docker ?? env.MULTISTAGE_DOCKER_CLI ?? "docker";
-    if (!options.configDir) sweepStaleConfigDirs();
+    // Once per process: a provider runs many executors, and the temporary directory can be large.
+    if (!options.configDir && !swept) {
+      swept = true;
+      sweepStaleConfigDirs();
+    }
     this.configDir = options.configDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `${CONFIG_DIR_PREFIX}${process.pid}-`));
-    // Interrupted mid-build (Pulumi stops a provider with SIGINT), the credentials and secret
-    // files in it go with it; a harder stop leaves it to the next executor's sweep.
+    // Interrupted at any step of its life (Pulumi stops a provider with SIGINT), the credentials
+    // and secret files in it go with it; a harder stop leaves it to the next process's sweep.
     this.forgetOnInterrupt = onInterrupt(() => fs.rmSync(this.configDir, { recursive: true, force: true }));
     // Credentials stay in the private config; builders are the user's (so a named one is found).
     this.userConfigDir = env.DOCKER_CONFIG ?? path.join(os.homedir(), ".docker");

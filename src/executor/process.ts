@@ -42,13 +42,17 @@ const running = new Set<ChildProcess>();
 const cleanups = new Set<() => void>();
 
 /**
- * Remove `cleanup`'s files should this process be interrupted (SIGINT, SIGTERM) while a
- * command runs: Pulumi stops a provider's process group with SIGINT, then SIGKILL a moment
- * later. Returns what unregisters it.
+ * Remove `cleanup`'s files should this process be interrupted (SIGINT, SIGTERM) before it
+ * unregisters, whatever it is doing then (a command, a registry request, nothing): Pulumi stops
+ * a provider's process group with SIGINT, then SIGKILL a moment later. Returns what unregisters it.
  */
 export function onInterrupt(cleanup: () => void): () => void {
   cleanups.add(cleanup);
-  return () => cleanups.delete(cleanup);
+  watchSignals();
+  return () => {
+    cleanups.delete(cleanup);
+    if (running.size === 0 && cleanups.size === 0) unwatchSignals();
+  };
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -107,7 +111,7 @@ export function runProcess(
     watchSignals();
     child.on("close", () => {
       running.delete(child);
-      if (running.size === 0) unwatchSignals();
+      if (running.size === 0 && cleanups.size === 0) unwatchSignals();
     });
     let stdout = "";
     let stderr = "";
