@@ -4,6 +4,7 @@
  * report the digest-pinned reference.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ImageResourceHost } from "./docker-cli-resource";
 import type { ImageSize } from "../executor";
 import { type BuildPlan, withInputsHash } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
@@ -52,6 +53,8 @@ export interface PublishArgs {
   readonly deletePushedImages: boolean;
   readonly parent: pulumi.Resource;
   readonly dependsOn?: pulumi.Resource[];
+  /** Who serves the image resource (`docker-cli`): the dynamic provider, or the package's own. @default "dynamic" */
+  readonly imageResource?: ImageResourceHost;
 }
 
 /**

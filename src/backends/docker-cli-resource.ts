@@ -54,17 +54,12 @@ export function providerModule(): string {
 /** The image resource's type token when the package's provider serves it. */
 export const PACKAGE_IMAGE_TYPE = "multistage:index:DockerCliImage";
 
-let servedByPackage = false;
-
 /**
- * From now on, image resources in this process are `multistage:index:DockerCliImage`, served by
- * the package's own provider (`false`: dynamic again): called once by that provider's entry
- * point before it serves.
- * @internal
+ * Who serves the image resource: a TypeScript program's dynamic provider (nothing to install),
+ * or the package's own provider (`pulumi-resource-multistage`, for other languages). Whoever
+ * constructs the component says which; nothing process-wide decides it.
  */
-export function serveImagesFromPackageProvider(on = true): void {
-  servedByPackage = on;
-}
+export type ImageResourceHost = "dynamic" | "package";
 
 /** The image resource: dynamic in a TypeScript program, the package's own in its provider. */
 export class DockerCliImage extends pulumi.CustomResource {
@@ -75,7 +70,7 @@ export class DockerCliImage extends pulumi.CustomResource {
   /** What `pulumi refresh` found changed in the registry (the next update repairs it). */
   declare readonly drift: pulumi.Output<string | undefined>;
 
-  constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+  constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.CustomResourceOptions, host: ImageResourceHost) {
     const outputs = {
       digest: undefined,
       imageUri: undefined,
@@ -83,7 +78,7 @@ export class DockerCliImage extends pulumi.CustomResource {
       size: undefined,
       drift: undefined,
     };
-    if (servedByPackage) super(PACKAGE_IMAGE_TYPE, name, { ...inputs, ...outputs }, opts);
+    if (host === "package") super(PACKAGE_IMAGE_TYPE, name, { ...inputs, ...outputs }, opts);
     else
       super(
         DYNAMIC_TYPE,

@@ -48,11 +48,12 @@ export const dockerCliBackend: ImageBackend = {
       ...read,
       ...(args.secrets ? { secrets: args.secrets } : {}),
     };
-    const image = new DockerCliImage(args.name, inputs, {
-      parent: args.parent,
-      dependsOn: args.dependsOn,
-      additionalSecretOutputs: ["fingerprint", "registry"],
-    });
+    const image = new DockerCliImage(
+      args.name,
+      inputs,
+      { parent: args.parent, dependsOn: args.dependsOn, additionalSecretOutputs: ["fingerprint", "registry"] },
+      args.imageResource ?? "dynamic",
+    );
     // Unpushed, or under a program's own mocks (no outputs): the first tagged reference.
     const imageUri = pulumi
       .all([args.repositoryUrl, image.digest, image.imageUri, args.push, references])

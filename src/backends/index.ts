@@ -4,7 +4,7 @@ export { type BackendSupport, SUPPORT } from "./support";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
 export { dockerCliBackend } from "./docker-cli";
-export { PACKAGE_IMAGE_TYPE, serveImagesFromPackageProvider } from "./docker-cli-resource";
+export { type ImageResourceHost, PACKAGE_IMAGE_TYPE } from "./docker-cli-resource";
 export {
   type DockerCliImageInputs,
   type DockerCliImageOutputs,

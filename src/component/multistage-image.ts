@@ -8,7 +8,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageSize } from "../executor";
-import { BACKENDS, DEFAULT_BACKEND, type PublishedImage } from "../backends";
+import { BACKENDS, DEFAULT_BACKEND, type ImageResourceHost, type PublishedImage } from "../backends";
 import { type BuildPlan, type EnvironmentKind, type PlannedStage, digestOf } from "../plan";
 import type { MultiStageImageArgs } from "./args";
 import { type PlannedImage, planImages } from "./images";
@@ -90,6 +90,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         tagsSecret: image.tagsSecret,
         parent: this,
         dependsOn,
+        imageResource: this.imageResourceHost(),
       });
     const main = publish(`${name}-image`, planned.main);
     const extras = Object.entries(planned.additional).map(([key, image]) => {
@@ -113,6 +114,15 @@ export class MultiStageImage extends pulumi.ComponentResource {
     this.size = main.size ?? pulumi.output(undefined);
     this.rebuildReason = main.rebuildReason ?? pulumi.output(undefined);
     this.registerOutputs(componentOutputs(this));
+  }
+
+  /**
+   * Who serves the image resources: the dynamic provider in a TypeScript program; the package's
+   * provider overrides this for the components it constructs for other languages.
+   * @internal
+   */
+  protected imageResourceHost(): ImageResourceHost {
+    return "dynamic";
   }
 }
 

@@ -14,6 +14,7 @@ import type * as provider from "@pulumi/pulumi/provider";
 import {
   type DockerCliImageInputs,
   type DockerCliImageOutputs,
+  type ImageResourceHost,
   PACKAGE_IMAGE_TYPE,
   dockerCliImageProvider as images,
 } from "../backends";
@@ -50,8 +51,8 @@ export function packageSchema(): string {
 }
 
 /**
- * The provider `pulumi-resource-multistage` serves. Its process serves image resources as the
- * package's own (`serveImagesFromPackageProvider`, called by the entry point).
+ * The provider `pulumi-resource-multistage` serves. The components it constructs make their
+ * image resources the package's own type (`ServedMultiStageImage`), which it serves too.
  */
 export function packageProvider(): provider.Provider {
   const imageOnly = (urn: string): void => {
@@ -68,7 +69,7 @@ export function packageProvider(): provider.Provider {
     async construct(name, type, inputs, options) {
       if (type !== COMPONENT_TYPE)
         throw new Error(`the multistage package has no component ${type}; it has ${COMPONENT_TYPE}`);
-      const component = new MultiStageImage(name, await componentArgs(name, inputs), options);
+      const component = new ServedMultiStageImage(name, await componentArgs(name, inputs), options);
       return { urn: component.urn, state: componentOutputs(component) };
     },
     async invoke(token, inputs) {
@@ -109,6 +110,13 @@ export function packageProvider(): provider.Provider {
       imageOnly(urn);
     },
   };
+}
+
+/** `MultiStageImage` as this provider constructs it: its image resources are the package's own, served here. */
+class ServedMultiStageImage extends MultiStageImage {
+  protected override imageResourceHost(): ImageResourceHost {
+    return "package";
+  }
 }
 
 /** An Output's value, or its failure (a helper's refusal) as a rejection. */

@@ -1,7 +1,6 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { serveImagesFromPackageProvider } from "../../../src/backends/docker-cli-resource";
 import { COMPONENT_TYPE, componentArgs, packageProvider, packageSchema, packageVersion } from "../../../src/provider";
 import { REPO_ROOT } from "../../helpers";
 import { resources, useStack, value } from "../mocks";
@@ -20,9 +19,6 @@ describe("The multistage package provider", () => {
   const provider = packageProvider();
 
   describe("construct, as the provider's process runs it", () => {
-    before(() => serveImagesFromPackageProvider());
-    after(() => serveImagesFromPackageProvider(false));
-
     it("builds MultiStageImage with an image resource of the package's own type, not a dynamic one", async () => {
       useStack("dev");
       const result = await provider.construct!("app", COMPONENT_TYPE, ARGS, {});
@@ -50,15 +46,16 @@ describe("The multistage package provider", () => {
     });
   });
 
-  it("in a TypeScript program, the image resource stays the dynamic one (nothing to install)", async () => {
+  it("in a TypeScript program, the image resource stays the dynamic one (nothing to install), even beside the provider in one process", async () => {
     useStack("dev");
+    // The provider constructs first: what it decides holds for its own components only (no global).
+    await provider.construct!("served", COMPONENT_TYPE, ARGS, {});
     const { MultiStageImage } = await import("../../../src");
     const image = new MultiStageImage("app", ARGS);
     await value(image.imageUri);
-    assert.deepEqual(
-      resources.map((r) => r.type),
-      [COMPONENT_TYPE, "pulumi-nodejs:dynamic/multistage:DockerCliImage"],
-    );
+    const images = (name: string): string[] => resources.filter((r) => r.name === name).map((r) => r.type);
+    assert.deepEqual(images("served-image"), ["multistage:index:DockerCliImage"]);
+    assert.deepEqual(images("app-image"), ["pulumi-nodejs:dynamic/multistage:DockerCliImage"]);
   });
 
   describe("args from another language", () => {
