@@ -4,7 +4,14 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
-import { type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
+import {
+  type PublishHost,
+  type PublishRequest,
+  type PublishResult,
+  dockerHost,
+  publishImage,
+  registryDrift,
+} from "../publish";
 
 /** What the dynamic resource receives; resolved values. */
 export type DockerCliImageInputs = PublishRequest;
@@ -22,15 +29,25 @@ export interface DockerCliImageOutputs extends PublishResult {
   drift?: string;
 }
 
-async function publish(inputs: DockerCliImageInputs, previous?: DockerCliImageOutputs): Promise<DockerCliImageOutputs> {
+/**
+ * Publish as the resource's create and update do; `host` is the pipeline's (the Docker CLI and
+ * the registry unless a test gives its own).
+ * @internal
+ */
+export async function publish(
+  inputs: DockerCliImageInputs,
+  previous?: DockerCliImageOutputs,
+  host?: PublishHost,
+): Promise<DockerCliImageOutputs> {
   // One line per step on the provider's stderr, which Pulumi shows during `up` (a provider runs
   // no step during preview, so preview shows none).
   // The image by its environment and stage: a repository or a tag may be a secret.
   const image = `${inputs.plan.environment}/${inputs.plan.targetStage}`;
-  const published = await publishImage(inputs, previous?.inputs, {
+  const options = {
     env: process.env,
-    onStatus: (line) => process.stderr.write(`multistage: ${image}: ${line}\n`),
-  });
+    onStatus: (line: string) => process.stderr.write(`multistage: ${image}: ${line}\n`),
+  };
+  const published = await publishImage(inputs, previous?.inputs, options, host ?? dockerHost(inputs.plan, options));
   const { username, password } = inputs.registry;
   return {
     ...published,
