@@ -2,6 +2,7 @@
 // The ecr module alone: the package index loads every AWS service (about 0.35 s on each run).
 import * as ecr from "@pulumi/aws/ecr";
 import * as pulumi from "@pulumi/pulumi";
+import { registryHost } from "../plan";
 import { parseRepositoryUrl } from "./policies";
 
 /**
@@ -22,7 +23,7 @@ export function getEcrCredentials(repositoryUrl: pulumi.Output<string>, parent: 
   const registryId = repositoryUrl.apply((u) => parseRepositoryUrl(u)?.registryId);
   const token = ecr.getAuthorizationTokenOutput({ registryId }, { parent });
   return {
-    server: repositoryUrl.apply((u) => u.split("/")[0]),
+    server: repositoryUrl.apply(registryHost),
     username: pulumi.secret(token.userName),
     password: pulumi.secret(token.password),
   };

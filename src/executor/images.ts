@@ -4,6 +4,7 @@
  * else the registry's manifest (anonymously, or with the credentials of that registry).
  */
 import type { DockerExecutor } from "./docker-cli";
+import { digestOf, isDigestPinned, parseImageReference } from "../plan";
 import { type RegistryAccess, findManifest } from "./registry";
 
 /** Where a reference lives: the registry host, the repository path in it, the tag or digest. */
@@ -17,19 +18,15 @@ const DOCKER_HUB = "registry-1.docker.io";
 
 /** `node:20` → Docker Hub's `library/node:20`; `ghcr.io/team/app@sha256:…` → its host, path and digest. */
 export function locateImage(image: string): ImageLocation {
-  const at = image.indexOf("@");
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const slash = name.lastIndexOf("/");
-  const colon = name.lastIndexOf(":");
-  const tagged = colon > slash;
-  const path = tagged ? name.slice(0, colon) : name;
-  const reference = at >= 0 ? image.slice(at + 1) : tagged ? name.slice(colon + 1) : "latest";
-  const first = path.split("/")[0];
-  const hasHost = path.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
-  if (hasHost && first !== "docker.io" && first !== "index.docker.io")
-    return { server: first, repository: path.slice(first.length + 1), reference };
-  const repository = hasHost ? path.slice(first.length + 1) : path;
-  return { server: DOCKER_HUB, repository: repository.includes("/") ? repository : `library/${repository}`, reference };
+  const ref = parseImageReference(image);
+  const reference = ref.digest ?? ref.tag ?? "latest";
+  if (ref.registry !== undefined && ref.registry !== "docker.io" && ref.registry !== "index.docker.io")
+    return { server: ref.registry, repository: ref.repository, reference };
+  return {
+    server: DOCKER_HUB,
+    repository: ref.repository.includes("/") ? ref.repository : `library/${ref.repository}`,
+    reference,
+  };
 }
 
 /** The outcome for the images: their digests, and why the others have none. */
@@ -50,9 +47,9 @@ export async function resolveImageDigests(
   const unresolved: Record<string, string> = {};
   await Promise.all(
     images.map(async (image) => {
-      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(image);
+      const pinned = isDigestPinned(image) ? digestOf(image) : undefined;
       if (pinned) {
-        digests[image] = pinned[1];
+        digests[image] = pinned;
         return;
       }
       if (options.engine) {

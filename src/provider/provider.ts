@@ -73,7 +73,8 @@ export function packageProvider(): provider.Provider {
       return { urn: component.urn, state: componentOutputs(component) };
     },
     async invoke(token, inputs) {
-      const name = token.startsWith(`${PACKAGE_NAME}:index:`) ? token.split(":")[2] : "";
+      // A type token, `multistage:index:<function>`.
+      const name = new RegExp(`^${PACKAGE_NAME}:index:(\\w+)$`).exec(token)?.[1] ?? "";
       const helper: Helper | undefined = Object.hasOwn(FUNCTIONS, name)
         ? (FUNCTIONS[name as keyof typeof FUNCTIONS] as Helper)
         : undefined;

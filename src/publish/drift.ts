@@ -3,7 +3,7 @@
  * and do its release tags still point at it? No Pulumi SDK: the image resource's provider runs it.
  */
 import { type RegistryAccess, findManifest } from "../executor";
-import { parseImageReference, registryHost } from "../plan";
+import { parseImageReference, registryHost, repositoryOf } from "../plan";
 import { registryStep } from "./pipeline";
 
 /** A published image as the state records it. */
@@ -25,7 +25,7 @@ export async function registryDrift(
   published: PublishedRecord,
   credentials: Omit<RegistryAccess, "server">,
 ): Promise<string | undefined> {
-  const repository = published.imageUri.slice(0, published.imageUri.lastIndexOf("@"));
+  const repository = repositoryOf(published.imageUri);
   const server = registryHost(repository);
   const path = parseImageReference(repository).repository;
   const access = { ...credentials, server };

@@ -1,6 +1,7 @@
 /** Pulumi mocks for the component tests: records every resource and invoke. */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { repositoryOf } from "../../src/plan";
 
 export interface Recorded {
   type: string;
@@ -33,7 +34,7 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
         }
         if (args.type === "docker:index/image:Image") {
           const imageName = unwrapSecret<string>(args.inputs.imageName).value;
-          const repo = imageName.slice(0, imageName.lastIndexOf(":"));
+          const repo = repositoryOf(imageName);
           // Same build inputs → same digest, as with a real registry.
           const digest = crypto.createHash("sha256").update(JSON.stringify(args.inputs.build)).digest("hex");
           state.repoDigest = `${repo}@sha256:${digest}`;
@@ -45,7 +46,7 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           const digest = `sha256:${crypto.createHash("sha256").update(JSON.stringify(build)).digest("hex")}`;
           state.digest = args.inputs.push ? digest : "";
           const first = unwrapSecret<string[] | undefined>(tags).value?.[0];
-          state.ref = first ? `${first.slice(0, first.lastIndexOf(":"))}@${digest}` : "";
+          state.ref = first ? `${repositoryOf(first)}@${digest}` : "";
         }
         // The image resource, dynamic (TypeScript) or the package provider's own (other languages).
         if (
@@ -56,7 +57,7 @@ export function useStack(stack: string, config: Record<string, string> = {}, sec
           const digest = `sha256:${crypto.createHash("sha256").update(inputs.hash).digest("hex")}`;
           const first = unwrapSecret<string[]>(args.inputs.references).value[0];
           state.digest = digest;
-          state.imageUri = `${first.slice(0, first.lastIndexOf(":"))}@${digest}`;
+          state.imageUri = `${repositoryOf(first)}@${digest}`;
         }
         return { id: `${args.name}-id`, state };
       },

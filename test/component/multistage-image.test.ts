@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, type MultiStageImageArgs, REDACTED, planBuildFromFiles, targetInputs } from "../../src";
 import { GIT_SHA_VARIABLES } from "../../src/context";
+import { parseImageReference } from "../../src/plan";
 import { REPO_ROOT } from "../helpers";
 import {
   ACCOUNT,
@@ -357,7 +358,7 @@ describe("MultiStageImage under Pulumi mocks", () => {
     const tags = await value(image.tags);
     await settle(image.imageUri);
     assert.deepEqual(
-      tags.map((t) => t.slice(t.lastIndexOf(":") + 1)),
+      tags.map((t) => parseImageReference(t).tag),
       ["production-0123456", "build-production", "release-1"],
     );
     assert.deepEqual(

@@ -1,0 +1,41 @@
+/**
+ * One reference parser: `src/plan/image-ref.ts` (pure, the lowest layer that needs references;
+ * the registry layer and every one above use it). No other module takes an image reference
+ * apart by hand: the last ':' of `127.0.0.1:5055/app` is a port, not a tag.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { REPO_ROOT } from "../helpers";
+
+const PARSER = path.join("src", "plan", "image-ref.ts");
+/** What taking a reference apart by hand looks like: cutting at the last ':' or '@', or the host as the first '/' part. */
+const BY_HAND = [/\b(lastIndexOf|indexOf)\("[:@]"\)/, /\.split\("[:@]"\)/, /\.split\("\/"\)\[0\]/];
+
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    return e.isDirectory() ? files(full) : e.name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+export function byHand(text: string): string[] {
+  return text.split("\n").filter((line) => BY_HAND.some((p) => p.test(line)));
+}
+
+describe("One reference parser", () => {
+  it("no module of src/, and no unit or component test, takes a reference apart by hand", () => {
+    const found = ["src", path.join("test", "unit"), path.join("test", "component")]
+      .flatMap((d) => files(path.join(REPO_ROOT, d)))
+      .filter((f) => path.relative(REPO_ROOT, f) !== PARSER && !f.endsWith("references.test.ts"))
+      .flatMap((f) => byHand(fs.readFileSync(f, "utf8")).map((l) => `${path.relative(REPO_ROOT, f)}: ${l.trim()}`));
+    assert.deepEqual(found, []);
+  });
+
+  it("the check sees a reference cut by hand (it can fail)", () => {
+    assert.equal(byHand('const tag = ref.slice(ref.lastIndexOf(":") + 1);').length, 1);
+    assert.equal(byHand('const [repo, digest] = uri.split("@");').length, 1);
+    assert.equal(byHand('const host = url.split("/")[0];').length, 1);
+    assert.equal(byHand("const ref = parseImageReference(uri);").length, 0);
+  });
+});
