@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageResourceHost } from "./docker-cli-resource";
 import type { ImageSize } from "../executor";
-import { type BuildPlan, withInputsHash } from "../plan";
-import { targetInputs, writeClosureFiles } from "../context";
+import { type BuildPlan, type InputsRecord, withInputsHash } from "../plan";
+import { type PreparedImage, prepareImage } from "../publish";
 import type { BackendSupport } from "./support";
 
 /**
@@ -97,16 +97,43 @@ export function taggedReferences(args: PublishArgs, inputsHash: pulumi.Input<str
   return secretIf(references, args.tagsSecret);
 }
 
+/** A target prepared for publishing: its inputs (base images by digest), the closure files, the promotion. */
+export interface PreparedTarget {
+  readonly inputs: pulumi.Output<InputsRecord>;
+  /** The Dockerfile reduced to the target's closure, with its `<Dockerfile>.dockerignore` beside it. */
+  readonly closureDockerfile: pulumi.Output<string>;
+  readonly promote: pulumi.Output<PreparedImage["promote"]>;
+}
+
 /**
- * The plan's target read now for the back ends that hash no base-image digests themselves: the
- * Dockerfile reduced to its closure (with its `.dockerignore` beside it), and its inputs hash.
+ * The one preparation of a target, for every back end: the publish layer's `prepareImage`
+ * (base images resolved to digests, the inputs hash, the closure files written), so
+ * `{inputsHash}` and `inputs-<hash>` are the same value on every back end for the same inputs.
  * @internal
  */
-export function closureFiles(plan: pulumi.Output<BuildPlan>): pulumi.Output<{ dockerfile: string; hash: string }> {
-  return plan.apply((p) => {
-    const inputs = targetInputs(p);
-    return { dockerfile: writeClosureFiles(p, inputs), hash: inputs.hash };
-  });
+export function prepareTarget(
+  plan: pulumi.Output<BuildPlan>,
+  registry: RegistryInput,
+  parent: pulumi.Resource,
+): PreparedTarget {
+  // The credentials are used here and kept nowhere: what comes out holds hashes and digests only.
+  const access = pulumi.unsecret(
+    pulumi.all([registry.server, registry.username, registry.password]).apply(([server, username, password]) => ({
+      server,
+      ...(username !== undefined && password !== undefined ? { username, password } : {}),
+    })),
+  );
+  const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) =>
+    prepareImage(p, registryAccess, {
+      env: process.env,
+      secret: await pulumi.isSecret(plan),
+      warn: (message) => void pulumi.log.warn(message, parent),
+      // Under a program's own mocks there is no engine (no address to reach one): no build, and
+      // no registry to ask. (hasEngine() is false until something has asked for the engine.)
+      resolveImages: pulumi.runtime.getEngine() !== undefined,
+    }),
+  );
+  return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   type ImageBackend,
   type PublishArgs,
   type PublishedImage,
-  closureFiles,
+  prepareTarget,
   secretCredentials,
   secretIf,
   taggedReferences,
@@ -84,9 +84,12 @@ export const dockerBuildBackend: ImageBackend = {
   name: "docker-build",
   supports: SUPPORT["docker-build"],
   publish(args: PublishArgs): PublishedImage {
-    const closure = closureFiles(args.plan);
-    const references = taggedReferences(args, closure.hash);
-    const imageArgs = dockerBuildImageArgs(args, references, closure.dockerfile);
+    const prepared = prepareTarget(args.plan, args.registry, args.parent);
+    const references = taggedReferences(
+      args,
+      prepared.inputs.apply((i) => i.hash),
+    );
+    const imageArgs = dockerBuildImageArgs(args, references, prepared.closureDockerfile);
     // The test gate: the test stage builds first (its RUNs run the tests), kept in the cache only.
     // It reads the Dockerfile as written (the test stage and what it copies are not in the
     // target's closure); it runs whenever the image itself changes.

@@ -17,17 +17,16 @@
  * What runs in the provider's process is `docker-cli-provider.ts`, loaded there by path.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prepareImage } from "../publish";
-import { type BuildPlan, type InputsRecord, pinByDigest } from "../plan";
+import { pinByDigest } from "../plan";
 import {
   type ImageBackend,
   type PublishArgs,
   type PublishedImage,
+  prepareTarget,
   secretCredentials,
   taggedReferences,
 } from "./backend";
 import { SUPPORT } from "./support";
-import type { DockerCliImageInputs } from "./docker-cli-provider";
 import { DockerCliImage } from "./docker-cli-resource";
 
 /** @internal */
@@ -35,7 +34,7 @@ export const dockerCliBackend: ImageBackend = {
   name: "docker-cli",
   supports: SUPPORT["docker-cli"],
   publish(args: PublishArgs): PublishedImage {
-    const read = closureInputs(args.plan, args.registry, args.parent);
+    const read = prepareTarget(args.plan, args.registry, args.parent);
     const references = taggedReferences(
       args,
       read.inputs.apply((i) => i.hash),
@@ -45,7 +44,9 @@ export const dockerCliBackend: ImageBackend = {
       references,
       push: args.push,
       registry: secretCredentials(args.registry),
-      ...read,
+      inputs: read.inputs,
+      closureDockerfile: read.closureDockerfile,
+      promote: read.promote,
       ...(args.secrets ? { secrets: args.secrets } : {}),
     };
     const image = new DockerCliImage(
@@ -61,33 +62,3 @@ export const dockerCliBackend: ImageBackend = {
     return { imageUri, references, resources: [image], rebuildReason: image.rebuildReason, size: image.size };
   },
 };
-
-/** The target's inputs, read now (base images by digest), the closure files written for the build, and the promotion. */
-function closureInputs(
-  plan: pulumi.Output<BuildPlan>,
-  registry: PublishArgs["registry"],
-  parent: pulumi.Resource,
-): {
-  inputs: pulumi.Output<InputsRecord>;
-  closureDockerfile: pulumi.Output<string>;
-  promote: pulumi.Output<DockerCliImageInputs["promote"]>;
-} {
-  // The credentials are used here and kept nowhere: what comes out holds hashes and digests only.
-  const access = pulumi.unsecret(
-    pulumi.all([registry.server, registry.username, registry.password]).apply(([server, username, password]) => ({
-      server,
-      ...(username !== undefined && password !== undefined ? { username, password } : {}),
-    })),
-  );
-  const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) =>
-    prepareImage(p, registryAccess, {
-      env: process.env,
-      secret: await pulumi.isSecret(plan),
-      warn: (message) => void pulumi.log.warn(message, parent),
-      // Under a program's own mocks there is no engine (no address to reach one): no build, and
-      // no registry to ask. (hasEngine() is false until something has asked for the engine.)
-      resolveImages: pulumi.runtime.getEngine() !== undefined,
-    }),
-  );
-  return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };
-}

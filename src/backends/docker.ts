@@ -5,7 +5,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildPlan, pinByDigest } from "../plan";
-import { type ImageBackend, type PublishArgs, type PublishedImage, closureFiles, taggedReferences } from "./backend";
+import { type ImageBackend, type PublishArgs, type PublishedImage, prepareTarget, taggedReferences } from "./backend";
 import { SUPPORT } from "./support";
 
 /**
@@ -30,11 +30,14 @@ export const dockerBackend: ImageBackend = {
   supports: SUPPORT.docker,
   publish(args: PublishArgs): PublishedImage {
     // The Dockerfile reduced to the target's closure, with its <Dockerfile>.dockerignore.
-    const closure = closureFiles(args.plan);
+    const prepared = prepareTarget(args.plan, args.registry, args.parent);
     const build = pulumi
-      .all([args.plan, closure.dockerfile])
+      .all([args.plan, prepared.closureDockerfile])
       .apply(([p, dockerfile]) => dockerBuildInputs(p, dockerfile));
-    const references = taggedReferences(args, closure.hash);
+    const references = taggedReferences(
+      args,
+      prepared.inputs.apply((i) => i.hash),
+    );
     // The test gate: the test stage builds first, locally only; the images depend on it.
     const gate = args.testTarget
       ? new docker.Image(
