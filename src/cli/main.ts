@@ -34,6 +34,7 @@ import {
   wrongType,
 } from "../plan";
 import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
+import type { RegistryAccess } from "../executor";
 import { prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */
@@ -590,7 +591,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
 export function registryAccess(
   repository: string,
   env: NodeJS.ProcessEnv,
-): { server: string; username?: string; password?: string } {
+): RegistryAccess {
   const server = registryHost(repository);
   const username = env.MULTISTAGE_REGISTRY_USER || undefined;
   const password = env.MULTISTAGE_REGISTRY_PASSWORD || undefined;

@@ -9,6 +9,7 @@ import {
   DockerExecutor,
   type ImageSize,
   type PushResult,
+  type RegistryAccess,
   type RegistryCredentials,
   RegistryError,
   findManifest,
@@ -31,7 +32,8 @@ export interface PublishRequest {
   plan: BuildPlan;
   references: string[];
   push: boolean;
-  registry: { server: string; username?: string; password?: string };
+  /** The registry, and its credentials unless it is read and written anonymously. */
+  registry: RegistryAccess;
   /** Build secrets by id; a secret input, never kept in the outputs. */
   secrets?: Record<string, string>;
   /** The target's inputs (hashes only): what decides a rebuild and explains it. */
