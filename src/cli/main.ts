@@ -227,7 +227,7 @@ function options<T extends Record<string, { type: "string" | "boolean"; short?: 
 }
 
 /** The plan options from the config file and the flags (flags win). */
-function planOptions(
+function commandLineOptions(
   values: Parsed<typeof COMMON>,
   io: CliIo,
   environment?: string,
@@ -300,7 +300,7 @@ function checkEnvironmentName(environment: string, config: ConfigFile): void {
 function planCommand(args: readonly string[], io: CliIo): number {
   const values = options(args, {});
   if (values.help) return help("plan", io);
-  const plan = planBuildFromFiles(planOptions(values, io));
+  const plan = planBuildFromFiles(commandLineOptions(values, io));
   const inputs = targetInputs(plan);
   if (values.json) {
     io.out(`${JSON.stringify({ plan, inputs: { hash: inputs.hash, files: inputs.files } }, null, 2)}\n`);
@@ -337,7 +337,7 @@ function graphCommand(args: readonly string[], io: CliIo): number {
   if (values.help) return help("graph", io);
   const format = values.format ?? "mermaid";
   if (format !== "mermaid" && format !== "dot") throw new UsageError(`--format ${format}: use mermaid or dot`);
-  const opts = planOptions(values, io);
+  const opts = commandLineOptions(values, io);
   const plan = planBuildFromFiles(opts);
   const { model } = readDockerfile(opts);
   const target = model.stages.find((s) => stageLabel(s) === plan.targetStage);
@@ -384,7 +384,7 @@ function graphCommand(args: readonly string[], io: CliIo): number {
 function lintCommand(args: readonly string[], io: CliIo): number {
   const values = options(args, { severity: { type: "string", multiple: true }, "fail-on": { type: "string" } });
   if (values.help) return help("lint", io);
-  const opts = planOptions(values, io);
+  const opts = commandLineOptions(values, io);
   const severities: Partial<Record<LintRuleId, LintSeverity>> = { ...(opts.config.lint?.severities ?? {}) };
   for (const pair of values.severity ?? []) {
     const [rule, level] = pair.split("=");
@@ -448,7 +448,7 @@ function whyCommand(args: readonly string[], io: CliIo): number {
   const values = options(args, { since: { type: "string" } });
   if (values.help) return help("why", io);
   if (!values.env) throw new UsageError("why needs --env <environment>");
-  const opts = planOptions(values, io);
+  const opts = commandLineOptions(values, io);
   const since = values.since ?? "HEAD";
   const git = (gitArgs: string[], cwd: string): string =>
     execFileSync("git", gitArgs, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -508,7 +508,7 @@ function bakeCommand(args: readonly string[], io: CliIo): number {
   }) as Parsed<typeof COMMON> & { env?: string[]; repository?: string; out?: string };
   if (values.help) return help("bake", io);
   checkRepository(values.repository);
-  const base = planOptions({ ...values, env: undefined }, io);
+  const base = commandLineOptions({ ...values, env: undefined }, io);
   const environments = values.env?.length
     ? values.env
     : Object.keys(base.environments ?? {}).length
@@ -555,7 +555,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   if (!values.env) throw new UsageError("build needs --env <environment>");
   if (values.push && !values.repository) throw new UsageError("--push needs --repository <host/path>");
   checkRepository(values.repository);
-  const opts = planOptions(values, io);
+  const opts = commandLineOptions(values, io);
   const plan: BuildPlan = planBuildFromFiles({ ...opts, ...(values.builder ? { builder: values.builder } : {}) });
   const repository = values.repository ?? `multistage/${path.basename(plan.context)}`;
   const registry = registryAccess(repository, io.env);
@@ -588,10 +588,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
  * The registry of `repository` (`ghcr.io/acme/api` → `ghcr.io`; Docker Hub's `acme/api` →
  * `docker.io`) with the credentials of MULTISTAGE_REGISTRY_USER and _PASSWORD, when set.
  */
-export function registryAccess(
-  repository: string,
-  env: NodeJS.ProcessEnv,
-): RegistryAccess {
+export function registryAccess(repository: string, env: NodeJS.ProcessEnv): RegistryAccess {
   const server = registryHost(repository);
   const username = env.MULTISTAGE_REGISTRY_USER || undefined;
   const password = env.MULTISTAGE_REGISTRY_PASSWORD || undefined;

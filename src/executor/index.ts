@@ -20,7 +20,7 @@ export { findBuildx } from "./buildx";
 export { DockerCommandError, type ExecutorStep, type RunOptions, onInterrupt, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
 export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps, parseStepLine } from "./progress";
-export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./images";
+export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./image-digests";
 export {
   type ImageSize,
   type RegistryAccess,
