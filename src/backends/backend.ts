@@ -4,21 +4,12 @@
  * report the digest-pinned reference.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryInputs } from "../registry";
 import type { ImageResourceHost } from "./docker-cli-resource";
 import type { ImageSize } from "../executor";
 import { type BuildPlan, type InputsRecord, withInputsHash } from "../plan";
 import { type PreparedImage, prepareImage } from "../publish";
 import type { BackendSupport } from "./support";
-
-/**
- * Registry credentials as the provider takes them; `password` should be a Pulumi secret.
- * @internal
- */
-export interface RegistryInput {
-  readonly server: pulumi.Input<string>;
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Input<string>;
-}
 
 /**
  * What a back end publishes: one image of a plan, under all the plan's tags.
@@ -33,7 +24,7 @@ export interface PublishArgs {
   readonly tagCount: number;
   /** Repository URL, without tag. */
   readonly repositoryUrl: pulumi.Output<string>;
-  readonly registry: RegistryInput;
+  readonly registry: RegistryInputs;
   /** Push to the repository; `false` builds only. */
   readonly push: pulumi.Input<boolean>;
   /** Build during `pulumi preview` too. */
@@ -113,7 +104,7 @@ export interface PreparedTarget {
  */
 export function prepareTarget(
   plan: pulumi.Output<BuildPlan>,
-  registry: RegistryInput,
+  registry: RegistryInputs,
   parent: pulumi.Resource,
 ): PreparedTarget {
   // The credentials are used here and kept nowhere: what comes out holds hashes and digests only.
@@ -151,7 +142,7 @@ export function secretIf<T>(value: pulumi.Output<T>, secret: pulumi.Input<boolea
  * The credentials as a provider's inputs take them: the password always a Pulumi secret.
  * @internal
  */
-export function secretCredentials(registry: RegistryInput): RegistryInput {
+export function secretCredentials(registry: RegistryInputs): RegistryInputs {
   return {
     server: registry.server,
     username: registry.username,

@@ -4,6 +4,7 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
+import type { RegistryCredentials } from "../registry";
 import {
   type PublishHost,
   type PublishRequest,
@@ -24,7 +25,7 @@ export interface DockerCliImageOutputs extends PublishResult {
    * The registry credentials it pushed with, for `pulumi refresh` (which gets the outputs, not
    * the inputs); a secret output, and only when it pushed with credentials.
    */
-  registry?: { username: string; password: string };
+  registry?: Pick<RegistryCredentials, "username" | "password">;
   /** What `pulumi refresh` found changed in the registry; the next update repairs it. */
   drift?: string;
 }

@@ -1,5 +1,5 @@
 /** Build back ends: each turns a `BuildPlan` into provider resources behind `ImageBackend`. */
-export { type ImageBackend, type PublishArgs, type PublishedImage, type RegistryInput } from "./backend";
+export { type ImageBackend, type PublishArgs, type PublishedImage } from "./backend";
 export { type BackendSupport, SUPPORT } from "./support";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";

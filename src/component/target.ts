@@ -4,7 +4,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RegistryInput } from "../backends";
+import type { RegistryInputs } from "../registry";
 import { createRepository, getEcrCredentials } from "../ecr";
 import { getEnvironmentArgs, registryCacheEnabled } from "../plan";
 import { getRegistryTarget } from "../registry";
@@ -17,7 +17,7 @@ import type { ComponentSpec } from "./spec";
  */
 export interface PushTarget {
   readonly repositoryUrl: pulumi.Output<string>;
-  readonly credentials: RegistryInput;
+  readonly credentials: RegistryInputs;
   /** The ECR repository, when one was created. */
   readonly repository?: aws.ecr.Repository;
 }

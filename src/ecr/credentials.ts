@@ -3,23 +3,14 @@
 import * as ecr from "@pulumi/aws/ecr";
 import * as pulumi from "@pulumi/pulumi";
 import { registryHost } from "../plan";
+import type { RegistryInputs } from "../registry";
 import { parseRepositoryUrl } from "./policies";
-
-/**
- * Server, user and password of a registry; the user and password are Pulumi secrets.
- * @internal
- */
-export interface EcrCredentials {
-  readonly server: pulumi.Output<string>;
-  readonly username: pulumi.Output<string>;
-  readonly password: pulumi.Output<string>;
-}
 
 /**
  * Credentials for the registry that holds `repositoryUrl` (any account), from `ecr.getAuthorizationToken`.
  * @internal
  */
-export function getEcrCredentials(repositoryUrl: pulumi.Output<string>, parent: pulumi.Resource): EcrCredentials {
+export function getEcrCredentials(repositoryUrl: pulumi.Output<string>, parent: pulumi.Resource): RegistryInputs {
   const registryId = repositoryUrl.apply((u) => parseRepositoryUrl(u)?.registryId);
   const token = ecr.getAuthorizationTokenOutput({ registryId }, { parent });
   return {

@@ -1,5 +1,5 @@
 /** Amazon ECR: the repository, its policies, and registry credentials. */
-export { type EcrCredentials, getEcrCredentials } from "./credentials";
+export { getEcrCredentials } from "./credentials";
 export {
   DEFAULT_LIFECYCLE,
   type LifecyclePolicyArgs,

@@ -4,6 +4,7 @@
  * `pulumi up` cannot: the examples, the quick start and the integration tests.
  */
 import * as fs from "fs";
+import type { RegistryCredentials } from "../registry";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
@@ -29,12 +30,8 @@ export interface DockerCliOptions {
   onOutput?: (line: string) => void;
 }
 
-export interface RegistryCredentials {
-  /** Registry host, e.g. `127.0.0.1:5055` or `<account>.dkr.ecr.<region>.amazonaws.com`. */
-  server: string;
-  username: string;
-  password: string;
-}
+/** A registry with its login: the registry layer's one credential type. */
+export type { RegistryCredentials } from "../registry";
 
 export interface BuildOptions {
   /** Ignore the build cache (`--no-cache`), e.g. to time a cold build. */

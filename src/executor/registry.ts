@@ -3,10 +3,10 @@
  * the registry asks: basic (htpasswd, ECR), or a Bearer token from the realm its
  * `WWW-Authenticate` challenge names (Docker Hub, GHCR, Harbor, GitLab, distribution's token auth).
  */
-import type { RegistryCredentials } from "./docker-cli";
+import type { RegistryAccess } from "../registry";
 
-/** A registry and, unless it is read anonymously, the credentials for it. */
-export type RegistryAccess = Pick<RegistryCredentials, "server"> & Partial<Omit<RegistryCredentials, "server">>;
+/** A registry and, unless it is read anonymously, the credentials for it: the registry layer's one credential type. */
+export type { RegistryAccess } from "../registry";
 
 /** `Authorization: Basic …` for the credentials, or none when anonymous. */
 function basicAuth(access: RegistryAccess): Record<string, string> {

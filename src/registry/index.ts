@@ -7,3 +7,4 @@ export {
   validateRegistryArgs,
 } from "./registry";
 export { REGISTRY_CODES } from "./codes";
+export type { RegistryAccess, RegistryCredentials, RegistryInputs } from "./credentials";

@@ -3,6 +3,7 @@
  * URL and credentials. Nothing is created; the password is kept a Pulumi secret.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { RegistryInputs } from "./credentials";
 import {
   type Diagnostic,
   type FieldSpec,
@@ -39,12 +40,9 @@ export const REGISTRY_SPEC: FieldSpec = object<RegistryArgs>("RegistryArgs", {
   password: { ...late(STRING), secret: true },
 });
 
-/** A repository and how to log in to its registry; `password` is a secret. */
-export interface RegistryTarget {
+/** A repository and how to log in to its registry (the one credential type, as Inputs); `password` is a secret. */
+export interface RegistryTarget extends RegistryInputs {
   readonly repositoryUrl: pulumi.Output<string>;
-  readonly server: pulumi.Output<string>;
-  readonly username?: pulumi.Input<string>;
-  readonly password?: pulumi.Output<string>;
 }
 
 /**

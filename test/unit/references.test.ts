@@ -39,3 +39,21 @@ describe("One reference parser", () => {
     assert.equal(byHand("const ref = parseImageReference(uri);").length, 0);
   });
 });
+
+describe("One credential type", () => {
+  it("only src/registry/ declares a password field (the credential type, and RegistryArgs, what users pass)", () => {
+    const declares = /^\s*(readonly\s+)?password\??:\s*[^,]*;\s*$/;
+    const found = files(path.join(REPO_ROOT, "src"))
+      .filter((f) => !path.relative(REPO_ROOT, f).startsWith(path.join("src", "registry") + path.sep))
+      .flatMap((f) =>
+        fs
+          .readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => declares.test(l))
+          .map((l) => `${path.relative(REPO_ROOT, f)}: ${l.trim()}`),
+      );
+    assert.deepEqual(found, []);
+    assert.ok(declares.test("  readonly password?: string;"), "the check sees a declaration (it can fail)");
+    assert.ok(!declares.test("    password: pulumi.secret(token.password),"), "not a value");
+  });
+});
