@@ -297,7 +297,11 @@ export function sdkCopies(consumer: Consumer): { npmLs: string[]; onDisk: string
     encoding: "utf8",
   });
   const npmLs = [...new Set(ls.stdout.split("\n").filter(Boolean))].map(
-    (line) => path.relative(consumer.dir, line.split(":")[0]) + "@" + (line.split(":")[1]?.split("@").pop() ?? ""),
+    // `npm ls --parseable --long`: `<path>:<name>@<version>[:…]`, an npm package, not an image reference.
+    (line) => {
+      const [, where = "", version = ""] = /^([^:]*):(?:[^:]*@)?([^:@]*)/.exec(line) ?? [];
+      return `${path.relative(consumer.dir, where)}@${version}`;
+    },
   );
   const onDisk: string[] = [];
   const walk = (modules: string): void => {

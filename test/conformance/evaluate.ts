@@ -95,7 +95,7 @@ export function evaluateShell(c: ShellCase): Result {
 
 /** The facts of a stage case, from the model: parse, then resolve the target as BuildKit would. */
 export function evaluateStage(c: StageCase): Result {
-  const category = `stages: ${c.id.split("/")[0]}`;
+  const category = `stages: ${c.id.replace(/\/.*$/, "")}`;
   return guarded(category, c.id, () => {
     const { model, diagnostics } = parseDockerfile(c.dockerfile);
     const parseErrors = errorsOf(diagnostics);

@@ -11,6 +11,7 @@ import { getManifest } from "../../src/executor";
 import { exampleSettings } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
+import { parseImageReference } from "../../src/plan";
 
 const REPOSITORY_PATH = `multistage-e2e/go-${Date.now().toString(36)}`;
 
@@ -81,7 +82,7 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
     const plan = up.outputs.plan.value as { platforms: string[]; cache: { to: string }; testTarget: string };
     console.log(`      up production: ${((Date.now() - started) / 1000).toFixed(1)}s, ${imageUri}`);
     assert.equal(plan.testTarget, "test");
-    const tag = (up.outputs.tags.value as string[])[0].split(":").pop() as string;
+    const tag = parseImageReference((up.outputs.tags.value as string[])[0]).tag as string;
     const index = await getManifest(REPOSITORY_PATH, tag, engine.registry);
     assert.equal(imageUri, `${engine.registry.server}/${REPOSITORY_PATH}@${index.digest}`);
     assert.deepEqual((index.body.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).sort(), [
@@ -98,7 +99,7 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
     assert.equal(plan.targetStage, "builder");
     assert.deepEqual(plan.platforms, []);
     assert.deepEqual(plan.cache.from, ["cache-builder-dev", "cache-production-production"]);
-    const tag = (up.outputs.tags.value as string[])[0].split(":").pop() as string;
+    const tag = parseImageReference((up.outputs.tags.value as string[])[0]).tag as string;
     const image = await getManifest(REPOSITORY_PATH, tag, engine.registry);
     assert.match(image.mediaType, /image\.manifest/);
     assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${image.digest}`);

@@ -11,6 +11,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { findManifest } from "../../src/executor";
 import { type Engine, requireEngine } from "../integration/engine";
 import { localRegistryStack, requireE2eWorkspace } from "./workspace";
+import { parseImageReference } from "../../src/plan";
 
 const REPOSITORY_PATH = `multistage-e2e/concurrent-${Date.now().toString(36)}`;
 
@@ -59,7 +60,7 @@ describe("E2E: two stacks publish the same inputs at once", function () {
     for (const result of results) {
       const reference = (result.outputs.tags.value as string[])[0];
       assert.equal(
-        await findManifest(REPOSITORY_PATH, reference.slice(reference.lastIndexOf(":") + 1), engine.registry),
+        await findManifest(REPOSITORY_PATH, parseImageReference(reference).tag as string, engine.registry),
         digests[0],
       );
     }

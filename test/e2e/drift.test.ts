@@ -14,6 +14,7 @@ import { findManifest, tagManifest } from "../../src/executor";
 import { type Engine, requireEngine } from "../integration/engine";
 import { restartRegistry, stopRegistry } from "../integration/faults";
 import { localRegistryStack, requireE2eWorkspace } from "./workspace";
+import { parseImageReference } from "../../src/plan";
 
 const REPOSITORY_PATH = `multistage-e2e/drift-${Date.now().toString(36)}`;
 const IMAGE_TYPE = "pulumi-nodejs:dynamic/multistage:DockerCliImage";
@@ -32,7 +33,7 @@ describe("E2E: refresh finds registry drift and up repairs it", function () {
     assert.ok(image, "the image resource is in the state");
     return image.outputs as Record<string, unknown>;
   };
-  const tagOf = (reference: string): string => reference.slice(reference.lastIndexOf(":") + 1);
+  const tagOf = (reference: string): string => parseImageReference(reference).tag as string;
 
   before(async function () {
     engine = requireEngine(this);

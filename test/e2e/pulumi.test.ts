@@ -16,6 +16,7 @@ import { manifestDigest } from "../../src/executor";
 import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
+import { digestOf, parseImageReference } from "../../src/plan";
 
 const PROGRAM = path.join(REPO_ROOT, "examples", "local-registry", "index.ts");
 // The registry outlives test runs: each run pushes to a repository of its own.
@@ -31,7 +32,7 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
   let app: string;
   const stacks: Record<string, Stack> = {};
   const registryDigest = (tag: string): Promise<string> => manifestDigest(REPOSITORY_PATH, tag, engine.registry);
-  const tagOf = (reference: string): string => reference.slice(reference.lastIndexOf(":") + 1);
+  const tagOf = (reference: string): string => parseImageReference(reference).tag as string;
 
   before(async function () {
     engine = requireEngine(this);
@@ -104,9 +105,7 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
         const digest = await registryDigest(tagOf(tag));
         assert.equal(`${engine.registry.server}/${REPOSITORY_PATH}@${digest}`, imageUri, tag);
       }
-      console.log(
-        `      ${stackName}: ${imageUri.slice(imageUri.indexOf("@") + 1)} = registry digest of ${tags.map(tagOf).join(", ")}`,
-      );
+      console.log(`      ${stackName}: ${digestOf(imageUri)} = registry digest of ${tags.map(tagOf).join(", ")}`);
       await engine.executor.pull(imageUri);
       const size = (await engine.executor.inspect(imageUri)).Size;
       published[stackName] = { imageUri, tags, target, size };
@@ -151,7 +150,7 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
       `${engine.registry.server}/${REPOSITORY_PATH}@${await registryDigest(tagOf(published.production.tags[0]))}`,
       imageUri,
     );
-    console.log(`      production digest ${published.production.imageUri.split("@")[1]} → ${imageUri.split("@")[1]}`);
+    console.log(`      production digest ${digestOf(published.production.imageUri)} → ${digestOf(imageUri)}`);
     // The replaced digest is what running tasks and pods still pull: it stays in the registry.
     await engine.executor.removeImages([published.production.imageUri]);
     await engine.executor.pull(published.production.imageUri);

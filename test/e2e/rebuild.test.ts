@@ -17,6 +17,7 @@ import { findManifest, getManifest } from "../../src/executor";
 import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
+import { digestOf } from "../../src/plan";
 
 const REPOSITORY_PATH = `multistage-e2e/php-${Date.now().toString(36)}`;
 
@@ -202,7 +203,7 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
     console.log(`      fresh stack: ${seconds.toFixed(1)}s, ${up.outputs.rebuildReason.value as string}`);
     assert.match(up.outputs.rebuildReason.value as string, /^reused: the registry holds inputs-[0-9a-f]{64}/);
     assert.equal(up.outputs.imageUri.value, first);
-    const digest = first.split("@")[1];
+    const digest = digestOf(first);
     assert.equal(await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry), digest);
   });
 
@@ -219,7 +220,7 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
       up.outputs.rebuildReason.value as string,
       /^promoted from staging: .*@sha256:[0-9a-f]{64} \(inputs-[0-9a-f]{64}\); nothing built$/,
     );
-    const digest = stagingUri.split("@")[1];
+    const digest = digestOf(stagingUri);
     assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${digest}`);
     assert.equal(await findManifest(REPOSITORY_PATH, "production-feed00000000", engine.registry), digest);
   });
@@ -241,7 +242,7 @@ describe("E2E: pulumi up builds only what a target's inputs need, says why, and 
   it("size: from the registry's manifest, with the largest layers; over its budget, production fails and keeps its tags", async () => {
     const before = await production.outputs();
     const size = before.size.value as { bytes: number; largestLayers: Array<{ bytes: number; createdBy: string }> };
-    const digest = (before.imageUri.value as string).split("@")[1];
+    const digest = digestOf(before.imageUri.value as string) as string;
     const manifest = await getManifest(REPOSITORY_PATH, digest, engine.registry);
     const layers = manifest.body.layers ?? [];
     assert.equal(size.bytes, (manifest.body.config?.size ?? 0) + layers.reduce((n, l) => n + l.size, 0));

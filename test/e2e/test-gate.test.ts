@@ -9,6 +9,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { manifestDigest } from "../../src/executor";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
+import { parseImageReference } from "../../src/plan";
 
 const REPOSITORY_PATH = `multistage-e2e/gate-${Date.now().toString(36)}`;
 const DOCKERFILE = `FROM multistage-local/busybox:1 AS build
@@ -72,13 +73,13 @@ describe("E2E: the test gate stops a production push", function () {
     const up = await stack.up();
     assert.equal(up.outputs.testTarget.value, "test");
     const tag = (up.outputs.tags.value as string[])[0];
-    const digest = await manifestDigest(REPOSITORY_PATH, tag.slice(tag.lastIndexOf(":") + 1), engine.registry);
+    const digest = await manifestDigest(REPOSITORY_PATH, parseImageReference(tag).tag as string, engine.registry);
     assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${digest}`);
   });
 
   it("a failing test stops pulumi up with the test output, and the registry is unchanged", async () => {
     const before = await stack.outputs();
-    const tag = (before.tags.value as string[])[0].split(":").pop() as string;
+    const tag = parseImageReference((before.tags.value as string[])[0]).tag as string;
     const digestBefore = await manifestDigest(REPOSITORY_PATH, tag, engine.registry);
     fs.writeFileSync(path.join(app, "app.txt"), "v2\n");
     fs.writeFileSync(path.join(app, "result.txt"), "3 failing\n");

@@ -11,6 +11,7 @@ import { targetInputs, writeClosureFiles } from "../../src/context";
 import { exampleSettings, releaseLocally } from "../../scripts/lib/local";
 import { published, settle, useStack, value } from "../component/mocks";
 import { type Engine, requireEngine } from "./engine";
+import { parseImageReference } from "../../src/plan";
 
 describe("Integration: the component's provider inputs, built for real", function () {
   this.timeout(600000);
@@ -34,7 +35,7 @@ describe("Integration: the component's provider inputs, built for real", functio
       });
       await settle(image.imageUri);
       const plan = await value(image.plan);
-      const tags = (await value(image.tags)).map((t) => t.slice(t.lastIndexOf(":") + 1));
+      const tags = (await value(image.tags)).map((t) => parseImageReference(t).tag as string);
       // The docker-build back end's inputs are the plan's.
       const build = published("docker-build:index:Image")[0].inputs as {
         context: { location: string };

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planBuildFromFiles } from "../../src";
-import { withInputsHash } from "../../src/plan";
+import { parseImageReference, withInputsHash } from "../../src/plan";
 import { RETRY_POLICY, findManifest } from "../../src/executor";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { type Engine, requireEngine } from "./engine";
@@ -74,7 +74,7 @@ describe("Integration: registry faults during publish", function () {
     );
     const result = await publish();
     assert.equal(proxy.requests.filter((r) => r.fault).length, 5);
-    const tag = result.references[0].slice(result.references[0].lastIndexOf(":") + 1);
+    const tag = parseImageReference(result.references[0]).tag as string;
     assert.equal(await findManifest(REPOSITORY, tag, engine.registry), result.digest);
   });
 
