@@ -4,7 +4,7 @@
  */
 import { type RegistryAccess, findManifest } from "../executor";
 import { parseImageReference, registryHost, repositoryOf } from "../plan";
-import { registryStep } from "./pipeline";
+import { type RegistryClient, registryStep } from "./pipeline";
 
 /** A published image as the state records it. */
 export interface PublishedRecord {
@@ -24,13 +24,14 @@ export interface PublishedRecord {
 export async function registryDrift(
   published: PublishedRecord,
   credentials: Omit<RegistryAccess, "server">,
+  registry: Pick<RegistryClient, "findManifest"> = { findManifest },
 ): Promise<string | undefined> {
   const repository = repositoryOf(published.imageUri);
   const server = registryHost(repository);
   const path = parseImageReference(repository).repository;
   const access = { ...credentials, server };
   const ask = (reference: string): Promise<string | undefined> =>
-    registryStep("refresh", server, () => findManifest(path, reference, access));
+    registryStep("refresh", server, () => registry.findManifest(path, reference, access));
   const problems: string[] = [];
   if ((await ask(published.digest)) === undefined)
     problems.push(`${repository} no longer holds ${published.digest} (deleted or expired)`);

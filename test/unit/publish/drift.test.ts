@@ -49,3 +49,19 @@ describe("registryDrift", () => {
     }
   });
 });
+
+describe("registryDrift through a registry client of its own (the refresh step, no registry)", () => {
+  it("nothing changed: no drift; the digest gone and a tag moved: both said", async () => {
+    const repo = "registry.example.com/team/app";
+    const record = { digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`] };
+    const held: Record<string, string> = { [DIGEST]: DIGEST, "dev-1": DIGEST };
+    const client = { findManifest: async (_r: string, reference: string) => held[reference] };
+    assert.equal(await registryDrift(record, {}, client), undefined);
+    delete held[DIGEST];
+    held["dev-1"] = OTHER;
+    assert.equal(
+      await registryDrift(record, {}, client),
+      `${repo} no longer holds ${DIGEST} (deleted or expired); tag dev-1 now points to ${OTHER}`,
+    );
+  });
+});
