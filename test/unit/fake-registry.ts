@@ -1,6 +1,8 @@
 /** A registry served from the test process on 127.0.0.1, answering as each test needs. */
+import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { RegistryError } from "../../src/executor";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -20,4 +22,15 @@ export async function fakeRegistry(
     seen,
     close: () => new Promise<void>((resolve) => srv.close(() => resolve())),
   };
+}
+
+/** The `RegistryError` that `run` rejects with; fails the test when it does not. */
+export async function registryFailure(run: () => Promise<unknown>): Promise<RegistryError> {
+  try {
+    await run();
+  } catch (err) {
+    assert.ok(err instanceof RegistryError, String(err));
+    return err;
+  }
+  assert.fail("expected a RegistryError");
 }

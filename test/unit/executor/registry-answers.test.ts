@@ -3,29 +3,12 @@
  * the credentials, a Retry-After longer than the request's bound, a malformed digest header.
  */
 import { strict as assert } from "assert";
-import {
-  RegistryError,
-  findManifest,
-  getManifest,
-  isValidDigest,
-  manifestDigest,
-  scrubRegistryText,
-} from "../../../src/executor";
-import { fakeRegistry } from "../fake-registry";
+import { findManifest, getManifest, isValidDigest, manifestDigest, scrubRegistryText } from "../../../src/executor";
+import { fakeRegistry, registryFailure } from "../fake-registry";
 
 const PASSWORD = "s3cr3t-Pa55word-value";
 const access = (server: string) => ({ server, username: "ci-user", password: PASSWORD });
 const DIGEST = `sha256:${"b".repeat(64)}`;
-
-async function failure(run: () => Promise<unknown>): Promise<RegistryError> {
-  try {
-    await run();
-  } catch (err) {
-    assert.ok(err instanceof RegistryError, String(err));
-    return err;
-  }
-  assert.fail("expected a RegistryError");
-}
 
 describe("What a registry error may quote", () => {
   it("a 401 body echoing the Authorization header and the password: neither reaches the message", async () => {
@@ -50,7 +33,7 @@ describe("What a registry error may quote", () => {
         () => getManifest("team/app", "v1", access(reg.server)),
         () => manifestDigest("team/app", "v1", access(reg.server)),
       ]) {
-        const err = await failure(run);
+        const err = await registryFailure(run);
         const basic = Buffer.from(`ci-user:${PASSWORD}`).toString("base64");
         assert.ok(!err.message.includes(PASSWORD), err.message);
         assert.ok(!err.message.includes(basic), err.message);
@@ -69,7 +52,7 @@ describe("What a registry error may quote", () => {
       res.end("denied ".repeat(100_000));
     });
     try {
-      const err = await failure(() => getManifest("team/app", "v1", access(reg.server)));
+      const err = await registryFailure(() => getManifest("team/app", "v1", access(reg.server)));
       assert.ok(err.message.length < 700, `${err.message.length} characters`);
       assert.match(err.message, /more characters\)/);
     } finally {
@@ -91,7 +74,7 @@ describe("What a registry error may quote", () => {
       res.end(`password=${PASSWORD}`);
     });
     try {
-      const err = await failure(() => getManifest("team/app", "v1", access(reg.server)));
+      const err = await registryFailure(() => getManifest("team/app", "v1", access(reg.server)));
       assert.ok(!err.message.includes(PASSWORD), err.message);
       assert.match(err.message, /not JSON/);
     } finally {
@@ -118,7 +101,7 @@ describe("One bound on a registry request, retries included", () => {
     });
     try {
       const started = Date.now();
-      const err = await failure(() => findManifest("team/app", "inputs-abc", access(reg.server)));
+      const err = await registryFailure(() => findManifest("team/app", "inputs-abc", access(reg.server)));
       const took = Date.now() - started;
       assert.ok(took < 1500, `took ${took} ms`);
       assert.equal(err.status, 503);
@@ -139,7 +122,7 @@ describe("One bound on a registry request, retries included", () => {
     });
     try {
       const started = Date.now();
-      const err = await failure(() => findManifest("team/app", "inputs-abc", access(reg.server)));
+      const err = await registryFailure(() => findManifest("team/app", "inputs-abc", access(reg.server)));
       const took = Date.now() - started;
       assert.ok(took < 1200, `took ${took} ms`);
       assert.match(err.message, /would pass 0\.6 s/);
@@ -154,7 +137,7 @@ describe("One bound on a registry request, retries included", () => {
     const reg = await fakeRegistry(() => undefined);
     try {
       const started = Date.now();
-      const err = await failure(() => findManifest("team/app", "v1", access(reg.server)));
+      const err = await registryFailure(() => findManifest("team/app", "v1", access(reg.server)));
       assert.ok(Date.now() - started < 1500);
       assert.match(err.message, /did not answer within 0\.5 s/);
     } finally {
@@ -185,10 +168,10 @@ describe("Digests a registry sends are checked", () => {
         res.end("{}");
       });
       try {
-        const err = await failure(() => manifestDigest("team/app", "v1", access(reg.server)));
+        const err = await registryFailure(() => manifestDigest("team/app", "v1", access(reg.server)));
         assert.match(err.message, /not a digest/);
         assert.equal(err.status, 502);
-        const err2 = await failure(() => getManifest("team/app", "v1", access(reg.server)));
+        const err2 = await registryFailure(() => getManifest("team/app", "v1", access(reg.server)));
         assert.match(err2.message, /not a digest/);
       } finally {
         await reg.close();

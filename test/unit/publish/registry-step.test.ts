@@ -2,20 +2,11 @@
 import { strict as assert } from "assert";
 import { RegistryError } from "../../../src/executor";
 import { registryStep } from "../../../src/publish";
-
-async function failure(run: () => Promise<unknown>): Promise<RegistryError> {
-  try {
-    await run();
-  } catch (err) {
-    assert.ok(err instanceof RegistryError, String(err));
-    return err;
-  }
-  assert.fail("expected a failure");
-}
+import { registryFailure } from "../fake-registry";
 
 describe("registryStep", () => {
   it("a failing registry: the step and registry on the error, retryable, and the fix for that kind", async () => {
-    const err = await failure(() =>
+    const err = await registryFailure(() =>
       registryStep("lookup", "ghcr.io", () => Promise.reject(new RegistryError("HEAD … answered 503", 503))),
     );
     assert.deepEqual(err.where, { registry: "ghcr.io", step: "lookup" });
@@ -25,17 +16,18 @@ describe("registryStep", () => {
   });
 
   it("refused credentials: not retryable, the credentials' fix; on refresh, the state is unchanged", async () => {
-    const err = await failure(() =>
+    const err = await registryFailure(() =>
       registryStep("refresh", "r.example.com", () => Promise.reject(new RegistryError("denied", 401))),
     );
     assert.equal(err.retryable, false);
     assert.match(err.message, /refused the credentials of this image's last update.*The state is unchanged/);
-    const unreachable = await failure(() =>
+    const unreachable = await registryFailure(() =>
       registryStep("tag", "r.example.com", () => Promise.reject(new RegistryError("ECONNREFUSED", 0))),
     );
     assert.equal(unreachable.retryable, true);
     assert.equal(
-      (await failure(() => registryStep("tag", "r", () => Promise.reject(new RegistryError("x", 404))))).retryable,
+      (await registryFailure(() => registryStep("tag", "r", () => Promise.reject(new RegistryError("x", 404)))))
+        .retryable,
       false,
     );
   });
