@@ -11,6 +11,8 @@ import {
   STRING,
   allowedValues,
   checkField,
+  describeValue,
+  excerpt,
   isDigestPinned,
   object,
 } from "../plan";
@@ -71,7 +73,7 @@ export function validateContainer(
       property: "name",
       message:
         typeof options.name === "string"
-          ? `"${options.name.slice(0, 80)}" is not a valid container name.`
+          ? `"${excerpt(options.name, 80)}" is not a valid container name.`
           : "is missing: the container needs a name.",
       hint: `Use ${nameRule}.`,
     });
@@ -82,7 +84,7 @@ export function validateContainer(
         severity: "error",
         code: "invalid-container",
         property: `ports[${i}].containerPort`,
-        message: `${JSON.stringify(p?.containerPort)?.slice(0, 40)} is not a port number.`,
+        message: `${describeValue(p?.containerPort)} is not a port number.`,
         hint: "Use a whole number from 1 to 65535.",
       });
     }
@@ -123,7 +125,7 @@ export function pinnedImageUri(image: PinnedImage): pulumi.Output<string> {
           severity: "error",
           code: "unpinned-image",
           property: "imageUri",
-          message: `image "${uri.length > 200 ? `${uri.slice(0, 200)}…` : uri}" is not pinned by digest.`,
+          message: `image "${excerpt(uri, 200)}" is not pinned by digest.`,
           hint: "Pass a MultiStageImage (its imageUri is <repo>@sha256:…) with push enabled.",
         },
       ]);

@@ -3,6 +3,7 @@
  * the registry asks: basic (htpasswd, ECR), or a Bearer token from the realm its
  * `WWW-Authenticate` challenge names (Docker Hub, GHCR, Harbor, GitLab, distribution's token auth).
  */
+import { excerpt } from "../plan";
 import type { RegistryAccess } from "../registry";
 
 /** A registry and, unless it is read anonymously, the credentials for it: the registry layer's one credential type. */
@@ -94,7 +95,7 @@ export function scrubRegistryText(text: string, secrets: readonly string[], max 
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
     .replace(/\s+/g, " ")
     .trim();
-  return out.length > max ? `${out.slice(0, max)}… (${out.length - max} more characters)` : out;
+  return excerpt(out, max);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Image references (pure): `[registry/]repository[:tag][@digest]`, digests and tags.
  * The one place that knows what a digest and a tag look like.
  */
+import { excerpt } from "../dockerfile";
 
 /** A manifest digest as registries report it, as a pattern source (to embed in other patterns). */
 export const DIGEST = "sha256:[0-9a-f]{64}";
@@ -103,7 +104,7 @@ const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:
  */
 export function repositoryProblem(reference: string): { message: string; hint: string } | undefined {
   const ref = parseImageReference(reference);
-  const shown = reference.length > 120 ? `${reference.slice(0, 120)}…` : reference;
+  const shown = excerpt(reference);
   if (ref.tag !== undefined || ref.digest !== undefined)
     return {
       message: `"${shown}" has a tag or digest.`,

@@ -7,7 +7,18 @@
 import type { Diagnostic } from "../dockerfile";
 import { didYouMean, excerpt } from "../dockerfile";
 import type { AttestationArgs, BuilderEndpointArgs, BuilderTlsArgs, RegistryCacheArgs, SshArgs } from "./builder";
-import { BOOLEAN, type Fields, NUMBER, STRING, STRINGS, STRING_MAP, allowedValues, checkField, object } from "./fields";
+import {
+  BOOLEAN,
+  type Fields,
+  NUMBER,
+  STRING,
+  STRINGS,
+  STRING_MAP,
+  allowedValues,
+  checkField,
+  describeValue,
+  object,
+} from "./fields";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
 import type { TagStrategy } from "./tags";
 
@@ -310,7 +321,7 @@ export function wrongType(
     severity: "error",
     code,
     property,
-    message: `must be ${expected}, got ${describe(value)}.`,
+    message: `must be ${expected}, got ${describeValue(value)}.`,
     hint: `Fix its type; see ${see}.`,
   };
 }
@@ -371,12 +382,6 @@ function hasShape(value: unknown, shape: Shape): boolean {
     default:
       return isRecord(value);
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "function") return "a function";
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Every environment setting and the shape its value must have (checked like the plan args). */
