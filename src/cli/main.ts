@@ -25,6 +25,7 @@ import {
   rebuildReason,
   resolveDockerfilePath,
   excerpt,
+  isCommit,
   registryHost,
   repositoryProblem,
   toPlanOptions,
@@ -272,7 +273,7 @@ function commandLineOptions(
  */
 function detectedCommit(context: string, env: NodeJS.ProcessEnv): string | undefined {
   const given = env.MULTISTAGE_GIT_SHA;
-  if (given !== undefined && given !== "" && !/^[0-9a-f]{7,64}$/i.test(given))
+  if (given !== undefined && given !== "" && !isCommit(given))
     throw new UsageError(
       `MULTISTAGE_GIT_SHA=${JSON.stringify(excerpt(given, 60))} is not a commit (7 to 64 hexadecimal digits); it goes into the release tags. Set it to the commit's SHA, or unset it to read the commit from CI or git.`,
     );

@@ -24,6 +24,7 @@ import {
   secretArgValues,
   toPlanOptions,
   validatePlanArgs,
+  isEventual,
 } from "../plan";
 import { detectGitSha, readDockerfile } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
@@ -486,7 +487,7 @@ function secretCacheRefs(args: MultiStageImageArgs): pulumi.Output<string[]> {
 }
 
 function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
-  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+  return !isEventual(value);
 }
 
 /** A build-args record whose values are all known now, or `undefined`. */

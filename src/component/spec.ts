@@ -18,6 +18,7 @@ import {
   validEnvironments,
   validatePlanArgs,
   wrongType,
+  isEventual,
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
@@ -331,7 +332,7 @@ function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnosti
 
 /** An Output or a Promise, or a list or map holding one: known only once it resolves. */
 function isLateValue(value: unknown): boolean {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (isEventual(value)) return true;
   if (Array.isArray(value)) return value.some(isLateValue);
   return isRecord(value) && Object.values(value).some(isLateValue);
 }

@@ -1,5 +1,6 @@
 /** The commit the source is at, for tags: CI variables first, then `git rev-parse HEAD`. */
 import { execFileSync } from "child_process";
+import { isCommit } from "../plan";
 
 /** Environment variables CI systems put the commit in, read in this order. */
 export const GIT_SHA_VARIABLES = [
@@ -14,7 +15,7 @@ export const GIT_SHA_VARIABLES = [
 export function detectGitSha(directory: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const name of GIT_SHA_VARIABLES) {
     const value = env[name];
-    if (value && /^[0-9a-f]{7,64}$/i.test(value)) return value.toLowerCase();
+    if (value && isCommit(value)) return value.toLowerCase();
   }
   try {
     const sha = execFileSync("git", ["rev-parse", "HEAD"], { cwd: directory, stdio: ["ignore", "pipe", "ignore"] })

@@ -157,13 +157,16 @@ export function validatePlatforms(platforms: readonly string[], property: string
   }
 }
 
+/** What every registry cache tag starts with (`cache-<target>-<env>`): no release tag may. */
+export const CACHE_TAG_PREFIX = "cache-";
+
 /**
  * The cache tag of `target` in environment `env`: `cache-<target>-<env>`, squeezed into a
  * valid tag (lowercased, other characters as `-`, at most 128 characters).
  */
 export function cacheTag(target: string, env: string): string {
   const clean = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-  const tag = `cache-${clean(target)}-${clean(env)}`.slice(0, 128);
+  const tag = `${CACHE_TAG_PREFIX}${clean(target)}-${clean(env)}`.slice(0, 128);
   return isValidTag(tag) ? tag : "cache";
 }
 
@@ -180,7 +183,7 @@ export function registryCacheEnabled(
 }
 
 /** The wildcard of the cache tags, e.g. for an ECR tag-mutability exclusion. */
-export const CACHE_TAG_FILTER = "cache-*";
+export const CACHE_TAG_FILTER = `${CACHE_TAG_PREFIX}*`;
 
 /** Attestation settings as a plan carries them; off unless asked for. */
 export function attestationSpec(args: boolean | AttestationArgs | undefined): AttestationSpec {

@@ -94,6 +94,11 @@ export function isValidTag(tag: string): boolean {
   return TAG_PATTERN.test(tag);
 }
 
+/** A registry host as a reference names it: a host name or address and, maybe, a port (`ghcr.io`, `127.0.0.1:5055`). */
+export function isRegistryHost(host: string): boolean {
+  return /^[A-Za-z0-9.-]+(:\d+)?$/.test(host);
+}
+
 /** A repository path as the distribution spec allows it (`team/app`, `library/node`). */
 const REPOSITORY_PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
@@ -110,10 +115,7 @@ export function repositoryProblem(reference: string): { message: string; hint: s
       message: `"${shown}" has a tag or digest.`,
       hint: "Give the repository only; tags come from tagStrategy, tags and movingTags.",
     };
-  if (
-    !REPOSITORY_PATH.test(ref.repository) ||
-    (ref.registry !== undefined && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(ref.registry))
-  )
+  if (!REPOSITORY_PATH.test(ref.repository) || (ref.registry !== undefined && !isRegistryHost(ref.registry)))
     return {
       message: `"${shown}" is not a valid repository.`,
       hint: "Use lowercase letters, digits and . _ - separated by /, after the registry host.",

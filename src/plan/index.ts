@@ -18,6 +18,7 @@ export {
   ENVIRONMENT_SPEC,
   LATE_PLAN_ARGS,
   PLAN_FIELDS,
+  isCommit,
   type LatePlanArg,
   type LatePlanInputs,
   PLAN_ARG_KEYS,
@@ -82,6 +83,7 @@ export {
   registryHost,
   pinByDigest,
   repositoryOf,
+  isRegistryHost,
   repositoryProblem,
 } from "./image-ref";
 export {

@@ -332,7 +332,7 @@ function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): vo
     code: "invalid-argument",
     see: "MultiStageImageArgs",
   });
-  if (key === "gitSha" && typeof value === "string" && !/^[0-9a-f]{7,64}$/i.test(value))
+  if (key === "gitSha" && typeof value === "string" && !isCommit(value))
     diagnostics.push({
       severity: "error",
       code: "invalid-argument",
@@ -340,6 +340,11 @@ function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): vo
       message: `"${excerpt(value)}" is not a commit (7 to 64 hexadecimal digits); it goes into the release tags.`,
       hint: "Pass the commit's SHA (e.g. process.env.GITHUB_SHA), or leave gitSha out to read it from CI or git.",
     });
+}
+
+/** A commit as `{gitSha}` takes it: 7 to 64 hexadecimal digits (the one test for gitSha, CI variables, the CLI's). */
+export function isCommit(value: string): boolean {
+  return /^[0-9a-f]{7,64}$/i.test(value);
 }
 
 /** Whether the value is the list or object `shape` takes, so a problem is in what it holds. */

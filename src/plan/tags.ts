@@ -3,6 +3,7 @@
  * people; consumers always get the digest-pinned reference.
  */
 import { type Diagnostic, throwOnErrors } from "../dockerfile";
+import { CACHE_TAG_PREFIX } from "./builder";
 import { TAG_RULE, isValidTag } from "./image-ref";
 
 /** Values a tag template can use. */
@@ -159,9 +160,6 @@ export function releaseTags(
   }
   return [...seen];
 }
-
-/** What every registry cache tag starts with (`cache-<target>-<env>`): no release tag may. */
-export const CACHE_TAG_PREFIX = "cache-";
 
 /**
  * Templates that give two environments of one repository the same tag for what may be

@@ -10,6 +10,7 @@ import {
   STRING,
   checkField,
   excerpt,
+  isRegistryHost,
   late,
   object,
   registryHost,
@@ -65,7 +66,7 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
   }
   const wrong = typeof args.repository === "string" ? repositoryProblem(args.repository) : undefined;
   if (wrong) problem("registry.repository", wrong.message, wrong.hint);
-  if (typeof args.server === "string" && !/^[A-Za-z0-9.-]+(:\d+)?$/.test(args.server)) {
+  if (typeof args.server === "string" && !isRegistryHost(args.server)) {
     problem(
       "registry.server",
       `"${excerpt(args.server)}" is not a registry host${/^[a-z]+:\/\//i.test(args.server) ? " (no scheme: Docker and the registry API choose HTTPS themselves)" : ""}.`,
