@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
 import { COMPONENT_SPEC } from "../src/component/fields";
-import type { FieldSpec } from "../src/plan";
+import { type FieldSpec, childSpecs } from "../src/plan";
 import { FUNCTIONS } from "../src/provider/provider";
 
 const ROOT = path.join(__dirname, "..");
@@ -52,12 +52,8 @@ const SECRETS = secretFields(COMPONENT_SPEC);
 /** `Type.field` of every field declared secret under `spec`. */
 export function secretFields(spec: FieldSpec, found = new Set<string>()): Set<string> {
   if (spec.type === "object")
-    for (const [field, f] of Object.entries(spec.fields)) {
-      if (f.secret) found.add(`${spec.name}.${field}`);
-      secretFields(f, found);
-    }
-  else if (spec.type === "list" || spec.type === "map") secretFields(spec.of, found);
-  else if (spec.type === "oneOf") for (const o of spec.options) secretFields(o, found);
+    for (const [field, f] of Object.entries(spec.fields)) if (f.secret) found.add(`${spec.name}.${field}`);
+  for (const child of childSpecs(spec)) secretFields(child, found);
   return found;
 }
 

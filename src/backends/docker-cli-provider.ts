@@ -5,14 +5,7 @@
  */
 import * as crypto from "crypto";
 import type { RegistryCredentials } from "../registry";
-import {
-  type PublishHost,
-  type PublishRequest,
-  type PublishResult,
-  dockerHost,
-  publishImage,
-  registryDrift,
-} from "../publish";
+import { type PublishHost, type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
 
 /** What the dynamic resource receives; resolved values. */
 export type DockerCliImageInputs = PublishRequest;
@@ -48,7 +41,7 @@ export async function publish(
     env: process.env,
     onStatus: (line: string) => process.stderr.write(`multistage: ${image}: ${line}\n`),
   };
-  const published = await publishImage(inputs, previous?.inputs, options, host ?? dockerHost(inputs.plan, options));
+  const published = await publishImage(inputs, previous?.inputs, options, host);
   const { username, password } = inputs.registry;
   return {
     ...published,

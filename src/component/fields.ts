@@ -58,7 +58,7 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
 });
 
 /** The fields of `MultiStageImageArgs` (the spec above is an object's). */
-export const COMPONENT_FIELDS = (COMPONENT_SPEC as Extract<FieldSpec, { type: "object" }>).fields;
+export const COMPONENT_FIELDS = COMPONENT_SPEC.fields;
 
 /**
  * Check `args` against `COMPONENT_SPEC`: unknown fields at every level, allowed values and types

@@ -7,7 +7,7 @@
  */
 import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
 
-interface Flags {
+export interface FieldFlags {
   /** Takes a Pulumi Output here (known only once it resolves); otherwise it must be known at construction. */
   readonly late?: boolean;
   /** Its values are secrets (`secret` in the schema; kept secret by the component). */
@@ -16,21 +16,24 @@ interface Flags {
 
 /** One field's declaration. */
 export type FieldSpec =
-  | (Flags & { readonly type: "string"; readonly allowed?: readonly string[] })
-  | (Flags & { readonly type: "boolean" | "number" | "any" | "function" })
-  | (Flags & { readonly type: "list"; readonly of: FieldSpec })
-  | (Flags & { readonly type: "map"; readonly of: FieldSpec })
-  | (Flags & { readonly type: "object"; readonly name: string; readonly fields: FieldTable })
-  | (Flags & { readonly type: "oneOf"; readonly options: readonly FieldSpec[] });
+  | (FieldFlags & { readonly type: "string"; readonly allowed?: readonly string[] })
+  | (FieldFlags & { readonly type: "boolean" | "number" | "any" | "function" })
+  | (FieldFlags & { readonly type: "list"; readonly of: FieldSpec })
+  | (FieldFlags & { readonly type: "map"; readonly of: FieldSpec })
+  | (FieldFlags & { readonly type: "object"; readonly name: string; readonly fields: FieldTable })
+  | (FieldFlags & { readonly type: "oneOf"; readonly options: readonly FieldSpec[] });
 
 /** The fields of an object type, by name. */
 export type FieldTable = Readonly<Record<string, FieldSpec>>;
+
+/** An object type's declaration: its name and its fields. */
+export type ObjectSpec = Extract<FieldSpec, { type: "object" }>;
 
 /** Every field of `T`, required or not, and nothing else. */
 export type Fields<T> = { readonly [K in keyof T]-?: FieldSpec };
 
 /** A string field whose allowed values are exactly the members of `T` (the record makes the compiler check). */
-export function allowedValues<T extends string>(values: Record<T, true>, flags: Flags = {}): FieldSpec {
+export function allowedValues<T extends string>(values: Record<T, true>, flags: FieldFlags = {}): FieldSpec {
   return { type: "string", allowed: Object.keys(values), ...flags };
 }
 
@@ -41,13 +44,21 @@ export const STRINGS: FieldSpec = { type: "list", of: STRING };
 export const STRING_MAP: FieldSpec = { type: "map", of: STRING };
 
 /** An object type's declaration. */
-export function object<T>(name: string, fields: Fields<T>, flags: Flags = {}): FieldSpec {
+export function object<T>(name: string, fields: Fields<T>, flags: FieldFlags = {}): ObjectSpec {
   return { type: "object", name, fields: fields as FieldTable, ...flags };
 }
 
 /** The same declaration, taking Outputs (`late`). */
 export function late(spec: FieldSpec): FieldSpec {
   return { ...spec, late: true };
+}
+
+/** The declarations directly under `spec`: an object's fields, a list's or map's items, a oneOf's options. */
+export function childSpecs(spec: FieldSpec): readonly FieldSpec[] {
+  if (spec.type === "object") return Object.values(spec.fields);
+  if (spec.type === "list" || spec.type === "map") return [spec.of];
+  if (spec.type === "oneOf") return spec.options;
+  return [];
 }
 
 /** How `checkField` reports and what it passes over. */
@@ -112,7 +123,7 @@ function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagno
       push(
         path,
         "is an Output (known only once it resolves), but it decides the plan and the resources when the component is constructed.",
-        "Pass a plain value here; Outputs go where MultiStageImageArgs takes pulumi.Input.",
+        `Pass a plain value here; Outputs go where ${options.see} takes pulumi.Input.`,
       );
     return;
   }

@@ -441,7 +441,7 @@ export function validEnvironments(
         );
       } else if (!hasShape(v, expected)) {
         const before = diagnostics.length;
-        if (sameKind(v, expected) && ENVIRONMENT_SPEC.type === "object")
+        if (sameKind(v, expected))
           checkField(v, ENVIRONMENT_SPEC.fields[field], path, diagnostics, {
             code: "invalid-environment",
             see: "EnvironmentArgs",

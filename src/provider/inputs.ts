@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MultiStageImageArgs } from "../component";
 import { COMPONENT_FIELDS, InvalidInputsError } from "../component";
-import type { FieldSpec } from "../plan";
+import { type FieldSpec, childSpecs } from "../plan";
 
 type Problem = { property: string; message: string; hint: string };
 
@@ -87,12 +87,7 @@ function restore(
 
 /** Whether `spec` or anything under it takes Outputs (so a secret may be sent there). */
 function takesOutputs(spec: FieldSpec | undefined): boolean {
-  if (!spec) return false;
-  if (spec.late) return true;
-  if (spec.type === "list" || spec.type === "map") return takesOutputs(spec.of);
-  if (spec.type === "object") return Object.values(spec.fields).some(takesOutputs);
-  if (spec.type === "oneOf") return spec.options.some(takesOutputs);
-  return false;
+  return spec !== undefined && (spec.late === true || childSpecs(spec).some(takesOutputs));
 }
 
 /** The declaration of field `key` of a value `spec` declares (the object option of a oneOf). */

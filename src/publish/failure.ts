@@ -22,8 +22,9 @@ const LINE_CHARACTERS = 300;
  * `=== 1 failed ===` summary), go test (`--- FAIL:`, `FAIL\tpkg`), JUnit through Maven Surefire
  * (`<<< FAILURE!`, `Tests run: …, Failures: 1`), and any `Error:`/`AssertionError` line.
  */
+const TAP_NOT_OK = /^not ok \d+/;
 const FAILURE_LINE = [
-  /^not ok \d+/,
+  TAP_NOT_OK,
   /^\s*(FAIL|FAILED)\b/,
   /^\s*--- FAIL:/,
   /<<< (FAILURE|ERROR)!/,
@@ -51,8 +52,8 @@ export function failingTestLines(output: readonly string[]): string[] {
   let inTap = false;
   for (const line of output) {
     if (inTap && line.trim() === "") continue; // a blank line inside a TAP block's error text
-    const tap = /^not ok \d+/.test(line);
-    if (tap || FAILURE_LINE.some((p) => p.test(line)) || (inTap && TAP_DETAIL.test(line))) {
+    const tap = TAP_NOT_OK.test(line);
+    if (FAILURE_LINE.some((p) => p.test(line)) || (inTap && TAP_DETAIL.test(line))) {
       if (!/^\s*(---|\.\.\.)\s*$/.test(line)) found.push(excerpt(line, LINE_CHARACTERS));
       inTap = tap || (inTap && TAP_DETAIL.test(line));
     } else inTap = false;
