@@ -235,6 +235,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     key,
     settings,
     targetLabel,
+    platforms,
     new Set(resolution.stages.map((s) => s.index)),
     diagnostics,
   );
@@ -417,6 +418,7 @@ function planCache(
   key: string,
   settings: EnvironmentArgs,
   targetLabel: string,
+  platforms: readonly string[],
   built: ReadonlySet<number>,
   diagnostics: Diagnostic[],
 ): CacheSpec | undefined {
@@ -434,7 +436,7 @@ function planCache(
     });
   }
   const settingsOf = typeof global === "object" ? global : {};
-  const own = cacheTag(targetLabel, options.environment);
+  const own = cacheTag(targetLabel, options.environment, platforms);
   const from = [own];
   const others =
     settingsOf.fromEnvironments === false
@@ -450,10 +452,14 @@ function planCache(
       const chosen = chooseTarget(model, { ...options, environment: other }, other, otherSettings, otherKind, []);
       const stage = chosen.target === undefined ? finalStage(model) : findStage(model, chosen.target);
       if (!stage) continue;
+      // Another platform's layers are no use here: where both name their platforms, a cache is
+      // read only when it holds every platform this build makes (the builder's own may be any).
+      const otherPlatforms = choosePlatforms(options, other, otherSettings).platforms;
+      if (platforms.length && otherPlatforms.length && !platforms.every((p) => otherPlatforms.includes(p))) continue;
       const otherArgs = { ...options.buildArgs, ...otherSettings.buildArgs };
       const closure = resolveTarget(model, { target: chosen.target, buildArgs: otherArgs });
       if (!closure.found || !closure.stages.some((s) => built.has(s.index))) continue;
-      const tag = cacheTag(stageLabel(stage), other);
+      const tag = cacheTag(stageLabel(stage), other, otherPlatforms);
       if (!from.includes(tag)) from.push(tag);
     }
   }

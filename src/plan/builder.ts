@@ -4,6 +4,7 @@
  * attestations and SSH forwarding. Each is checked here, with the property at fault.
  */
 import type { Diagnostic } from "../dockerfile";
+import { sha256 } from "./closure";
 import { isValidTag } from "./image-ref";
 
 /** TLS files for a `tcp://` BuildKit endpoint (paths on the machine running `pulumi up`). */
@@ -161,12 +162,17 @@ export function validatePlatforms(platforms: readonly string[], property: string
 export const CACHE_TAG_PREFIX = "cache-";
 
 /**
- * The cache tag of `target` in environment `env`: `cache-<target>-<env>`, squeezed into a
- * valid tag (lowercased, other characters as `-`, at most 128 characters).
+ * The cache tag of `target` in environment `env`, built for `platforms`:
+ * `cache-<target>-<env>` for the builder's own platform, `cache-<target>-<env>-linux-arm64`
+ * (platforms joined by `_`) for named ones, so stacks building other platforms keep their own
+ * caches. Squeezed into a valid tag (other characters as `-`); one longer than 128 characters
+ * keeps its first 119 and a hash of the whole, so two long names stay apart.
  */
-export function cacheTag(target: string, env: string): string {
+export function cacheTag(target: string, env: string, platforms: readonly string[] = []): string {
   const clean = (s: string): string => s.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-  const tag = `${CACHE_TAG_PREFIX}${clean(target)}-${clean(env)}`.slice(0, 128);
+  const parts = [clean(target), clean(env), ...(platforms.length ? [platforms.map(clean).join("_")] : [])];
+  const whole = `${CACHE_TAG_PREFIX}${parts.join("-")}`;
+  const tag = whole.length <= 128 ? whole : `${whole.slice(0, 119)}-${sha256(whole).slice(7, 15)}`;
   return isValidTag(tag) ? tag : "cache";
 }
 

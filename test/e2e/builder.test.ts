@@ -98,7 +98,7 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
     const plan = up.outputs.plan.value as { targetStage: string; platforms: string[]; cache: { from: string[] } };
     assert.equal(plan.targetStage, "builder");
     assert.deepEqual(plan.platforms, []);
-    assert.deepEqual(plan.cache.from, ["cache-builder-dev", "cache-production-production"]);
+    assert.deepEqual(plan.cache.from, ["cache-builder-dev", "cache-production-production-linux-amd64_linux-arm64"]);
     const tag = parseImageReference((up.outputs.tags.value as string[])[0]).tag as string;
     const image = await getManifest(REPOSITORY_PATH, tag, engine.registry);
     assert.match(image.mediaType, /image\.manifest/);

@@ -141,8 +141,8 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
       assert.deepEqual(plan.platforms, ["linux/amd64", "linux/arm64"]);
       assert.deepEqual(plan.attestations, { provenance: "min", sbom: false });
       assert.deepEqual(plan.cache, {
-        to: "cache-production-production",
-        from: ["cache-production-production"],
+        to: "cache-production-production-linux-amd64_linux-arm64",
+        from: ["cache-production-production-linux-amd64_linux-arm64"],
         mode: "max",
       });
     });

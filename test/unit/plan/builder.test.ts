@@ -57,6 +57,41 @@ describe("builder, platforms, registry cache and attestations in the plan", () =
     assert.equal(cacheTag("x".repeat(200), "dev").length, 128);
   });
 
+  it("cache tags name the platforms built, so stacks of other platforms keep their own caches", () => {
+    assert.equal(cacheTag("builder", "dev", ["linux/arm64"]), "cache-builder-dev-linux-arm64");
+    assert.equal(cacheTag("app", "prod", ["linux/amd64", "linux/arm/v7"]), "cache-app-prod-linux-amd64_linux-arm-v7");
+    assert.notEqual(cacheTag("app", "prod", ["linux/amd64"]), cacheTag("app", "prod", ["linux/arm64"]));
+    // Cut to 128 characters, two long names still differ: the end is a hash of the whole.
+    const long = (p: string): string => cacheTag("x".repeat(120), "dev", [p]);
+    assert.equal(long("linux/amd64").length, 128);
+    assert.notEqual(long("linux/amd64"), long("linux/arm64"));
+  });
+
+  it("an amd64 and an arm64 stack export and read separate caches; another platform's cache is not read", () => {
+    const environments = {
+      dev: { platform: "linux/arm64" },
+      production: { platform: "linux/amd64" },
+      staging: { kind: "staging" as const, platform: "linux/amd64" },
+    };
+    const options = { context: ".", environments, builder: "farm", ssh: [{ id: "default" }] };
+    const production = planBuild(PARSED, { ...options, environment: "production" });
+    assert.equal(production.cache?.to, "cache-production-production-linux-amd64");
+    // staging builds amd64 too; dev's arm64 layers cannot serve an amd64 build.
+    assert.deepEqual(production.cache?.from, [
+      "cache-production-production-linux-amd64",
+      "cache-production-staging-linux-amd64",
+    ]);
+    const dev = planBuild(PARSED, { ...options, environment: "dev" });
+    assert.deepEqual(dev.cache?.from, ["cache-builder-dev-linux-arm64"]);
+    // The builder's own platform may be any: an index holding it is read.
+    const native = planBuild(PARSED, {
+      ...options,
+      environment: "dev",
+      environments: { dev: {}, production: { platforms: ["linux/amd64", "linux/arm64"] } },
+    });
+    assert.deepEqual(native.cache?.from, ["cache-builder-dev", "cache-production-production-linux-amd64_linux-arm64"]);
+  });
+
   it("the registry cache is on with a builder unless turned off; the environment's setting wins", () => {
     assert.equal(registryCacheEnabled(undefined, undefined, false), false);
     assert.equal(registryCacheEnabled(undefined, undefined, true), true);
