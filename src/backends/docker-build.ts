@@ -55,6 +55,13 @@ export function dockerBuildImageArgs(
       platforms: p.platforms as dockerBuild.Platform[],
       builder: p.builder?.name,
       ssh: p.ssh.map((s) => ({ id: s.id, ...(s.paths.length ? { paths: s.paths } : {}) })),
+      // Its provider rebuilds when a label changes: the release's own (the commit) would rebuild
+      // every commit, so they are left off here.
+      labels: Object.fromEntries(Object.entries(p.labels).filter(([name]) => !p.volatileLabels.includes(name))),
+      network: p.settings.network,
+      addHosts: [...p.settings.addHosts],
+      noCache: p.settings.noCache,
+      pull: p.settings.pull,
     })),
   );
   const credentials = secretCredentials(args.registry);
@@ -72,6 +79,11 @@ export function dockerBuildImageArgs(
     platforms: settings.platforms,
     builder: settings.builder.apply((name) => (name ? { name } : {})),
     ssh: settings.ssh,
+    labels: settings.labels,
+    network: settings.network,
+    addHosts: settings.addHosts,
+    noCache: settings.noCache,
+    pull: settings.pull,
     cacheFrom: cache.from,
     cacheTo: cache.to,
     registries: [{ address: credentials.server, username: credentials.username, password: credentials.password }],

@@ -4,6 +4,7 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
+import { hashedLabels } from "../plan";
 import type { RegistryCredentials } from "../registry";
 import { type PublishHost, type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
 
@@ -64,7 +65,7 @@ function fingerprint(inputs: PublishRequest): string {
   const buildArgs = Object.entries(p.buildArgs).filter(
     ([name]) => !volatile.has(name) && p.consumedArgs.includes(name),
   );
-  const settings = [
+  const settings: unknown[] = [
     p.target,
     p.platforms,
     p.builder,
@@ -75,6 +76,11 @@ function fingerprint(inputs: PublishRequest): string {
     p.testTarget,
     buildArgs,
   ];
+  // Labels and annotations go into the image; the release's labels alone rebuild nothing. Only
+  // when there are any, so a stack made before they existed sees no change.
+  const labels = hashedLabels(p.labels ?? {}, p.volatileLabels ?? []);
+  const annotations = Object.entries(p.annotations ?? {}).sort();
+  if (labels.length || annotations.length) settings.push([labels, annotations]);
   const hash = crypto.createHash("sha256");
   hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push, inputs.promote ?? null]));
   return `sha256:${hash.digest("hex")}`;

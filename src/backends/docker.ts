@@ -21,6 +21,8 @@ export function dockerBuildInputs(plan: BuildPlan, dockerfile = plan.dockerfile)
     ...(plan.platforms.length ? { platform: plan.platforms[0] } : {}),
     builderVersion: "BuilderBuildKit",
     ...(plan.cacheFrom.length ? { cacheFrom: { images: plan.cacheFrom } } : {}),
+    ...(plan.settings.network ? { network: plan.settings.network } : {}),
+    ...(plan.settings.addHosts.length ? { addHosts: [...plan.settings.addHosts] } : {}),
   };
 }
 

@@ -3,6 +3,23 @@
  * the README's back-end table and its tests are read against.
  */
 
+/** The plan args a back end hands to BuildKit as they are (labels, annotations, the build settings). */
+export type BuildInput =
+  "labels" | "annotations" | "network" | "addHosts" | "noCache" | "noCacheFilter" | "pull" | "shmSize" | "ulimits";
+
+/** Every `BuildInput`, in the README's order. */
+export const BUILD_INPUTS: readonly BuildInput[] = [
+  "labels",
+  "annotations",
+  "network",
+  "addHosts",
+  "noCache",
+  "noCacheFilter",
+  "pull",
+  "shmSize",
+  "ulimits",
+];
+
 /**
  * What a back end can pass to BuildKit; the component refuses, before creating anything,
  * the args that use something its back end cannot.
@@ -36,6 +53,8 @@ export interface BackendSupport {
    * resource need its stage at construction, even when some inputs are Outputs.
    */
   readonly gateFromPlan: boolean;
+  /** The build inputs its provider takes. */
+  readonly inputs: readonly BuildInput[];
 }
 
 /**
@@ -55,6 +74,7 @@ export const SUPPORT = {
     volatileArgs: true,
     deleteImages: false,
     gateFromPlan: true,
+    inputs: BUILD_INPUTS,
   },
   "docker-build": {
     secrets: true,
@@ -68,6 +88,8 @@ export const SUPPORT = {
     volatileArgs: false,
     deleteImages: true,
     gateFromPlan: false,
+    // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
+    inputs: ["labels", "network", "addHosts", "noCache", "pull"],
   },
   docker: {
     secrets: false,
@@ -81,5 +103,7 @@ export const SUPPORT = {
     volatileArgs: false,
     deleteImages: false,
     gateFromPlan: false,
+    // Its build block has network and hosts, and no labels, cache switch, pull or limits.
+    inputs: ["network", "addHosts"],
   },
 } as const satisfies Record<string, BackendSupport>;

@@ -34,7 +34,7 @@ import {
   withInputsHash,
   wrongType,
 } from "../plan";
-import { detectGitSha, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
+import { detectGitSha, detectSourceUrl, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
 import type { RegistryAccess } from "../executor";
 import { prepareImage, publishImage } from "../publish";
 
@@ -261,6 +261,7 @@ function commandLineOptions(
       {
         environment: chosen,
         detectedGitSha: detectedCommit(context, io.env),
+        sourceUrl: config.defaultLabels === false ? undefined : detectSourceUrl(context, io.env),
       },
     ),
     config,

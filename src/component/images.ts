@@ -26,7 +26,7 @@ import {
   validatePlanArgs,
   isEventual,
 } from "../plan";
-import { detectGitSha, readDockerfile } from "../context";
+import { detectGitSha, detectSourceUrl, readDockerfile } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import { tagMutability } from "../ecr";
 import type { MultiStageImageArgs } from "./args";
@@ -266,6 +266,7 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
       environment: spec.environment,
       environments: spec.environments,
       detectedGitSha: spec.args.gitSha === undefined ? detectGitSha(late.context) : undefined,
+      sourceUrl: spec.args.defaultLabels === false ? undefined : detectSourceUrl(late.context),
       secrets: Object.keys(spec.args.secrets ?? {}),
       // Only a repository this component creates is known to be IMMUTABLE.
       immutableTags:

@@ -4,7 +4,7 @@
  * Done once, before planning.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BACKENDS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
+import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
 import {
   type Diagnostic,
@@ -275,6 +275,18 @@ function validateBackendSupport(
   const attest = args.attestations;
   if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
     refuse("attestations", "attach attestations", (s) => s.attestations);
+  for (const input of BUILD_INPUTS) {
+    if (supports.inputs.includes(input)) continue;
+    const where = [
+      [input, (args as unknown as Record<string, unknown>)[input]] as const,
+      ...Object.entries(environments).map(
+        ([k, e]) => [`environments.${k}.${input}`, (e as Record<string, unknown>)[input]] as const,
+      ),
+    ].find(
+      ([, v]) => v !== undefined && v !== false && !(typeof v === "object" && v !== null && !Object.keys(v).length),
+    );
+    if (where) refuse(where[0], `pass ${input}`, (s) => s.inputs.includes(input));
+  }
 }
 
 /**

@@ -26,3 +26,44 @@ export function detectGitSha(directory: string, env: NodeJS.ProcessEnv = process
     return undefined;
   }
 }
+
+/**
+ * Where the source is, as a web URL for `org.opencontainers.image.source`: CI's repository URL
+ * (GitHub Actions, GitLab), else the `origin` remote. SSH remotes become `https://host/path`;
+ * credentials, `.git`, queries and fragments are dropped; local paths and other schemes give nothing.
+ */
+export function detectSourceUrl(directory: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
+    return sourceUrl(`${env.GITHUB_SERVER_URL.replace(/\/+$/, "")}/${env.GITHUB_REPOSITORY}`);
+  if (env.CI_PROJECT_URL) return sourceUrl(env.CI_PROJECT_URL);
+  try {
+    const remote = execFileSync("git", ["config", "--get", "remote.origin.url"], {
+      cwd: directory,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+    return sourceUrl(remote);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A remote as a web URL without credentials (`git@github.com:org/app.git` → `https://github.com/org/app`). */
+export function sourceUrl(remote: string): string | undefined {
+  const scp = /^[\w.-]+@([\w.-]+):(?!\/)(.+)$/.exec(remote);
+  const text = scp ? `https://${scp[1]}/${scp[2]}` : remote;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (!["https:", "http:", "ssh:", "git:"].includes(url.protocol) || !url.hostname) return undefined;
+  const scheme = url.protocol === "http:" ? "http" : "https";
+  // An SSH or git port is not the web server's; an HTTP(S) one is kept.
+  const port = url.port && (url.protocol === "https:" || url.protocol === "http:") ? `:${url.port}` : "";
+  const pathname = url.pathname.replace(/\/+$/, "").replace(/\.git$/, "");
+  if (!pathname || pathname === "/") return undefined;
+  return `${scheme}://${url.hostname}${port}${pathname}`;
+}

@@ -4,6 +4,6 @@
  * for the build, and the commit. `plan/` stays pure; this layer does the reading and writing.
  */
 export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
-export { GIT_SHA_VARIABLES, detectGitSha } from "./git";
+export { GIT_SHA_VARIABLES, detectGitSha, detectSourceUrl, sourceUrl } from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";
 export { CONTEXT_CODES } from "./codes";

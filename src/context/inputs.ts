@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import { type BuildPlan, type StageInputs, type TargetInputs, sha256 } from "../plan";
+import { type BuildPlan, type StageInputs, type TargetInputs, hashedLabels, sha256 } from "../plan";
 
 /** A dockerignore pattern that matches `file` literally. */
 function literal(file: string): string {
@@ -123,8 +123,19 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
   const consumed = Object.entries(plan.buildArgs)
     .filter(([name]) => !volatile.has(name) && plan.consumedArgs.includes(name))
     .map(([name, value]) => [name, sha256(value)]);
+  // Labels and annotations are part of the image (the release's own labels are not hashed); only
+  // when there are any, so an image without them keeps the hash it had before they existed.
+  const labels = hashedLabels(plan.labels ?? {}, plan.volatileLabels ?? []);
+  const annotations = Object.entries(plan.annotations ?? {}).sort();
+  const metadata = labels.length || annotations.length ? [labels, annotations] : [];
   const hash = sha256(
-    JSON.stringify([closure.preamble, fingerprints.get(plan.targetStage), plan.platforms, consumed.sort()]),
+    JSON.stringify([
+      closure.preamble,
+      fingerprints.get(plan.targetStage),
+      plan.platforms,
+      consumed.sort(),
+      ...metadata,
+    ]),
   );
   return {
     hash,

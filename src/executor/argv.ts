@@ -39,7 +39,7 @@ export function buildxArguments(
   args.push("--metadata-file", metadataFile);
   const { provenance, sbom } = plan.attestations;
   args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
-  args.push(...planFlags(plan, flags));
+  args.push(...planFlags(plan, flags), ...buildxOnlyFlags(plan));
   for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
   for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
   if (plan.cache && (flags.exportCache ?? flags.push)) {
@@ -66,7 +66,10 @@ function filledTags(plan: BuildPlan): readonly string[] {
   return plan.tags;
 }
 
-/** The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args, platforms. */
+/**
+ * The flags `docker build` and `buildx build` share: cache use, secrets, SSH, target, build args,
+ * platforms, labels and the build settings.
+ */
 function planFlags(plan: BuildPlan, flags: BuildFlags): string[] {
   const args: string[] = [];
   if (flags.noCache) args.push("--no-cache");
@@ -75,6 +78,23 @@ function planFlags(plan: BuildPlan, flags: BuildFlags): string[] {
   if (plan.target) args.push("--target", plan.target);
   for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
   if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
+  for (const [name, value] of Object.entries(plan.labels ?? {})) args.push("--label", `${name}=${value}`);
+  const settings = plan.settings;
+  if (!settings) return args;
+  if (settings.noCache && !flags.noCache) args.push("--no-cache");
+  if (settings.pull) args.push("--pull");
+  if (settings.network) args.push("--network", settings.network);
+  for (const host of settings.addHosts) args.push("--add-host", host);
+  if (settings.shmSize) args.push("--shm-size", String(settings.shmSize));
+  for (const limit of settings.ulimits) args.push("--ulimit", limit);
+  return args;
+}
+
+/** What only buildx passes: manifest annotations and the stages built without the cache. */
+function buildxOnlyFlags(plan: BuildPlan): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(plan.annotations ?? {})) args.push("--annotation", `${name}=${value}`);
+  for (const stage of plan.settings?.noCacheFilter ?? []) args.push("--no-cache-filter", stage);
   return args;
 }
 

@@ -42,6 +42,7 @@ import {
   validatePlatforms,
   validateSsh,
 } from "./builder";
+import { type BuildSettings, planBuildSettings, planLabels, validateKeyValues } from "./build-settings";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -99,6 +100,14 @@ export interface BuildPlan {
   externalImages: string[];
   /** Build args passed but left out of the inputs hash. */
   volatileArgs: string[];
+  /** Labels set on the image: the default OCI ones and `labels`. */
+  labels: Record<string, string>;
+  /** Of those, the ones naming the release (revision, version), left out of the inputs hash. */
+  volatileLabels: string[];
+  /** Manifest annotations (`--annotation`; with a builder). */
+  annotations: Record<string, string>;
+  /** How BuildKit runs the build (network, hosts, cache use, pull, shm, ulimits): not in the inputs hash. */
+  settings: BuildSettings;
   /** The largest the image may be in the registry, in bytes (`sizeBudget`), and where it is set. */
   sizeBudget?: { bytes: number; property: string };
   /** Set when this environment promotes another's image instead of building (`promoteFrom`). */
@@ -255,6 +264,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
   const promotion = planPromotion(parsed, options, key, settings, kind, targetLabel, diagnostics);
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
+  const { labels, volatileLabels, annotations } = planMetadata(options, key, settings, targetLabel, diagnostics);
+  const buildSettings = planBuildSettings(options, model, options.builder !== undefined, diagnostics);
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -283,11 +294,47 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     cacheFrom: [...(options.cacheFrom ?? [])],
     externalImages: resolution.externalImages,
     volatileArgs,
+    labels,
+    volatileLabels,
+    annotations,
+    settings: buildSettings,
     ...(closure ? { closure } : {}),
     ...(promotion ? { promotion } : {}),
     ...(budget !== undefined ? { sizeBudget: { bytes: budget, property: `environments.${key}.sizeBudget` } } : {}),
     warnings,
   };
+}
+
+/** The image's labels and annotations: the common ones, the environment's over them, checked. */
+function planMetadata(
+  options: BuildPlanOptions,
+  key: string,
+  settings: EnvironmentArgs,
+  targetStage: string,
+  diagnostics: Diagnostic[],
+): Pick<BuildPlan, "labels" | "volatileLabels" | "annotations"> {
+  validateKeyValues(options.labels ?? {}, "labels", diagnostics);
+  validateKeyValues(settings.labels ?? {}, `environments.${key}.labels`, diagnostics);
+  validateKeyValues(options.annotations ?? {}, "annotations", diagnostics);
+  validateKeyValues(settings.annotations ?? {}, `environments.${key}.annotations`, diagnostics);
+  const annotations = { ...options.annotations, ...settings.annotations };
+  if (Object.keys(annotations).length && options.builder === undefined)
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: settings.annotations ? `environments.${key}.annotations` : "annotations",
+      message: "needs a builder: the Docker engine's own builder writes no manifest annotations.",
+      hint: "Set builder (a buildx builder or a BuildKit endpoint), or use labels (in the image config).",
+    });
+  const { labels, volatileLabels } = planLabels({
+    labels: { ...options.labels, ...settings.labels },
+    defaults: options.defaultLabels ?? true,
+    sourceUrl: options.sourceUrl,
+    gitSha: options.gitSha,
+    version: options.version,
+    targetStage,
+  });
+  return { labels, volatileLabels, annotations };
 }
 
 /**

@@ -60,6 +60,10 @@ export interface EnvironmentArgs {
    * fails `pulumi up` naming its largest layers, and gets none of this environment's tags.
    */
   readonly sizeBudget?: number | string;
+  /** Labels for this environment's image, merged over the common `labels`. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Manifest annotations for this environment's image, merged over the common `annotations` (needs a `builder`). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */

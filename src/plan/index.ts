@@ -66,6 +66,18 @@ export {
   mergeEnvironments,
   parseSize,
 } from "./environments";
+export {
+  type BuildSettings,
+  type BuildSettingsArgs,
+  type NetworkMode,
+  NETWORK_MODES,
+  RELEASE_LABELS,
+  REVISION_LABEL,
+  SOURCE_LABEL,
+  TARGET_LABEL,
+  VERSION_LABEL,
+  hashedLabels,
+} from "./build-settings";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";

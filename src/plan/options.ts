@@ -19,6 +19,7 @@ import {
   describeValue,
   object,
 } from "./fields";
+import { NETWORK_MODES, type NetworkMode } from "./build-settings";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
 import type { TagStrategy } from "./tags";
 
@@ -141,6 +142,50 @@ export interface PlanArgs {
    * @default false
    */
   readonly allowSecretLikeBuildArgs?: boolean;
+  /**
+   * Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the
+   * default ones; `environments.<env>.labels` are merged over these. Their values land in the
+   * image, so secrets are refused. They change the inputs hash (a label is part of the image).
+   * @example { "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Fill the OCI labels from what the component knows: `org.opencontainers.image.source` (the
+   * Git remote, or CI's repository URL, without credentials), `.revision` (the commit), `.version`
+   * (`version`), and `dev.multistage.target` (the stage built). `revision` and `version` name the
+   * release, not the content: their new value alone rebuilds nothing, so an image found by its
+   * inputs keeps the ones of the build that made it. `labels` override any of them.
+   * @default true
+   */
+  readonly defaultLabels?: boolean;
+  /**
+   * OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations`
+   * are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the
+   * inputs hash.
+   * @example { "org.opencontainers.image.description": "The checkout API" }
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * The network `RUN` instructions get: `"none"` for builds that must not reach the network,
+   * `"host"` (needs the builder's `network.host` entitlement). Changes how the build runs, not the inputs hash.
+   * @default the builder's own ("default")
+   */
+  readonly network?: NetworkMode;
+  /** Extra `/etc/hosts` entries for `RUN` (`name:ip`). @example ["registry.internal:10.0.0.5"] */
+  readonly addHosts?: readonly string[];
+  /**
+   * Build every stage without the build cache when the image is built (registry first still
+   * applies: an image with these inputs in the registry is not rebuilt). @default false
+   */
+  readonly noCache?: boolean;
+  /** Stages built without the cache (`--no-cache-filter`); needs a `builder`. @example ["deps"] */
+  readonly noCacheFilter?: readonly string[];
+  /** Pull every base image afresh, even when the builder holds it. @default false */
+  readonly pull?: boolean;
+  /** `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. */
+  readonly shmSize?: number | string;
+  /** `RUN`'s resource limits. @example ["nofile=65535:65535"] */
+  readonly ulimits?: readonly string[];
 }
 
 /** The plan args a program may pass as Outputs (known only once they resolve). */
@@ -169,6 +214,8 @@ export interface BuildPlanOptions extends PlanArgs {
   readonly image?: AdditionalImageOptions;
   /** The repository refuses to move a tag (an IMMUTABLE ECR repository): release tags must differ per release. */
   readonly immutableTags?: boolean;
+  /** Where the source is (`https://…`), for the default `org.opencontainers.image.source` label. */
+  readonly sourceUrl?: string;
 }
 
 /** What the caller of `toPlanOptions` decides beside the args. */
@@ -178,6 +225,8 @@ export interface PlanContext {
   readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
   /** The commit found in the context or CI, used when the args name none. */
   readonly detectedGitSha?: string;
+  /** The source's URL found in CI or the Git remote (`detectSourceUrl`). */
+  readonly sourceUrl?: string;
   readonly secrets?: readonly string[];
   readonly image?: AdditionalImageOptions;
   readonly immutableTags?: boolean;
@@ -237,6 +286,16 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   version: "string",
   cacheFrom: "strings",
   allowSecretLikeBuildArgs: "boolean",
+  labels: "record",
+  defaultLabels: "boolean",
+  annotations: "record",
+  network: "string",
+  addHosts: "strings",
+  noCache: "boolean",
+  noCacheFilter: "strings",
+  pull: "boolean",
+  shmSize: "size",
+  ulimits: "strings",
 };
 
 /** The names of the plan args. */
@@ -404,6 +463,8 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, Shape> = {
   promoteFrom: "string",
   promoteRepository: "string",
   sizeBudget: "size",
+  labels: "record",
+  annotations: "record",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
@@ -488,6 +549,8 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   promoteFrom: STRING,
   promoteRepository: STRING,
   sizeBudget: { type: "oneOf", options: [NUMBER, STRING] },
+  labels: STRING_MAP,
+  annotations: STRING_MAP,
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
@@ -534,4 +597,14 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   version: STRING,
   cacheFrom: STRINGS,
   allowSecretLikeBuildArgs: BOOLEAN,
+  labels: STRING_MAP,
+  defaultLabels: BOOLEAN,
+  annotations: STRING_MAP,
+  network: allowedValues<NetworkMode>(NETWORK_MODES),
+  addHosts: STRINGS,
+  noCache: BOOLEAN,
+  noCacheFilter: STRINGS,
+  pull: BOOLEAN,
+  shmSize: { type: "oneOf", options: [NUMBER, STRING] },
+  ulimits: STRINGS,
 };

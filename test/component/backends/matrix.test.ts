@@ -54,6 +54,13 @@ interface Probe {
 }
 
 const planOf = (b: Backend, s: Seen): Record<string, unknown> => (b === "docker-cli" ? s.plan : {});
+/** A build setting where each back end puts it: the plan's `settings`, docker-build's inputs, docker's build block. */
+const buildInput = (b: Backend, s: Seen, name: string): unknown =>
+  b === "docker-cli"
+    ? (s.plan.settings as Record<string, unknown>)[name]
+    : b === "docker"
+      ? (s.inputs.build as Record<string, unknown>)[name]
+      : s.inputs[name];
 const has = (v: unknown): boolean => v !== undefined && v !== null && JSON.stringify(v) !== "[]";
 
 /** One probe per README row, keyed by the row's first cell as written. */
@@ -128,6 +135,47 @@ const PROBES: Record<string, Probe> = {
   "`promoteFrom`": {
     args: { environments: { staging: {}, production: { promoteFrom: "staging" } } },
     carried: (b, s) => (planOf(b, s).promotion as { from?: string } | undefined)?.from === "staging",
+  },
+  "`labels` (and the default OCI labels)": {
+    args: { labels: { "com.example.team": "payments" } },
+    carried: (b, s) => {
+      const labels = (b === "docker-cli" ? s.plan.labels : s.inputs.labels) as Record<string, string> | undefined;
+      // docker-build: the commit's label is left off (its provider rebuilds on any label change).
+      const revision = labels?.["org.opencontainers.image.revision"];
+      return labels?.["com.example.team"] === "payments" && (b === "docker-build" ? !revision : !!revision);
+    },
+  },
+  "`annotations` (with a `builder`)": {
+    args: { builder: "farm", annotations: { "org.opencontainers.image.description": "API" } },
+    carried: (b, s) => JSON.stringify(planOf(b, s).annotations ?? {}).includes('"API"'),
+  },
+  "`network`": {
+    args: { network: "none" },
+    carried: (b, s) => buildInput(b, s, "network") === "none",
+  },
+  "`addHosts`": {
+    args: { addHosts: ["db:10.0.0.5"] },
+    carried: (b, s) => JSON.stringify(buildInput(b, s, "addHosts")) === '["db:10.0.0.5"]',
+  },
+  "`noCache`": {
+    args: { noCache: true },
+    carried: (b, s) => buildInput(b, s, "noCache") === true,
+  },
+  "`noCacheFilter` (with a `builder`)": {
+    args: { builder: "farm", noCacheFilter: ["build"] },
+    carried: (b, s) => JSON.stringify(buildInput(b, s, "noCacheFilter")) === '["build"]',
+  },
+  "`pull`": {
+    args: { pull: true },
+    carried: (b, s) => buildInput(b, s, "pull") === true,
+  },
+  "`shmSize`": {
+    args: { shmSize: "64MB" },
+    carried: (b, s) => buildInput(b, s, "shmSize") === 64_000_000,
+  },
+  "`ulimits`": {
+    args: { ulimits: ["nofile=1024:2048"] },
+    carried: (b, s) => JSON.stringify(buildInput(b, s, "ulimits")) === '["nofile=1024:2048"]',
   },
   "pushed images kept on replacement and destroy": {
     args: {},

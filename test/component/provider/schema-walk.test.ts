@@ -177,7 +177,7 @@ const SAMPLE: Record<Kind, unknown> = {
   any: null,
 };
 /** Strings whose form is checked at once (a size), given in that form. */
-const STRING_AT: Record<string, string> = { "environments.k.sizeBudget": "120MB" };
+const STRING_AT: Record<string, string> = { "environments.k.sizeBudget": "120MB", shmSize: "64MB" };
 
 /** A value of `kind` at `where` that the schema declares: a list holds one item, an object its required fields. */
 function sample(places: Map<string, Place>, where: string, kind: Kind): unknown {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import { type BuildPlan, closureImages, inputsRecord, rebuildReason } from "../../../src/plan";
+import { type BuildPlan, type BuildPlanOptions, closureImages, inputsRecord, rebuildReason } from "../../../src/plan";
 import { planBuildFromFiles, targetInputs, writeClosureFiles } from "../../../src/context";
 
 /** A small monorepo: two services, a shared library, a README, a dev-only folder. */
@@ -124,6 +124,37 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
     assert.notEqual(chmod, base);
     write("services/api/src/extra.js", "x\n");
     assert.notEqual(targetInputs(planOf("production")).hash, chmod);
+  });
+
+  it("a label or an annotation is a change; the release's labels (commit, version) and the target's are not", () => {
+    const with_ = (extra: Partial<BuildPlanOptions>): string =>
+      targetInputs(
+        planBuildFromFiles({
+          context: root,
+          dockerfile: path.join(root, "services/api/Dockerfile"),
+          environment: "production",
+          environments: { production: { allowUnpinnedBaseImages: true } },
+          builder: "farm",
+          ...extra,
+        }),
+      ).hash;
+    const base = with_({});
+    // With none, the hash is the one it was before labels existed (the default target label is not hashed).
+    assert.equal(base, with_({ defaultLabels: false }));
+    assert.equal(with_({ gitSha: "0123456789abcdef0123456789abcdef01234567", version: "1.2.3" }), base);
+    assert.equal(with_({ gitSha: "89abcdef0123456789abcdef0123456789abcdef", version: "1.2.4" }), base);
+    const labelled = with_({ labels: { "com.example.team": "payments" } });
+    assert.notEqual(labelled, base);
+    assert.notEqual(with_({ labels: { "com.example.team": "search" } }), labelled);
+    assert.notEqual(with_({ sourceUrl: "https://github.com/example/app" }), base);
+    assert.notEqual(with_({ annotations: { "org.opencontainers.image.description": "API" } }), base);
+    // A revision the user sets is theirs, and counts.
+    assert.notEqual(with_({ labels: { "org.opencontainers.image.revision": "v1" } }), base);
+    // The build settings change how it builds, not what: no change.
+    assert.equal(
+      with_({ network: "none", noCache: true, pull: true, shmSize: "64MB", ulimits: ["nofile=10:20"] }),
+      base,
+    );
   });
 
   it("says why: the file and the stage it changed, the stages built on it, the arg, the base image", () => {

@@ -30,10 +30,69 @@ describe("executor arguments", () => {
       "final",
       "--build-arg",
       "V=1",
+      "--label",
+      "org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567",
+      "--label",
+      "dev.multistage.target=final",
       "--tag",
       "r.example/app:production-0123456789ab",
       "/ctx",
     ]);
+  });
+
+  it("labels, annotations and the build settings: each flag once, the buildx-only ones only to buildx", () => {
+    const set = planBuild(parseDockerfile("FROM busybox:1.36 AS deps\nFROM deps AS final\n"), {
+      context: "/ctx",
+      environment: "production",
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      builder: "farm",
+      defaultLabels: false,
+      labels: { "com.example.team": "payments" },
+      annotations: { "org.opencontainers.image.description": "API" },
+      network: "none",
+      addHosts: ["db:10.0.0.5", "v6:fd00::5"],
+      noCache: true,
+      noCacheFilter: ["deps"],
+      pull: true,
+      shmSize: "64MB",
+      ulimits: ["nofile=1024:2048"],
+    });
+    const shared = [
+      "--label",
+      "com.example.team=payments",
+      "--no-cache",
+      "--pull",
+      "--network",
+      "none",
+      "--add-host",
+      "db:10.0.0.5",
+      "--add-host",
+      "v6:fd00::5",
+      "--shm-size",
+      "64000000",
+      "--ulimit",
+      "nofile=1024:2048",
+    ];
+    const engine = buildArguments(
+      { ...set, annotations: {}, settings: { ...set.settings, noCacheFilter: [] } },
+      "r/app",
+      "/i",
+    );
+    const at = engine.indexOf("--label");
+    assert.deepEqual(engine.slice(at, at + shared.length), shared);
+    assert.ok(!engine.includes("--annotation") && !engine.includes("--no-cache-filter"));
+    const buildx = buildxArguments(set, "r/app", "farm", "/m", { push: true });
+    const from = buildx.indexOf("--label");
+    assert.deepEqual(buildx.slice(from, from + shared.length + 4), [
+      ...shared,
+      "--annotation",
+      "org.opencontainers.image.description=API",
+      "--no-cache-filter",
+      "deps",
+    ]);
+    // --no-cache once, whether the plan or the caller (the drift repair) asks for it.
+    const twice = buildArguments(set, "r/app", "/i", { noCache: true });
+    assert.equal(twice.filter((a) => a === "--no-cache").length, 1);
   });
 
   it("buildx build: the registry cache in the repository, pushed by BuildKit, or loaded when one platform", () => {
