@@ -140,7 +140,7 @@ export function validateKeyValues(
 
 /**
  * The build knobs of a plan, checked: hosts as `name:ip`, ulimits as `name=soft[:hard]` of a
- * known limit, `shmSize` a size, `noCacheFilter` stages of the Dockerfile.
+ * known limit, `shmSize` a size, `noCacheFilter` stages of the Dockerfile; the last three with a builder.
  */
 export function planBuildSettings(
   args: BuildSettingsArgs,
@@ -196,12 +196,25 @@ export function planBuildSettings(
         `Name stages of the Dockerfile: ${names.join(", ")}.`,
       );
   });
-  if ((args.noCacheFilter ?? []).length && !hasBuilder)
-    problem(
+  // The Docker engine's own builder (20.10) has no --no-cache-filter, and takes --shm-size and
+  // --ulimit but leaves RUN with its defaults (measured): refused rather than dropped.
+  const builderOnly: Array<[keyof BuildSettingsArgs, boolean, string, string]> = [
+    [
       "noCacheFilter",
-      "needs a builder: the Docker engine's own builder has no --no-cache-filter.",
-      "Set builder (a buildx builder or a BuildKit endpoint), or use noCache: true to rebuild every stage.",
-    );
+      (args.noCacheFilter ?? []).length > 0,
+      "has no --no-cache-filter",
+      ", or use noCache: true to rebuild every stage",
+    ],
+    ["shmSize", args.shmSize !== undefined, "leaves /dev/shm at its default", ""],
+    ["ulimits", (args.ulimits ?? []).length > 0, "leaves RUN's limits at their defaults", ""],
+  ];
+  for (const [property, given, why, or] of builderOnly)
+    if (given && !hasBuilder)
+      problem(
+        property,
+        `needs a builder: the Docker engine's own builder ${why}.`,
+        `Set builder (a buildx builder or a BuildKit endpoint)${or}.`,
+      );
   return {
     ...(args.network ? { network: args.network } : {}),
     addHosts: [...(args.addHosts ?? [])],

@@ -182,9 +182,9 @@ export interface PlanArgs {
   readonly noCacheFilter?: readonly string[];
   /** Pull every base image afresh, even when the builder holds it. @default false */
   readonly pull?: boolean;
-  /** `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. */
+  /** `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`. */
   readonly shmSize?: number | string;
-  /** `RUN`'s resource limits. @example ["nofile=65535:65535"] */
+  /** `RUN`'s resource limits; needs a `builder`. @example ["nofile=65535:65535"] */
   readonly ulimits?: readonly string[];
 }
 

@@ -169,12 +169,12 @@ const PROBES: Record<string, Probe> = {
     args: { pull: true },
     carried: (b, s) => buildInput(b, s, "pull") === true,
   },
-  "`shmSize`": {
-    args: { shmSize: "64MB" },
+  "`shmSize` (with a `builder`)": {
+    args: { builder: "farm", shmSize: "64MB" },
     carried: (b, s) => buildInput(b, s, "shmSize") === 64_000_000,
   },
-  "`ulimits`": {
-    args: { ulimits: ["nofile=1024:2048"] },
+  "`ulimits` (with a `builder`)": {
+    args: { builder: "farm", ulimits: ["nofile=1024:2048"] },
     carried: (b, s) => JSON.stringify(buildInput(b, s, "ulimits")) === '["nofile=1024:2048"]',
   },
   "pushed images kept on replacement and destroy": {

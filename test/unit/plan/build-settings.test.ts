@@ -101,6 +101,7 @@ describe("labels, annotations and build settings in the plan", () => {
       ulimits: ["nofiles=1", "nofile", "nofile=20:10"],
       shmSize: "lots",
       noCacheFilter: ["dep"],
+      builder: "farm",
     });
     assert.deepEqual(found, [
       'addHosts[0]: "db" is not a host entry.',
@@ -111,7 +112,14 @@ describe("labels, annotations and build settings in the plan", () => {
       'ulimits[2]: "nofile=20:10": the soft limit is above the hard one.',
       'shmSize: "lots" is not a size.',
       'noCacheFilter[0]: "dep" is not a stage of Dockerfile. Did you mean "deps"?',
+    ]);
+  });
+
+  it("refuses what the Docker engine's own builder would drop: noCacheFilter, shmSize, ulimits need a builder", () => {
+    assert.deepEqual(refused({ noCacheFilter: ["deps"], shmSize: "128MB", ulimits: ["nofile=1024"] }), [
       "noCacheFilter: needs a builder: the Docker engine's own builder has no --no-cache-filter.",
+      "shmSize: needs a builder: the Docker engine's own builder leaves /dev/shm at its default.",
+      "ulimits: needs a builder: the Docker engine's own builder leaves RUN's limits at their defaults.",
     ]);
   });
 });

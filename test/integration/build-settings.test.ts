@@ -1,0 +1,138 @@
+/**
+ * Labels, annotations and the build settings through real builders: the Docker engine's own
+ * (labels, hosts, network) and the standalone BuildKit (annotations, shm size, ulimits, the
+ * no-cache filter too), read back from the image config, the registry and RUN's own output.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { type BuildPlanOptions, planBuildFromFiles } from "../../src";
+import { getBlob, getManifest } from "../../src/executor";
+import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
+
+const RUN = Date.now().toString(36);
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+// RUN prints what it was given: the open-files limit, /dev/shm's size in kB, the hosts entry and
+// how many network interfaces it sees (lo only: 3 lines of /proc/net/dev).
+const DOCKERFILE = `FROM multistage-local/busybox:1 AS deps
+RUN echo deps-built-$(cat /proc/sys/kernel/random/uuid) > /deps
+FROM deps AS final
+RUN echo "nofile=$(ulimit -n) shm=$(df -k /dev/shm | tail -1 | awk '{print $2}') host=$(grep -c db.internal /etc/hosts) ifaces=$(wc -l < /proc/net/dev)"
+`;
+
+/** RUN's line from a plain-progress log: `nofile=… shm=… host=… ifaces=…`. */
+function reported(log: string): Record<string, string> {
+  const line = log.split("\n").find((l) => /nofile=\d+ shm=/.test(l) && !l.includes("RUN echo"));
+  assert.ok(line, `RUN's line is not in the log:\n${log.slice(-2000)}`);
+  return Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+}
+
+describe("Integration: labels, annotations and build settings reach the image", function () {
+  this.timeout(600_000);
+  let engine: Engine;
+  let app: string;
+  const planOf = (extra: Partial<BuildPlanOptions>): ReturnType<typeof planBuildFromFiles> =>
+    planBuildFromFiles({
+      context: app,
+      environment: "production",
+      gitSha: SHA,
+      version: "2.1.0",
+      sourceUrl: "https://github.com/example/app",
+      testStage: false,
+      labels: { "com.example.team": "payments" },
+      ...extra,
+    });
+
+  before(function () {
+    engine = requireEngine(this);
+    app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-settings-"));
+    fs.writeFileSync(path.join(app, "Dockerfile"), DOCKERFILE);
+  });
+  after(() => app && fs.rmSync(app, { recursive: true, force: true }));
+
+  it("the Docker engine's builder: the labels in the image config, hosts and network in RUN", async () => {
+    const plan = planOf({ network: "none", addHosts: ["db.internal:10.0.0.5"], noCache: true });
+    const repository = `multistage-tests/settings-engine-${RUN}`;
+    const built = await engine.executor.build(plan, repository);
+    const run = reported(built.log);
+    assert.equal(run.host, "1", "the added host is in /etc/hosts");
+    assert.equal(run.ifaces, "3", "network none: only lo");
+    const labels = JSON.parse(
+      execFileSync(
+        engine.env.MULTISTAGE_DOCKER_CLI ?? "docker",
+        ["image", "inspect", "--format", "{{json .Config.Labels}}", built.imageId],
+        {
+          env: engine.env,
+        },
+      ).toString(),
+    ) as Record<string, string>;
+    assert.deepEqual(labels, {
+      "com.example.team": "payments",
+      "dev.multistage.target": "final",
+      "org.opencontainers.image.revision": SHA,
+      "org.opencontainers.image.source": "https://github.com/example/app",
+      "org.opencontainers.image.version": "2.1.0",
+    });
+    // Without the settings, RUN sees the network and no such host: the flags did it.
+    const plain = reported((await engine.executor.build(planOf({ noCache: true }), repository)).log);
+    assert.equal(plain.host, "0");
+    assert.notEqual(plain.ifaces, "3");
+  });
+
+  describe("a standalone BuildKit builder", () => {
+    let builder: Builder;
+    before(async function () {
+      builder = requireBuilder(this);
+      await builder.executor.login(engine.registry);
+    });
+
+    it("annotations on the pushed manifest, labels in its config; shm size, ulimits and hosts in RUN", async () => {
+      const repositoryPath = `multistage-tests/settings-${RUN}`;
+      const plan = planOf({
+        builder: builder.name,
+        registryCache: false,
+        annotations: { "org.opencontainers.image.description": "The checkout API" },
+        shmSize: "128MB",
+        ulimits: ["nofile=1024:2048"],
+        addHosts: ["db.internal:10.0.0.5"],
+        noCache: true,
+      });
+      const built = await builder.executor.buildWithBuilder(plan, `${engine.registry.server}/${repositoryPath}`, {
+        push: true,
+      });
+      const run = reported(built.log);
+      assert.deepEqual([run.nofile, run.shm, run.host], ["1024", "125000", "1"]);
+      const manifest = await getManifest(repositoryPath, built.digest, engine.registry);
+      const annotations = (manifest.body as { annotations?: Record<string, string> }).annotations ?? {};
+      assert.equal(annotations["org.opencontainers.image.description"], "The checkout API");
+      const config = JSON.parse(
+        (await getBlob(repositoryPath, manifest.body.config?.digest as string, engine.registry)).toString(),
+      ) as { config: { Labels: Record<string, string> } };
+      assert.equal(config.config.Labels["com.example.team"], "payments");
+      assert.equal(config.config.Labels["org.opencontainers.image.revision"], SHA);
+    });
+
+    it("noCacheFilter rebuilds the named stage and takes the others from the cache", async () => {
+      const plan = planOf({ builder: builder.name, registryCache: false });
+      const repository = `${engine.registry.server}/multistage-tests/settings-filter-${RUN}`;
+      await builder.executor.buildWithBuilder(plan, repository, { push: false });
+      const cached = await builder.executor.buildWithBuilder(plan, repository, { push: false });
+      const filtered = await builder.executor.buildWithBuilder(
+        planOf({ builder: builder.name, registryCache: false, noCacheFilter: ["deps"] }),
+        repository,
+        { push: false },
+      );
+      const depsStep = /RUN echo deps-built/;
+      const status = (log: string): string => {
+        const id = /^#(\d+) \[deps \d\/\d\] RUN echo deps-built/m.exec(log)?.[1];
+        assert.ok(id, `no deps step in:\n${log.slice(-1500)}`);
+        return new RegExp(`^#${id} CACHED`, "m").test(log) ? "cached" : "built";
+      };
+      assert.ok(depsStep.test(cached.log));
+      assert.equal(status(cached.log), "cached");
+      assert.equal(status(filtered.log), "built");
+    });
+  });
+});
