@@ -25,6 +25,8 @@ const web = new MultiStageImage("web", {
     password: config.requireSecret("password"),
   },
   buildArgs: baseImages,
+  // Beside the default OCI labels (source, revision, version, target): read by registries and scanners.
+  labels: { "org.opencontainers.image.description": "The node-nginx seed app" },
   // The private registry token as a build secret: in no layer, state, output or log.
   secrets: buildToken ? { NPM_TOKEN: buildToken } : undefined,
 });

@@ -107,7 +107,13 @@ describe("E2E: pulumi preview/up/destroy with the real engine and registry", fun
       }
       console.log(`      ${stackName}: ${digestOf(imageUri)} = registry digest of ${tags.map(tagOf).join(", ")}`);
       await engine.executor.pull(imageUri);
-      const size = (await engine.executor.inspect(imageUri)).Size;
+      const inspected = await engine.executor.inspect(imageUri);
+      const size = inspected.Size;
+      // The example's label and the default ones, in the image the registry holds at that digest.
+      const labels = inspected.Config.Labels ?? {};
+      assert.equal(labels["org.opencontainers.image.description"], "The node-nginx seed app");
+      assert.equal(labels["org.opencontainers.image.revision"], "e2e0000000000000000000000000000000000001");
+      assert.equal(labels["dev.multistage.target"], target);
       published[stackName] = { imageUri, tags, target, size };
       everPublished.push(imageUri);
     });
