@@ -4,7 +4,7 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { pinByDigest } from "../plan";
+import { isCacheEntry, pinByDigest } from "../plan";
 import {
   type ImageBackend,
   type PublishArgs,
@@ -31,11 +31,12 @@ export function dockerBuildImageArgs(
   const plainCache = pulumi.unsecret(
     pulumi.all([plan, args.repositoryUrl]).apply(([p, url]) => ({
       from: [
-        ...p.cacheFrom.map((ref) => ({ registry: { ref } })),
+        ...p.cacheFrom.map((ref) => (isCacheEntry(ref) ? { raw: ref } : { registry: { ref } })),
         ...(p.cache && url ? p.cache.from.map((tag) => ({ registry: { ref: `${url}:${tag}` } })) : []),
       ],
-      to:
-        p.cache && url
+      to: [
+        ...p.cacheTo.map((raw) => ({ raw })),
+        ...(p.cache && url
           ? [
               {
                 registry: {
@@ -46,7 +47,8 @@ export function dockerBuildImageArgs(
                 },
               },
             ]
-          : [],
+          : []),
+      ],
     })),
   );
   const cache = secretIf(plainCache, args.secretCacheRefs);

@@ -4,7 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildPlan, pinByDigest } from "../plan";
+import { type BuildPlan, cacheImage, parseCacheEntry, pinByDigest } from "../plan";
 import { type ImageBackend, type PublishArgs, type PublishedImage, prepareTarget, taggedReferences } from "./backend";
 import { SUPPORT } from "./support";
 
@@ -20,10 +20,23 @@ export function dockerBuildInputs(plan: BuildPlan, dockerfile = plan.dockerfile)
     args: plan.buildArgs,
     ...(plan.platforms.length ? { platform: plan.platforms[0] } : {}),
     builderVersion: "BuilderBuildKit",
-    ...(plan.cacheFrom.length ? { cacheFrom: { images: plan.cacheFrom } } : {}),
+    ...(plan.cacheFrom.length ? { cacheFrom: { images: plan.cacheFrom.map(dockerCacheImage) } } : {}),
     ...(plan.settings.network ? { network: plan.settings.network } : {}),
     ...(plan.settings.addHosts.length ? { addHosts: [...plan.settings.addHosts] } : {}),
   };
+}
+
+/**
+ * A `cacheFrom` entry as its build block takes it: an image. A `type=…` entry other than a
+ * registry one is refused at construction; one given as an Output is refused here, before the build.
+ */
+function dockerCacheImage(entry: string): string {
+  const image = cacheImage(entry);
+  if (image === undefined)
+    throw new Error(
+      `cacheFrom: the docker back end reads caches from images only, not "${parseCacheEntry(entry)?.type ?? entry}"; use backend "docker-cli" or "docker-build".`,
+    );
+  return image;
 }
 
 /** @internal */

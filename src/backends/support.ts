@@ -5,7 +5,16 @@
 
 /** The plan args a back end hands to BuildKit as they are (labels, annotations, the build settings). */
 export type BuildInput =
-  "labels" | "annotations" | "network" | "addHosts" | "noCache" | "noCacheFilter" | "pull" | "shmSize" | "ulimits";
+  | "labels"
+  | "annotations"
+  | "network"
+  | "addHosts"
+  | "noCache"
+  | "noCacheFilter"
+  | "pull"
+  | "shmSize"
+  | "ulimits"
+  | "cacheTo";
 
 /** Every `BuildInput`, in the README's order. */
 export const BUILD_INPUTS: readonly BuildInput[] = [
@@ -18,6 +27,7 @@ export const BUILD_INPUTS: readonly BuildInput[] = [
   "pull",
   "shmSize",
   "ulimits",
+  "cacheTo",
 ];
 
 /**
@@ -55,6 +65,8 @@ export interface BackendSupport {
   readonly gateFromPlan: boolean;
   /** The build inputs its provider takes. */
   readonly inputs: readonly BuildInput[];
+  /** `cacheFrom` entries other than images (`type=local`, `gha`, `s3`). */
+  readonly cacheEntries: boolean;
 }
 
 /**
@@ -75,6 +87,7 @@ export const SUPPORT = {
     deleteImages: false,
     gateFromPlan: true,
     inputs: BUILD_INPUTS,
+    cacheEntries: true,
   },
   "docker-build": {
     secrets: true,
@@ -89,7 +102,8 @@ export const SUPPORT = {
     deleteImages: true,
     gateFromPlan: false,
     // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
-    inputs: ["labels", "network", "addHosts", "noCache", "pull"],
+    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo"],
+    cacheEntries: true,
   },
   docker: {
     secrets: false,
@@ -105,5 +119,6 @@ export const SUPPORT = {
     gateFromPlan: false,
     // Its build block has network and hosts, and no labels, cache switch, pull or limits.
     inputs: ["network", "addHosts"],
+    cacheEntries: false,
   },
 } as const satisfies Record<string, BackendSupport>;

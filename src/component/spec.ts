@@ -9,6 +9,7 @@ import { validateRepositoryArgs } from "../ecr";
 import {
   type Diagnostic,
   type EnvironmentArgs,
+  cacheImage,
   type EnvironmentKind,
   environmentKind,
   getEnvironmentArgs,
@@ -287,6 +288,15 @@ function validateBackendSupport(
     );
     if (where) refuse(where[0], `pass ${input}`, (s) => s.inputs.includes(input));
   }
+  // Known now (cacheFrom may be an Output: the back end refuses it when it resolves).
+  const entries = [
+    ...(Array.isArray(args.cacheFrom) ? args.cacheFrom.map((e, i) => [`cacheFrom[${i}]`, e] as const) : []),
+    ...Object.entries(environments).flatMap(([k, e]) =>
+      (e.cacheFrom ?? []).map((entry, i) => [`environments.${k}.cacheFrom[${i}]`, entry] as const),
+    ),
+  ];
+  const other = entries.find(([, e]) => typeof e === "string" && cacheImage(e) === undefined);
+  if (other && !supports.cacheEntries) refuse(other[0], "read a cache other than an image", (s) => s.cacheEntries);
 }
 
 /**

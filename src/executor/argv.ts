@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
-import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER } from "../plan";
+import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER, cacheImage, isCacheEntry } from "../plan";
 
 /** What changes a build's arguments beside the plan. */
 export interface BuildFlags {
@@ -18,7 +18,8 @@ export interface BuildFlags {
 export function buildArguments(plan: BuildPlan, repository: string, iidFile: string, flags: BuildFlags = {}): string[] {
   const args = ["build", "--progress=plain", "--file", plan.dockerfile, "--iidfile", iidFile];
   args.push(...planFlags(plan, flags));
-  for (const image of plan.cacheFrom) args.push("--cache-from", image);
+  // The engine's builder reads registry caches by image name only (the plan allows no other here).
+  for (const entry of plan.cacheFrom) args.push("--cache-from", cacheImage(entry) ?? entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   args.push(plan.context);
   return args;
@@ -40,7 +41,8 @@ export function buildxArguments(
   const { provenance, sbom } = plan.attestations;
   args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
   args.push(...planFlags(plan, flags), ...buildxOnlyFlags(plan));
-  for (const image of plan.cacheFrom) args.push("--cache-from", `type=registry,ref=${image}`);
+  for (const entry of plan.cacheFrom)
+    args.push("--cache-from", isCacheEntry(entry) ? entry : `type=registry,ref=${entry}`);
   for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
   if (plan.cache && (flags.exportCache ?? flags.push)) {
     // image-manifest and OCI media types: the shape ECR accepts for a cache.
@@ -49,6 +51,7 @@ export function buildxArguments(
       `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
     );
   }
+  if (flags.exportCache ?? flags.push) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   if (flags.push) args.push("--push");
   else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");

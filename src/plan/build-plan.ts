@@ -43,6 +43,7 @@ import {
   validateSsh,
 } from "./builder";
 import { type BuildSettings, planBuildSettings, planLabels, validateKeyValues } from "./build-settings";
+import { planCacheEntries } from "./cache-entries";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -94,8 +95,10 @@ export interface BuildPlan {
   testTarget?: string;
   /** Tags to push (tags only, no repository): the unique one first, moving ones last. */
   tags: string[];
-  /** `--cache-from` images. */
+  /** `--cache-from`: images, and `type=…` entries (local directories absolute). */
   cacheFrom: string[];
+  /** `--cache-to` entries besides the registry cache's. */
+  cacheTo: string[];
   /** Images from outside the Dockerfile the target uses (after arg substitution). */
   externalImages: string[];
   /** Build args passed but left out of the inputs hash. */
@@ -266,6 +269,15 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
   const { labels, volatileLabels, annotations } = planMetadata(options, key, settings, targetLabel, diagnostics);
   const buildSettings = planBuildSettings(options, model, options.builder !== undefined, diagnostics);
+  const hasBuilder = options.builder !== undefined;
+  const cacheFrom = [
+    ...planCacheEntries(options.cacheFrom ?? [], "from", "cacheFrom", hasBuilder, diagnostics),
+    ...planCacheEntries(settings.cacheFrom ?? [], "from", `environments.${key}.cacheFrom`, hasBuilder, diagnostics),
+  ];
+  const cacheTo = [
+    ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
+    ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
+  ];
 
   const warnings = throwOnErrors(diagnostics, `environment "${env}"`);
   const built = new Set(resolution.stages.map((s) => s.index));
@@ -291,7 +303,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     secrets: [...(options.secrets ?? [])].sort(),
     ...(testTarget ? { testTarget } : {}),
     tags,
-    cacheFrom: [...(options.cacheFrom ?? [])],
+    cacheFrom,
+    cacheTo,
     externalImages: resolution.externalImages,
     volatileArgs,
     labels,

@@ -64,6 +64,10 @@ export interface EnvironmentArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** Manifest annotations for this environment's image, merged over the common `annotations` (needs a `builder`). */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Caches this environment reads, after the common `cacheFrom`. @example ["type=gha,scope=app-production"] */
+  readonly cacheFrom?: readonly string[];
+  /** Caches this environment exports, after the common `cacheTo` (needs a `builder`). */
+  readonly cacheTo?: readonly string[];
 }
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */

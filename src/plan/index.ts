@@ -78,6 +78,7 @@ export {
   VERSION_LABEL,
   hashedLabels,
 } from "./build-settings";
+export { type CacheType, cacheImage, isCacheEntry, parseCacheEntry } from "./cache-entries";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";

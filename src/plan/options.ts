@@ -133,8 +133,23 @@ export interface PlanArgs {
   readonly gitSha?: string;
   /** Release version for `{version}` tags. */
   readonly version?: string;
-  /** Images to reuse layers from (`--cache-from`), e.g. the repository's previous release. @default [] */
+  /**
+   * Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's
+   * previous release), or an entry `type=local,src=…`, `type=gha,scope=…`,
+   * `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a
+   * `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment
+   * (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+   * @default []
+   * @example ["type=local,src=/var/cache/buildkit/app"]
+   */
   readonly cacheFrom?: readonly string[];
+  /**
+   * Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`,
+   * `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a
+   * `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+   * @example ["type=local,dest=/var/cache/buildkit/app,mode=max"]
+   */
+  readonly cacheTo?: readonly string[];
   /**
    * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
    * values are Pulumi secrets; their values end up in the image history, and show as
@@ -286,6 +301,7 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   version: "string",
   cacheFrom: "strings",
   allowSecretLikeBuildArgs: "boolean",
+  cacheTo: "strings",
   labels: "record",
   defaultLabels: "boolean",
   annotations: "record",
@@ -465,6 +481,8 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, Shape> = {
   sizeBudget: "size",
   labels: "record",
   annotations: "record",
+  cacheFrom: "strings",
+  cacheTo: "strings",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
@@ -551,6 +569,8 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   sizeBudget: { type: "oneOf", options: [NUMBER, STRING] },
   labels: STRING_MAP,
   annotations: STRING_MAP,
+  cacheFrom: STRINGS,
+  cacheTo: STRINGS,
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
@@ -596,6 +616,7 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   gitSha: STRING,
   version: STRING,
   cacheFrom: STRINGS,
+  cacheTo: STRINGS,
   allowSecretLikeBuildArgs: BOOLEAN,
   labels: STRING_MAP,
   defaultLabels: BOOLEAN,

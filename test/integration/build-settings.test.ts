@@ -1,7 +1,8 @@
 /**
  * Labels, annotations and the build settings through real builders: the Docker engine's own
  * (labels, hosts, network) and the standalone BuildKit (annotations, shm size, ulimits, the
- * no-cache filter too), read back from the image config, the registry and RUN's own output.
+ * no-cache filter too), read back from the image config, the registry and RUN's own output; and a
+ * local cache directory exported and read back.
  */
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
@@ -27,6 +28,13 @@ function reported(log: string): Record<string, string> {
   const line = log.split("\n").find((l) => /nofile=\d+ shm=/.test(l) && !l.includes("RUN echo"));
   assert.ok(line, `RUN's line is not in the log:\n${log.slice(-2000)}`);
   return Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+}
+
+/** Whether the deps stage's RUN was built or taken from a cache, read from a plain-progress log. */
+function depsStatus(log: string): "built" | "cached" {
+  const id = /^#(\d+) \[deps \d\/\d\] RUN echo deps-built/m.exec(log)?.[1];
+  assert.ok(id, `no deps step in:\n${log.slice(-1500)}`);
+  return new RegExp(`^#${id} CACHED`, "m").test(log) ? "cached" : "built";
 }
 
 describe("Integration: labels, annotations and build settings reach the image", function () {
@@ -114,6 +122,36 @@ describe("Integration: labels, annotations and build settings reach the image", 
       assert.equal(config.config.Labels["org.opencontainers.image.revision"], SHA);
     });
 
+    it("a local cache: exported to a directory, and read back by a builder whose own cache is gone", async () => {
+      const cacheDir = path.join(app, "cache");
+      const plan = planOf({
+        builder: builder.name,
+        registryCache: false,
+        cacheFrom: [`type=local,src=${cacheDir}`],
+        cacheTo: [`type=local,dest=${cacheDir},mode=max`],
+      });
+      const repository = `${engine.registry.server}/multistage-tests/settings-local-${RUN}`;
+      await builder.executor.pruneBuilder(builder.name);
+      // The first build finds no cache (BuildKit warns and goes on), builds, and exports one.
+      const cold = await builder.executor.buildWithBuilder(plan, repository, { push: true });
+      assert.equal(depsStatus(cold.log), "built");
+      assert.ok(fs.existsSync(path.join(cacheDir, "index.json")), "the cache directory holds an OCI layout");
+      await builder.executor.pruneBuilder(builder.name);
+      const warm = await builder.executor.buildWithBuilder(plan, repository, { push: true });
+      assert.equal(depsStatus(warm.log), "cached", "the deps stage came from the local cache");
+      assert.equal(warm.digest, cold.digest, "the same image");
+      // Without the local cache, the pruned builder builds it again.
+      await builder.executor.pruneBuilder(builder.name);
+      const without = await builder.executor.buildWithBuilder(
+        planOf({ builder: builder.name, registryCache: false }),
+        repository,
+        {
+          push: false,
+        },
+      );
+      assert.equal(depsStatus(without.log), "built");
+    });
+
     it("noCacheFilter rebuilds the named stage and takes the others from the cache", async () => {
       const plan = planOf({ builder: builder.name, registryCache: false });
       const repository = `${engine.registry.server}/multistage-tests/settings-filter-${RUN}`;
@@ -124,15 +162,8 @@ describe("Integration: labels, annotations and build settings reach the image", 
         repository,
         { push: false },
       );
-      const depsStep = /RUN echo deps-built/;
-      const status = (log: string): string => {
-        const id = /^#(\d+) \[deps \d\/\d\] RUN echo deps-built/m.exec(log)?.[1];
-        assert.ok(id, `no deps step in:\n${log.slice(-1500)}`);
-        return new RegExp(`^#${id} CACHED`, "m").test(log) ? "cached" : "built";
-      };
-      assert.ok(depsStep.test(cached.log));
-      assert.equal(status(cached.log), "cached");
-      assert.equal(status(filtered.log), "built");
+      assert.equal(depsStatus(cached.log), "cached");
+      assert.equal(depsStatus(filtered.log), "built");
     });
   });
 });

@@ -177,6 +177,18 @@ const PROBES: Record<string, Probe> = {
     args: { builder: "farm", ulimits: ["nofile=1024:2048"] },
     carried: (b, s) => JSON.stringify(buildInput(b, s, "ulimits")) === '["nofile=1024:2048"]',
   },
+  "`cacheFrom` entries (`type=local`, `gha`, `s3`; with a `builder`)": {
+    args: { builder: "farm", cacheFrom: ["type=gha,scope=app"] },
+    carried: (b, s) =>
+      JSON.stringify(b === "docker-cli" ? s.plan.cacheFrom : s.inputs.cacheFrom).includes("type=gha,scope=app"),
+  },
+  "`cacheTo` (with a `builder`)": {
+    args: { builder: "farm", cacheTo: ["type=local,dest=/var/cache/app,mode=max"] },
+    carried: (b, s) =>
+      JSON.stringify(b === "docker-cli" ? s.plan.cacheTo : s.inputs.cacheTo).includes(
+        "type=local,dest=/var/cache/app,mode=max",
+      ),
+  },
   "pushed images kept on replacement and destroy": {
     args: {},
     // docker-build: retained by option; docker-cli: its provider's delete keeps the image (and

@@ -108,6 +108,25 @@ describe("executor arguments", () => {
     assert.ok(local.includes("--load") && !local.includes("--cache-to"));
   });
 
+  it("cache entries: raw to buildx, exported with the image's build only; the engine reads a registry entry's image", () => {
+    const cached = plan({
+      cacheFrom: ["r.example/app:prev", "type=local,src=/c"],
+      cacheTo: ["type=local,dest=/c,mode=max"],
+    });
+    const pushed = buildxArguments(cached, "r.example/app", "farm", "/m", { push: true });
+    const pairs = (args: string[], flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+    assert.deepEqual(pairs(pushed, "--cache-from"), ["type=registry,ref=r.example/app:prev", "type=local,src=/c"]);
+    assert.deepEqual(pairs(pushed, "--cache-to"), ["type=local,dest=/c,mode=max"]);
+    const gate = buildxArguments(cached, "r.example/app", "farm", "/m", { push: false });
+    assert.deepEqual(pairs(gate, "--cache-to"), []);
+    const engine = buildArguments(
+      plan({ cacheFrom: ["type=registry,ref=r.example/app:c", "r.example/app:d"] }),
+      "r",
+      "/i",
+    );
+    assert.deepEqual(pairs(engine, "--cache-from"), ["r.example/app:c", "r.example/app:d"]);
+  });
+
   it("refuses a tag still holding {inputsHash}, naming it and the fix, on either builder", () => {
     const unfilled = plan({ tags: ["production-{inputsHash}"] });
     const expected =

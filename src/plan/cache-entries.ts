@@ -1,0 +1,197 @@
+/**
+ * Build caches besides the registry cache, as buildx and Bake write them: `cacheFrom` and
+ * `cacheTo` entries `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`,
+ * `type=registry,ref=…` (a plain image reference in `cacheFrom` is a registry cache too).
+ * Checked here (types, required and unknown attributes, credentials kept out), local
+ * directories made absolute. Pure.
+ */
+import * as path from "path";
+import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
+
+/** A cache back end BuildKit imports from or exports to. */
+export type CacheType = "registry" | "local" | "gha" | "s3" | "inline";
+
+/** Each type's attributes on import and on export, the required ones first (BuildKit's names). */
+const ATTRIBUTES: Record<
+  CacheType,
+  { from?: { required: string[]; optional: string[] }; to?: { required: string[]; optional: string[] } }
+> = {
+  registry: {
+    from: { required: ["ref"], optional: [] },
+    to: { required: ["ref"], optional: ["mode", "image-manifest", "oci-mediatypes", "compression", "ignore-error"] },
+  },
+  local: {
+    from: { required: ["src"], optional: ["digest", "tag"] },
+    to: { required: ["dest"], optional: ["mode", "compression", "compression-level", "tag", "ignore-error"] },
+  },
+  gha: {
+    from: { required: [], optional: ["scope", "url", "url_v2", "version"] },
+    to: { required: [], optional: ["scope", "mode", "url", "url_v2", "version", "ignore-error", "timeout"] },
+  },
+  s3: {
+    from: {
+      required: ["bucket", "region"],
+      optional: ["name", "prefix", "blobs_prefix", "manifests_prefix", "endpoint_url", "use_path_style"],
+    },
+    to: {
+      required: ["bucket", "region"],
+      optional: [
+        "name",
+        "prefix",
+        "blobs_prefix",
+        "manifests_prefix",
+        "endpoint_url",
+        "use_path_style",
+        "mode",
+        "ignore-error",
+        "touch_refresh",
+      ],
+    },
+  },
+  inline: { to: { required: [], optional: [] } },
+};
+
+/** Attributes that hold a credential: they would be kept in the plan, the state and the logs. */
+const CREDENTIALS: Record<string, string> = {
+  access_key_id: "AWS_ACCESS_KEY_ID",
+  secret_access_key: "AWS_SECRET_ACCESS_KEY",
+  session_token: "AWS_SESSION_TOKEN",
+  token: "ACTIONS_RUNTIME_TOKEN",
+};
+
+/** Whether `text` is a `type=…` cache entry (a plain image reference is not). */
+export function isCacheEntry(text: string): boolean {
+  return /^type=/.test(text.trim());
+}
+
+/** `type=local,src=/c` → `{ type: "local", attributes: [["src", "/c"]] }`; undefined when not `key=value,…`. */
+export function parseCacheEntry(text: string): { type: string; attributes: Array<[string, string]> } | undefined {
+  const attributes: Array<[string, string]> = [];
+  for (const field of text.split(",")) {
+    const match = /^([A-Za-z0-9_-]+)=(.*)$/.exec(field.trim());
+    if (!match) return undefined;
+    attributes.push([match[1], match[2]]);
+  }
+  const type = attributes.find(([k]) => k === "type")?.[1];
+  return type === undefined ? undefined : { type, attributes: attributes.filter(([k]) => k !== "type") };
+}
+
+/**
+ * The cache entries of one direction, checked, local directories made absolute. `property` is
+ * where they came from (`cacheFrom`, `environments.dev.cacheTo`).
+ */
+export function planCacheEntries(
+  entries: readonly string[],
+  direction: "from" | "to",
+  property: string,
+  hasBuilder: boolean,
+  diagnostics: Diagnostic[],
+): string[] {
+  const problem = (at: string, message: string, hint: string): void => {
+    diagnostics.push({ severity: "error", code: "invalid-cache", property: at, message, hint });
+  };
+  const types = (Object.keys(ATTRIBUTES) as CacheType[]).filter((t) => ATTRIBUTES[t][direction]);
+  const planned: string[] = [];
+  entries.forEach((text, i) => {
+    const at = `${property}[${i}]`;
+    if (!isCacheEntry(text)) {
+      // A plain image reference: a registry cache to read (its form is the registry's business).
+      if (direction === "from" && !/[,=\s]/.test(text)) planned.push(text);
+      else
+        problem(
+          at,
+          `"${excerpt(text)}" is neither an image nor a cache entry.`,
+          direction === "from"
+            ? 'Give an image ("registry.example.com/app:cache") or an entry starting with its type, e.g. "type=local,src=.cache/build".'
+            : 'Start with its type, e.g. "type=local,dest=.cache/build,mode=max" or "type=gha,scope=app".',
+        );
+      return;
+    }
+    const parsed = parseCacheEntry(text);
+    if (!parsed) {
+      problem(
+        at,
+        `"${excerpt(text)}" is not a list of key=value.`,
+        'Write it as buildx does: "type=local,src=.cache/build".',
+      );
+      return;
+    }
+    if (!types.includes(parsed.type as CacheType)) {
+      problem(
+        at,
+        `"${excerpt(parsed.type)}" is not a cache type ${direction === "from" ? "to import from" : "to export to"}.${didYouMean(parsed.type, types)}`,
+        `Use one of ${types.join(", ")}.`,
+      );
+      return;
+    }
+    const type = parsed.type as CacheType;
+    const known = ATTRIBUTES[type][direction] as { required: string[]; optional: string[] };
+    const names = parsed.attributes.map(([k]) => k);
+    for (const [key] of parsed.attributes) {
+      if (CREDENTIALS[key])
+        problem(
+          at,
+          `holds a credential (${key}), which would be kept in the plan, the state and the build's log.`,
+          `Remove it, and set ${CREDENTIALS[key]} in the environment of pulumi up instead (BuildKit reads it there).`,
+        );
+      else if (![...known.required, ...known.optional].includes(key))
+        problem(
+          at,
+          `"${excerpt(key)}" is not an attribute of type=${type} ${direction === "from" ? "to import" : "to export"}.${didYouMean(key, [...known.required, ...known.optional])}`,
+          `Its attributes: ${[...known.required, ...known.optional].join(", ") || "none"}.`,
+        );
+    }
+    for (const required of known.required)
+      if (!names.includes(required))
+        problem(at, `type=${type} needs ${required}.`, `Add ${required}=…, e.g. "${example(type, direction)}".`);
+    const mode = parsed.attributes.find(([k]) => k === "mode")?.[1];
+    if (mode !== undefined && mode !== "min" && mode !== "max")
+      problem(
+        at,
+        `mode "${excerpt(mode)}" is neither min nor max.`,
+        "mode=max exports every stage's layers; min only the image's.",
+      );
+    if (type !== "registry" && !hasBuilder)
+      problem(
+        at,
+        `type=${type} needs a builder: the Docker engine's own builder reads registry caches only${direction === "to" ? " and exports none" : ""}.`,
+        "Set builder (a buildx builder or a BuildKit endpoint).",
+      );
+    else if (direction === "to" && !hasBuilder)
+      problem(
+        at,
+        "exporting a cache needs a builder: the Docker engine's own builder exports none.",
+        "Set builder (a buildx builder or a BuildKit endpoint).",
+      );
+    // A local directory is the program's (like `context`): absolute, so the build finds it wherever it runs.
+    const attributes = parsed.attributes.map(([k, v]): [string, string] =>
+      type === "local" && (k === "src" || k === "dest") && v !== "" ? [k, path.resolve(v)] : [k, v],
+    );
+    planned.push([`type=${type}`, ...attributes.map(([k, v]) => `${k}=${v}`)].join(","));
+  });
+  return planned;
+}
+
+/** An entry of `type` as a hint shows it. */
+function example(type: CacheType, direction: "from" | "to"): string {
+  switch (type) {
+    case "registry":
+      return "type=registry,ref=registry.example.com/app:buildcache";
+    case "local":
+      return direction === "from" ? "type=local,src=.cache/build" : "type=local,dest=.cache/build,mode=max";
+    case "s3":
+      return "type=s3,bucket=build-cache,region=eu-west-1";
+    default:
+      return `type=${type}`;
+  }
+}
+
+/**
+ * The image a `cacheFrom` entry reads, for builders that take images only: an image as it is,
+ * a registry entry's `ref`; undefined for the other types.
+ */
+export function cacheImage(entry: string): string | undefined {
+  if (!isCacheEntry(entry)) return entry;
+  const parsed = parseCacheEntry(entry);
+  return parsed?.type === "registry" ? parsed.attributes.find(([k]) => k === "ref")?.[1] : undefined;
+}
