@@ -18,9 +18,15 @@ export {
   type EcsContainerOptions,
   type KubernetesContainer,
   type KubernetesContainerOptions,
+  type LambdaArchitecture,
+  type LambdaImage,
+  type LambdaImageSource,
+  type LambdaPlanArgs,
   type PinnedImage,
+  lambdaImageArgs,
   toEcsContainerDefinition,
   toKubernetesContainer,
+  toLambdaImage,
 } from "./consumers";
 export { type BackendName } from "./backends";
 export { type RegistryArgs } from "./registry";
