@@ -34,7 +34,14 @@ import {
   withInputsHash,
   wrongType,
 } from "../plan";
-import { detectGitSha, detectSourceUrl, planBuildFromFiles, readDockerfile, targetInputs } from "../context";
+import {
+  detectGitSha,
+  detectSourceUrl,
+  inlineDockerfile,
+  planBuildFromFiles,
+  readDockerfile,
+  targetInputs,
+} from "../context";
 import type { RegistryAccess } from "../executor";
 import { prepareImage, publishImage } from "../publish";
 
@@ -248,11 +255,15 @@ function commandLineOptions(
     buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const context = values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? ".");
+  if (config.dockerfileInline !== undefined && (config.dockerfile !== undefined || values.dockerfile))
+    throw new UsageError("dockerfileInline is set with a Dockerfile path too: keep one.");
   const dockerfile = values.dockerfile
     ? path.resolve(io.cwd, values.dockerfile)
-    : config.dockerfile
-      ? path.resolve(base, config.dockerfile)
-      : undefined;
+    : config.dockerfileInline !== undefined
+      ? inlineDockerfile(config.dockerfileInline)
+      : config.dockerfile
+        ? path.resolve(base, config.dockerfile)
+        : undefined;
   const chosen = environment ?? values.env ?? "dev";
   checkEnvironmentName(chosen, config);
   return {

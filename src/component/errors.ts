@@ -18,7 +18,8 @@ export class InvalidInputsError extends pulumi.InputPropertiesError {
           ? `MultiStageImage "${component}": ${lines[0]}`
           : `MultiStageImage "${component}" has ${errors.length} problems:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
       errors: errors.map((d) => ({
-        propertyPath: d.property ?? (d.file ? "dockerfile" : ""),
+        // A problem in the Dockerfile's text is the arg's that holds it (readDockerfile names an inline one so).
+        propertyPath: d.property ?? (d.file === "dockerfileInline" ? "dockerfileInline" : d.file ? "dockerfile" : ""),
         reason: formatDiagnostic(d, { withProperty: false }),
       })),
     });

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
+import { inlineDockerfile } from "../context";
 import {
   type Diagnostic,
   type EnvironmentArgs,
@@ -65,6 +66,7 @@ export function resolveSpec(
   stack: string,
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
+  args = withInlineDockerfile(args, diagnostics);
   // Wrong types first: planning with them would fail for no reason the user could see.
   const componentArgsOk = validateComponentArgs(args, diagnostics);
   const environment =
@@ -186,6 +188,23 @@ export function resolveSpec(
   // Last: what the checks above did not already name (unknown fields, allowed values, types).
   validateFields(args, diagnostics);
   return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
+}
+
+/** The args with `dockerfileInline` written to its file and named by `dockerfile`; both set is refused. */
+function withInlineDockerfile(args: MultiStageImageArgs, diagnostics: Diagnostic[]): MultiStageImageArgs {
+  const text = args.dockerfileInline;
+  if (typeof text !== "string") return args;
+  if (args.dockerfile !== undefined) {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: "dockerfileInline",
+      message: "is set together with dockerfile: the build would have two Dockerfiles.",
+      hint: "Keep one: dockerfile (a path) or dockerfileInline (the text).",
+    });
+    return args;
+  }
+  return { ...args, dockerfile: inlineDockerfile(text) };
 }
 
 /** Refuse every arg the chosen back end cannot pass to BuildKit, naming the ones that can. */

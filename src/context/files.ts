@@ -2,7 +2,9 @@
  * The one impure step before planning: check the context and read the Dockerfile
  * (a regular file of bounded size, read once), then plan it.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
 import { type BuildPlan, type BuildPlanOptions, planBuild, resolveDockerfilePath } from "../plan";
@@ -23,8 +25,9 @@ export interface DockerfileLocation {
  */
 export function readDockerfile(location: DockerfileLocation): ParseResult {
   const dockerfile = resolveDockerfilePath(location.context, location.dockerfile);
-  const label = path.relative(process.cwd(), dockerfile) || dockerfile;
-  const property = location.dockerfile ? "dockerfile" : "context";
+  const inline = isInlineDockerfile(dockerfile);
+  const label = inline ? "dockerfileInline" : path.relative(process.cwd(), dockerfile) || dockerfile;
+  const property = inline ? "dockerfileInline" : location.dockerfile ? "dockerfile" : "context";
   const fail = (d: Omit<Diagnostic, "severity">): never => {
     throw new MultiStageError([{ severity: "error", ...d }]);
   };
@@ -76,6 +79,31 @@ export function readDockerfile(location: DockerfileLocation): ParseResult {
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
     });
   return parseDockerfile(text, label);
+}
+
+/** Where inline Dockerfiles are written (`dockerfileInline`), one folder per text. */
+const INLINE_ROOT = path.join(os.tmpdir(), "pulumi-multistage", "inline");
+
+/**
+ * An inline Dockerfile (`dockerfileInline`, Bake's `dockerfile-inline`) as a file every builder
+ * and the test gate can read: written once per text, at a path that is the same on every run
+ * (so a provider that records the path sees no change). Diagnostics name it `dockerfileInline`.
+ */
+export function inlineDockerfile(text: string): string {
+  const dir = path.join(INLINE_ROOT, crypto.createHash("sha256").update(text).digest("hex").slice(0, 16));
+  const file = path.join(dir, "Dockerfile");
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== text) {
+    fs.mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
+  }
+  return file;
+}
+
+/** Whether `file` is one `inlineDockerfile` wrote. */
+function isInlineDockerfile(file: string): boolean {
+  return path.dirname(path.dirname(file)) === INLINE_ROOT;
 }
 
 /** Read the Dockerfile the options point at and plan it; throws `MultiStageError` for every problem. */

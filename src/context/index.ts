@@ -3,7 +3,13 @@
  * then parsed), the files a target's closure copies and their hashes, the closure files written
  * for the build, and the commit. `plan/` stays pure; this layer does the reading and writing.
  */
-export { type DockerfileLocation, MAX_DOCKERFILE_BYTES, planBuildFromFiles, readDockerfile } from "./files";
+export {
+  type DockerfileLocation,
+  MAX_DOCKERFILE_BYTES,
+  inlineDockerfile,
+  planBuildFromFiles,
+  readDockerfile,
+} from "./files";
 export { GIT_SHA_VARIABLES, detectGitSha, detectSourceUrl, sourceUrl } from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";
 export { CONTEXT_CODES } from "./codes";

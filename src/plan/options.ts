@@ -30,6 +30,13 @@ export interface PlanArgs {
   /** Dockerfile path (relative to the Pulumi program). @default `<context>/Dockerfile` */
   readonly dockerfile?: string;
   /**
+   * The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's
+   * `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics
+   * name it `dockerfileInline`. Not with `dockerfile`.
+   * @example "FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\n"
+   */
+  readonly dockerfileInline?: string;
+  /**
    * Per-environment settings, keyed by environment name. Stack config
    * `multistage:environments` is merged over these. Plain values (they decide the target).
    * @default {}
@@ -282,6 +289,7 @@ type Shape =
 const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   context: "string",
   dockerfile: "string",
+  dockerfileInline: "string",
   environments: "environments",
   target: "string",
   devTargets: "strings",
@@ -577,6 +585,7 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
 export const PLAN_FIELDS: Fields<PlanArgs> = {
   context: STRING,
   dockerfile: STRING,
+  dockerfileInline: STRING,
   environments: { type: "map", of: ENVIRONMENT_SPEC },
   target: STRING,
   devTargets: STRINGS,

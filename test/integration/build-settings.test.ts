@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlanOptions, planBuildFromFiles } from "../../src";
+import { inlineDockerfile } from "../../src/context";
 import { getBlob, getManifest } from "../../src/executor";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 
@@ -87,6 +88,16 @@ describe("Integration: labels, annotations and build settings reach the image", 
     const plain = reported((await engine.executor.build(planOf({ noCache: true }), repository)).log);
     assert.equal(plain.host, "0");
     assert.notEqual(plain.ifaces, "3");
+  });
+
+  it("an inline Dockerfile (dockerfileInline) builds like a file", async () => {
+    const text = "FROM multistage-local/busybox:1 AS final\nRUN echo inline > /inline\n";
+    const plan = planOf({ dockerfile: inlineDockerfile(text), noCache: true });
+    assert.equal(fs.readFileSync(plan.dockerfile, "utf8"), text);
+    const built = await engine.executor.build(plan, `multistage-tests/settings-inline-${RUN}`);
+    assert.ok(built.log.includes("RUN echo inline > /inline"), "the inline text's RUN ran");
+    const files = await engine.executor.listFiles(built.imageId);
+    assert.ok(files.includes("/inline"), "the inline RUN's file is in the image");
   });
 
   describe("a standalone BuildKit builder", () => {

@@ -54,6 +54,17 @@ interface Probe {
 }
 
 const planOf = (b: Backend, s: Seen): Record<string, unknown> => (b === "docker-cli" ? s.plan : {});
+/** The closure Dockerfile each back end's image resource builds from. */
+const closureFile = (b: Backend, s: Seen): string => {
+  const file =
+    b === "docker-cli"
+      ? s.inputs.closureDockerfile
+      : b === "docker"
+        ? (s.inputs.build as { dockerfile: string }).dockerfile
+        : (s.inputs.dockerfile as { location: string }).location;
+  assert.equal(typeof file, "string", `${b}: no closure Dockerfile in the inputs`);
+  return file as string;
+};
 /** A build setting where each back end puts it: the plan's `settings`, docker-build's inputs, docker's build block. */
 const buildInput = (b: Backend, s: Seen, name: string): unknown =>
   b === "docker-cli"
@@ -103,17 +114,8 @@ const PROBES: Record<string, Probe> = {
   "the target's closure only (Dockerfile and ignore file)": {
     args: {},
     carried: (b, s) => {
-      const file =
-        b === "docker-cli"
-          ? s.inputs.closureDockerfile
-          : b === "docker"
-            ? (s.inputs.build as { dockerfile: string }).dockerfile
-            : (s.inputs.dockerfile as { location: string }).location;
-      return (
-        typeof file === "string" &&
-        !fs.readFileSync(file, "utf8").includes("RUN test -f /out") &&
-        fs.existsSync(`${file}.dockerignore`)
-      );
+      const file = closureFile(b, s);
+      return !fs.readFileSync(file, "utf8").includes("RUN test -f /out") && fs.existsSync(`${file}.dockerignore`);
     },
   },
   "registry first (`inputs-<hash>`), `rebuildReason`, `size`": {
@@ -188,6 +190,11 @@ const PROBES: Record<string, Probe> = {
       JSON.stringify(b === "docker-cli" ? s.plan.cacheTo : s.inputs.cacheTo).includes(
         "type=local,dest=/var/cache/app,mode=max",
       ),
+  },
+  "`dockerfileInline`": {
+    // The context's Dockerfile is another one: the closure must come from the inline text.
+    args: { dockerfileInline: DOCKERFILE.replace("FROM scratch AS final", "FROM scratch AS final\nENV FROM_INLINE=1") },
+    carried: (b, s) => fs.readFileSync(closureFile(b, s), "utf8").includes("ENV FROM_INLINE=1"),
   },
   "pushed images kept on replacement and destroy": {
     args: {},
