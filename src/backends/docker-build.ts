@@ -4,7 +4,7 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { isCacheEntry, pinByDigest } from "../plan";
+import { buildContextValue, isCacheEntry, pinByDigest } from "../plan";
 import {
   type ImageBackend,
   type PublishArgs,
@@ -71,7 +71,16 @@ export function dockerBuildImageArgs(
     ...(secrets ? { secrets } : {}),
     tags: references,
     push: args.push,
-    context: { location: plan.context },
+    context: plan.apply((p) => ({
+      location: p.context,
+      ...(Object.keys(p.contexts).length
+        ? {
+            named: Object.fromEntries(
+              Object.entries(p.contexts).map(([name, c]) => [name, { location: buildContextValue(c) }]),
+            ),
+          }
+        : {}),
+    })),
     // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
     // that admits only the files the closure copies: the provider's context hash (and BuildKit)
     // see nothing else, so an edit elsewhere in the context does not rebuild this image.

@@ -14,7 +14,8 @@ export type BuildInput =
   | "pull"
   | "shmSize"
   | "ulimits"
-  | "cacheTo";
+  | "cacheTo"
+  | "contexts";
 
 /** Every `BuildInput`, in the README's order. */
 export const BUILD_INPUTS: readonly BuildInput[] = [
@@ -28,6 +29,7 @@ export const BUILD_INPUTS: readonly BuildInput[] = [
   "shmSize",
   "ulimits",
   "cacheTo",
+  "contexts",
 ];
 
 /**
@@ -102,7 +104,7 @@ export const SUPPORT = {
     deleteImages: true,
     gateFromPlan: false,
     // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
-    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo"],
+    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts"],
     cacheEntries: true,
   },
   docker: {

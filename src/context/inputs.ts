@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
+import { MultiStageError } from "../dockerfile";
 import { type BuildPlan, type StageInputs, type TargetInputs, hashedLabels, sha256 } from "../plan";
 
 /** A dockerignore pattern that matches `file` literally. */
@@ -102,6 +103,10 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
     const own: Record<string, string> = {};
     for (const [file, hash] of files) if (reads(file)) own[file] = hash;
     const base = spec.base.startsWith("stage ") ? fingerprints.get(spec.base.slice(6)) : spec.base;
+    const contextFiles = Object.entries(spec.contexts ?? {}).map(([name, reads]) => [
+      name,
+      [...namedContextFiles(plan, name, reads)],
+    ]);
     const digests: Record<string, string> = {};
     for (const image of [...(spec.base.startsWith("image ") ? [spec.base.slice(6)] : []), ...spec.images])
       if (imageDigests[image]) digests[image] = imageDigests[image];
@@ -115,6 +120,7 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
         Object.entries(own),
         // Only when resolved: the same inputs hash as before for callers without an engine.
         ...(Object.keys(digests).length ? [Object.entries(digests).sort()] : []),
+        ...(contextFiles.length ? [contextFiles] : []),
       ]),
     );
     fingerprints.set(spec.stage, fingerprint);
@@ -146,6 +152,28 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
       ? userRules
       : ["# Written by pulumi-multistage-image: only what the target's stages copy.", "*", ...lines, ""].join("\n"),
   };
+}
+
+/**
+ * The files a stage reads from the named directory context `name` (path → hash), read now: only
+ * those its `COPY --from`/`RUN --mount=from` name, so an edit elsewhere in that directory
+ * changes nothing.
+ */
+function namedContextFiles(plan: BuildPlan, name: string, reads: readonly string[] | "all"): Map<string, string> {
+  const context = plan.contexts?.[name];
+  if (context?.kind !== "directory") return new Map();
+  if (!fs.statSync(context.path, { throwIfNoEntry: false })?.isDirectory())
+    throw new MultiStageError([
+      {
+        severity: "error",
+        code: "missing-context",
+        property: `contexts.${name}`,
+        file: context.path,
+        message: "the named context's directory does not exist.",
+        hint: "Point it at a directory (relative to the Pulumi program), or remove it.",
+      },
+    ]);
+  return walkContext(context.path, "", matcher(reads)).files;
 }
 
 /**

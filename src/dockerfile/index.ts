@@ -38,6 +38,7 @@ export {
 export {
   type ArgDeclaration,
   type ContextRead,
+  type FromRead,
   type Dependency,
   type DependencyVia,
   type DockerfileModel,

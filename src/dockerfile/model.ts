@@ -85,6 +85,16 @@ export interface ContextRead {
   line: number;
 }
 
+/** `COPY --from=x a b /dest` or `RUN --mount=from=x,source=a`: the sources read from `x`. */
+export interface FromRead {
+  /** The `from` value as written (a stage, an image or a named context; args unexpanded). */
+  from: string;
+  /** Sources as written, relative to the root of `x`; `.` is all of it. */
+  sources: string[];
+  text: string;
+  line: number;
+}
+
 /** An input of a stage that cannot be listed before the build (`ADD <url>`, `ONBUILD`). */
 export interface OpaqueRead {
   /** What it is, e.g. `ADD https://…` or `ONBUILD COPY`. */
@@ -124,6 +134,8 @@ export interface Stage {
   sshMounts: SshMount[];
   /** The build-context files its instructions read. */
   contextReads: ContextRead[];
+  /** What its instructions copy or mount from another stage, an image or a named context. */
+  fromReads: FromRead[];
   /** Inputs that cannot be listed before the build. */
   opaqueReads: OpaqueRead[];
 }

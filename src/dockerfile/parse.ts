@@ -138,6 +138,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       sshMounts: [],
       contextReads: [],
       opaqueReads: [],
+      fromReads: [],
     };
     if (!stage.from) {
       error({
@@ -402,7 +403,12 @@ function readsOf(instruction: SyntaxNode, stage: Stage): void {
   }
   if (keyword === "RUN") {
     for (const { value, options } of mounts(instruction)) {
-      if (options.has("from")) continue;
+      const from = options.get("from");
+      if (from) {
+        const source = options.get("source") ?? options.get("src") ?? ".";
+        stage.fromReads.push({ from, sources: [source || "."], text: `RUN --mount=${value}`, line: at });
+        continue;
+      }
       if ((options.get("type") ?? "bind") !== "bind") continue;
       const source = options.get("source") ?? options.get("src") ?? ".";
       stage.contextReads.push({
@@ -415,11 +421,16 @@ function readsOf(instruction: SyntaxNode, stage: Stage): void {
     return;
   }
   if (keyword !== "COPY" && keyword !== "ADD") return;
-  if (flagValue(instruction, "from") !== undefined) return;
   const words = instruction.args;
   // Here-documents (`COPY <<EOF /dest`) are inline: the text after the marker is their body.
   const heredoc = words.findIndex((w) => w.startsWith("<<"));
   const sources = (heredoc >= 0 ? words.slice(0, heredoc) : words.slice(0, -1)).filter((w) => w !== "");
+  const from = flagValue(instruction, "from");
+  if (from !== undefined) {
+    const text = [keyword, ...instruction.flags, instruction.rest].join(" ");
+    if (from) stage.fromReads.push({ from, sources, text, line: at });
+    return;
+  }
   const remote = sources.filter((s) => keyword === "ADD" && REMOTE_SOURCE.test(s));
   for (const url of remote) stage.opaqueReads.push({ what: `ADD ${url}`, line: at });
   const local = sources.filter((s) => !remote.includes(s));

@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
-import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER, cacheImage, isCacheEntry } from "../plan";
+import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER, buildContextValue, cacheImage, isCacheEntry } from "../plan";
 
 /** What changes a build's arguments beside the plan. */
 export interface BuildFlags {
@@ -93,9 +93,11 @@ function planFlags(plan: BuildPlan, flags: BuildFlags): string[] {
   return args;
 }
 
-/** What only buildx passes: manifest annotations and the stages built without the cache. */
+/** What only buildx passes: named contexts, manifest annotations and the stages built without the cache. */
 function buildxOnlyFlags(plan: BuildPlan): string[] {
   const args: string[] = [];
+  for (const [name, context] of Object.entries(plan.contexts ?? {}))
+    args.push("--build-context", `${name}=${buildContextValue(context)}`);
   for (const [name, value] of Object.entries(plan.annotations ?? {})) args.push("--annotation", `${name}=${value}`);
   for (const stage of plan.settings?.noCacheFilter ?? []) args.push("--no-cache-filter", stage);
   return args;

@@ -44,6 +44,7 @@ import {
 } from "./builder";
 import { type BuildSettings, planBuildSettings, planLabels, validateKeyValues } from "./build-settings";
 import { planCacheEntries } from "./cache-entries";
+import { type NamedContext, contextImage, planNamedContexts } from "./contexts";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -99,7 +100,9 @@ export interface BuildPlan {
   cacheFrom: string[];
   /** `--cache-to` entries besides the registry cache's. */
   cacheTo: string[];
-  /** Images from outside the Dockerfile the target uses (after arg substitution). */
+  /** Named contexts (`--build-context`), by the name the Dockerfile uses. */
+  contexts: Record<string, NamedContext>;
+  /** Images from outside the Dockerfile the target uses (after arg substitution and named contexts). */
   externalImages: string[];
   /** Build args passed but left out of the inputs hash. */
   volatileArgs: string[];
@@ -219,7 +222,18 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
       hint: `Remove the target for "${env}", or set environments.${key}.allowNonFinalTarget if this is intended.`,
     });
   }
-  validateBaseImages(model, resolution, kind === "production" && !settings.allowUnpinnedBaseImages, key, diagnostics);
+  const contexts = planNamedContexts(options.contexts, model, resolution, options.builder !== undefined, diagnostics);
+  // The images the build pulls once named contexts apply: an image context's own, none for a directory.
+  const externalImages = [
+    ...new Set(resolution.externalImages.flatMap((image) => contextImage(contexts, image) ?? [])),
+  ];
+  validateBaseImages(
+    model,
+    { ...resolution, externalImages },
+    kind === "production" && !settings.allowUnpinnedBaseImages,
+    key,
+    diagnostics,
+  );
   // The test gate builds its stage with the same secrets and SSH: its mounts count too.
   const testTarget = chooseTestStage(model, options, kind, resolution.target.index, diagnostics);
   const gateStage = testTarget === undefined ? undefined : findStage(model, testTarget);
@@ -264,7 +278,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     });
   });
   const closure =
-    parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs);
+    parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs, contexts);
   const promotion = planPromotion(parsed, options, key, settings, kind, targetLabel, diagnostics);
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
   const { labels, volatileLabels, annotations } = planMetadata(options, key, settings, targetLabel, diagnostics);
@@ -305,7 +319,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     tags,
     cacheFrom,
     cacheTo,
-    externalImages: resolution.externalImages,
+    externalImages,
+    contexts,
     volatileArgs,
     labels,
     volatileLabels,

@@ -5,6 +5,7 @@
  * the context (another service, a dev-only file, the README) leaves the target as it is.
  */
 import * as crypto from "crypto";
+import type { NamedContext } from "./contexts";
 import {
   type DockerfileModel,
   type Stage,
@@ -41,6 +42,11 @@ export interface StageInputSpec {
   readonly args: Readonly<Record<string, string>>;
   /** Context paths and patterns it reads, or `all` (`COPY . .` and the like). */
   readonly reads: readonly string[] | "all";
+  /**
+   * The named directory contexts it reads, each with the paths it copies from it (`all` for
+   * `COPY --from=name . /x` or `FROM name`). Absent when none.
+   */
+  readonly contexts?: Readonly<Record<string, readonly string[] | "all">>;
 }
 
 /** Why a target reads the whole context. */
@@ -89,7 +95,9 @@ export function targetClosure(
   resolution: TargetResolution,
   buildArgs: Readonly<Record<string, string | undefined>>,
   volatileArgs: readonly string[] = [],
+  contexts: Readonly<Record<string, NamedContext>> = {},
 ): TargetClosure {
+  const named = (ref: string): NamedContext | undefined => (Object.hasOwn(contexts, ref) ? contexts[ref] : undefined);
   const inClosure = new Set(resolution.stages.map((s) => s.index));
   const lines = text.split("\n");
   for (const stage of model.stages) {
@@ -132,6 +140,17 @@ export function targetClosure(
     }
     const from = stage.dependencies.find((d) => d.via === "FROM");
     const others = stage.dependencies.filter((d) => d.via !== "FROM");
+    const baseRef = from?.kind === "image" ? (resolution.args.baseImages.get(stage.index) ?? from.image) : undefined;
+    const baseContext = baseRef === undefined ? undefined : named(baseRef);
+    // An image context stands for its image (its digest counts like any base's); a directory
+    // context for the files the stage reads from it.
+    const images = others.flatMap((d) => {
+      if (d.kind !== "image") return [];
+      const context = named(d.image);
+      return context?.kind === "directory" ? [] : [context?.kind === "image" ? context.image : d.image];
+    });
+    const read = contextReadsOf(stage, contexts, scope, model.escape);
+    if (baseContext?.kind === "directory" && baseRef !== undefined) read[baseRef] = "all";
     stages.push({
       stage: label,
       text: sha256(original.slice(stage.line - 1, stage.endLine).join("\n")),
@@ -140,16 +159,40 @@ export function targetClosure(
           ? "scratch"
           : from.kind === "stage"
             ? `stage ${stageLabel(model.stages[from.stage])}`
-            : `image ${resolution.args.baseImages.get(stage.index) ?? from.image}`,
+            : baseContext?.kind === "directory"
+              ? `context ${baseRef}`
+              : `image ${baseContext?.kind === "image" ? baseContext.image : baseRef}`,
       uses: [...new Set(others.flatMap((d) => (d.kind === "stage" ? [stageLabel(model.stages[d.stage])] : [])))],
-      images: [...new Set(others.flatMap((d) => (d.kind === "image" ? [d.image] : [])))],
+      images: [...new Set(images)],
       args,
       reads: whole ? "all" : [...own].sort(),
+      ...(Object.keys(read).length ? { contexts: read } : {}),
     });
   }
   return wholeContext
     ? { dockerfile, wholeContext, preamble, stages }
     : { dockerfile, patterns: [...patterns].sort(), preamble, stages };
+}
+
+/** What `stage` copies or mounts from each named directory context: paths, or `all`. */
+function contextReadsOf(
+  stage: Stage,
+  contexts: Readonly<Record<string, NamedContext>>,
+  scope: Map<string, string | undefined>,
+  escape: string,
+): Record<string, string[] | "all"> {
+  const reads: Record<string, string[] | "all"> = {};
+  for (const read of stage.fromReads) {
+    const name = expandOrKeep(read.from, scope, escape);
+    if (!Object.hasOwn(contexts, name) || contexts[name].kind !== "directory") continue;
+    for (const source of read.sources) {
+      const pattern = normalise(expandOrKeep(source, scope, escape));
+      const sofar = reads[name];
+      if (sofar === "all") continue;
+      reads[name] = pattern === "" || pattern.includes("$") ? "all" : [...new Set([...(sofar ?? []), pattern])].sort();
+    }
+  }
+  return reads;
 }
 
 /** Adds the stage's context patterns to `patterns`, or returns why the whole context is read. */

@@ -79,6 +79,7 @@ export {
   hashedLabels,
 } from "./build-settings";
 export { type CacheType, cacheImage, isCacheEntry, parseCacheEntry } from "./cache-entries";
+export { type NamedContext, buildContextValue } from "./contexts";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";

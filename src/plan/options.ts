@@ -50,6 +50,16 @@ export interface PlanArgs {
   /** Stage to build in every environment, overriding the environment defaults. */
   readonly target?: string;
   /**
+   * Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile
+   * uses in `FROM` or `--from=`, served from a directory (a path) or an image
+   * (`docker-image://ref`). Keyed by an image's name, an image context routes that base image
+   * through a mirror or a pull-through cache without editing the Dockerfile; its digest counts in
+   * the inputs like any base's. A directory context counts by the files the closure copies from it.
+   * Needs a `builder`.
+   * @example { shared: "../libs/shared", "node:20": "docker-image://123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/node:20" }
+   */
+  readonly contexts?: Readonly<Record<string, string>>;
+  /**
    * Stage names tried, in order, for development environments with no configured target.
    * @default ["dev", "development", "develop", "builder", "build"]
    */
@@ -292,6 +302,7 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   dockerfileInline: "string",
   environments: "environments",
   target: "string",
+  contexts: "record",
   devTargets: "strings",
   buildArgs: "record",
   volatileArgs: "strings",
@@ -588,6 +599,7 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   dockerfileInline: STRING,
   environments: { type: "map", of: ENVIRONMENT_SPEC },
   target: STRING,
+  contexts: STRING_MAP,
   devTargets: STRINGS,
   buildArgs: STRING_MAP,
   volatileArgs: STRINGS,

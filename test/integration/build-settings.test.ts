@@ -133,6 +133,30 @@ describe("Integration: labels, annotations and build settings reach the image", 
       assert.equal(config.config.Labels["org.opencontainers.image.revision"], SHA);
     });
 
+    it("named contexts: a base image routed through a mirror, files copied from a directory of their own", async () => {
+      const shared = path.join(app, "shared");
+      fs.mkdirSync(path.join(shared, "lib"), { recursive: true });
+      fs.writeFileSync(path.join(shared, "lib", "a.txt"), "from-the-named-context\n");
+      // No registry has "alpine:3.99": only the image context makes FROM resolve.
+      const text = "FROM alpine:3.99 AS final\nCOPY --from=shared lib/a.txt /a.txt\nRUN cat /a.txt\n";
+      const plan = planOf({
+        dockerfile: inlineDockerfile(text),
+        builder: builder.name,
+        registryCache: false,
+        noCache: true,
+        contexts: { "alpine:3.99": "docker-image://multistage-local/busybox:1", shared },
+      });
+      const built = await builder.executor.buildWithBuilder(
+        plan,
+        `${engine.registry.server}/multistage-tests/settings-ctx-${RUN}`,
+        {
+          push: true,
+        },
+      );
+      assert.match(built.log, /\[context alpine:3\.99\] .*multistage-local\/busybox:1/);
+      assert.match(built.log, /^#\d+ \d+\.\d+ from-the-named-context$/m, "RUN read the file the named context served");
+    });
+
     it("a local cache: exported to a directory, and read back by a builder whose own cache is gone", async () => {
       const cacheDir = path.join(app, "cache");
       const plan = planOf({

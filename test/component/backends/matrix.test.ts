@@ -196,6 +196,19 @@ const PROBES: Record<string, Probe> = {
     args: { dockerfileInline: DOCKERFILE.replace("FROM scratch AS final", "FROM scratch AS final\nENV FROM_INLINE=1") },
     carried: (b, s) => fs.readFileSync(closureFile(b, s), "utf8").includes("ENV FROM_INLINE=1"),
   },
+  "`contexts` (named, with a `builder`)": {
+    args: {
+      builder: "farm",
+      contexts: { shared: os.tmpdir(), "busybox:1.36": "docker-image://mirror.example/busybox:1.36" },
+    },
+    carried: (b, s) => {
+      const named =
+        b === "docker-cli"
+          ? (s.plan.contexts as Record<string, unknown>)
+          : ((s.inputs.context as { named?: Record<string, unknown> }).named ?? {});
+      return JSON.stringify(named).includes("mirror.example/busybox:1.36") && "shared" in named;
+    },
+  },
   "pushed images kept on replacement and destroy": {
     args: {},
     // docker-build: retained by option; docker-cli: its provider's delete keeps the image (and

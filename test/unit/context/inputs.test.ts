@@ -157,6 +157,31 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
     );
   });
 
+  it("a named directory context counts by the files the closure copies from it, nothing else of it", () => {
+    write("libs/shared/unused.txt", "u\n");
+    write("services/ctx/Dockerfile", "FROM busybox:1.36 AS build\nCOPY --from=shared index.js /app/index.js\n");
+    const hash = (): string =>
+      targetInputs(
+        planBuildFromFiles({
+          context: root,
+          dockerfile: path.join(root, "services/ctx/Dockerfile"),
+          environment: "dev",
+          builder: "farm",
+          contexts: { shared: path.join(root, "libs/shared") },
+        }),
+      ).hash;
+    const base = hash();
+    write("libs/shared/unused.txt", "edited\n");
+    assert.equal(hash(), base, "a file of the context the closure does not copy");
+    write("libs/shared/index.js", "module.exports = 2;\n");
+    assert.notEqual(hash(), base, "the file it copies");
+    fs.rmSync(path.join(root, "libs/shared"), { recursive: true });
+    assert.throws(hash, (err: Error & { diagnostics?: Array<{ property?: string }> }) => {
+      assert.equal(err.diagnostics?.[0]?.property, "contexts.shared");
+      return /does not exist/.test(err.message);
+    });
+  });
+
   it("says why: the file and the stage it changed, the stages built on it, the arg, the base image", () => {
     const first = inputsRecord(targetInputs(planOf("production")));
     assert.deepEqual(rebuildReason(undefined, first).rebuild, true);
