@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { getManifest } from "../../src/executor";
+import { getBlob, getManifest } from "../../src/executor";
 import { exampleSettings } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
@@ -34,6 +34,7 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
     work = workspace.root;
     const registry = engine.registry;
     const { args, localBaseImages } = exampleSettings("go-service");
+    const GO_IMAGE = localBaseImages.GO_IMAGE;
     for (const stackName of ["production", "dev"]) {
       stacks[stackName] = await LocalWorkspace.createOrSelectStack(
         {
@@ -54,7 +55,15 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
                       tls: { caCert: builder.tls.caCert, cert: builder.tls.cert, key: builder.tls.key },
                     }
                   : builder.endpoint,
-              environments: { dev: {}, production: { platforms: ["linux/amd64", "linux/arm64"] } },
+              environments: {
+                // Dev: its Go toolchain image routed through the registry by a named context, and a
+                // local cache directory beside the registry cache.
+                dev: { cacheTo: [`type=local,dest=${work}/cache,mode=max`] },
+                production: { platforms: ["linux/amd64", "linux/arm64"] },
+              },
+              contexts:
+                stackName === "dev" ? { [GO_IMAGE]: `docker-image://${registry.server}/${GO_IMAGE}` } : undefined,
+              labels: { "org.opencontainers.image.description": "go-service (e2e)" },
               registry: {
                 repository: `${registry.server}/${REPOSITORY_PATH}`,
                 username: registry.username,
@@ -105,5 +114,27 @@ describe("E2E: pulumi up on a BuildKit endpoint: two platforms in one index, reg
     assert.equal(up.outputs.imageUri.value, `${engine.registry.server}/${REPOSITORY_PATH}@${image.digest}`);
     const again = await stacks.dev.up();
     assert.deepEqual(again.summary.resourceChanges, { same: 3 });
+  });
+
+  it("dev: the labels in the pushed image's config, the base from the named context, the local cache on disk", async () => {
+    const outputs = await stacks.dev.outputs();
+    const plan = outputs.plan.value as { closure: { stages: Array<{ stage: string; base: string }> } };
+    const tag = parseImageReference((outputs.tags.value as string[])[0]).tag as string;
+    const image = await getManifest(REPOSITORY_PATH, tag, engine.registry);
+    const config = JSON.parse(
+      (await getBlob(REPOSITORY_PATH, image.body.config?.digest as string, engine.registry)).toString(),
+    ) as { config: { Labels: Record<string, string> } };
+    assert.deepEqual(
+      {
+        description: config.config.Labels["org.opencontainers.image.description"],
+        revision: config.config.Labels["org.opencontainers.image.revision"],
+        target: config.config.Labels["dev.multistage.target"],
+      },
+      { description: "go-service (e2e)", revision: "b01d000000000000000000000000000000000001", target: "builder" },
+    );
+    // The toolchain stage starts from the registry's copy of the image, by the named context.
+    const builderStage = plan.closure.stages.find((s) => s.stage === "builder");
+    assert.equal(builderStage?.base, `image ${engine.registry.server}/multistage-local/golang:1.26`);
+    assert.ok(fs.existsSync(`${work}/cache/index.json`), "the local cache was exported");
   });
 });

@@ -52,7 +52,10 @@ describe("plan options", () => {
     );
     const strict: Diagnostic[] = [];
     validatePlanArgs({ contxt: "." }, strict, { unknownFields: true });
-    assert.match(strict[0].message, /is not an argument that decides the plan\. Did you mean "context"\?/);
+    assert.match(
+      strict[0].message,
+      /is not an argument that decides the plan\. Did you mean "context"( or "contexts")?\?/,
+    );
     assert.ok(PLAN_ARG_KEYS.includes("volatileArgs") && !PLAN_ARG_KEYS.includes("environment" as never));
   });
 });
