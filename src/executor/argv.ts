@@ -4,7 +4,14 @@
  */
 import { createHash } from "crypto";
 import * as path from "path";
-import { type BuildPlan, type BuilderSpec, INPUTS_HASH_PLACEHOLDER, buildContextValue, cacheImage, isCacheEntry } from "../plan";
+import {
+  type BuildPlan,
+  type BuilderSpec,
+  INPUTS_HASH_PLACEHOLDER,
+  buildContextValue,
+  cacheImage,
+  isCacheEntry,
+} from "../plan";
 
 /** What changes a build's arguments beside the plan. */
 export interface BuildFlags {

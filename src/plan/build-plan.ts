@@ -278,7 +278,9 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     });
   });
   const closure =
-    parsed.text === undefined ? undefined : targetClosure(parsed.text, model, resolution, values, volatileArgs, contexts);
+    parsed.text === undefined
+      ? undefined
+      : targetClosure(parsed.text, model, resolution, values, volatileArgs, contexts);
   const promotion = planPromotion(parsed, options, key, settings, kind, targetLabel, diagnostics);
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
   const { labels, volatileLabels, annotations } = planMetadata(options, key, settings, targetLabel, diagnostics);

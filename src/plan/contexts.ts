@@ -10,8 +10,7 @@ import { type Diagnostic, type DockerfileModel, type TargetResolution, excerpt, 
 
 /** What a named context serves. */
 export type NamedContext =
-  | { readonly kind: "directory"; readonly path: string }
-  | { readonly kind: "image"; readonly image: string };
+  { readonly kind: "directory"; readonly path: string } | { readonly kind: "image"; readonly image: string };
 
 const IMAGE_SCHEME = "docker-image://";
 
@@ -47,14 +46,20 @@ export function planNamedContexts(
   const used = new Set(
     resolution.stages.flatMap((s) =>
       s.dependencies.flatMap((d) =>
-        d.kind !== "image" ? [] : [d.image, ...(d.via === "FROM" ? [resolution.args.baseImages.get(s.index) ?? ""] : [])],
+        d.kind !== "image"
+          ? []
+          : [d.image, ...(d.via === "FROM" ? [resolution.args.baseImages.get(s.index) ?? ""] : [])],
       ),
     ),
   );
   for (const [name, value] of entries) {
     const property = `contexts.${name}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/.test(name)) {
-      problem(property, `"${excerpt(name)}" is not a name a Dockerfile can use.`, 'Use a stage-like name ("shared") or an image name ("node:20").');
+      problem(
+        property,
+        `"${excerpt(name)}" is not a name a Dockerfile can use.`,
+        'Use a stage-like name ("shared") or an image name ("node:20").',
+      );
       continue;
     }
     if (findStage(model, name)) {
@@ -68,7 +73,11 @@ export function planNamedContexts(
     if (value.startsWith(IMAGE_SCHEME)) {
       const image = value.slice(IMAGE_SCHEME.length);
       if (!/^[^\s,=]+$/.test(image))
-        problem(property, `"${excerpt(value)}" names no image.`, 'Write "docker-image://registry.example.com/mirror/node:20".');
+        problem(
+          property,
+          `"${excerpt(value)}" names no image.`,
+          'Write "docker-image://registry.example.com/mirror/node:20".',
+        );
       else contexts[name] = { kind: "image", image };
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || value.trim() === "") {
       problem(
