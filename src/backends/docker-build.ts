@@ -64,6 +64,8 @@ export function dockerBuildImageArgs(
       addHosts: [...p.settings.addHosts],
       noCache: p.settings.noCache,
       pull: p.settings.pull,
+      load: p.outputs.load,
+      exports: p.outputs.exports.map((raw) => ({ raw })),
     })),
   );
   const credentials = secretCredentials(args.registry);
@@ -95,6 +97,8 @@ export function dockerBuildImageArgs(
     addHosts: settings.addHosts,
     noCache: settings.noCache,
     pull: settings.pull,
+    load: settings.load,
+    exports: settings.exports,
     cacheFrom: cache.from,
     cacheTo: cache.to,
     registries: [{ address: credentials.server, username: credentials.username, password: credentials.password }],
@@ -126,6 +130,8 @@ export const dockerBuildBackend: ImageBackend = {
             tags: [],
             push: false,
             cacheTo: [],
+            exports: [],
+            load: false,
           },
           { parent: args.parent, dependsOn: args.dependsOn },
         )

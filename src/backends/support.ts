@@ -15,7 +15,9 @@ export type BuildInput =
   | "shmSize"
   | "ulimits"
   | "cacheTo"
-  | "contexts";
+  | "contexts"
+  | "load"
+  | "exports";
 
 /** Every `BuildInput`, in the README's order. */
 export const BUILD_INPUTS: readonly BuildInput[] = [
@@ -30,6 +32,8 @@ export const BUILD_INPUTS: readonly BuildInput[] = [
   "ulimits",
   "cacheTo",
   "contexts",
+  "load",
+  "exports",
 ];
 
 /**
@@ -104,7 +108,7 @@ export const SUPPORT = {
     deleteImages: true,
     gateFromPlan: false,
     // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
-    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts"],
+    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts", "load", "exports"],
     cacheEntries: true,
   },
   docker: {
@@ -119,8 +123,9 @@ export const SUPPORT = {
     volatileArgs: false,
     deleteImages: false,
     gateFromPlan: false,
-    // Its build block has network and hosts, and no labels, cache switch, pull or limits.
-    inputs: ["network", "addHosts"],
+    // Its build block has network and hosts, and no labels, cache switch, pull or limits; it
+    // builds in the local engine, so the image is loaded there anyway.
+    inputs: ["network", "addHosts", "load"],
     cacheEntries: false,
   },
 } as const satisfies Record<string, BackendSupport>;

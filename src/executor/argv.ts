@@ -58,10 +58,13 @@ export function buildxArguments(
       `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
     );
   }
-  if (flags.exportCache ?? flags.push) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
+  // The image's own build exports (not the test gate's): caches and outputs.
+  const exporting = flags.exportCache ?? flags.push;
+  if (exporting) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   if (flags.push) args.push("--push");
-  else if (plan.tags.length && plan.platforms.length <= 1) args.push("--load");
+  if (plan.tags.length && plan.platforms.length <= 1 && (!flags.push || plan.outputs?.load)) args.push("--load");
+  if (exporting) for (const entry of plan.outputs?.exports ?? []) args.push("--output", entry);
   args.push(plan.context);
   return args;
 }

@@ -45,6 +45,7 @@ import {
 import { type BuildSettings, planBuildSettings, planLabels, validateKeyValues } from "./build-settings";
 import { planCacheEntries } from "./cache-entries";
 import { type NamedContext, contextImage, planNamedContexts } from "./contexts";
+import { type OutputsSpec, planOutputs } from "./exports";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -100,6 +101,8 @@ export interface BuildPlan {
   cacheFrom: string[];
   /** `--cache-to` entries besides the registry cache's. */
   cacheTo: string[];
+  /** Where the image goes besides the registry: the local engine, tarballs. */
+  outputs: OutputsSpec;
   /** Named contexts (`--build-context`), by the name the Dockerfile uses. */
   contexts: Record<string, NamedContext>;
   /** Images from outside the Dockerfile the target uses (after arg substitution and named contexts). */
@@ -290,6 +293,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     ...planCacheEntries(options.cacheFrom ?? [], "from", "cacheFrom", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheFrom ?? [], "from", `environments.${key}.cacheFrom`, hasBuilder, diagnostics),
   ];
+  const outputs = planOutputs(options, platforms, hasBuilder, diagnostics);
   const cacheTo = [
     ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
@@ -321,6 +325,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     tags,
     cacheFrom,
     cacheTo,
+    outputs,
     externalImages,
     contexts,
     volatileArgs,

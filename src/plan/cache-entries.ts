@@ -12,10 +12,7 @@ import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
 export type CacheType = "registry" | "local" | "gha" | "s3" | "inline";
 
 /** Each type's attributes on import and on export, the required ones first (BuildKit's names). */
-const ATTRIBUTES: Record<
-  CacheType,
-  { from?: { required: string[]; optional: string[] }; to?: { required: string[]; optional: string[] } }
-> = {
+const ATTRIBUTES: Record<CacheType, { from?: Attributes; to?: Attributes }> = {
   registry: {
     from: { required: ["ref"], optional: [] },
     to: { required: ["ref"], optional: ["mode", "image-manifest", "oci-mediatypes", "compression", "ignore-error"] },
@@ -90,7 +87,6 @@ export function planCacheEntries(
   const problem = (at: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "invalid-cache", property: at, message, hint });
   };
-  const types = (Object.keys(ATTRIBUTES) as CacheType[]).filter((t) => ATTRIBUTES[t][direction]);
   const planned: string[] = [];
   entries.forEach((text, i) => {
     const at = `${property}[${i}]`;
@@ -107,43 +103,18 @@ export function planCacheEntries(
         );
       return;
     }
-    const parsed = parseCacheEntry(text);
-    if (!parsed) {
-      problem(
-        at,
-        `"${excerpt(text)}" is not a list of key=value.`,
-        'Write it as buildx does: "type=local,src=.cache/build".',
-      );
-      return;
-    }
-    if (!types.includes(parsed.type as CacheType)) {
-      problem(
-        at,
-        `"${excerpt(parsed.type)}" is not a cache type ${direction === "from" ? "to import from" : "to export to"}.${didYouMean(parsed.type, types)}`,
-        `Use one of ${types.join(", ")}.`,
-      );
-      return;
-    }
+    const parsed = checkEntry(
+      text,
+      tableOf(direction),
+      direction === "from"
+        ? { kind: "a cache type to import from", use: "to import" }
+        : { kind: "a cache type to export to", use: "to export" },
+      at,
+      problem,
+      (type) => example(type as CacheType, direction),
+    );
+    if (!parsed) return;
     const type = parsed.type as CacheType;
-    const known = ATTRIBUTES[type][direction] as { required: string[]; optional: string[] };
-    const names = parsed.attributes.map(([k]) => k);
-    for (const [key] of parsed.attributes) {
-      if (CREDENTIALS[key])
-        problem(
-          at,
-          `holds a credential (${key}), which would be kept in the plan, the state and the build's log.`,
-          `Remove it, and set ${CREDENTIALS[key]} in the environment of pulumi up instead (BuildKit reads it there).`,
-        );
-      else if (![...known.required, ...known.optional].includes(key))
-        problem(
-          at,
-          `"${excerpt(key)}" is not an attribute of type=${type} ${direction === "from" ? "to import" : "to export"}.${didYouMean(key, [...known.required, ...known.optional])}`,
-          `Its attributes: ${[...known.required, ...known.optional].join(", ") || "none"}.`,
-        );
-    }
-    for (const required of known.required)
-      if (!names.includes(required))
-        problem(at, `type=${type} needs ${required}.`, `Add ${required}=…, e.g. "${example(type, direction)}".`);
     const mode = parsed.attributes.find(([k]) => k === "mode")?.[1];
     if (mode !== undefined && mode !== "min" && mode !== "max")
       problem(
@@ -163,13 +134,86 @@ export function planCacheEntries(
         "exporting a cache needs a builder: the Docker engine's own builder exports none.",
         "Set builder (a buildx builder or a BuildKit endpoint).",
       );
-    // A local directory is the program's (like `context`): absolute, so the build finds it wherever it runs.
-    const attributes = parsed.attributes.map(([k, v]): [string, string] =>
-      type === "local" && (k === "src" || k === "dest") && v !== "" ? [k, path.resolve(v)] : [k, v],
-    );
-    planned.push([`type=${type}`, ...attributes.map(([k, v]) => `${k}=${v}`)].join(","));
+    planned.push(entryText(parsed, type === "local" ? ["src", "dest"] : []));
   });
   return planned;
+}
+
+/** The attributes of each cache type in one direction. */
+function tableOf(direction: "from" | "to"): Record<string, Attributes> {
+  return Object.fromEntries(
+    (Object.keys(ATTRIBUTES) as CacheType[]).flatMap((t) => {
+      const known = ATTRIBUTES[t][direction];
+      return known ? [[t, known]] : [];
+    }),
+  );
+}
+
+/** A type's attributes: the ones it needs, the ones it may have. */
+export interface Attributes {
+  readonly required: readonly string[];
+  readonly optional: readonly string[];
+}
+
+/**
+ * One buildx entry (`type=…,key=value,…`) checked against `table` (its types and their
+ * attributes): the type with the closest one, unknown and missing attributes, credentials.
+ * `role` says what the entry is for: `kind` ("a cache type to import from") and `use` ("to import").
+ * @returns the parsed entry, or undefined when it is not one
+ */
+export function checkEntry(
+  text: string,
+  table: Readonly<Record<string, Attributes>>,
+  role: { readonly kind: string; readonly use: string },
+  at: string,
+  problem: (at: string, message: string, hint: string) => void,
+  example: (type: string) => string,
+): { type: string; attributes: Array<[string, string]> } | undefined {
+  const types = Object.keys(table);
+  const parsed = parseCacheEntry(text);
+  if (!parsed) {
+    problem(at, `"${excerpt(text)}" is not a list of key=value.`, `Write it as buildx does: "${example(types[0])}".`);
+    return undefined;
+  }
+  if (!types.includes(parsed.type)) {
+    problem(
+      at,
+      `"${excerpt(parsed.type)}" is not ${role.kind}.${didYouMean(parsed.type, types)}`,
+      `Use one of ${types.join(", ")}.`,
+    );
+    return undefined;
+  }
+  const known = [...table[parsed.type].required, ...table[parsed.type].optional];
+  for (const [key] of parsed.attributes) {
+    if (CREDENTIALS[key])
+      problem(
+        at,
+        `holds a credential (${key}), which would be kept in the plan, the state and the build's log.`,
+        `Remove it, and set ${CREDENTIALS[key]} in the environment of pulumi up instead (BuildKit reads it there).`,
+      );
+    else if (!known.includes(key))
+      problem(
+        at,
+        `"${excerpt(key)}" is not an attribute of type=${parsed.type} ${role.use}.${didYouMean(key, known)}`,
+        `Its attributes: ${known.join(", ") || "none"}.`,
+      );
+  }
+  for (const required of table[parsed.type].required)
+    if (!parsed.attributes.some(([k]) => k === required))
+      problem(at, `type=${parsed.type} needs ${required}.`, `Add ${required}=…, e.g. "${example(parsed.type)}".`);
+  return parsed;
+}
+
+/**
+ * A checked entry as text again, the attributes in `paths` made absolute: a directory or file
+ * is the program's (like \`context\`), so the build finds it wherever it runs.
+ */
+export function entryText(
+  entry: { type: string; attributes: ReadonlyArray<readonly [string, string]> },
+  paths: readonly string[],
+): string {
+  const attributes = entry.attributes.map(([k, v]) => (paths.includes(k) && v !== "" ? [k, path.resolve(v)] : [k, v]));
+  return [`type=${entry.type}`, ...attributes.map(([k, v]) => `${k}=${v}`)].join(",");
 }
 
 /** An entry of `type` as a hint shows it. */

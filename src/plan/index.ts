@@ -80,6 +80,7 @@ export {
 } from "./build-settings";
 export { type CacheType, cacheImage, isCacheEntry, parseCacheEntry } from "./cache-entries";
 export { type NamedContext, buildContextValue } from "./contexts";
+export { type OutputsSpec } from "./exports";
 export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
 export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";

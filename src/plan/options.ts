@@ -168,6 +168,20 @@ export interface PlanArgs {
    */
   readonly cacheTo?: readonly string[];
   /**
+   * Also load the image into the local Docker engine (`--load`), for a test run beside the push.
+   * The Docker engine's own builder always does; with a builder, one platform only.
+   * @default false
+   */
+  readonly load?: boolean;
+  /**
+   * Outputs besides the registry, as buildx writes them: an OCI or Docker tarball
+   * (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the
+   * filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built
+   * (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+   * @example ["type=oci,dest=dist/app.oci.tar"]
+   */
+  readonly exports?: readonly string[];
+  /**
    * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
    * values are Pulumi secrets; their values end up in the image history, and show as
    * `[secret]` in outputs.
@@ -321,6 +335,8 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   cacheFrom: "strings",
   allowSecretLikeBuildArgs: "boolean",
   cacheTo: "strings",
+  load: "boolean",
+  exports: "strings",
   labels: "record",
   defaultLabels: "boolean",
   annotations: "record",
@@ -638,6 +654,8 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   version: STRING,
   cacheFrom: STRINGS,
   cacheTo: STRINGS,
+  load: BOOLEAN,
+  exports: STRINGS,
   allowSecretLikeBuildArgs: BOOLEAN,
   labels: STRING_MAP,
   defaultLabels: BOOLEAN,

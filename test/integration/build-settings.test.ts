@@ -157,6 +157,32 @@ describe("Integration: labels, annotations and build settings reach the image", 
       assert.match(built.log, /^#\d+ \d+\.\d+ from-the-named-context$/m, "RUN read the file the named context served");
     });
 
+    it("load and an OCI tarball beside the push: the engine holds the image, the tarball the pushed digest", async () => {
+      const tarball = path.join(app, "dist", "app.oci.tar");
+      fs.mkdirSync(path.dirname(tarball), { recursive: true });
+      const plan = planOf({
+        builder: builder.name,
+        registryCache: false,
+        load: true,
+        exports: [`type=oci,dest=${tarball}`],
+      });
+      const repository = `${engine.registry.server}/multistage-tests/settings-out-${RUN}`;
+      const built = await builder.executor.buildWithBuilder(plan, repository, { push: true });
+      // The engine has it under the pushed tag.
+      const inspected = await engine.executor.inspect(built.references[0]);
+      assert.equal(inspected.Config.Labels?.["com.example.team"], "payments");
+      // The tarball is an OCI layout whose index names the pushed manifest.
+      const listing = execFileSync("tar", ["-tf", tarball]).toString().split("\n");
+      assert.ok(listing.includes("index.json") && listing.includes("oci-layout"), listing.join(" "));
+      const index = JSON.parse(execFileSync("tar", ["-xOf", tarball, "index.json"]).toString()) as {
+        manifests: Array<{ digest: string }>;
+      };
+      assert.deepEqual(
+        index.manifests.map((m) => m.digest),
+        [built.digest],
+      );
+    });
+
     it("a local cache: exported to a directory, and read back by a builder whose own cache is gone", async () => {
       const cacheDir = path.join(app, "cache");
       const plan = planOf({

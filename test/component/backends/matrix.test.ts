@@ -209,6 +209,19 @@ const PROBES: Record<string, Probe> = {
       return JSON.stringify(named).includes("mirror.example/busybox:1.36") && "shared" in named;
     },
   },
+  "`load`": {
+    args: { load: true },
+    // docker: its Image builds in the local engine, where the image stays.
+    carried: (b, s) =>
+      b === "docker"
+        ? true
+        : (b === "docker-cli" ? (s.plan.outputs as { load: boolean }).load : s.inputs.load) === true,
+  },
+  "`exports` (with a `builder`)": {
+    args: { builder: "farm", exports: ["type=oci,dest=/tmp/app.oci.tar"] },
+    carried: (b, s) =>
+      JSON.stringify(b === "docker-cli" ? s.plan.outputs : s.inputs.exports).includes("type=oci,dest=/tmp/app.oci.tar"),
+  },
   "pushed images kept on replacement and destroy": {
     args: {},
     // docker-build: retained by option; docker-cli: its provider's delete keeps the image (and
