@@ -164,6 +164,55 @@ fi
 "$bin/docker-buildx" inspect --bootstrap multistage >/dev/null
 log "builder multistage: $("$bin/docker-buildx" inspect multistage | grep -m1 -E 'Platforms:' | sed 's/ *Platforms: *//')"
 
+# --- a builder of two nodes ---------------------------------------------------
+# A second daemon (its own state, no TLS) beside the first, and the buildx builder
+# "multistage-nodes": the first daemon declared as the linux/amd64 node, the second as the
+# linux/arm64 one, as a build farm with a machine per platform is registered. A build of both
+# platforms runs each on its own node (no emulation: the seed apps cross-compile).
+sock2="$state/buildkitd-2.sock"
+addr2="unix://$sock2"
+if alive "$state/buildkitd-2.pid" && "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1; then
+  log "second buildkitd already running (pid $(cat "$state/buildkitd-2.pid"))"
+else
+  rm -f "$sock2" "$state/buildkitd-2.pid"
+  mkdir -p "$state/buildkit-2"
+  cat >"$state/buildkitd-2.toml" <<TOML
+root = "$state/buildkit-2"
+[grpc]
+  address = ["$addr2"]
+[worker.oci]
+  enabled = true
+  binary = "/usr/sbin/runc"
+  snapshotter = "overlayfs"
+  gc = true
+[worker.containerd]
+  enabled = false
+[registry."$registry"]
+  http = true
+  insecure = true
+[registry."docker.io"]
+  mirrors = ["$registry"]
+TOML
+  nohup "$bin/buildkitd" --config "$state/buildkitd-2.toml" --oci-worker-net host >"$state/buildkitd-2.log" 2>&1 &
+  echo $! >"$state/buildkitd-2.pid"
+  for _ in $(seq 1 60); do
+    "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1 && break
+    alive "$state/buildkitd-2.pid" || break
+    sleep 0.5
+  done
+  "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1 || {
+    log "the second buildkitd did not answer on $addr2; last lines of $state/buildkitd-2.log:"
+    tail -n 20 "$state/buildkitd-2.log" >&2 || true
+    exit 1
+  }
+fi
+if ! "$bin/docker-buildx" inspect multistage-nodes >/dev/null 2>&1; then
+  "$bin/docker-buildx" create --name multistage-nodes --driver remote --node nodes-amd64 --platform linux/amd64 "$addr" >/dev/null
+  "$bin/docker-buildx" create --append --name multistage-nodes --driver remote --node nodes-arm64 --platform linux/arm64 "$addr2" >/dev/null
+fi
+"$bin/docker-buildx" inspect --bootstrap multistage-nodes >/dev/null
+log "builder multistage-nodes: nodes-amd64 (linux/amd64) on $addr, nodes-arm64 (linux/arm64) on $addr2"
+
 # --- base images in the registry ---------------------------------------------
 # buildkitd pulls from registries only: push the engine's offline base images under the names
 # the mirror of docker.io resolves (multistage-local/node:20 → $registry/multistage-local/node:20).
@@ -183,11 +232,12 @@ for image in $(docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^(
   log "pushed $image as $remote"
 done
 
-grep -v -E '^export (MULTISTAGE_BUILDX|BUILDX_CONFIG|MULTISTAGE_BUILDER|MULTISTAGE_BUILDKIT_ADDR|MULTISTAGE_BUILDKIT_TLS_ADDR|MULTISTAGE_BUILDKIT_TLS_DIR)=' "$state/env" >"$state/env.tmp" || true
+grep -v -E '^export (MULTISTAGE_BUILDX|BUILDX_CONFIG|MULTISTAGE_BUILDER|MULTISTAGE_BUILDER_NODES|MULTISTAGE_BUILDKIT_ADDR|MULTISTAGE_BUILDKIT_TLS_ADDR|MULTISTAGE_BUILDKIT_TLS_DIR)=' "$state/env" >"$state/env.tmp" || true
 cat >>"$state/env.tmp" <<ENV
 export MULTISTAGE_BUILDX=$bin/docker-buildx
 export BUILDX_CONFIG=$state/buildx
 export MULTISTAGE_BUILDER=multistage
+export MULTISTAGE_BUILDER_NODES=multistage-nodes
 export MULTISTAGE_BUILDKIT_ADDR=$addr
 export MULTISTAGE_BUILDKIT_TLS_ADDR=$tls_addr
 export MULTISTAGE_BUILDKIT_TLS_DIR=$tls

@@ -3,7 +3,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 state=${MULTISTAGE_STATE:-$repo/.multistage}
-for name in buildkitd registry dockerd; do
+for name in buildkitd-2 buildkitd registry dockerd; do
   pidfile="$state/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

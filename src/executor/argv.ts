@@ -41,7 +41,7 @@ export function buildxArguments(
   repository: string,
   builder: string,
   metadataFile: string,
-  flags: BuildFlags & { push: boolean; exportCache?: boolean },
+  flags: BuildFlags & { push: boolean; exportCache?: boolean; pushByDigest?: boolean },
 ): string[] {
   const args = ["build", "--builder", builder, "--progress=plain", "--file", plan.dockerfile];
   args.push("--metadata-file", metadataFile);
@@ -62,7 +62,10 @@ export function buildxArguments(
   const exporting = flags.exportCache ?? flags.push;
   if (exporting) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
-  if (flags.push) args.push("--push");
+  if (flags.push && flags.pushByDigest)
+    // One platform of an index built across nodes: pushed by digest, untagged, merged afterwards.
+    args.push("--output", `type=image,name=${repository},push-by-digest=true,name-canonical=true,push=true`);
+  else if (flags.push) args.push("--push");
   if (plan.tags.length && plan.platforms.length <= 1 && (!flags.push || plan.outputs?.load)) args.push("--load");
   if (exporting) for (const entry of plan.outputs?.exports ?? []) args.push("--output", entry);
   args.push(plan.context);

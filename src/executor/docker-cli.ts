@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
 import { buildArguments, buildxArguments, remoteBuilder } from "./argv";
+import { builderNodes, spreadOverNodes } from "./nodes";
 import { findBuildx } from "./buildx";
 import { probeBuilderEndpoint } from "./endpoint";
 import { DockerCommandError, type RunOptions, onInterrupt, runProcess } from "./process";
@@ -65,6 +66,8 @@ export interface BuilderBuildResult {
   steps: BuildStep[];
   durationMs: number;
   log: string;
+  /** Built across a builder's nodes: the node that built each platform. */
+  nodes?: Record<string, string>;
 }
 
 export interface BuildResult {
@@ -87,6 +90,8 @@ export interface PushResult {
   imageUri: string;
   /** References pushed. */
   references: string[];
+  /** Built across a builder's nodes: the node that built each platform. */
+  nodes?: Record<string, string>;
 }
 
 /** Private Docker configurations (credentials, secret files) are `<tmp>/multistage-docker-config-<pid>-…`. */
@@ -203,6 +208,18 @@ export class DockerExecutor {
   ): Promise<BuilderBuildResult> {
     if (!plan.builder) throw new Error("buildWithBuilder needs a plan with a builder");
     const builder = await this.resolveBuilder(plan.builder);
+    // Several platforms on a builder of several nodes: each built natively on its own node, with
+    // its own cache, then merged into one index (an export to a file stays one build).
+    if (options.push && plan.platforms.length > 1 && !plan.outputs?.exports.length) {
+      const inspect = await this.run(["inspect", builder], {
+        quiet: true,
+        binary: this.buildx(),
+        buildxConfig: this.freshBuildxConfig(),
+        step: "builder",
+      });
+      const spread = spreadOverNodes(plan.platforms, builderNodes(inspect));
+      if (spread) return this.buildAcrossNodes(plan, repository, builder, options);
+    }
     const metadataFile = path.join(this.configDir, `metadata-${process.pid}-${Date.now()}.json`);
     const started = Date.now();
     let args: string[] = [];
@@ -232,6 +249,98 @@ export class DockerExecutor {
       steps: parseBuildSteps(log),
       durationMs: Date.now() - started,
       log,
+    };
+  }
+
+  /**
+   * One build per platform, each on the node buildx gives that platform (pushed by digest,
+   * untagged, with that platform's own cache), then one index of them under the plan's tags.
+   * The result says which node built which platform (read from each build's metadata).
+   */
+  private async buildAcrossNodes(
+    plan: BuildPlan,
+    repository: string,
+    builder: string,
+    options: BuilderBuildOptions,
+  ): Promise<BuilderBuildResult> {
+    const started = Date.now();
+    const metadataOf = (name: string): Record<string, unknown> => {
+      const file = path.join(this.configDir, name);
+      const metadata = fs.existsSync(file)
+        ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>)
+        : {};
+      fs.rmSync(file, { force: true });
+      return metadata;
+    };
+    const built = await Promise.all(
+      plan.platforms.map(async (platform, i) => {
+        const own = plan.cache?.platforms?.[platform];
+        const one: BuildPlan = {
+          ...plan,
+          platforms: [platform],
+          tags: [],
+          ...(plan.cache && own ? { cache: { to: own.to, from: [...own.from], mode: plan.cache.mode } } : {}),
+        };
+        const name = `metadata-${process.pid}-${Date.now()}-${i}.json`;
+        let args: string[] = [];
+        const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
+          args = buildxArguments(one, repository, builder, path.join(this.configDir, name), {
+            ...options,
+            secretFiles,
+            pushByDigest: true,
+          });
+          return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
+        });
+        const metadata = metadataOf(name);
+        const digest = String(metadata["containerimage.digest"] ?? "");
+        if (!new RegExp(`^${DIGEST}$`).test(digest))
+          throw new DockerCommandError(
+            `buildx ${args.join(" ")}`,
+            0,
+            `${log}\n(no image digest in the build metadata)`,
+            "build",
+          );
+        // `<builder>/<node>/<ref>`: the node that ran it.
+        const node = String(metadata["buildx.build.ref"] ?? "").split("/")[1] ?? "";
+        return { platform, digest, node, log };
+      }),
+    );
+    const references = plan.tags.map((tag) => `${repository}:${tag}`);
+    const name = `metadata-${process.pid}-${Date.now()}-index.json`;
+    const merge = [
+      "imagetools",
+      "create",
+      "--builder",
+      builder,
+      "--metadata-file",
+      path.join(this.configDir, name),
+      ...references.flatMap((r) => ["--tag", r]),
+      ...built.map((b) => `${repository}@${b.digest}`),
+    ];
+    const mergeLog = await this.run(merge, {
+      binary: this.buildx(),
+      buildxConfig: this.freshBuildxConfig(),
+      step: "push",
+    });
+    const descriptor = metadataOf(name)["containerimage.descriptor"] as { digest?: string } | undefined;
+    const digest = descriptor?.digest ?? "";
+    if (!new RegExp(`^${DIGEST}$`).test(digest))
+      throw new DockerCommandError(
+        `buildx ${merge.join(" ")}`,
+        0,
+        `${mergeLog}\n(no index digest in the metadata)`,
+        "push",
+      );
+    const log = [...built.map((b) => `# ${b.platform} on node ${b.node}\n${b.log}`), mergeLog].join("\n");
+    return {
+      builder,
+      digest,
+      imageUri: `${repository}@${digest}`,
+      references,
+      steps: parseBuildSteps(log),
+      durationMs: Date.now() - started,
+      log,
+      nodes: Object.fromEntries(built.map((b) => [b.platform, b.node])),
     };
   }
 
@@ -326,7 +435,12 @@ export class DockerExecutor {
   ): Promise<PushResult> {
     if (plan.builder) {
       const built = await this.buildWithBuilder(plan, repository, { secrets: options.secrets, push: options.push });
-      return { digest: built.digest, imageUri: built.imageUri, references: built.references };
+      return {
+        digest: built.digest,
+        imageUri: built.imageUri,
+        references: built.references,
+        ...(built.nodes ? { nodes: built.nodes } : {}),
+      };
     }
     const built = await this.build(plan, repository, { secrets: options.secrets });
     if (!options.push) return { digest: "", imageUri: built.references[0], references: built.references };

@@ -19,6 +19,7 @@ export { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from 
 export { findBuildx } from "./buildx";
 export { DockerCommandError, type ExecutorStep, type RunOptions, onInterrupt, runProcess } from "./process";
 export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
+export { type BuilderNode, builderNodes, spreadOverNodes } from "./nodes";
 export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps, parseStepLine } from "./progress";
 export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./image-digests";
 export {

@@ -545,7 +545,16 @@ function planCache(
       if (!from.includes(tag)) from.push(tag);
     }
   }
-  return { to: own, from, mode: settingsOf.mode ?? "max" };
+  const perPlatform =
+    platforms.length > 1
+      ? Object.fromEntries(
+          platforms.map((p) => {
+            const tag = cacheTag(targetLabel, options.environment, [p]);
+            return [p, { to: tag, from: [tag, ...from] }];
+          }),
+        )
+      : undefined;
+  return { to: own, from, mode: settingsOf.mode ?? "max", ...(perPlatform ? { platforms: perPlatform } : {}) };
 }
 
 /** Stage names tried, in order, as the test gate when `testStage` is not given. */

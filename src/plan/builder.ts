@@ -44,6 +44,11 @@ export interface CacheSpec {
   readonly from: string[];
   /** `max` exports every stage's layers (the intermediate ones too); `min` only the image's. */
   readonly mode: "min" | "max";
+  /**
+   * For an index of several platforms built across a builder's nodes (one build per platform):
+   * each platform's own cache (`cache-<target>-<env>-linux-arm64`), read first, then `from`.
+   */
+  readonly platforms?: Readonly<Record<string, { readonly to: string; readonly from: readonly string[] }>>;
 }
 
 /** Registry cache settings (`registryCache`). */

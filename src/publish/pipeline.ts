@@ -240,6 +240,12 @@ export async function publishImage(
     const reason = rebuildReason(previous, inputs.inputs).summary;
     await gateStep(publish);
     const built = await buildStep(publish);
+    if (built.nodes)
+      host.status(
+        `built across the builder's nodes: ${Object.entries(built.nodes)
+          .map(([platform, node]) => `${platform} on ${node}`)
+          .join(", ")}`,
+      );
     if (!inputs.push) return outputs(publish, "", built.imageUri, false, reason);
     if (!publish.api) return outputs(publish, built.digest, built.imageUri, false, reason);
     await confirmStep(publish, built.digest);

@@ -116,6 +116,53 @@ describe("Integration: a standalone BuildKit builder (registry cache, platforms,
     });
   });
 
+  describe("a builder of two nodes: each platform on its own node, one index, a cache per platform", () => {
+    const repositoryPath = `multistage-tests/go-nodes-${RUN}`;
+
+    it("builds linux/amd64 on the amd64 node and linux/arm64 on the arm64 one, and merges them into one index", async () => {
+      const plan = localPlan(
+        "go-service",
+        "production",
+        {},
+        {
+          builder: builder.nodes.name,
+          platforms: ["linux/amd64", "linux/arm64"],
+          registryCache: true,
+          testStage: false,
+        },
+      );
+      assert.deepEqual(Object.keys(plan.cache?.platforms ?? {}), ["linux/amd64", "linux/arm64"]);
+      const repository = `${engine.registry.server}/${repositoryPath}`;
+      const built = await builder.executor.buildWithBuilder(plan, repository, { push: true });
+      assert.deepEqual(built.nodes, { "linux/amd64": "nodes-amd64", "linux/arm64": "nodes-arm64" });
+      const index = await getManifest(repositoryPath, plan.tags[0], engine.registry);
+      assert.equal(index.digest, built.digest, "the plan's tag names the merged index");
+      const entries = Object.fromEntries(
+        (index.body.manifests ?? []).map((m) => [`${m.platform?.os}/${m.platform?.architecture}`, m.digest]),
+      );
+      assert.deepEqual(Object.keys(entries).sort(), ["linux/amd64", "linux/arm64"]);
+      // Each daemon's own build history holds the build of its platform's manifest, and not the other's.
+      for (const [platform, node] of Object.entries(built.nodes ?? {})) {
+        const history = execFileSync(
+          path.join(path.dirname(builder.executor.buildx()), "buildctl"),
+          ["--addr", builder.nodes.sockets[node], "debug", "histories", "--format", "{{json .}}"],
+          { encoding: "utf8" },
+        );
+        const other = Object.entries(entries).find(([p]) => p !== platform)?.[1] as string;
+        assert.ok(
+          history.includes(entries[platform]),
+          `${node}'s history has no build of ${platform}'s ${entries[platform]}`,
+        );
+        assert.ok(!history.includes(other), `${node}'s history has the other platform's build too`);
+      }
+      // A cache per platform, each from its own node's build.
+      for (const tag of ["cache-production-production-linux-amd64", "cache-production-production-linux-arm64"]) {
+        const cache = await getManifest(repositoryPath, tag, engine.registry);
+        assert.equal(cache.body.config?.mediaType, "application/vnd.buildkit.cacheconfig.v0", tag);
+      }
+    });
+  });
+
   describe("several platforms in one index, by cross-compiling (no emulation)", () => {
     const repositoryPath = `multistage-tests/go-${RUN}`;
     let digest: string;

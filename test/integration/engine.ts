@@ -68,6 +68,11 @@ export function requireEngine(context: Context): Engine {
 export interface Builder {
   /** The buildx builder's name (`multistage`). */
   name: string;
+  /**
+   * A builder of two nodes (`multistage-nodes`): the same daemon as the linux/amd64 node, a
+   * second one as the linux/arm64 node, each at its own socket.
+   */
+  nodes: { name: string; sockets: Record<string, string> };
   /** Its endpoint (`unix://…/buildkitd.sock`). */
   endpoint: string;
   /** The same daemon on `tcp://127.0.0.1:…` with mutual TLS, and the files a client needs. */
@@ -91,10 +96,23 @@ export function requireBuilder(context: Context): Builder {
       });
       const env = localEnv();
       const tlsDir = env.MULTISTAGE_BUILDKIT_TLS_DIR;
-      if (!env.MULTISTAGE_BUILDER || !env.MULTISTAGE_BUILDKIT_ADDR || !env.MULTISTAGE_BUILDKIT_TLS_ADDR || !tlsDir)
+      if (
+        !env.MULTISTAGE_BUILDER ||
+        !env.MULTISTAGE_BUILDER_NODES ||
+        !env.MULTISTAGE_BUILDKIT_ADDR ||
+        !env.MULTISTAGE_BUILDKIT_TLS_ADDR ||
+        !tlsDir
+      )
         throw new Error("buildkit-up.sh wrote no builder");
       builder = {
         name: env.MULTISTAGE_BUILDER,
+        nodes: {
+          name: env.MULTISTAGE_BUILDER_NODES,
+          sockets: {
+            "nodes-amd64": env.MULTISTAGE_BUILDKIT_ADDR,
+            "nodes-arm64": env.MULTISTAGE_BUILDKIT_ADDR.replace(/buildkitd\.sock$/, "buildkitd-2.sock"),
+          },
+        },
         endpoint: env.MULTISTAGE_BUILDKIT_ADDR,
         tls: {
           endpoint: env.MULTISTAGE_BUILDKIT_TLS_ADDR,

@@ -144,6 +144,17 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
         to: "cache-production-production-linux-amd64_linux-arm64",
         from: ["cache-production-production-linux-amd64_linux-arm64"],
         mode: "max",
+        // Built across a builder's nodes, each platform has its own cache, read before the index's.
+        platforms: {
+          "linux/amd64": {
+            to: "cache-production-production-linux-amd64",
+            from: ["cache-production-production-linux-amd64", "cache-production-production-linux-amd64_linux-arm64"],
+          },
+          "linux/arm64": {
+            to: "cache-production-production-linux-arm64",
+            from: ["cache-production-production-linux-arm64", "cache-production-production-linux-amd64_linux-arm64"],
+          },
+        },
       });
     });
   });
