@@ -35,9 +35,13 @@ import {
   wrongType,
 } from "../plan";
 import {
+  checkoutGitContext,
   detectGitSha,
   detectSourceUrl,
+  hasUrlCredentials,
   inlineDockerfile,
+  isGitContext,
+  parseGitContext,
   planBuildFromFiles,
   readDockerfile,
   targetInputs,
@@ -254,7 +258,18 @@ function commandLineOptions(
     if (eq <= 0) throw new UsageError(`--build-arg ${pair}: write NAME=value`);
     buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const context = values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? ".");
+  const given = values.context ?? config.context;
+  let gitCommit: string | undefined;
+  let context: string;
+  if (given !== undefined && isGitContext(given)) {
+    if (hasUrlCredentials(given))
+      throw new UsageError(
+        "the Git context's URL holds a password or token: remove it and let Git find the credentials.",
+      );
+    const checkout = checkoutGitContext(parseGitContext(given));
+    context = checkout.directory;
+    gitCommit = checkout.commit;
+  } else context = values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? ".");
   if (config.dockerfileInline !== undefined && (config.dockerfile !== undefined || values.dockerfile))
     throw new UsageError("dockerfileInline is set with a Dockerfile path too: keep one.");
   const dockerfile = values.dockerfile
@@ -271,7 +286,7 @@ function commandLineOptions(
       { ...config, context, dockerfile, target: values.target ?? config.target, buildArgs },
       {
         environment: chosen,
-        detectedGitSha: detectedCommit(context, io.env),
+        detectedGitSha: gitCommit ?? detectedCommit(context, io.env),
         sourceUrl: config.defaultLabels === false ? undefined : detectSourceUrl(context, io.env),
       },
     ),

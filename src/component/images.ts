@@ -80,7 +80,10 @@ export function planImages(spec: ComponentSpec, parent: pulumi.Resource): Planne
   // So would an environment name that cannot go into a tag (every tag would repeat it).
   const raisedFirst = (d: Diagnostic): boolean =>
     d.severity === "error" &&
-    (d.code === "invalid-argument" || (d.code === "invalid-environment" && /environment$/.test(d.property ?? "")));
+    (d.code === "invalid-argument" ||
+      (d.code === "invalid-environment" && /environment$/.test(d.property ?? "")) ||
+      // A context that could not be had (a Git context not checked out): nothing to read or plan.
+      (d.code === "missing-context" && d.property === "context"));
   if (spec.diagnostics.some(raisedFirst)) raiseInputErrors(spec.name, spec.diagnostics);
   // A key that cannot prefix a tag is reported by the spec; planning it would only repeat that for every tag.
   const keys = Object.keys(spec.args.additionalImages ?? {}).filter(isValidTag);

@@ -6,13 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
-import { inlineDockerfile } from "../context";
+import { checkoutGitContext, hasUrlCredentials, inlineDockerfile, isGitContext, parseGitContext } from "../context";
 import {
   type Diagnostic,
   type EnvironmentArgs,
   cacheImage,
   type EnvironmentKind,
   environmentKind,
+  excerpt,
   getEnvironmentArgs,
   isBuilderEndpoint,
   isValidTag,
@@ -66,7 +67,7 @@ export function resolveSpec(
   stack: string,
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
-  args = withInlineDockerfile(args, diagnostics);
+  args = withGitContext(withInlineDockerfile(args, diagnostics), diagnostics);
   // Wrong types first: planning with them would fail for no reason the user could see.
   const componentArgsOk = validateComponentArgs(args, diagnostics);
   const environment =
@@ -205,6 +206,38 @@ function withInlineDockerfile(args: MultiStageImageArgs, diagnostics: Diagnostic
     return args;
   }
   return { ...args, dockerfile: inlineDockerfile(text) };
+}
+
+/**
+ * The args with a Git `context` (`https://…/app.git#ref:dir`, `git@…`, `git://…`) checked out at
+ * the commit its ref names now, built as a local folder; the commit is `gitSha` unless one is given.
+ */
+function withGitContext(args: MultiStageImageArgs, diagnostics: Diagnostic[]): MultiStageImageArgs {
+  const context = args.context;
+  if (typeof context !== "string" || !isGitContext(context)) return args;
+  const problem = (message: string, hint: string): MultiStageImageArgs => {
+    diagnostics.push({ severity: "error", code: "missing-context", property: "context", message, hint });
+    return args;
+  };
+  if (hasUrlCredentials(context))
+    return problem(
+      "holds a password or token in its URL, which would be kept in the state and the plan.",
+      "Remove it from the URL and let Git find the credentials (a credential helper, or an SSH key).",
+    );
+  try {
+    const { directory, commit } = checkoutGitContext(parseGitContext(context));
+    return { ...args, context: directory, gitSha: args.gitSha ?? commit };
+  } catch (err) {
+    const said = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message)
+      .trim()
+      .split("\n")
+      .slice(-2)
+      .join(" ");
+    return problem(
+      `the Git context could not be checked out: ${excerpt(said, 300)}`,
+      "Check the URL, the ref after # and that this machine's Git can fetch it (credentials, network).",
+    );
+  }
 }
 
 /** Refuse every arg the chosen back end cannot pass to BuildKit, naming the ones that can. */

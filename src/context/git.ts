@@ -1,5 +1,9 @@
 /** The commit the source is at, for tags: CI variables first, then `git rev-parse HEAD`. */
 import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { isCommit } from "../plan";
 
 /** Environment variables CI systems put the commit in, read in this order. */
@@ -66,4 +70,76 @@ export function sourceUrl(remote: string): string | undefined {
   const pathname = url.pathname.replace(/\/+$/, "").replace(/\.git$/, "");
   if (!pathname || pathname === "/") return undefined;
   return `${scheme}://${url.hostname}${port}${pathname}`;
+}
+
+/** A build context in a Git repository, as buildx writes it: `<url>#<ref>:<dir>`. */
+export interface GitContext {
+  /** The repository's URL, without the fragment. */
+  readonly url: string;
+  /** Branch, tag or commit. @default the remote's HEAD */
+  readonly ref?: string;
+  /** Folder in the repository. @default its root */
+  readonly dir?: string;
+}
+
+/** Whether `context` names a Git repository (buildx's forms) rather than a local folder. */
+export function isGitContext(context: string): boolean {
+  return /^(git:\/\/|ssh:\/\/|git@[\w.-]+:|https?:\/\/\S+\.git(#|$))/.test(context);
+}
+
+/** Whether a Git context's URL holds a password or token (`https://user:token@host/…`). */
+export function hasUrlCredentials(context: string): boolean {
+  return /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(context);
+}
+
+/** `https://host/org/app.git#v1.2:services/api` → its URL, ref and folder. */
+export function parseGitContext(context: string): GitContext {
+  const hash = context.indexOf("#");
+  const url = hash < 0 ? context : context.slice(0, hash);
+  const fragment = hash < 0 ? "" : context.slice(hash + 1);
+  const [, ref = "", dir = ""] = /^([^:]*)(?::(.*))?$/.exec(fragment) ?? [];
+  return { url, ...(ref ? { ref } : {}), ...(dir ? { dir: dir.replace(/^\/+|\/+$/g, "") } : {}) };
+}
+
+/**
+ * Check out a Git context at the commit its ref names now, into a folder of its own under
+ * `root` (one per repository and commit, reused), so the closure, the inputs hash and every back
+ * end read it as they read a local folder. Uses the machine's own Git credentials (helper, SSH
+ * agent). Returns the folder to build (the fragment's `dir` in it) and the commit.
+ */
+export function checkoutGitContext(
+  context: GitContext,
+  root = path.join(os.tmpdir(), "pulumi-multistage", "git"),
+): { directory: string; commit: string } {
+  const git = (args: string[], cwd?: string): string =>
+    execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
+      .toString()
+      .trim();
+  const ref = context.ref ?? "HEAD";
+  let commit = /^[0-9a-f]{40}$/.test(ref) ? ref : "";
+  if (!commit) {
+    const lines = git(["ls-remote", context.url, ref, `refs/tags/${ref}^{}`])
+      .split("\n")
+      .filter(Boolean);
+    // An annotated tag: the commit it points at (`^{}`), else the ref's own object.
+    const peeled = lines.find((l) => l.endsWith("^{}")) ?? lines[0];
+    commit = peeled?.split(/\s+/)[0] ?? "";
+    if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`${context.url} has no ref "${ref}"`);
+  }
+  const key = crypto.createHash("sha256").update(context.url).digest("hex").slice(0, 16);
+  const checkout = path.join(root, `${key}-${commit.slice(0, 16)}`);
+  if (!fs.existsSync(path.join(checkout, ".multistage-complete"))) {
+    fs.rmSync(checkout, { recursive: true, force: true });
+    fs.mkdirSync(checkout, { recursive: true });
+    git(["init", "-q"], checkout);
+    // As origin, so the source label names the repository (credentials are refused before this).
+    git(["remote", "add", "origin", context.url], checkout);
+    git(["fetch", "-q", "--depth", "1", "origin", ref], checkout);
+    git(["checkout", "-q", "FETCH_HEAD"], checkout);
+    const fetched = git(["rev-parse", "HEAD"], checkout);
+    if (fetched !== commit)
+      throw new Error(`${context.url}#${ref} moved while it was fetched (${commit} → ${fetched}); run again`);
+    fs.writeFileSync(path.join(checkout, ".multistage-complete"), commit);
+  }
+  return { directory: context.dir ? path.join(checkout, context.dir) : checkout, commit };
 }

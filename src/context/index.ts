@@ -10,6 +10,16 @@ export {
   planBuildFromFiles,
   readDockerfile,
 } from "./files";
-export { GIT_SHA_VARIABLES, detectGitSha, detectSourceUrl, sourceUrl } from "./git";
+export {
+  GIT_SHA_VARIABLES,
+  type GitContext,
+  checkoutGitContext,
+  detectGitSha,
+  detectSourceUrl,
+  hasUrlCredentials,
+  isGitContext,
+  parseGitContext,
+  sourceUrl,
+} from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";
 export { CONTEXT_CODES } from "./codes";

@@ -10,7 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlanOptions, planBuildFromFiles } from "../../src";
-import { inlineDockerfile } from "../../src/context";
+import { checkoutGitContext, detectSourceUrl, inlineDockerfile, parseGitContext } from "../../src/context";
+import { startGitServer } from "../git-server";
 import { getBlob, getManifest } from "../../src/executor";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 
@@ -98,6 +99,31 @@ describe("Integration: labels, annotations and build settings reach the image", 
     assert.ok(built.log.includes("RUN echo inline > /inline"), "the inline text's RUN ran");
     const files = await engine.executor.listFiles(built.imageId);
     assert.ok(files.includes("/inline"), "the inline RUN's file is in the image");
+  });
+
+  it("a Git context: fetched over git:// at its branch's commit, built by the engine, the commit in the labels", async () => {
+    const server = await startGitServer({
+      "services/api/Dockerfile": "FROM multistage-local/busybox:1 AS final\nCOPY hello.txt /hello.txt\n",
+      "services/api/hello.txt": "from git\n",
+    });
+    try {
+      const checkout = checkoutGitContext(parseGitContext(`${server.url}#main:services/api`));
+      // As the component plans it: the commit, and the source found in the checkout.
+      const plan = planBuildFromFiles({
+        context: checkout.directory,
+        environment: "dev",
+        gitSha: checkout.commit,
+        sourceUrl: detectSourceUrl(checkout.directory, {}),
+        target: "final",
+      });
+      const built = await engine.executor.build(plan, `multistage-tests/settings-git-${RUN}`);
+      assert.ok((await engine.executor.listFiles(built.imageId)).includes("/hello.txt"));
+      const inspected = await engine.executor.inspect(built.imageId);
+      assert.equal(inspected.Config.Labels?.["org.opencontainers.image.revision"], checkout.commit);
+      assert.match(inspected.Config.Labels?.["org.opencontainers.image.source"] ?? "", /^https:\/\/127\.0\.0\.1\/app$/);
+    } finally {
+      server.stop();
+    }
   });
 
   describe("a standalone BuildKit builder", () => {
