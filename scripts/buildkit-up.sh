@@ -100,6 +100,38 @@ extendedKeyUsage=serverAuth"
 fi
 
 # --- daemon -----------------------------------------------------------------
+# start_daemon NAME ADDR GRPC: a buildkitd with its own root ($state/NAME → buildkit[-N]), config
+# and log, listening as GRPC says; waits until it answers on ADDR. The registry speaks plain HTTP
+# on loopback; docker.io is mirrored to it (the offline base images).
+start_daemon() {
+  local name=$1 daemon_addr=$2 grpc=$3 root="$state/${1/buildkitd/buildkit}"
+  rm -f "${daemon_addr#unix://}" "$state/$name.pid"
+  mkdir -p "$root"
+  cat >"$state/$name.toml" <<TOML
+root = "$root"
+[grpc]
+$grpc
+[worker.oci]
+  enabled = true
+  binary = "/usr/sbin/runc"
+  snapshotter = "overlayfs"
+  gc = true
+[worker.containerd]
+  enabled = false
+[registry."$registry"]
+  http = true
+  insecure = true
+[registry."docker.io"]
+  mirrors = ["$registry"]
+TOML
+  nohup "$bin/buildkitd" --config "$state/$name.toml" --oci-worker-net host >"$state/$name.log" 2>&1 &
+  echo $! >"$state/$name.pid"
+  for _ in $(seq 1 60); do
+    "$bin/buildctl" --addr "$daemon_addr" debug workers >/dev/null 2>&1 && break
+    alive "$state/$name.pid" || break
+    sleep 0.5
+  done
+}
 sock="$state/buildkitd.sock"
 addr="unix://$sock"
 tls_ok() {
@@ -117,37 +149,7 @@ else
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
   log "starting buildkitd $bk_version on $addr (root $state/buildkit)"
-  rm -f "$sock" "$state/buildkitd.pid"
-  mkdir -p "$state/buildkit"
-  # The registry speaks plain HTTP on loopback; docker.io is mirrored to it (the offline base images).
-  cat >"$state/buildkitd.toml" <<TOML
-root = "$state/buildkit"
-[grpc]
-  address = ["$addr", "$tls_addr"]
-  [grpc.tls]
-    cert = "$tls/server.pem"
-    key = "$tls/server-key.pem"
-    ca = "$tls/ca.pem"
-[worker.oci]
-  enabled = true
-  binary = "/usr/sbin/runc"
-  snapshotter = "overlayfs"
-  gc = true
-[worker.containerd]
-  enabled = false
-[registry."$registry"]
-  http = true
-  insecure = true
-[registry."docker.io"]
-  mirrors = ["$registry"]
-TOML
-  nohup "$bin/buildkitd" --config "$state/buildkitd.toml" --oci-worker-net host >"$state/buildkitd.log" 2>&1 &
-  echo $! >"$state/buildkitd.pid"
-  for _ in $(seq 1 60); do
-    "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 && break
-    alive "$state/buildkitd.pid" || break
-    sleep 0.5
-  done
+  start_daemon buildkitd "$addr" "$(printf '  address = ["%s", "%s"]\n  [grpc.tls]\n    cert = "%s"\n    key = "%s"\n    ca = "%s"' "$addr" "$tls_addr" "$tls/server.pem" "$tls/server-key.pem" "$tls/ca.pem")"
   for _ in $(seq 1 20); do tls_ok && break; sleep 0.25; done
   if ! "$bin/buildctl" --addr "$addr" debug workers >/dev/null 2>&1 || ! tls_ok; then
     log "buildkitd did not answer on $addr and $tls_addr; last lines of $state/buildkitd.log:"
@@ -174,32 +176,8 @@ addr2="unix://$sock2"
 if alive "$state/buildkitd-2.pid" && "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1; then
   log "second buildkitd already running (pid $(cat "$state/buildkitd-2.pid"))"
 else
-  rm -f "$sock2" "$state/buildkitd-2.pid"
-  mkdir -p "$state/buildkit-2"
-  cat >"$state/buildkitd-2.toml" <<TOML
-root = "$state/buildkit-2"
-[grpc]
-  address = ["$addr2"]
-[worker.oci]
-  enabled = true
-  binary = "/usr/sbin/runc"
-  snapshotter = "overlayfs"
-  gc = true
-[worker.containerd]
-  enabled = false
-[registry."$registry"]
-  http = true
-  insecure = true
-[registry."docker.io"]
-  mirrors = ["$registry"]
-TOML
-  nohup "$bin/buildkitd" --config "$state/buildkitd-2.toml" --oci-worker-net host >"$state/buildkitd-2.log" 2>&1 &
-  echo $! >"$state/buildkitd-2.pid"
-  for _ in $(seq 1 60); do
-    "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1 && break
-    alive "$state/buildkitd-2.pid" || break
-    sleep 0.5
-  done
+  log "starting a second buildkitd on $addr2 (root $state/buildkit-2)"
+  start_daemon buildkitd-2 "$addr2" "  address = [\"$addr2\"]"
   "$bin/buildctl" --addr "$addr2" debug workers >/dev/null 2>&1 || {
     log "the second buildkitd did not answer on $addr2; last lines of $state/buildkitd-2.log:"
     tail -n 20 "$state/buildkitd-2.log" >&2 || true

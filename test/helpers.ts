@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { type DockerfileModel, parseDockerfile } from "../src/dockerfile";
+import { type Diagnostic, type DockerfileModel, MultiStageError, parseDockerfile } from "../src/dockerfile";
 
 export const FIXTURES = path.join(__dirname, "fixtures");
 export { REPO_ROOT } from "../scripts/lib/local";
@@ -29,3 +29,16 @@ export const CYCLIC_DOCKERFILE = `
   FROM alpine:3.19 AS b
   COPY --from=a /y /y
 `;
+
+/**
+ * The problems of a plan: errors as `property: message`, warnings as `warning property: message`
+ * (those of a plan made, or beside the errors of one refused); `plan` makes it.
+ */
+export function planProblems(plan: () => { warnings: readonly Diagnostic[] }): string[] {
+  try {
+    return plan().warnings.map((w) => `warning ${w.property}: ${w.message}`);
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    return err.diagnostics.map((d) => `${d.severity === "error" ? "" : "warning "}${d.property}: ${d.message}`);
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { type Diagnostic, type DockerfileModel, didYouMean, excerpt, findStage, stageLabel } from "../dockerfile";
 import { parseSize } from "./environments";
+import type { PlanArgs } from "./options";
 
 /** The label the OCI convention reads for where the source is (`docker/metadata-action` fills it too). */
 export const SOURCE_LABEL = "org.opencontainers.image.source";
@@ -64,16 +65,11 @@ export interface BuildSettings {
   readonly ulimits: readonly string[];
 }
 
-/** The knobs as the args give them. */
-export interface BuildSettingsArgs {
-  readonly network?: NetworkMode;
-  readonly addHosts?: readonly string[];
-  readonly noCache?: boolean;
-  readonly noCacheFilter?: readonly string[];
-  readonly pull?: boolean;
-  readonly shmSize?: number | string;
-  readonly ulimits?: readonly string[];
-}
+/** The knobs as the args give them (documented on `PlanArgs`). */
+export type BuildSettingsArgs = Pick<
+  PlanArgs,
+  "network" | "addHosts" | "noCache" | "noCacheFilter" | "pull" | "shmSize" | "ulimits"
+>;
 
 /** What the default labels are made of. */
 export interface LabelContext {

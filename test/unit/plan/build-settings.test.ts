@@ -1,7 +1,7 @@
 /** Labels, annotations and the build settings in the plan: defaults, what names the release, and every bad value. */
 import { strict as assert } from "assert";
-import { type BuildPlanOptions, MultiStageError, planBuild } from "../../../src/plan";
-import { dockerfile } from "../../helpers";
+import { type BuildPlanOptions, planBuild } from "../../../src/plan";
+import { dockerfile, planProblems } from "../../helpers";
 
 const PARSED = dockerfile(`
   FROM busybox:1.36 AS deps
@@ -13,15 +13,7 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 const plan = (extra: Partial<BuildPlanOptions> = {}): ReturnType<typeof planBuild> =>
   planBuild(PARSED, { context: ".", environment: "production", gitSha: SHA, ...extra });
 /** The diagnostics a plan is refused with, as `property: message`. */
-const refused = (extra: Partial<BuildPlanOptions>): string[] => {
-  try {
-    plan(extra);
-  } catch (err) {
-    assert.ok(err instanceof MultiStageError, String(err));
-    return err.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.property}: ${d.message}`);
-  }
-  assert.fail("the plan was made");
-};
+const refused = (extra: Partial<BuildPlanOptions>): string[] => planProblems(() => plan(extra));
 
 describe("labels, annotations and build settings in the plan", () => {
   it("fills the OCI labels from what it knows; the commit and version name the release", () => {

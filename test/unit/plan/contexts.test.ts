@@ -1,7 +1,8 @@
 /** Named build contexts in the plan: directories and images, what the closure reads of them, every bad one. */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { type BuildPlanOptions, MultiStageError, closureImages, planBuild } from "../../../src/plan";
+import { type BuildPlanOptions, closureImages, planBuild } from "../../../src/plan";
+import { planProblems } from "../../helpers";
 import { parseDockerfile } from "../../../src/dockerfile";
 
 const TEXT = [
@@ -15,15 +16,9 @@ const TEXT = [
 const PARSED = parseDockerfile(TEXT, "Dockerfile");
 const plan = (extra: Partial<BuildPlanOptions>): ReturnType<typeof planBuild> =>
   planBuild(PARSED, { context: ".", environment: "production", gitSha: "0123456789ab", builder: "farm", ...extra });
-const problems = (extra: Partial<BuildPlanOptions>): string[] => {
-  try {
-    const made = plan(extra);
-    return made.warnings.map((w) => `warning ${w.property}: ${w.message}`);
-  } catch (err) {
-    assert.ok(err instanceof MultiStageError, String(err));
-    return err.diagnostics.map((d) => `${d.severity} ${d.property}: ${d.message}`);
-  }
-};
+/** Errors as `error property: message`, warnings as `warning property: message`. */
+const problems = (extra: Partial<BuildPlanOptions>): string[] =>
+  planProblems(() => plan(extra)).map((p) => (p.startsWith("warning ") ? p : `error ${p}`));
 
 describe("named contexts", () => {
   it("a directory context: absolute, and the stage reads only the paths it copies or mounts from it", () => {
