@@ -40,6 +40,15 @@ export function detectSourceUrl(directory: string, env: NodeJS.ProcessEnv = proc
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
     return sourceUrl(`${env.GITHUB_SERVER_URL.replace(/\/+$/, "")}/${env.GITHUB_REPOSITORY}`);
   if (env.CI_PROJECT_URL) return sourceUrl(env.CI_PROJECT_URL);
+  // A program with many images in one checkout asks Git once (a remote does not move mid-run).
+  if (!REMOTES.has(directory)) REMOTES.set(directory, originUrl(directory));
+  return REMOTES.get(directory);
+}
+
+/** The `origin` remote's URL of each directory asked, as a source URL. */
+const REMOTES = new Map<string, string | undefined>();
+
+function originUrl(directory: string): string | undefined {
   try {
     const remote = execFileSync("git", ["config", "--get", "remote.origin.url"], {
       cwd: directory,

@@ -26,7 +26,8 @@ describe("the source's URL", () => {
   it("reads CI's repository first, then the origin remote of the context's checkout", () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-git-"));
     try {
-      assert.equal(detectSourceUrl(repo, {}), undefined);
+      // Not a checkout (asked once per directory: a remote does not move mid-run).
+      assert.equal(detectSourceUrl(os.tmpdir(), {}), undefined);
       execFileSync("git", ["init", "-q", repo]);
       execFileSync("git", ["-C", repo, "remote", "add", "origin", "https://bot:t0ken@github.com/example/app.git"]);
       assert.equal(detectSourceUrl(repo, {}), "https://github.com/example/app");
