@@ -17,7 +17,8 @@ export type BuildInput =
   | "cacheTo"
   | "contexts"
   | "load"
-  | "exports";
+  | "exports"
+  | "reproducible";
 
 /** Every `BuildInput`, in the README's order. */
 export const BUILD_INPUTS: readonly BuildInput[] = [
@@ -34,6 +35,7 @@ export const BUILD_INPUTS: readonly BuildInput[] = [
   "contexts",
   "load",
   "exports",
+  "reproducible",
 ];
 
 /**

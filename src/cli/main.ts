@@ -43,6 +43,7 @@ import {
   isGitContext,
   parseGitContext,
   planBuildFromFiles,
+  sourceDateEpoch,
   readDockerfile,
   targetInputs,
 } from "../context";
@@ -279,6 +280,7 @@ function commandLineOptions(
       : config.dockerfile
         ? path.resolve(base, config.dockerfile)
         : undefined;
+  const commit = gitCommit ?? detectedCommit(context, io.env);
   const chosen = environment ?? values.env ?? "dev";
   checkEnvironmentName(chosen, config);
   return {
@@ -286,7 +288,8 @@ function commandLineOptions(
       { ...config, context, dockerfile, target: values.target ?? config.target, buildArgs },
       {
         environment: chosen,
-        detectedGitSha: gitCommit ?? detectedCommit(context, io.env),
+        detectedGitSha: commit,
+        sourceDateEpoch: config.reproducible ? sourceDateEpoch(context, config.gitSha ?? commit) : undefined,
         sourceUrl: config.defaultLabels === false ? undefined : detectSourceUrl(context, io.env),
       },
     ),

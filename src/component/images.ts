@@ -26,7 +26,7 @@ import {
   validatePlanArgs,
   isEventual,
 } from "../plan";
-import { detectGitSha, detectSourceUrl, readDockerfile } from "../context";
+import { detectGitSha, detectSourceUrl, readDockerfile, sourceDateEpoch } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import { tagMutability } from "../ecr";
 import type { MultiStageImageArgs } from "./args";
@@ -263,13 +263,17 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
   const additional = image === undefined ? undefined : spec.args.additionalImages?.[image];
   // Every late arg from the resolved inputs, an Output that resolved to undefined included.
   const late = Object.fromEntries(LATE_PLAN_ARGS.map((key) => [key, inputs[key]])) as LatePlanInputs;
+  const detectedGitSha = spec.args.gitSha === undefined ? detectGitSha(late.context) : undefined;
   return toPlanOptions(
     { ...spec.args, ...late },
     {
       environment: spec.environment,
       environments: spec.environments,
-      detectedGitSha: spec.args.gitSha === undefined ? detectGitSha(late.context) : undefined,
+      detectedGitSha,
       sourceUrl: spec.args.defaultLabels === false ? undefined : detectSourceUrl(late.context),
+      sourceDateEpoch: spec.args.reproducible
+        ? sourceDateEpoch(late.context, spec.args.gitSha ?? detectedGitSha)
+        : undefined,
       secrets: Object.keys(spec.args.secrets ?? {}),
       // Only a repository this component creates is known to be IMMUTABLE.
       immutableTags:

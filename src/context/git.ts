@@ -152,3 +152,23 @@ export function checkoutGitContext(
   }
   return { directory: context.dir ? path.join(checkout, context.dir) : checkout, commit };
 }
+
+/** The commit's time in seconds since the epoch (`SOURCE_DATE_EPOCH`), when Git in `directory` knows it. */
+export function commitTime(directory: string, commit: string): number | undefined {
+  try {
+    const time = execFileSync("git", ["show", "-s", "--format=%ct", commit], {
+      cwd: directory,
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .toString()
+      .trim();
+    return /^\d+$/.test(time) ? Number(time) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `SOURCE_DATE_EPOCH` for a reproducible build: the commit's time, or 0 when there is none to read. */
+export function sourceDateEpoch(directory: string, commit: string | undefined): number {
+  return (commit && commitTime(directory, commit)) || 0;
+}

@@ -19,6 +19,7 @@ export {
   hasUrlCredentials,
   isGitContext,
   parseGitContext,
+  sourceDateEpoch,
   sourceUrl,
 } from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";

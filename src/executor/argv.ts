@@ -62,9 +62,13 @@ export function buildxArguments(
   const exporting = flags.exportCache ?? flags.push;
   if (exporting) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
+  // Reproducible: every timestamp (files, history, config) rewritten to SOURCE_DATE_EPOCH.
+  const rewrite = plan.reproducible ? ",rewrite-timestamp=true" : "";
+  if (plan.reproducible) args.push("--build-arg", `SOURCE_DATE_EPOCH=${plan.reproducible.sourceDateEpoch}`);
   if (flags.push && flags.pushByDigest)
     // One platform of an index built across nodes: pushed by digest, untagged, merged afterwards.
-    args.push("--output", `type=image,name=${repository},push-by-digest=true,name-canonical=true,push=true`);
+    args.push("--output", `type=image,name=${repository},push-by-digest=true,name-canonical=true,push=true${rewrite}`);
+  else if (flags.push && rewrite) args.push("--output", `type=image,push=true${rewrite}`);
   else if (flags.push) args.push("--push");
   if (plan.tags.length && plan.platforms.length <= 1 && (!flags.push || plan.outputs?.load)) args.push("--load");
   if (exporting) for (const entry of plan.outputs?.exports ?? []) args.push("--output", entry);

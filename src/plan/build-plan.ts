@@ -103,6 +103,8 @@ export interface BuildPlan {
   cacheTo: string[];
   /** Where the image goes besides the registry: the local engine, tarballs. */
   outputs: OutputsSpec;
+  /** Set for reproducible digests: the epoch every timestamp is rewritten to. */
+  reproducible?: { sourceDateEpoch: number };
   /** Named contexts (`--build-context`), by the name the Dockerfile uses. */
   contexts: Record<string, NamedContext>;
   /** Images from outside the Dockerfile the target uses (after arg substitution and named contexts). */
@@ -294,6 +296,14 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     ...planCacheEntries(settings.cacheFrom ?? [], "from", `environments.${key}.cacheFrom`, hasBuilder, diagnostics),
   ];
   const outputs = planOutputs(options, platforms, hasBuilder, diagnostics);
+  if (options.reproducible && !hasBuilder)
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property: "reproducible",
+      message: "needs a builder: the Docker engine's own builder cannot rewrite the image's timestamps.",
+      hint: "Set builder (a buildx builder or a BuildKit endpoint), or leave reproducible off.",
+    });
   const cacheTo = [
     ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
@@ -326,6 +336,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     cacheFrom,
     cacheTo,
     outputs,
+    ...(options.reproducible ? { reproducible: { sourceDateEpoch: options.sourceDateEpoch ?? 0 } } : {}),
     externalImages,
     contexts,
     volatileArgs,

@@ -182,6 +182,15 @@ export interface PlanArgs {
    */
   readonly exports?: readonly string[];
   /**
+   * Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when
+   * the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it,
+   * so the same inputs at the same commit give the same digest on any builder with the same base
+   * images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps);
+   * attestations carry their own build times, so turn them off for a reproducible digest.
+   * @default false
+   */
+  readonly reproducible?: boolean;
+  /**
    * Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose
    * values are Pulumi secrets; their values end up in the image history, and show as
    * `[secret]` in outputs.
@@ -262,6 +271,8 @@ export interface BuildPlanOptions extends PlanArgs {
   readonly immutableTags?: boolean;
   /** Where the source is (`https://…`), for the default `org.opencontainers.image.source` label. */
   readonly sourceUrl?: string;
+  /** The commit's time in seconds (`git show -s --format=%ct`), for `reproducible`. */
+  readonly sourceDateEpoch?: number;
 }
 
 /** What the caller of `toPlanOptions` decides beside the args. */
@@ -273,6 +284,8 @@ export interface PlanContext {
   readonly detectedGitSha?: string;
   /** The source's URL found in CI or the Git remote (`detectSourceUrl`). */
   readonly sourceUrl?: string;
+  /** The commit's time (`commitTime`), for `reproducible`. */
+  readonly sourceDateEpoch?: number;
   readonly secrets?: readonly string[];
   readonly image?: AdditionalImageOptions;
   readonly immutableTags?: boolean;
@@ -337,6 +350,7 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   cacheTo: "strings",
   load: "boolean",
   exports: "strings",
+  reproducible: "boolean",
   labels: "record",
   defaultLabels: "boolean",
   annotations: "record",
@@ -656,6 +670,7 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   cacheTo: STRINGS,
   load: BOOLEAN,
   exports: STRINGS,
+  reproducible: BOOLEAN,
   allowSecretLikeBuildArgs: BOOLEAN,
   labels: STRING_MAP,
   defaultLabels: BOOLEAN,

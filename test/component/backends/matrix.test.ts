@@ -222,6 +222,11 @@ const PROBES: Record<string, Probe> = {
     carried: (b, s) =>
       JSON.stringify(b === "docker-cli" ? s.plan.outputs : s.inputs.exports).includes("type=oci,dest=/tmp/app.oci.tar"),
   },
+  "`reproducible` (with a `builder`)": {
+    args: { builder: "farm", reproducible: true },
+    carried: (b, s) =>
+      typeof (planOf(b, s).reproducible as { sourceDateEpoch?: number } | undefined)?.sourceDateEpoch === "number",
+  },
   "pushed images kept on replacement and destroy": {
     args: {},
     // docker-build: retained by option; docker-cli: its provider's delete keeps the image (and

@@ -127,6 +127,32 @@ describe("executor arguments", () => {
     assert.deepEqual(pairs(engine, "--cache-from"), ["r.example/app:c", "r.example/app:d"]);
   });
 
+  it("reproducible: SOURCE_DATE_EPOCH, and the push rewrites every timestamp to it; none without a builder", () => {
+    const made = planBuild(parseDockerfile("FROM busybox:1.36 AS final\n"), {
+      context: "/ctx",
+      environment: "production",
+      gitSha: "0123456789ab",
+      builder: "farm",
+      reproducible: true,
+      sourceDateEpoch: 1767225600,
+    });
+    const args = buildxArguments(made, "r/app", "farm", "/m", { push: true });
+    assert.equal(args[args.indexOf("--build-arg") + 1], "SOURCE_DATE_EPOCH=1767225600");
+    assert.equal(args[args.indexOf("--output") + 1], "type=image,push=true,rewrite-timestamp=true");
+    assert.ok(!args.includes("--push"));
+    const node = buildxArguments({ ...made, tags: [] }, "r/app", "farm", "/m", { push: true, pushByDigest: true });
+    assert.match(node[node.indexOf("--output") + 1], /push-by-digest=true.*,rewrite-timestamp=true$/);
+    assert.throws(
+      () =>
+        planBuild(parseDockerfile("FROM busybox:1.36 AS final\n"), {
+          context: "/ctx",
+          environment: "production",
+          reproducible: true,
+        }),
+      /reproducible: needs a builder/,
+    );
+  });
+
   it("refuses a tag still holding {inputsHash}, naming it and the fix, on either builder", () => {
     const unfilled = plan({ tags: ["production-{inputsHash}"] });
     const expected =
