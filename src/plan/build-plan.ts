@@ -39,6 +39,7 @@ import {
   builderSpec,
   cacheTag,
   registryCacheEnabled,
+  needsBuilder,
   validatePlatforms,
   validateSsh,
 } from "./builder";
@@ -227,7 +228,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
       hint: `Remove the target for "${env}", or set environments.${key}.allowNonFinalTarget if this is intended.`,
     });
   }
-  const contexts = planNamedContexts(options.contexts, model, resolution, options.builder !== undefined, diagnostics);
+  const hasBuilder = options.builder !== undefined;
+  const contexts = planNamedContexts(options.contexts, model, resolution, hasBuilder, diagnostics);
   // The images the build pulls once named contexts apply: an image context's own, none for a directory.
   const externalImages = [
     ...new Set(resolution.externalImages.flatMap((image) => contextImage(contexts, image) ?? [])),
@@ -289,21 +291,16 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const promotion = planPromotion(parsed, options, key, settings, kind, targetLabel, diagnostics);
   const budget = settings.sizeBudget === undefined ? undefined : parseSize(settings.sizeBudget);
   const { labels, volatileLabels, annotations } = planMetadata(options, key, settings, targetLabel, diagnostics);
-  const buildSettings = planBuildSettings(options, model, options.builder !== undefined, diagnostics);
-  const hasBuilder = options.builder !== undefined;
+  const buildSettings = planBuildSettings(options, model, hasBuilder, diagnostics);
   const cacheFrom = [
     ...planCacheEntries(options.cacheFrom ?? [], "from", "cacheFrom", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheFrom ?? [], "from", `environments.${key}.cacheFrom`, hasBuilder, diagnostics),
   ];
   const outputs = planOutputs(options, platforms, hasBuilder, diagnostics);
   if (options.reproducible && !hasBuilder)
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property: "reproducible",
-      message: "needs a builder: the Docker engine's own builder cannot rewrite the image's timestamps.",
-      hint: "Set builder (a buildx builder or a BuildKit endpoint), or leave reproducible off.",
-    });
+    diagnostics.push(
+      needsBuilder("reproducible", "cannot rewrite the image's timestamps", { or: ", or leave reproducible off" }),
+    );
   const cacheTo = [
     ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
@@ -365,13 +362,13 @@ function planMetadata(
   validateKeyValues(settings.annotations ?? {}, `environments.${key}.annotations`, diagnostics);
   const annotations = { ...options.annotations, ...settings.annotations };
   if (Object.keys(annotations).length && options.builder === undefined)
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property: settings.annotations ? `environments.${key}.annotations` : "annotations",
-      message: "needs a builder: the Docker engine's own builder writes no manifest annotations.",
-      hint: "Set builder (a buildx builder or a BuildKit endpoint), or use labels (in the image config).",
-    });
+    diagnostics.push(
+      needsBuilder(
+        settings.annotations ? `environments.${key}.annotations` : "annotations",
+        "writes no manifest annotations",
+        { or: ", or use labels (in the image config)" },
+      ),
+    );
   const { labels, volatileLabels } = planLabels({
     labels: { ...options.labels, ...settings.labels },
     defaults: options.defaultLabels ?? true,

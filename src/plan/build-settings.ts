@@ -5,6 +5,7 @@
  * The knobs never change the inputs hash; labels do, except the ones naming the release.
  */
 import { type Diagnostic, type DockerfileModel, didYouMean, excerpt, findStage, stageLabel } from "../dockerfile";
+import { needsBuilder } from "./builder";
 import { parseSize } from "./environments";
 import type { PlanArgs } from "./options";
 
@@ -205,12 +206,7 @@ export function planBuildSettings(
     ["ulimits", (args.ulimits ?? []).length > 0, "leaves RUN's limits at their defaults", ""],
   ];
   for (const [property, given, why, or] of builderOnly)
-    if (given && !hasBuilder)
-      problem(
-        property,
-        `needs a builder: the Docker engine's own builder ${why}.`,
-        `Set builder (a buildx builder or a BuildKit endpoint)${or}.`,
-      );
+    if (given && !hasBuilder) diagnostics.push(needsBuilder(property, why, { or }));
   return {
     ...(args.network ? { network: args.network } : {}),
     addHosts: [...(args.addHosts ?? [])],

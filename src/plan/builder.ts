@@ -163,6 +163,24 @@ export function validatePlatforms(platforms: readonly string[], property: string
   }
 }
 
+/**
+ * The one refusal of what the Docker engine's own builder cannot do: `<subject>needs a builder:
+ * the Docker engine's own builder <why>.`, with the fix (`or` adds another one).
+ */
+export function needsBuilder(
+  property: string,
+  why: string,
+  options: { subject?: string; or?: string; code?: "invalid-argument" | "invalid-cache" } = {},
+): Diagnostic {
+  return {
+    severity: "error",
+    code: options.code ?? "invalid-argument",
+    property,
+    message: `${options.subject ?? ""}needs a builder: the Docker engine's own builder ${why}.`,
+    hint: `Set builder (a buildx builder or a BuildKit endpoint)${options.or ?? ""}.`,
+  };
+}
+
 /** What every registry cache tag starts with (`cache-<target>-<env>`): no release tag may. */
 export const CACHE_TAG_PREFIX = "cache-";
 

@@ -7,6 +7,7 @@
  */
 import * as path from "path";
 import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
+import { needsBuilder } from "./builder";
 
 /** A cache back end BuildKit imports from or exports to. */
 export type CacheType = "registry" | "local" | "gha" | "s3" | "inline";
@@ -122,17 +123,14 @@ export function planCacheEntries(
         `mode "${excerpt(mode)}" is neither min nor max.`,
         "mode=max exports every stage's layers; min only the image's.",
       );
-    if (type !== "registry" && !hasBuilder)
-      problem(
-        at,
-        `type=${type} needs a builder: the Docker engine's own builder reads registry caches only${direction === "to" ? " and exports none" : ""}.`,
-        "Set builder (a buildx builder or a BuildKit endpoint).",
-      );
-    else if (direction === "to" && !hasBuilder)
-      problem(
-        at,
-        "exporting a cache needs a builder: the Docker engine's own builder exports none.",
-        "Set builder (a buildx builder or a BuildKit endpoint).",
+    if (!hasBuilder && (type !== "registry" || direction === "to"))
+      diagnostics.push(
+        type !== "registry"
+          ? needsBuilder(at, `reads registry caches only${direction === "to" ? " and exports none" : ""}`, {
+              subject: `type=${type} `,
+              code: "invalid-cache",
+            })
+          : needsBuilder(at, "exports none", { subject: "exporting a cache ", code: "invalid-cache" }),
       );
     planned.push(entryText(parsed, type === "local" ? ["src", "dest"] : []));
   });

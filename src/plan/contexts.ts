@@ -7,6 +7,7 @@
  */
 import * as path from "path";
 import { type Diagnostic, type DockerfileModel, type TargetResolution, excerpt, findStage } from "../dockerfile";
+import { needsBuilder } from "./builder";
 
 /** What a named context serves. */
 export type NamedContext =
@@ -37,12 +38,7 @@ export function planNamedContexts(
   const problem = (property: string, message: string, hint: string, severity: "error" | "warning" = "error"): void => {
     diagnostics.push({ severity, code: "invalid-argument", property, message, hint });
   };
-  if (!hasBuilder)
-    problem(
-      "contexts",
-      "needs a builder: the Docker engine's own builder takes no named contexts.",
-      "Set builder (a buildx builder or a BuildKit endpoint).",
-    );
+  if (!hasBuilder) diagnostics.push(needsBuilder("contexts", "takes no named contexts"));
   const used = new Set(
     resolution.stages.flatMap((s) =>
       s.dependencies.flatMap((d) =>

@@ -5,6 +5,7 @@
  * registry by its inputs is not rebuilt, so nothing is written then.
  */
 import type { Diagnostic } from "../dockerfile";
+import { needsBuilder } from "./builder";
 import { type Attributes, checkEntry, entryText } from "./cache-entries";
 
 /** The exporters `exports` takes, and their attributes. */
@@ -58,12 +59,7 @@ export function planOutputs(
       (type) => `type=${type},dest=${type === "local" || type === "tar" ? "out" : "app.tar"}`,
     );
     if (!entry) return;
-    if (!hasBuilder)
-      problem(
-        at,
-        "needs a builder: the Docker engine's own builder writes no outputs.",
-        "Set builder (a buildx builder or a BuildKit endpoint).",
-      );
+    if (!hasBuilder) diagnostics.push(needsBuilder(at, "writes no outputs"));
     if (entry.type === "docker" && several)
       problem(at, "a Docker tarball holds one platform.", "Use type=oci for an index of several platforms.");
     exports.push(entryText(entry, ["dest"]));
