@@ -94,6 +94,30 @@ export interface PushResult {
   nodes?: Record<string, string>;
 }
 
+/** Metadata files written so far by this process (each build's is its own, parallel ones too). */
+let metadataFiles = 0;
+
+/** A buildx metadata file's content (`{}` when it wrote none), the file removed. */
+function readMetadata(file: string): Record<string, unknown> {
+  const metadata = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+  fs.rmSync(file, { force: true });
+  return metadata;
+}
+
+/** The digest a buildx command reported, or its failure with its log when it reported none. */
+function digestOf(
+  value: unknown,
+  command: string[],
+  log: string,
+  missing = "no image digest in the build metadata",
+  step: "build" | "push" = "build",
+): string {
+  const digest = typeof value === "string" ? value : "";
+  if (!new RegExp(`^${DIGEST}$`).test(digest))
+    throw new DockerCommandError(`buildx ${command.join(" ")}`, 0, `${log}\n(${missing})`, step);
+  return digest;
+}
+
 /** Private Docker configurations (credentials, secret files) are `<tmp>/multistage-docker-config-<pid>-…`. */
 const CONFIG_DIR_PREFIX = "multistage-docker-config-";
 
@@ -220,27 +244,10 @@ export class DockerExecutor {
       const spread = spreadOverNodes(plan.platforms, builderNodes(inspect));
       if (spread) return this.buildAcrossNodes(plan, repository, builder, options);
     }
-    const metadataFile = path.join(this.configDir, `metadata-${process.pid}-${Date.now()}.json`);
     const started = Date.now();
-    let args: string[] = [];
-    const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-      args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
-      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
-    });
-    const metadata = fs.existsSync(metadataFile)
-      ? (JSON.parse(fs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>)
-      : {};
-    fs.rmSync(metadataFile, { force: true });
+    const { args, log, metadata } = await this.buildxBuild(plan, repository, builder, options);
     const references = plan.tags.map((tag) => `${repository}:${tag}`);
-    const digest = options.push ? String(metadata["containerimage.digest"] ?? "") : "";
-    if (options.push && !new RegExp(`^${DIGEST}$`).test(digest)) {
-      throw new DockerCommandError(
-        `buildx ${args.join(" ")}`,
-        0,
-        `${log}\n(no image digest in the build metadata)`,
-        "build",
-      );
-    }
+    const digest = options.push ? digestOf(metadata["containerimage.digest"], args, log) : "";
     return {
       builder,
       digest,
@@ -250,6 +257,27 @@ export class DockerExecutor {
       durationMs: Date.now() - started,
       log,
     };
+  }
+
+  /** A fresh path for a buildx metadata file in this executor's private directory. */
+  private metadataFile(): string {
+    return path.join(this.configDir, `metadata-${process.pid}-${Date.now()}-${++metadataFiles}.json`);
+  }
+
+  /** `buildx build` of `plan` on `builder`, its secrets as files, and its metadata read back. */
+  private async buildxBuild(
+    plan: BuildPlan,
+    repository: string,
+    builder: string,
+    options: BuilderBuildOptions & { pushByDigest?: boolean },
+  ): Promise<{ args: string[]; log: string; metadata: Record<string, unknown> }> {
+    const metadataFile = this.metadataFile();
+    let args: string[] = [];
+    const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
+      args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
+      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
+    });
+    return { args, log, metadata: readMetadata(metadataFile) };
   }
 
   /**
@@ -264,16 +292,8 @@ export class DockerExecutor {
     options: BuilderBuildOptions,
   ): Promise<BuilderBuildResult> {
     const started = Date.now();
-    const metadataOf = (name: string): Record<string, unknown> => {
-      const file = path.join(this.configDir, name);
-      const metadata = fs.existsSync(file)
-        ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>)
-        : {};
-      fs.rmSync(file, { force: true });
-      return metadata;
-    };
     const built = await Promise.all(
-      plan.platforms.map(async (platform, i) => {
+      plan.platforms.map(async (platform) => {
         const own = plan.cache?.platforms?.[platform];
         const one: BuildPlan = {
           ...plan,
@@ -281,39 +301,25 @@ export class DockerExecutor {
           tags: [],
           ...(plan.cache && own ? { cache: { to: own.to, from: [...own.from], mode: plan.cache.mode } } : {}),
         };
-        const name = `metadata-${process.pid}-${Date.now()}-${i}.json`;
-        let args: string[] = [];
-        const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-          args = buildxArguments(one, repository, builder, path.join(this.configDir, name), {
-            ...options,
-            secretFiles,
-            pushByDigest: true,
-          });
-          return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
+        const { args, log, metadata } = await this.buildxBuild(one, repository, builder, {
+          ...options,
+          pushByDigest: true,
         });
-        const metadata = metadataOf(name);
-        const digest = String(metadata["containerimage.digest"] ?? "");
-        if (!new RegExp(`^${DIGEST}$`).test(digest))
-          throw new DockerCommandError(
-            `buildx ${args.join(" ")}`,
-            0,
-            `${log}\n(no image digest in the build metadata)`,
-            "build",
-          );
+        const digest = digestOf(metadata["containerimage.digest"], args, log);
         // `<builder>/<node>/<ref>`: the node that ran it.
         const node = String(metadata["buildx.build.ref"] ?? "").split("/")[1] ?? "";
         return { platform, digest, node, log };
       }),
     );
     const references = plan.tags.map((tag) => `${repository}:${tag}`);
-    const name = `metadata-${process.pid}-${Date.now()}-index.json`;
+    const metadataFile = this.metadataFile();
     const merge = [
       "imagetools",
       "create",
       "--builder",
       builder,
       "--metadata-file",
-      path.join(this.configDir, name),
+      metadataFile,
       ...references.flatMap((r) => ["--tag", r]),
       ...built.map((b) => `${repository}@${b.digest}`),
     ];
@@ -322,15 +328,8 @@ export class DockerExecutor {
       buildxConfig: this.freshBuildxConfig(),
       step: "push",
     });
-    const descriptor = metadataOf(name)["containerimage.descriptor"] as { digest?: string } | undefined;
-    const digest = descriptor?.digest ?? "";
-    if (!new RegExp(`^${DIGEST}$`).test(digest))
-      throw new DockerCommandError(
-        `buildx ${merge.join(" ")}`,
-        0,
-        `${mergeLog}\n(no index digest in the metadata)`,
-        "push",
-      );
+    const descriptor = readMetadata(metadataFile)["containerimage.descriptor"] as { digest?: unknown } | undefined;
+    const digest = digestOf(descriptor?.digest, merge, mergeLog, "no index digest in the metadata", "push");
     const log = [...built.map((b) => `# ${b.platform} on node ${b.node}\n${b.log}`), mergeLog].join("\n");
     return {
       builder,

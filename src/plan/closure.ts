@@ -5,7 +5,7 @@
  * the context (another service, a dev-only file, the README) leaves the target as it is.
  */
 import * as crypto from "crypto";
-import type { NamedContext } from "./contexts";
+import { type NamedContext, namedContext } from "./contexts";
 import {
   type DockerfileModel,
   type Stage,
@@ -97,7 +97,7 @@ export function targetClosure(
   volatileArgs: readonly string[] = [],
   contexts: Readonly<Record<string, NamedContext>> = {},
 ): TargetClosure {
-  const named = (ref: string): NamedContext | undefined => (Object.hasOwn(contexts, ref) ? contexts[ref] : undefined);
+  const named = (ref: string): NamedContext | undefined => namedContext(contexts, ref);
   const inClosure = new Set(resolution.stages.map((s) => s.index));
   const lines = text.split("\n");
   for (const stage of model.stages) {
@@ -184,7 +184,7 @@ function contextReadsOf(
   const reads: Record<string, string[] | "all"> = {};
   for (const read of stage.fromReads) {
     const name = expandOrKeep(read.from, scope, escape);
-    if (!Object.hasOwn(contexts, name) || contexts[name].kind !== "directory") continue;
+    if (namedContext(contexts, name)?.kind !== "directory") continue;
     for (const source of read.sources) {
       const pattern = normalise(expandOrKeep(source, scope, escape));
       const sofar = reads[name];

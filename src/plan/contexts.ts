@@ -100,7 +100,12 @@ export function planNamedContexts(
  * `undefined` for a directory context (no image), the reference itself otherwise.
  */
 export function contextImage(contexts: Readonly<Record<string, NamedContext>>, image: string): string | undefined {
-  const context = Object.hasOwn(contexts, image) ? contexts[image] : undefined;
+  const context = namedContext(contexts, image);
   if (!context) return image;
   return context.kind === "image" ? context.image : undefined;
+}
+
+/** The named context a Dockerfile reference names, if any (a name, not a key of Object's prototype). */
+export function namedContext(contexts: Readonly<Record<string, NamedContext>>, name: string): NamedContext | undefined {
+  return Object.hasOwn(contexts, name) ? contexts[name] : undefined;
 }
