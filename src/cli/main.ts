@@ -35,13 +35,10 @@ import {
   wrongType,
 } from "../plan";
 import {
-  checkoutGitContext,
+  type LocalSource,
   detectGitSha,
   detectSourceUrl,
-  hasUrlCredentials,
-  inlineDockerfile,
-  isGitContext,
-  parseGitContext,
+  localSource,
   planBuildFromFiles,
   sourceDateEpoch,
   readDockerfile,
@@ -259,28 +256,24 @@ function commandLineOptions(
     if (eq <= 0) throw new UsageError(`--build-arg ${pair}: write NAME=value`);
     buildArgs[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const given = values.context ?? config.context;
-  let gitCommit: string | undefined;
-  let context: string;
-  if (given !== undefined && isGitContext(given)) {
-    if (hasUrlCredentials(given))
-      throw new UsageError(
-        "the Git context's URL holds a password or token: remove it and let Git find the credentials.",
-      );
-    const checkout = checkoutGitContext(parseGitContext(given));
-    context = checkout.directory;
-    gitCommit = checkout.commit;
-  } else context = values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? ".");
-  if (config.dockerfileInline !== undefined && (config.dockerfile !== undefined || values.dockerfile))
-    throw new UsageError("dockerfileInline is set with a Dockerfile path too: keep one.");
+  let source: LocalSource;
+  try {
+    source = localSource({
+      context: values.context ?? config.context,
+      dockerfileGiven: values.dockerfile !== undefined || config.dockerfile !== undefined,
+      dockerfileInline: config.dockerfileInline,
+    });
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    throw new UsageError(err.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
+  }
+  const context =
+    source.context ??
+    (values.context ? path.resolve(io.cwd, values.context) : path.resolve(base, config.context ?? "."));
   const dockerfile = values.dockerfile
     ? path.resolve(io.cwd, values.dockerfile)
-    : config.dockerfileInline !== undefined
-      ? inlineDockerfile(config.dockerfileInline)
-      : config.dockerfile
-        ? path.resolve(base, config.dockerfile)
-        : undefined;
-  const commit = gitCommit ?? detectedCommit(context, io.env);
+    : (source.dockerfile ?? (config.dockerfile ? path.resolve(base, config.dockerfile) : undefined));
+  const commit = source.commit ?? detectedCommit(context, io.env);
   const chosen = environment ?? values.env ?? "dev";
   checkEnvironmentName(chosen, config);
   return {

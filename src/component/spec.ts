@@ -6,14 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
-import { checkoutGitContext, hasUrlCredentials, inlineDockerfile, isGitContext, parseGitContext } from "../context";
+import { localSource } from "../context";
 import {
   type Diagnostic,
   type EnvironmentArgs,
   cacheImage,
   type EnvironmentKind,
+  MultiStageError,
   environmentKind,
-  excerpt,
   getEnvironmentArgs,
   isBuilderEndpoint,
   isValidTag,
@@ -67,7 +67,7 @@ export function resolveSpec(
   stack: string,
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
-  args = withGitContext(withInlineDockerfile(args, diagnostics), diagnostics);
+  args = withLocalSource(args, diagnostics);
   // Wrong types first: planning with them would fail for no reason the user could see.
   const componentArgsOk = validateComponentArgs(args, diagnostics);
   const environment =
@@ -191,52 +191,24 @@ export function resolveSpec(
   return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
 }
 
-/** The args with `dockerfileInline` written to its file and named by `dockerfile`; both set is refused. */
-function withInlineDockerfile(args: MultiStageImageArgs, diagnostics: Diagnostic[]): MultiStageImageArgs {
-  const text = args.dockerfileInline;
-  if (typeof text !== "string") return args;
-  if (args.dockerfile !== undefined) {
-    diagnostics.push({
-      severity: "error",
-      code: "invalid-argument",
-      property: "dockerfileInline",
-      message: "is set together with dockerfile: the build would have two Dockerfiles.",
-      hint: "Keep one: dockerfile (a path) or dockerfileInline (the text).",
-    });
-    return args;
-  }
-  return { ...args, dockerfile: inlineDockerfile(text) };
-}
-
 /**
- * The args with a Git `context` (`https://…/app.git#ref:dir`, `git@…`, `git://…`) checked out at
- * the commit its ref names now, built as a local folder; the commit is `gitSha` unless one is given.
+ * The args with their files made local (`localSource`): a Git `context` checked out (its commit
+ * is `gitSha` unless one is given), `dockerfileInline` written and named by `dockerfile`.
  */
-function withGitContext(args: MultiStageImageArgs, diagnostics: Diagnostic[]): MultiStageImageArgs {
-  const context = args.context;
-  if (typeof context !== "string" || !isGitContext(context)) return args;
-  const problem = (message: string, hint: string): MultiStageImageArgs => {
-    diagnostics.push({ severity: "error", code: "missing-context", property: "context", message, hint });
-    return args;
-  };
-  if (hasUrlCredentials(context))
-    return problem(
-      "holds a password or token in its URL, which would be kept in the state and the plan.",
-      "Remove it from the URL and let Git find the credentials (a credential helper, or an SSH key).",
-    );
+function withLocalSource(args: MultiStageImageArgs, diagnostics: Diagnostic[]): MultiStageImageArgs {
+  const text = typeof args.dockerfileInline === "string" ? args.dockerfileInline : undefined;
+  const context = typeof args.context === "string" ? args.context : undefined;
   try {
-    const { directory, commit } = checkoutGitContext(parseGitContext(context));
-    return { ...args, context: directory, gitSha: args.gitSha ?? commit };
+    const source = localSource({ context, dockerfileGiven: args.dockerfile !== undefined, dockerfileInline: text });
+    return {
+      ...args,
+      ...(source.context !== undefined ? { context: source.context, gitSha: args.gitSha ?? source.commit } : {}),
+      ...(source.dockerfile !== undefined ? { dockerfile: source.dockerfile } : {}),
+    };
   } catch (err) {
-    const said = String((err as { stderr?: Buffer }).stderr ?? (err as Error).message)
-      .trim()
-      .split("\n")
-      .slice(-2)
-      .join(" ");
-    return problem(
-      `the Git context could not be checked out: ${excerpt(said, 300)}`,
-      "Check the URL, the ref after # and that this machine's Git can fetch it (credentials, network).",
-    );
+    if (!(err instanceof MultiStageError)) throw err;
+    diagnostics.push(...err.diagnostics);
+    return args;
   }
 }
 

@@ -23,4 +23,5 @@ export {
   sourceUrl,
 } from "./git";
 export { targetInputs, writeClosureFiles } from "./inputs";
+export { type LocalSource, type SourceArgs, localSource } from "./source";
 export { CONTEXT_CODES } from "./codes";

@@ -299,6 +299,40 @@ describe("the multistage CLI", () => {
     }
   });
 
+  it("--config: dockerfileInline is planned from its text, refused beside a path; a Git context holding a token is refused", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-source-"));
+    const write = (config: unknown): string => {
+      const file = path.join(dir, "multistage.json");
+      fs.writeFileSync(file, JSON.stringify(config));
+      return file;
+    };
+    try {
+      const inline = "FROM busybox:1.36 AS build\nFROM busybox:1.36 AS final\n";
+      const planned = await run(
+        dir,
+        "plan",
+        "-e",
+        "production",
+        "--json",
+        "--config",
+        write({ dockerfileInline: inline }),
+      );
+      assert.equal(planned.code, 0, planned.err);
+      const { plan } = JSON.parse(planned.out) as { plan: { dockerfile: string; targetStage: string } };
+      assert.equal(fs.readFileSync(plan.dockerfile, "utf8"), inline);
+      assert.equal(plan.targetStage, "final");
+      const both = await run(dir, "plan", "--config", write({ dockerfileInline: inline, dockerfile: "Dockerfile" }));
+      assert.equal(both.code, 2);
+      assert.match(both.err, /dockerfileInline: is set together with dockerfile/);
+      const token = await run(dir, "plan", "--context", "https://ci:ghp_s3cret@github.com/example/app.git#main");
+      assert.equal(token.code, 2);
+      assert.match(token.err, /context: holds a password or token in its URL/);
+      assert.ok(!token.err.includes("ghp_s3cret"), "the token is not repeated");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("lint reads the Dockerfile through the component's checks: a FIFO, a device, garbage or comments only fail at once", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-lint-"));
     const dockerfile = path.join(dir, "Dockerfile");
