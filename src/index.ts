@@ -11,6 +11,7 @@ export {
   MultiStageImage,
   type MultiStageImageArgs,
   type PlanArgsInputs,
+  type SigningArgs,
 } from "./component";
 export {
   type ContainerPort,
@@ -35,6 +36,8 @@ export {
   type BuildPlan,
   type AdditionalImageOptions,
   type AttestationArgs,
+  type AttestationStore,
+  type ReleaseGateArgs,
   type BuilderEndpointArgs,
   type BuildPlanOptions,
   type Diagnostic,

@@ -40,6 +40,8 @@ export interface PublishArgs {
   readonly secretCacheRefs?: pulumi.Output<boolean>;
   /** Build secrets by id (`plan.secrets` names them); a Pulumi secret. */
   readonly secrets?: pulumi.Output<Record<string, string>>;
+  /** The cosign key the environment signs with (`plan.release.sign`); a Pulumi secret. */
+  readonly signing?: pulumi.Output<{ key: string; keyPassword?: string }>;
   /** Delete the pushed image when its resource is deleted or replaced (`deletePushedImages`); else keep it. */
   readonly deletePushedImages: boolean;
   readonly parent: pulumi.Resource;

@@ -42,7 +42,14 @@ export async function publish(
     env: process.env,
     onStatus: (line: string) => process.stderr.write(`multistage: ${image}: ${line}\n`),
   };
-  const published = await publishImage(inputs, previous?.inputs, options, host);
+  const { timings, ...published } = await publishImage(inputs, previous?.inputs, options, host);
+  // The time of each step is said, not kept: it would change the state on every update.
+  if (timings && Object.keys(timings).length)
+    options.onStatus(
+      `took ${Object.entries(timings)
+        .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+        .join(", ")}`,
+    );
   const { username, password } = inputs.registry;
   return {
     ...published,
@@ -70,7 +77,10 @@ function fingerprint(inputs: PublishRequest): string {
     p.platforms,
     p.builder,
     p.cache,
-    p.attestations,
+    // Where attestations go is new: "index" (as before it existed) leaves existing stacks unchanged.
+    p.attestations?.store === "referrers"
+      ? p.attestations
+      : p.attestations && { provenance: p.attestations.provenance, sbom: p.attestations.sbom },
     p.ssh,
     p.secrets,
     p.testTarget,
@@ -81,6 +91,8 @@ function fingerprint(inputs: PublishRequest): string {
   const labels = hashedLabels(p.labels ?? {}, p.volatileLabels ?? []);
   const annotations = Object.entries(p.annotations ?? {}).sort();
   if (labels.length || annotations.length) settings.push([labels, annotations]);
+  // What vouches for the image before its tags (signing, verification, the gate), when set.
+  if (p.release) settings.push({ release: p.release });
   const hash = crypto.createHash("sha256");
   hash.update(JSON.stringify([inputs.inputs.hash, settings, inputs.references, inputs.push, inputs.promote ?? null]));
   return `sha256:${hash.digest("hex")}`;

@@ -48,11 +48,18 @@ export const dockerCliBackend: ImageBackend = {
       closureDockerfile: read.closureDockerfile,
       promote: read.promote,
       ...(args.secrets ? { secrets: args.secrets } : {}),
+      ...(args.signing ? { signing: args.signing } : {}),
+      // The release gate runs where the program does (its command's paths are the program's).
+      cwd: args.plan.apply((p) => (p.release?.gate ? process.cwd() : undefined)),
     };
     const image = new DockerCliImage(
       args.name,
       inputs,
-      { parent: args.parent, dependsOn: args.dependsOn, additionalSecretOutputs: ["fingerprint", "registry"] },
+      {
+        parent: args.parent,
+        dependsOn: args.dependsOn,
+        additionalSecretOutputs: ["fingerprint", "registry", "signing"],
+      },
       args.imageResource ?? "dynamic",
     );
     // Unpushed, or under a program's own mocks (no outputs): the first tagged reference.

@@ -75,6 +75,11 @@ export interface BackendSupport {
   readonly inputs: readonly BuildInput[];
   /** `cacheFrom` entries other than images (`type=local`, `gha`, `s3`). */
   readonly cacheEntries: boolean;
+  /**
+   * What happens between the push and the release tags: `signing` (cosign signatures, verified
+   * before production and promotion), attestations beside the image, `environments.<env>.releaseGate`.
+   */
+  readonly release: boolean;
 }
 
 /**
@@ -96,6 +101,7 @@ export const SUPPORT = {
     gateFromPlan: true,
     inputs: BUILD_INPUTS,
     cacheEntries: true,
+    release: true,
   },
   "docker-build": {
     secrets: true,
@@ -112,6 +118,7 @@ export const SUPPORT = {
     // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
     inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts", "load", "exports"],
     cacheEntries: true,
+    release: false,
   },
   docker: {
     secrets: false,
@@ -129,5 +136,6 @@ export const SUPPORT = {
     // builds in the local engine, so the image is loaded there anyway.
     inputs: ["network", "addHosts", "load"],
     cacheEntries: false,
+    release: false,
   },
 } as const satisfies Record<string, BackendSupport>;

@@ -26,6 +26,18 @@ export type PlanArgsInputs = {
  */
 export interface MultiStageImageArgs extends PlanArgsInputs {
   /**
+   * Sign what this stack's environment releases, and verify what it takes: a cosign key pair
+   * (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the
+   * registry beside it) carrying its inputs hash and environment, before its release tags. In
+   * production and where an environment promotes (`promoteFrom`), an image this update did not
+   * build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these
+   * inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only;
+   * needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+   * @example { key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }
+   * @example { publicKeys: ["keys/release.pub"] }
+   */
+  readonly signing?: SigningArgs;
+  /**
    * Environment to build for. Names like `dev`/`local` are development, `prod`/`production`
    * are production, anything else builds the final stage without the production guard.
    * Needed at construction (it decides the resources), so a plain string.
@@ -95,4 +107,17 @@ export interface AdditionalImageArgs {
   readonly target: string | Readonly<Record<string, string>>;
   /** Build args merged over the component's and the environment's for this image. */
   readonly buildArgs?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** A cosign key pair: the private key signs, the public keys verify. */
+export interface SigningArgs {
+  /** The cosign private key (PEM, as `cosign generate-key-pair` writes it): always a secret. */
+  readonly key?: pulumi.Input<string>;
+  /** Its password: always a secret. @default "" */
+  readonly keyPassword?: pulumi.Input<string>;
+  /**
+   * Public keys trusted besides the key's own: PEM text, or paths to `.pub` files (read when the
+   * component is constructed).
+   */
+  readonly publicKeys?: readonly string[];
 }

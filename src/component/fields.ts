@@ -20,7 +20,7 @@ import {
   object,
 } from "../plan";
 import { REGISTRY_SPEC } from "../registry";
-import type { AdditionalImageArgs, MultiStageImageArgs } from "./args";
+import type { AdditionalImageArgs, MultiStageImageArgs, SigningArgs } from "./args";
 
 /** A late plan arg as the component takes it: an Output for the whole value and for each item. */
 function lateDeep(spec: FieldSpec): FieldSpec {
@@ -46,6 +46,11 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
     Object.fromEntries(Object.keys(BACKENDS).map((b) => [b, true])) as Record<BackendName, true>,
   ),
   deletePushedImages: BOOLEAN,
+  signing: object<SigningArgs>("SigningArgs", {
+    key: { ...late(STRING), secret: true },
+    keyPassword: { ...late(STRING), secret: true },
+    publicKeys: { type: "list", of: STRING },
+  }),
   push: late(BOOLEAN),
   buildOnPreview: late(BOOLEAN),
   additionalImages: {

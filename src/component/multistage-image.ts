@@ -74,6 +74,16 @@ export class MultiStageImage extends pulumi.ComponentResource {
     const target = createPushTarget(spec, args, this, pulumi.all(plans));
     const backend = BACKENDS[args.backend ?? DEFAULT_BACKEND];
     const secrets = args.secrets && Object.keys(args.secrets).length ? pulumi.secret(args.secrets) : undefined;
+    const key = args.signing?.key;
+    const signing =
+      key === undefined
+        ? undefined
+        : pulumi.secret(
+            pulumi.all([key, args.signing?.keyPassword]).apply(([k, keyPassword]) => ({
+              key: k,
+              ...(keyPassword === undefined ? {} : { keyPassword }),
+            })),
+          );
     const publish = (resourceName: string, image: PlannedImage, dependsOn?: pulumi.Resource[]): PublishedImage =>
       backend.publish({
         name: resourceName,
@@ -84,6 +94,7 @@ export class MultiStageImage extends pulumi.ComponentResource {
         push: args.push ?? true,
         buildOnPreview: args.buildOnPreview ?? false,
         secrets,
+        signing,
         deletePushedImages: args.deletePushedImages === true,
         testTarget: image.testTarget,
         secretCacheRefs: image.secretCacheRefs,

@@ -297,9 +297,16 @@ function validateBackendSupport(
     });
   } else if (args.deletePushedImages === true && !supports.deleteImages)
     refuse("deletePushedImages", "delete pushed images from the registry", (s) => s.deleteImages);
-  const attest = args.attestations;
-  if (attest && (attest === true || attest.provenance || attest.sbom) && !supports.attestations)
-    refuse("attestations", "attach attestations", (s) => s.attestations);
+  const attesting = [
+    ["attestations", args.attestations] as const,
+    ...Object.entries(environments).map(([k, e]) => [`environments.${k}.attestations`, e.attestations] as const),
+  ].find(([, a]) => a && (a === true || a.provenance || a.sbom));
+  if (attesting && !supports.attestations) refuse(attesting[0], "attach attestations", (s) => s.attestations);
+  if (args.signing !== undefined && !supports.release)
+    refuse("signing", "sign images or verify their signatures", (s) => s.release);
+  const gated = Object.entries(environments).find(([, e]) => e.releaseGate !== undefined);
+  if (gated && !supports.release)
+    refuse(`environments.${gated[0]}.releaseGate`, "run a release gate before the release tags", (s) => s.release);
   for (const input of BUILD_INPUTS) {
     if (supports.inputs.includes(input)) continue;
     const where = [

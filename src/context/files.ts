@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
-import { type BuildPlan, type BuildPlanOptions, planBuild, resolveDockerfilePath } from "../plan";
+import { type BuildPlan, type BuildPlanOptions, isPemKey, planBuild, resolveDockerfilePath } from "../plan";
 
 /** Largest Dockerfile read; anything bigger is not a Dockerfile someone wrote. */
 export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
@@ -99,6 +99,38 @@ export function inlineDockerfile(text: string): string {
     fs.renameSync(partial, file);
   }
   return file;
+}
+
+/**
+ * The public keys of `signing.publicKeys` as PEM text: text as given, a path read (relative to
+ * `base`). A missing file, or one holding no public key, is refused by its property.
+ */
+export function readPublicKeys(
+  keys: readonly string[],
+  base = process.cwd(),
+  property = "signing.publicKeys",
+): string[] {
+  const diagnostics: Diagnostic[] = [];
+  const pems = keys.map((key, i) => {
+    if (isPemKey(key)) return key;
+    const file = path.resolve(base, key);
+    const stat = statOf(file);
+    const text = stat?.isFile() && stat.size < 64 * 1024 ? fs.readFileSync(file, "utf8") : undefined;
+    if (text !== undefined && isPemKey(text)) return text;
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-key",
+      file,
+      property: `${property}[${i}]`,
+      message: !stat
+        ? "the public key file does not exist."
+        : "is not a PEM public key (-----BEGIN PUBLIC KEY-----), as cosign generate-key-pair writes it (cosign.pub).",
+      hint: "Give the path of the cosign.pub file, relative to the program, or its PEM text.",
+    });
+    return "";
+  });
+  if (diagnostics.length) throw new MultiStageError(diagnostics);
+  return pems;
 }
 
 /** Whether `file` is one `inlineDockerfile` wrote. */

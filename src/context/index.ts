@@ -9,6 +9,7 @@ export {
   inlineDockerfile,
   planBuildFromFiles,
   readDockerfile,
+  readPublicKeys,
 } from "./files";
 export {
   GIT_SHA_VARIABLES,

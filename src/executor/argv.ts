@@ -45,8 +45,13 @@ export function buildxArguments(
 ): string[] {
   const args = ["build", "--builder", builder, "--progress=plain", "--file", plan.dockerfile];
   args.push("--metadata-file", metadataFile);
-  const { provenance, sbom } = plan.attestations;
-  args.push(`--provenance=${provenance === false ? "false" : `mode=${provenance}`}`, `--sbom=${sbom}`);
+  // Attestations beside the image (referrers) are made after the push: the image stays one manifest.
+  const { provenance, sbom, store } = plan.attestations;
+  const inline = store !== "referrers";
+  args.push(
+    `--provenance=${provenance === false || !inline ? "false" : `mode=${provenance}`}`,
+    `--sbom=${sbom && inline}`,
+  );
   args.push(...planFlags(plan, flags), ...buildxOnlyFlags(plan));
   for (const entry of plan.cacheFrom)
     args.push("--cache-from", isCacheEntry(entry) ? entry : `type=registry,ref=${entry}`);

@@ -68,6 +68,8 @@ export interface BuilderBuildResult {
   log: string;
   /** Built across a builder's nodes: the node that built each platform. */
   nodes?: Record<string, string>;
+  /** The build's SLSA provenance predicate, when the plan attaches it beside the image (`store: "referrers"`). */
+  provenance?: unknown;
 }
 
 export interface BuildResult {
@@ -92,10 +94,18 @@ export interface PushResult {
   references: string[];
   /** Built across a builder's nodes: the node that built each platform. */
   nodes?: Record<string, string>;
+  /** The build's SLSA provenance predicate, when the plan attaches it beside the image. */
+  provenance?: unknown;
 }
 
 /** Metadata files written so far by this process (each build's is its own, parallel ones too). */
 let metadataFiles = 0;
+
+/** The provenance mode buildx should write into its metadata: the plan attaches it beside the image. */
+function referrerProvenance(plan: BuildPlan): "min" | "max" | undefined {
+  const { provenance, store } = plan.attestations;
+  return store === "referrers" && provenance !== false ? provenance : undefined;
+}
 
 /** A buildx metadata file's content (`{}` when it wrote none), the file removed. */
 function readMetadata(file: string): Record<string, unknown> {
@@ -248,6 +258,7 @@ export class DockerExecutor {
     const { args, log, metadata } = await this.buildxBuild(plan, repository, builder, options);
     const references = plan.tags.map((tag) => `${repository}:${tag}`);
     const digest = options.push ? digestOf(metadata["containerimage.digest"], args, log) : "";
+    const provenance = metadata["buildx.build.provenance"];
     return {
       builder,
       digest,
@@ -256,6 +267,7 @@ export class DockerExecutor {
       steps: parseBuildSteps(log),
       durationMs: Date.now() - started,
       log,
+      ...(provenance !== undefined && referrerProvenance(plan) ? { provenance } : {}),
     };
   }
 
@@ -275,7 +287,14 @@ export class DockerExecutor {
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
       args = buildxArguments(plan, repository, builder, metadataFile, { ...options, secretFiles });
-      return this.run(args, { binary: this.buildx(), buildxConfig: this.freshBuildxConfig(), step: "build" });
+      // Provenance attached beside the image is read from the metadata buildx writes (the image stays one manifest).
+      const mode = referrerProvenance(plan);
+      return this.run(args, {
+        binary: this.buildx(),
+        buildxConfig: this.freshBuildxConfig(),
+        step: "build",
+        ...(mode ? { env: { BUILDX_METADATA_PROVENANCE: mode } } : {}),
+      });
     });
     return { args, log, metadata: readMetadata(metadataFile) };
   }
@@ -439,6 +458,7 @@ export class DockerExecutor {
         imageUri: built.imageUri,
         references: built.references,
         ...(built.nodes ? { nodes: built.nodes } : {}),
+        ...(built.provenance !== undefined ? { provenance: built.provenance } : {}),
       };
     }
     const built = await this.build(plan, repository, { secrets: options.secrets });
@@ -469,10 +489,17 @@ export class DockerExecutor {
   }
 
   /** Run the Docker CLI (or `binary`) in this executor's environment (see `runProcess`). */
-  run(args: readonly string[], options: RunOptions & { binary?: string; buildxConfig?: string } = {}): Promise<string> {
+  run(
+    args: readonly string[],
+    options: RunOptions & { binary?: string; buildxConfig?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<string> {
     const binary = options.binary ?? this.docker;
     const label = binary === this.docker ? "docker" : path.basename(binary);
-    const env = options.buildxConfig ? { ...this.env, BUILDX_CONFIG: options.buildxConfig } : this.env;
+    const env = {
+      ...this.env,
+      ...(options.buildxConfig ? { BUILDX_CONFIG: options.buildxConfig } : {}),
+      ...options.env,
+    };
     return runProcess(binary, args, env, { ...options, label, onOutput: this.onOutput });
   }
 

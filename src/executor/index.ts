@@ -41,3 +41,12 @@ export {
   retryAfterMs,
   tagManifest,
 } from "./registry";
+export {
+  type AttestationKind,
+  type ImageSignature,
+  PREDICATE_TYPES,
+  type SigningKey,
+  SupplyChain,
+  type SupplyChainOptions,
+  type Verification,
+} from "./supply-chain";

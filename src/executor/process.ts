@@ -6,7 +6,21 @@ import * as path from "path";
  * What the executor was doing when a command failed: callers decide on it (a push's failure is
  * said as a registry step's, a build's is located in the Dockerfile), never on the command's text.
  */
-export type ExecutorStep = "build" | "test gate" | "push" | "pull" | "login" | "tag" | "inspect" | "builder" | "other";
+export type ExecutorStep =
+  | "build"
+  | "test gate"
+  | "push"
+  | "pull"
+  | "login"
+  | "tag"
+  | "inspect"
+  | "builder"
+  | "sign"
+  | "verify"
+  | "attest"
+  | "sbom"
+  | "release gate"
+  | "other";
 
 /** A Docker command that failed; the message carries the command (never a password) and the output's tail. */
 export class DockerCommandError extends Error {
@@ -91,6 +105,10 @@ export interface RunOptions {
   stdoutOnly?: boolean;
   /** What the command is for, carried by its failure. @default "other" */
   step?: ExecutorStep;
+  /** Its working directory. @default this process's */
+  cwd?: string;
+  /** Stop it (SIGTERM, then SIGKILL 5 s later) after this long: a failure saying so. */
+  timeoutMs?: number;
 }
 
 /**
@@ -106,10 +124,21 @@ export function runProcess(
 ): Promise<string> {
   const shown = `${options.label ?? path.basename(binary)} ${args.join(" ")}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd });
     running.add(child);
     watchSignals();
+    let timedOut = false;
+    const timers: NodeJS.Timeout[] = [];
+    if (options.timeoutMs !== undefined)
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGTERM");
+          timers.push(setTimeout(() => child.kill("SIGKILL"), 5000));
+        }, options.timeoutMs),
+      );
     child.on("close", () => {
+      timers.forEach(clearTimeout);
       running.delete(child);
       if (running.size === 0 && cleanups.size === 0) unwatchSignals();
     });
@@ -131,6 +160,11 @@ export function runProcess(
     child.stdin.on("error", () => undefined);
     child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err), options.step)));
     child.on("close", (code) => {
+      if (timedOut) {
+        const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
+        reject(new DockerCommandError(shown, code, `${stdout}${stderr}\n(stopped after ${seconds} s)`, options.step));
+        return;
+      }
       if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? stdout : stdout + stderr);
       else reject(new DockerCommandError(shown, code, stdout + stderr, options.step));
     });

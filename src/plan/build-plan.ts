@@ -47,6 +47,7 @@ import { type BuildSettings, planBuildSettings, planLabels, validateKeyValues } 
 import { planCacheEntries } from "./cache-entries";
 import { type NamedContext, contextImage, planNamedContexts } from "./contexts";
 import { type OutputsSpec, planOutputs } from "./exports";
+import { type ReleaseSpec, attestationStore, planRelease } from "./release";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -88,8 +89,10 @@ export interface BuildPlan {
   builder?: BuilderSpec;
   /** The registry cache (tags in the image's repository), when on. */
   cache?: CacheSpec;
-  /** Attestations pushed with the image. */
+  /** Attestations: pushed with the image (an index), or signed beside it (`store: "referrers"`). */
   attestations: AttestationSpec;
+  /** What happens before the release tags: signing, verification, the release gate. */
+  release?: ReleaseSpec;
   /** SSH agents forwarded, by id; `paths` empty means `$SSH_AUTH_SOCK`. */
   ssh: Array<{ id: string; paths: string[] }>;
   /** Ids of the build secrets passed to the build (values are handed to the back end apart). */
@@ -301,6 +304,23 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     diagnostics.push(
       needsBuilder("reproducible", "cannot rewrite the image's timestamps", { or: ", or leave reproducible off" }),
     );
+  const release = planRelease(options.signing, key, settings, kind, diagnostics);
+  const attestArgs = settings.attestations ?? options.attestations;
+  const attestations = attestationStore(
+    attestationSpec(attestArgs),
+    typeof attestArgs === "object" ? attestArgs.store : undefined,
+    release,
+    settings.attestations !== undefined ? `environments.${key}.attestations` : "attestations",
+    diagnostics,
+  );
+  if (attestations.store === "referrers" && attestations.provenance !== false && !hasBuilder)
+    diagnostics.push(
+      needsBuilder(
+        settings.attestations !== undefined ? `environments.${key}.attestations.provenance` : "attestations.provenance",
+        "does not record the build's provenance",
+        { or: ", or leave provenance off (the SBOM needs no builder)" },
+      ),
+    );
   const cacheTo = [
     ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
@@ -325,7 +345,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     platforms,
     ...(builder ? { builder } : {}),
     ...(cache ? { cache } : {}),
-    attestations: attestationSpec(options.attestations),
+    attestations,
+    ...(release ? { release } : {}),
     ssh: (options.ssh ?? []).map((s) => ({ id: s.id, paths: [...(s.paths ?? [])] })),
     secrets: [...(options.secrets ?? [])].sort(),
     ...(testTarget ? { testTarget } : {}),

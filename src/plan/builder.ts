@@ -6,6 +6,7 @@
 import type { Diagnostic } from "../dockerfile";
 import { sha256 } from "./closure";
 import { isValidTag } from "./image-ref";
+import type { AttestationStore } from "./release";
 
 /** TLS files for a `tcp://` BuildKit endpoint (paths on the machine running `pulumi up`). */
 export interface BuilderTlsArgs {
@@ -69,12 +70,21 @@ export interface AttestationArgs {
   readonly provenance?: boolean | "min" | "max";
   /** An SPDX SBOM. @default false */
   readonly sbom?: boolean;
+  /**
+   * Where they go: `"referrers"` keeps the image one manifest (what ECS and Lambda take) and
+   * attaches them as signed in-toto attestations beside it (needs `signing.key`); `"index"` has
+   * BuildKit push them with the image, which makes it an index.
+   * @default "referrers" when the environment signs, else "index"
+   */
+  readonly store?: AttestationStore;
 }
 
 /** Attestations as a plan carries them. */
 export interface AttestationSpec {
   readonly provenance: false | "min" | "max";
   readonly sbom: boolean;
+  /** Where they go, once the environment's signing is known (`attestationStore`); absent when there are none. */
+  readonly store?: AttestationStore;
 }
 
 /** One SSH forwarding for `RUN --mount=type=ssh,id=<id>`. */

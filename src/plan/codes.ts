@@ -19,6 +19,7 @@ export const PLAN_CODES = [
   "invalid-platform",
   "invalid-cache",
   "invalid-ssh",
+  "invalid-release",
 ] as const;
 
 declare module "../dockerfile/diagnostics" {

@@ -2,6 +2,8 @@
  * Environment policy (pure): which kind an environment (stack) name is, which
  * target and settings it builds with, and the production guard.
  */
+import type { AttestationArgs } from "./builder";
+import type { ReleaseGateArgs } from "./release";
 
 /** What an environment is for; decides the default target and how strict the checks are. */
 export type EnvironmentKind = "development" | "production" | "staging";
@@ -68,6 +70,24 @@ export interface EnvironmentArgs {
   readonly cacheFrom?: readonly string[];
   /** Caches this environment exports, after the common `cacheTo` (needs a `builder`). */
   readonly cacheTo?: readonly string[];
+  /**
+   * Attestations for this environment's image (overrides `attestations`): provenance and an SBOM,
+   * beside the image as signed referrers when the environment signs (`store`).
+   * @example { provenance: "max", sbom: true }
+   */
+  readonly attestations?: boolean | AttestationArgs;
+  /**
+   * Sign and verify with the component's `signing` in this environment. `false` turns both off
+   * (a development stack); `true` insists the component has a key.
+   * @default true when the component has `signing`
+   */
+  readonly signing?: boolean;
+  /**
+   * A command run with the digest-pinned reference before the release tags or a promotion (a
+   * scanner, a policy check); its failure refuses the release with its output. `docker-cli` only.
+   * @example { command: "grype \"$MULTISTAGE_IMAGE\" --fail-on high" }
+   */
+  readonly releaseGate?: ReleaseGateArgs;
 }
 
 /** The settings that apply to one environment, and the key they were found under (for property paths). */

@@ -126,6 +126,13 @@ export {
   validateTag,
   withInputsHash,
 } from "./tags";
+export {
+  type AttestationStore,
+  type ReleaseGateArgs,
+  type ReleaseSpec,
+  type SigningContext,
+  isPemKey,
+} from "./release";
 export { PLAN_CODES } from "./codes";
 export {
   BOOLEAN,

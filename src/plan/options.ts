@@ -9,6 +9,7 @@ import { didYouMean, excerpt } from "../dockerfile";
 import type { AttestationArgs, BuilderEndpointArgs, BuilderTlsArgs, RegistryCacheArgs, SshArgs } from "./builder";
 import {
   BOOLEAN,
+  type FieldSpec,
   type Fields,
   NUMBER,
   STRING,
@@ -21,6 +22,7 @@ import {
 } from "./fields";
 import { NETWORK_MODES, type NetworkMode } from "./build-settings";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
+import type { AttestationStore, ReleaseGateArgs, SigningContext } from "./release";
 import type { TagStrategy } from "./tags";
 
 /** The args of `MultiStageImage` that decide the plan, with every value known. */
@@ -273,6 +275,8 @@ export interface BuildPlanOptions extends PlanArgs {
   readonly sourceUrl?: string;
   /** The commit's time in seconds (`git show -s --format=%ct`), for `reproducible`. */
   readonly sourceDateEpoch?: number;
+  /** Whether the component signs (its key's value never enters a plan) and the public keys it trusts. */
+  readonly signing?: SigningContext;
 }
 
 /** What the caller of `toPlanOptions` decides beside the args. */
@@ -289,6 +293,7 @@ export interface PlanContext {
   readonly secrets?: readonly string[];
   readonly image?: AdditionalImageOptions;
   readonly immutableTags?: boolean;
+  readonly signing?: SigningContext;
 }
 
 /**
@@ -320,7 +325,8 @@ type Shape =
   | "registryCache"
   | "attestations"
   | "ssh"
-  | "size";
+  | "size"
+  | "releaseGate";
 
 /** Every plan arg and the shape its value must have: the list the CLI's `--config` reads. */
 const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
@@ -376,9 +382,10 @@ const SHAPE_TEXT: Record<Shape, string> = {
   tagStrategy: "a template string, a list of templates, or a function returning tags",
   builder: "a builder name, or { endpoint, tls? }",
   registryCache: "true, false, or { mode?, fromEnvironments? }",
-  attestations: "true, false, or { provenance?, sbom? }",
+  attestations: "true, false, or { provenance?, sbom?, store? }",
   ssh: "a list of { id, paths? }",
   size: 'a size: bytes, or "120MB", "1.5GB", "800kB"',
+  releaseGate: "{ command, timeoutSeconds? }",
 };
 
 /**
@@ -532,6 +539,9 @@ const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, Shape> = {
   annotations: "record",
   cacheFrom: "strings",
   cacheTo: "strings",
+  attestations: "attestations",
+  signing: "boolean",
+  releaseGate: "releaseGate",
 };
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
@@ -601,6 +611,18 @@ const BUILDER_TLS = object<BuilderTlsArgs>("BuilderTlsArgs", {
 });
 const MODE = allowedValues<RegistryCacheArgs["mode"] & string>({ min: true, max: true });
 
+const ATTESTATIONS: FieldSpec = {
+  type: "oneOf",
+  options: [
+    BOOLEAN,
+    object<AttestationArgs>("AttestationArgs", {
+      provenance: { type: "oneOf", options: [BOOLEAN, MODE] },
+      sbom: BOOLEAN,
+      store: allowedValues<AttestationStore>({ index: true, referrers: true }),
+    }),
+  ],
+};
+
 /** Each environment setting, declared once (`validEnvironments` checks their types, stack config included). */
 export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   kind: allowedValues<EnvironmentKind>({ development: true, staging: true, production: true }),
@@ -620,6 +642,9 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   annotations: STRING_MAP,
   cacheFrom: STRINGS,
   cacheTo: STRINGS,
+  attestations: ATTESTATIONS,
+  signing: BOOLEAN,
+  releaseGate: object<ReleaseGateArgs>("ReleaseGateArgs", { command: STRING, timeoutSeconds: NUMBER }),
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
@@ -650,16 +675,7 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
       }),
     ],
   },
-  attestations: {
-    type: "oneOf",
-    options: [
-      BOOLEAN,
-      object<AttestationArgs>("AttestationArgs", {
-        provenance: { type: "oneOf", options: [BOOLEAN, MODE] },
-        sbom: BOOLEAN,
-      }),
-    ],
-  },
+  attestations: ATTESTATIONS,
   ssh: { type: "list", of: object<SshArgs>("SshArgs", { id: STRING, paths: STRINGS }) },
   tagStrategy: { type: "oneOf", options: [STRING, STRINGS, { type: "function" }] },
   tags: STRINGS,

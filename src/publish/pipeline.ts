@@ -12,6 +12,9 @@ import {
   type RegistryAccess,
   type RegistryCredentials,
   RegistryError,
+  PREDICATE_TYPES,
+  type SigningKey,
+  SupplyChain,
   findManifest,
   imageSize,
   parseStepLine,
@@ -42,6 +45,10 @@ export interface PublishRequest {
   closureDockerfile: string;
   /** Set when this environment promotes another's image: its name, inputs hash and repository. */
   promote?: { from: string; hash: string; repository?: string };
+  /** The cosign key this environment signs with (`plan.release.sign`); a secret input, never in the outputs. */
+  signing?: SigningKey;
+  /** Where the release gate runs. @default this process's directory */
+  cwd?: string;
 }
 
 /** What publishing reports: no credentials, no build-arg values. */
@@ -57,6 +64,8 @@ export interface PublishResult {
   reused: boolean;
   /** Its size in the registry and largest layers (when pushed with credentials). */
   size?: ImageSize;
+  /** Milliseconds each step that ran took, by step; not kept in the state. */
+  timings?: Partial<Record<PublishStep, number>>;
 }
 
 /** The registry steps of publishing, as errors name them. */
@@ -136,6 +145,12 @@ export interface RegistryClient {
   imageSize: typeof imageSize;
 }
 
+/** What signs, verifies, attests and gates images (cosign, syft and a shell are the real ones). */
+export type SupplyChainClient = Pick<
+  SupplyChain,
+  "publicKey" | "sign" | "verify" | "attestationTypes" | "attest" | "sbom" | "gate"
+>;
+
 /** What builds, pushes and moves images (the Docker CLI executor is the real one). */
 export type Builder = Pick<DockerExecutor, "login" | "testGate" | "buildImage" | "pull" | "tag" | "push" | "dispose">;
 
@@ -150,6 +165,8 @@ export interface PublishHost {
   readonly status: (line: string) => void;
   /** Aborted: the pipeline stops before its next step, and says which. */
   readonly signal?: AbortSignal;
+  /** Signatures, attestations and the release gate, for plans with `release` or referrer attestations. */
+  readonly supplyChain?: SupplyChainClient;
 }
 
 /** The real host: a Docker CLI executor (its output turned into per-stage statuses) and the registry client. */
@@ -163,11 +180,23 @@ export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHos
       progress(line);
     },
   });
-  return { builder, registry: { findManifest, tagManifest, imageSize }, status };
+  const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
+  return { builder, registry: { findManifest, tagManifest, imageSize }, status, supplyChain };
 }
 
 /** The steps of publishing, in order; a cancellation names the one it stopped before. */
-export type PublishStep = "promote" | "lookup" | "gate" | "build" | "confirm" | "measure" | "release";
+export type PublishStep =
+  | "promote"
+  | "lookup"
+  | "gate"
+  | "build"
+  | "confirm"
+  | "measure"
+  | "verify"
+  | "sign"
+  | "attest"
+  | "release gate"
+  | "release";
 
 /** What every step of one publish shares. */
 interface Publish {
@@ -184,6 +213,20 @@ interface Publish {
   readonly credentials?: RegistryCredentials;
   /** The credentials, when the registry's API can be used (a push with credentials to that registry). */
   readonly api?: RegistryCredentials;
+  /** Milliseconds per step, as they run. */
+  readonly timings: Partial<Record<PublishStep, number>>;
+  /** Whether the builder's config holds the registry's login yet (cosign and syft read it there). */
+  loggedIn: boolean;
+}
+
+/** Run `step`'s work, adding its time to the publish's timings. */
+async function timed<T>(publish: Publish, step: PublishStep, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await run();
+  } finally {
+    publish.timings[step] = (publish.timings[step] ?? 0) + (Date.now() - started);
+  }
 }
 
 /** Stop before `step` when the host's signal says so; nothing of `step` or after it has run. */
@@ -227,9 +270,11 @@ export async function publishImage(
       // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
       // measured, then given the release tags: an image over its size budget gets none.
       api: inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined,
+      timings: {},
+      loggedIn: false,
     };
     if (inputs.promote) return await promoteStep(publish);
-    const found = await lookupStep(publish);
+    const found = await timed(publish, "lookup", () => lookupStep(publish));
     if (found)
       return await releaseStep(
         publish,
@@ -238,8 +283,14 @@ export async function publishImage(
         `reused: the registry holds ${publish.byInputs} (same inputs); nothing built`,
       );
     const reason = rebuildReason(previous, inputs.inputs).summary;
-    await gateStep(publish);
-    const built = await buildStep(publish);
+    const release = inputs.plan.release;
+    // Verifying without a key of its own, this environment releases only images signed before it: building one would not be.
+    if (release?.verify && !release.sign && publish.api)
+      throw new Error(
+        `environment "${inputs.plan.environment}" releases only images signed by a trusted key, and ${publish.repository} has no image with these inputs (${publish.byInputs}) to verify; nothing was built. Let the environment that signs (e.g. staging, with the same inputs) push it first, promote it (promoteFrom), or give this environment a signing key.`,
+      );
+    await timed(publish, "gate", () => gateStep(publish));
+    const built = await timed(publish, "build", () => buildStep(publish));
     if (built.nodes)
       host.status(
         `built across the builder's nodes: ${Object.entries(built.nodes)
@@ -248,8 +299,8 @@ export async function publishImage(
       );
     if (!inputs.push) return outputs(publish, "", built.imageUri, false, reason);
     if (!publish.api) return outputs(publish, built.digest, built.imageUri, false, reason);
-    await confirmStep(publish, built.digest);
-    return await releaseStep(publish, built.digest, false, reason);
+    await timed(publish, "confirm", () => confirmStep(publish, built.digest));
+    return await releaseStep(publish, built.digest, false, reason, built.provenance);
   } finally {
     host.builder.dispose();
   }
@@ -271,6 +322,7 @@ function outputs(
     rebuildReason: reason,
     reused,
     ...(size ? { size } : {}),
+    timings: publish.timings,
   };
 }
 
@@ -294,7 +346,7 @@ async function lookupStep(publish: Publish): Promise<string | undefined> {
 async function gateStep(publish: Publish): Promise<void> {
   const { inputs, host, credentials } = publish;
   checkpoint(publish, "gate");
-  if (credentials && (inputs.plan.builder || inputs.push)) await host.builder.login(credentials);
+  if (credentials && (inputs.plan.builder || inputs.push)) await login(publish, credentials);
   await host.builder.testGate(inputs.plan, publish.repository, { secrets: inputs.secrets }).catch((err: unknown) => {
     throw explainBuildFailure(err, inputs.plan, inputs.plan.dockerfile, "test gate");
   });
@@ -332,13 +384,29 @@ async function confirmStep(publish: Publish, digest: string): Promise<void> {
     );
 }
 
-/** Measure the image against its size budget, then give it the release tags; over budget, it gets none. */
-async function releaseStep(publish: Publish, digest: string, reused: boolean, reason: string): Promise<PublishResult> {
+/** Log the builder in once per publish: its config is where the builder, cosign and syft find the login. */
+async function login(publish: Publish, credentials: RegistryCredentials): Promise<void> {
+  if (publish.loggedIn && credentials.server === publish.server) return;
+  await publish.host.builder.login(credentials);
+  if (credentials.server === publish.server) publish.loggedIn = true;
+}
+
+/**
+ * Measure the image against its size budget, vouch for it (verify, sign, attest, the release
+ * gate), then give it the release tags; over budget or refused, it gets none.
+ */
+async function releaseStep(
+  publish: Publish,
+  digest: string,
+  reused: boolean,
+  reason: string,
+  provenance?: unknown,
+): Promise<PublishResult> {
   const { api, host, server, repository, tags } = publish;
   if (!api) return outputs(publish, digest, `${repository}@${digest}`, reused, reason);
   checkpoint(publish, "measure");
-  const size = await registryStep("measure", server, () =>
-    host.registry.imageSize(publish.repositoryPath, digest, api),
+  const size = await timed(publish, "measure", () =>
+    registryStep("measure", server, () => host.registry.imageSize(publish.repositoryPath, digest, api)),
   );
   const budget = publish.inputs.plan.sizeBudget;
   if (budget && size.bytes > budget.bytes) {
@@ -348,10 +416,134 @@ async function releaseStep(publish: Publish, digest: string, reused: boolean, re
       `${budget.property}: the image is ${mb(size.bytes)}${size.platform ? ` (${size.platform})` : ""}, over its budget of ${mb(budget.bytes)}; its largest layers: ${layers.join(", ")}. It stays in ${repository} as ${publish.byInputs} only, without this environment's tags. Make those layers smaller, or raise the budget.`,
     );
   }
+  await vouch(publish, `${repository}@${digest}`, {
+    built: !reused,
+    hash: publish.inputs.inputs.hash,
+    provenance,
+  });
   checkpoint(publish, "release");
   host.status(`tagging (${tags.length} ${tags.length === 1 ? "tag" : "tags"})`);
-  await registryStep("tag", server, () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api));
+  await timed(publish, "release", () =>
+    registryStep("tag", server, () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api)),
+  );
   return outputs(publish, digest, `${repository}@${digest}`, reused, reason, size);
+}
+
+/** The annotation keys of the signatures made here. */
+export const SIGNATURE_ANNOTATIONS = {
+  inputs: "dev.multistage.inputs",
+  environment: "dev.multistage.environment",
+} as const;
+
+/** What `vouch` knows of the image: whether this publish built it, its inputs hash, the build's provenance. */
+interface Origin {
+  readonly built: boolean;
+  readonly hash: string;
+  readonly provenance?: unknown;
+}
+
+/**
+ * Before the release tags: verify the signature an image this environment did not build must
+ * carry (a trusted key's, with its inputs hash), sign it, attach its SBOM and provenance beside
+ * it, and run the release gate with its digest-pinned reference. Any refusal names the image and
+ * leaves it without this environment's tags. What is already there (this environment's
+ * signature, an attestation) is not made again.
+ */
+async function vouch(publish: Publish, image: string, origin: Origin): Promise<void> {
+  const { inputs, host } = publish;
+  const plan = inputs.plan;
+  const release = plan.release;
+  const referrers = plan.attestations.store === "referrers";
+  if (!release && !referrers) return;
+  const chain = host.supplyChain;
+  if (!chain) throw new Error("signing, attestations and release gates need a supply-chain client in the publish host");
+  if (publish.credentials) await login(publish, publish.credentials);
+  const env = plan.environment;
+  const key = release?.sign ? inputs.signing : undefined;
+  if (release?.sign && !key)
+    throw new Error(
+      `environment "${env}" signs its images, but no signing key reached the image resource: give the component signing.key.`,
+    );
+  // The signing key's own public key is trusted too (also where this step only verifies).
+  const signing = inputs.signing;
+  const own = signing && release ? await timed(publish, "sign", () => chain.publicKey(signing)) : undefined;
+  if (release?.verify && !origin.built) {
+    checkpoint(publish, "verify");
+    host.status("verifying its signature");
+    const trusted = [...(own ? [own] : []), ...release.publicKeys];
+    const found = await timed(publish, "verify", () =>
+      chain.verify(image, trusted, { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash }),
+    );
+    if (!found.verified)
+      throw new Error(
+        `environment "${env}" refuses ${image}: it carries no signature by a trusted key (${trusted.length} ${trusted.length === 1 ? "key" : "keys"}) for inputs ${origin.hash} (cosign: ${found.detail}). It gets none of this environment's tags. Sign it where it was built and tested (that environment's signing key), or trust that key in signing.publicKeys.`,
+      );
+  }
+  if (key && own) {
+    checkpoint(publish, "sign");
+    const annotations = { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash, [SIGNATURE_ANNOTATIONS.environment]: env };
+    await timed(publish, "sign", async () => {
+      const signed = origin.built ? undefined : await chain.verify(image, [own], annotations);
+      if (signed?.verified) return;
+      host.status("signing");
+      await chain.sign(image, key, annotations);
+    });
+  }
+  if (referrers && key) await attestStep(publish, chain, image, key, origin);
+  if (release?.gate) await releaseGateStep(publish, chain, image, release.gate);
+}
+
+/** Attach the SBOM (syft's, of the pushed image) and the build's provenance as signed attestations, once each. */
+async function attestStep(
+  publish: Publish,
+  chain: SupplyChainClient,
+  image: string,
+  key: SigningKey,
+  origin: Origin,
+): Promise<void> {
+  const { host, inputs } = publish;
+  const { sbom, provenance } = inputs.plan.attestations;
+  checkpoint(publish, "attest");
+  await timed(publish, "attest", async () => {
+    const present = origin.built ? [] : await chain.attestationTypes(image);
+    if (sbom && !present.includes(PREDICATE_TYPES.sbom)) {
+      host.status("attaching its SBOM");
+      await chain.attest(image, key, "sbom", await chain.sbom(image));
+    }
+    if (provenance !== false && !present.includes(PREDICATE_TYPES.provenance)) {
+      if (origin.provenance === undefined)
+        host.status("no provenance attached: the image was not built by this update, and has none beside it");
+      else {
+        host.status("attaching its provenance");
+        await chain.attest(image, key, "provenance", JSON.stringify(origin.provenance));
+      }
+    }
+  });
+}
+
+/** The release gate: its command with the digest-pinned reference; a failure refuses the release with its output. */
+async function releaseGateStep(
+  publish: Publish,
+  chain: SupplyChainClient,
+  image: string,
+  gate: NonNullable<NonNullable<BuildPlan["release"]>["gate"]>,
+): Promise<void> {
+  const env = publish.inputs.plan.environment;
+  checkpoint(publish, "release gate");
+  publish.host.status("running the release gate");
+  const digest = parseImageReference(image).digest ?? "";
+  await timed(publish, "release gate", () =>
+    chain.gate(
+      gate.command,
+      { MULTISTAGE_IMAGE: image, MULTISTAGE_IMAGE_DIGEST: digest, MULTISTAGE_ENVIRONMENT: env },
+      { cwd: publish.inputs.cwd, timeoutMs: gate.timeoutSeconds * 1000 },
+    ),
+  ).catch((err: unknown) => {
+    const output = err instanceof DockerCommandError ? err.message.replace(/^`[^`]*` failed /, "") : String(err);
+    throw new Error(
+      `${gate.property}: the release gate refused ${image} ${output}\nIt gets none of environment "${env}"'s tags. Fix what the gate found, or the gate.`,
+    );
+  });
 }
 
 /**
@@ -382,11 +574,32 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   const source = `${sourceRepository}@${found}`;
   const reason = `promoted from ${from}: ${source} (${byInputs}); nothing built`;
   if (sourceRepository === repository) {
+    // Verified, signed, attested and gated where it is, before it gets this environment's tags.
+    await vouch(publish, source, { built: false, hash });
     await registryStep("promote", credentials.server, () =>
       host.registry.tagManifest(publish.repositoryPath, found, tags, credentials),
     );
     return outputs(publish, found, `${repository}@${found}`, true, reason);
   }
+  // Another repository: the source is verified and gated before anything is copied.
+  const release = inputs.plan.release;
+  if (release?.verify || release?.gate)
+    await vouch(
+      {
+        ...publish,
+        inputs: {
+          ...inputs,
+          plan: {
+            ...inputs.plan,
+            release: { ...release, sign: false },
+            attestations: { provenance: false, sbom: false },
+          },
+        },
+        credentials: { ...credentials, server },
+      },
+      source,
+      { built: false, hash },
+    );
   // Another repository (or registry): copy it with the same credentials.
   await host.builder.login({ ...credentials, server });
   if (server !== credentials.server) await host.builder.login(credentials);
@@ -394,5 +607,21 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   const references = tags.map((t) => `${repository}:${t}`);
   for (const reference of references) await host.builder.tag(source, reference);
   const pushed = await host.builder.push(references);
+  // Signed (and attested) in its new repository: signatures stay with the repository they were made in.
+  if (release?.sign || inputs.plan.attestations.store === "referrers")
+    await vouch(
+      {
+        ...publish,
+        inputs: {
+          ...inputs,
+          plan: {
+            ...inputs.plan,
+            ...(release ? { release: { sign: release.sign, verify: false, publicKeys: [] } } : {}),
+          },
+        },
+      },
+      `${repository}@${pushed.digest}`,
+      { built: false, hash },
+    );
   return outputs(publish, pushed.digest, `${repository}@${pushed.digest}`, true, reason);
 }

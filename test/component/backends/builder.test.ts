@@ -139,7 +139,7 @@ describe("BuildKit features: builder, registry cache, platforms, SSH, attestatio
         tls: { caCert: "ca.pem", cert: "c.pem", key: "k.pem" },
       });
       assert.deepEqual(plan.platforms, ["linux/amd64", "linux/arm64"]);
-      assert.deepEqual(plan.attestations, { provenance: "min", sbom: false });
+      assert.deepEqual(plan.attestations, { provenance: "min", sbom: false, store: "index" });
       assert.deepEqual(plan.cache, {
         to: "cache-production-production-linux-amd64_linux-arm64",
         from: ["cache-production-production-linux-amd64_linux-arm64"],

@@ -256,3 +256,241 @@ describe("The publish pipeline, through a host of its own", () => {
       assert.equal(host.calls.at(-1), "dispose");
     });
 });
+
+/** Signatures the fake supply chain holds: image → signatures by public key, with annotations. */
+type Signatures = Record<string, Array<{ publicKey: string; annotations: Record<string, string> }>>;
+
+/** A supply chain that signs with keys named `K…` (public `PUB:K…`), records calls, and gates by `gate`'s exit. */
+function fakeChain(
+  host: { calls: string[] },
+  signatures: Signatures = {},
+  options: { gateFails?: boolean; attested?: string[] } = {},
+): NonNullable<PublishHost["supplyChain"]> {
+  const short = (image: string): string => image.replace(/@sha256:(.{4}).*/, "@$1");
+  return {
+    publicKey: async (key) => `PUB:${key.key}`,
+    sign: async (image, key, annotations) => {
+      host.calls.push(`sign ${short(image)} ${annotations["dev.multistage.environment"]}`);
+      (signatures[image] ??= []).push({ publicKey: `PUB:${key.key}`, annotations: { ...annotations } });
+    },
+    verify: async (image, keys, annotations = {}) => {
+      host.calls.push(`verify ${short(image)} ${keys.join("+")}`);
+      const found = (signatures[image] ?? []).filter(
+        (s) => keys.includes(s.publicKey) && Object.entries(annotations).every(([k, v]) => s.annotations[k] === v),
+      );
+      return {
+        verified: found.length > 0,
+        signatures: found,
+        detail: found.length ? "" : "no matching signatures: missing or incorrect annotation",
+      };
+    },
+    attestationTypes: async () => [...(options.attested ?? [])],
+    attest: async (image, _key, kind) => {
+      host.calls.push(`attest ${kind} ${short(image)}`);
+    },
+    sbom: async (image) => {
+      host.calls.push(`sbom ${short(image)}`);
+      return "{}";
+    },
+    gate: async (command, variables) => {
+      host.calls.push(`release gate ${command} ${short(variables.MULTISTAGE_IMAGE)}`);
+      if (options.gateFails)
+        throw new DockerCommandError("/bin/sh -c scan", 3, "CVE-2026-0001 critical in libfoo 1.2", "release gate");
+      return "clean";
+    },
+  };
+}
+
+describe("The publish pipeline's release steps: signing, verification, attestations, the release gate", () => {
+  const signing = { key: "K1" };
+  const hashTag = (req: PublishRequest): string => `inputs-${req.inputs.hash.replace("sha256:", "")}`;
+  const withRelease = (
+    environments: Record<string, object>,
+    environment: string,
+    context: { key: boolean; publicKeys: string[] },
+    builder?: string,
+  ): BuildPlan => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-pipeline-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), DOCKERFILE);
+    return planBuild(parseDockerfile(DOCKERFILE, path.join(dir, "Dockerfile")), {
+      context: dir,
+      dockerfile: path.join(dir, "Dockerfile"),
+      environment,
+      environments,
+      gitSha: "0123456789abcdef0123456789abcdef01234567",
+      signing: context,
+      ...(builder ? { builder } : {}),
+    });
+  };
+
+  it("built and signed: the signature (inputs hash, environment) is made before the release tags", async () => {
+    const plan = withRelease({}, "staging", { key: true, publicKeys: [] });
+    const host = fakeHost();
+    const sigs: Signatures = {};
+    const req = request(plan, { signing });
+    const result = await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    const signAt = host.calls.indexOf("sign registry.example.com/team/app@dddd staging");
+    const tagAt = host.calls.findIndex((c) => c.startsWith("tag "));
+    assert.ok(signAt > 0 && signAt < tagAt, host.calls.join("\n"));
+    assert.deepEqual(sigs[`registry.example.com/team/app@${DIGEST}`][0].annotations, {
+      "dev.multistage.inputs": req.inputs.hash,
+      "dev.multistage.environment": "staging",
+    });
+    assert.ok((result.timings?.sign ?? -1) >= 0);
+  });
+
+  it("production refuses an image found by its inputs that no trusted key signed, naming the digest; no tags", async () => {
+    const plan = withRelease({}, "production", { key: true, publicKeys: [] });
+    const req = request(plan, { signing });
+    const host = fakeHost({ [hashTag(req)]: DIGEST });
+    await assert.rejects(
+      publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      new RegExp(
+        `environment "production" refuses registry\\.example\\.com/team/app@${DIGEST}: it carries no signature by a trusted key \\(1 key\\) for inputs ${req.inputs.hash}`,
+      ),
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("tag ") || c.startsWith("sign ")), host.calls.join("\n"));
+  });
+
+  it("production refuses a signature by another key, and one for other inputs", async () => {
+    const plan = withRelease({}, "production", { key: true, publicKeys: ["PUB:K2"] });
+    const req = request(plan, { signing });
+    const image = `registry.example.com/team/app@${DIGEST}`;
+    for (const signature of [
+      { publicKey: "PUB:K9", annotations: { "dev.multistage.inputs": req.inputs.hash } },
+      { publicKey: "PUB:K2", annotations: { "dev.multistage.inputs": `sha256:${"0".repeat(64)}` } },
+    ]) {
+      const host = fakeHost({ [hashTag(req)]: DIGEST });
+      await assert.rejects(
+        publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, { [image]: [signature] }) }),
+        /refuses .* no signature by a trusted key \(2 keys\)/,
+      );
+      assert.ok(!host.calls.some((c) => c.startsWith("tag ")));
+    }
+  });
+
+  it("production takes an image signed by a trusted key for these inputs, adds its own signature, then tags", async () => {
+    const plan = withRelease({}, "production", { key: true, publicKeys: ["PUB:K2"] });
+    const req = request(plan, { signing });
+    const image = `registry.example.com/team/app@${DIGEST}`;
+    const host = fakeHost({ [hashTag(req)]: DIGEST });
+    const sigs: Signatures = {
+      [image]: [
+        {
+          publicKey: "PUB:K2",
+          annotations: { "dev.multistage.inputs": req.inputs.hash, "dev.multistage.environment": "staging" },
+        },
+      ],
+    };
+    await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    const steps = host.calls.filter((c) => /^(verify|sign|tag) /.test(c)).map((c) => c.split(" ")[0]);
+    // Verified, then its own signature looked for (none yet), made, and the tags.
+    assert.deepEqual(steps, ["verify", "verify", "sign", "tag"]);
+    assert.equal(sigs[image].length, 2);
+  });
+
+  it("an environment that only verifies builds nothing when the registry holds no image with its inputs", async () => {
+    const plan = withRelease({}, "production", { key: false, publicKeys: ["PUB:K2"] });
+    const host = fakeHost();
+    await assert.rejects(
+      publishImage(request(plan), undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      /releases only images signed by a trusted key, and registry\.example\.com\/team\/app has no image with these inputs \(inputs-[0-9a-f]{64}\) to verify; nothing was built/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("gate") || c.startsWith("build")), host.calls.join("\n"));
+  });
+
+  it("a promotion verifies the source's signature for the source's inputs before tagging", async () => {
+    const plan = withRelease({ staging: {}, production: { promoteFrom: "staging" } }, "production", {
+      key: false,
+      publicKeys: ["PUB:K1"],
+    });
+    const hash = `sha256:${"7".repeat(64)}`;
+    const req = request(plan, { promote: { from: "staging", hash } });
+    const image = `registry.example.com/team/app@${SOURCE}`;
+    const unsigned = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
+    await assert.rejects(
+      publishImage(req, undefined, {}, { ...unsigned, supplyChain: fakeChain(unsigned) }),
+      new RegExp(`refuses registry\\.example\\.com/team/app@${SOURCE}: it carries no signature`),
+    );
+    assert.ok(!unsigned.calls.some((c) => c.startsWith("tag ")));
+    const signed = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
+    const sigs: Signatures = { [image]: [{ publicKey: "PUB:K1", annotations: { "dev.multistage.inputs": hash } }] };
+    const result = await publishImage(req, undefined, {}, { ...signed, supplyChain: fakeChain(signed, sigs) });
+    assert.equal(result.digest, SOURCE);
+    assert.ok(signed.calls.some((c) => c.startsWith("tag ")));
+  });
+
+  it("the release gate runs with the digest-pinned reference; its failure refuses the release with its output", async () => {
+    const plan = withRelease({ staging: { releaseGate: { command: "scan" } } }, "staging", {
+      key: false,
+      publicKeys: [],
+    });
+    const passing = fakeHost();
+    await publishImage(request(plan), undefined, {}, { ...passing, supplyChain: fakeChain(passing) });
+    const gateAt = passing.calls.indexOf("release gate scan registry.example.com/team/app@dddd");
+    assert.ok(gateAt > 0 && gateAt < passing.calls.findIndex((c) => c.startsWith("tag ")), passing.calls.join("\n"));
+    const failing = fakeHost();
+    await assert.rejects(
+      publishImage(
+        request(plan),
+        undefined,
+        {},
+        { ...failing, supplyChain: fakeChain(failing, {}, { gateFails: true }) },
+      ),
+      (err: Error) =>
+        /^environments\.staging\.releaseGate: the release gate refused registry\.example\.com\/team\/app@sha256:d{64} \(exit 3\)/.test(
+          err.message,
+        ) && /CVE-2026-0001 critical/.test(err.message),
+    );
+    assert.ok(!failing.calls.some((c) => c.startsWith("tag ")), failing.calls.join("\n"));
+  });
+
+  it("attestations beside the image: an SBOM and the build's provenance, attested once each", async () => {
+    const plan = withRelease(
+      { staging: { attestations: { sbom: true, provenance: "max" } } },
+      "staging",
+      { key: true, publicKeys: [] },
+      "ci-builder",
+    );
+    assert.equal(plan.attestations.store, "referrers");
+    const host = fakeHost();
+    const builder = host.builder as unknown as { buildImage: (...a: unknown[]) => Promise<Record<string, unknown>> };
+    const build = builder.buildImage;
+    builder.buildImage = async (...a) => ({ ...(await build(...a)), provenance: { buildType: "x" } });
+    await publishImage(request(plan, { signing }), undefined, {}, { ...host, supplyChain: fakeChain(host) });
+    assert.deepEqual(
+      host.calls.filter((c) => /^(sbom|attest) /.test(c)),
+      [
+        "sbom registry.example.com/team/app@dddd",
+        "attest sbom registry.example.com/team/app@dddd",
+        "attest provenance registry.example.com/team/app@dddd",
+      ],
+    );
+    // Found again by its inputs with both attached: neither is made again.
+    const again = fakeHost({ [hashTag(request(plan))]: DIGEST });
+    await publishImage(
+      request(plan, { signing }),
+      undefined,
+      {},
+      {
+        ...again,
+        supplyChain: fakeChain(
+          again,
+          {},
+          { attested: ["https://spdx.dev/Document", "https://slsa.dev/provenance/v0.2"] },
+        ),
+      },
+    );
+    assert.ok(!again.calls.some((c) => /^(sbom|attest) /.test(c)), again.calls.join("\n"));
+  });
+
+  it("a plan that signs with no key given to the resource fails before anything is tagged", async () => {
+    const plan = withRelease({}, "staging", { key: true, publicKeys: [] });
+    const host = fakeHost();
+    await assert.rejects(
+      publishImage(request(plan), undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      /signs its images, but no signing key reached the image resource/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("tag ")));
+  });
+});
