@@ -135,3 +135,36 @@ export function requireBuilder(context: Context): Builder {
   }
   return builder as Builder;
 }
+
+/** cosign and syft, built from their Go modules by scripts/supply-chain-tools.sh. */
+export interface SupplyChainTools {
+  cosign: string;
+  syft: string;
+}
+
+let tools: SupplyChainTools | undefined;
+let toolsFailure: string | undefined;
+
+/** Use in a `before` hook: cosign and syft, built if needed, or the suite skipped with the reason. */
+export function requireSupplyChain(context: Context): SupplyChainTools {
+  if (!tools && !toolsFailure) {
+    try {
+      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "supply-chain-tools.sh")], {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 1_800_000,
+      });
+      const env = localEnv();
+      if (!env.MULTISTAGE_COSIGN || !env.MULTISTAGE_SYFT) throw new Error("supply-chain-tools.sh wrote no tools");
+      tools = { cosign: env.MULTISTAGE_COSIGN, syft: env.MULTISTAGE_SYFT };
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
+      toolsFailure = `cosign and syft could not be built by scripts/supply-chain-tools.sh: ${stderr || String(err)}`;
+    }
+  }
+  if (!tools) {
+    console.log(`    SKIPPED (integration): ${toolsFailure}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: toolsFailure });
+    context.skip();
+  }
+  return tools as SupplyChainTools;
+}
