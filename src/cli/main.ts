@@ -26,7 +26,9 @@ import {
   resolveDockerfilePath,
   excerpt,
   isCommit,
+  parseImageReference,
   registryHost,
+  repositoryOf,
   repositoryProblem,
   toPlanOptions,
   planBuild,
@@ -42,10 +44,11 @@ import {
   planBuildFromFiles,
   sourceDateEpoch,
   readDockerfile,
+  readPublicKeys,
   targetInputs,
 } from "../context";
-import type { RegistryAccess } from "../executor";
-import { prepareImage, publishImage } from "../publish";
+import { type RegistryAccess, SupplyChain, findManifest, getBlob, getManifest } from "../executor";
+import { SIGNATURE_ANNOTATIONS, inputsTag, prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */
 class UsageError extends Error {}
@@ -129,6 +132,7 @@ Commands:
   why     why an environment's image would be rebuilt since a git revision
   bake    a docker-bake.json with one target per environment
   build   run the plan with the Docker CLI (BuildKit), and push it
+  verify  whether an image in a registry is the one this checkout's inputs build
 
 Options every command takes:
   --config <file.json>   the component's plain args (context, dockerfile, environments, buildArgs, …)
@@ -172,6 +176,17 @@ A docker-bake.json with one target per environment (default: the config's enviro
 dev and production): context, Dockerfile, target, args, tags, platforms. Prints it, or writes
 --out.
 `,
+  verify: `Usage: multistage verify -e <env> [--key <cosign.pub>]… [--json] <image reference>
+
+Answers, without building, whether the image is the one this checkout builds for the environment:
+  signature     a signature by one of the --key public keys carrying this checkout's inputs hash
+                (what the component's signing writes; checked with cosign, offline)
+  inputs tag    the repository's inputs-<hash> tag names the same digest (tags can move: weaker)
+  reproducible  with reproducible, its config's time is this commit's and its revision label
+                this commit (the digest itself is the inputs' only on the same base images)
+Exit code 0 when the signature verifies (or, with no --key, the inputs tag names it), else 1.
+Credentials: MULTISTAGE_REGISTRY_USER and MULTISTAGE_REGISTRY_PASSWORD; cosign from $MULTISTAGE_COSIGN or PATH.
+`,
   build: `Usage: multistage build -e <env> [--push --repository <host/repo>] [--builder <name|endpoint>]
 
 Publishes the environment's plan as the MultiStageImage component does: with --push and the
@@ -202,6 +217,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return whyCommand(rest, io);
       case "bake":
         return bakeCommand(rest, io);
+      case "verify":
+        return await verifyCommand(rest, io);
       default:
         return await buildCommand(rest, io);
     }
@@ -606,6 +623,157 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   if (published.size) io.err(`size: ${(published.size.bytes / 1e6).toFixed(1)} MB\n`);
   io.out(`${values.push ? published.imageUri : published.references.join("\n")}\n`);
   return 0;
+}
+
+/** One check of `multistage verify`: passed, failed, or not checked, and what was found. */
+interface VerifyCheck {
+  check: "signature" | "inputs tag" | "reproducible";
+  result: "yes" | "no" | "not checked";
+  detail: string;
+}
+
+/** `multistage verify -e <env> <ref>`: is this image the one this checkout's inputs build? Nothing is built. */
+async function verifyCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs({
+    args: [...args],
+    options: { ...COMMON, key: { type: "string", multiple: true } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const values = parsed.values as Parsed<typeof COMMON> & { key?: string[] };
+  if (values.help) return help("verify", io);
+  if (!values.env) throw new UsageError("verify needs --env <environment>");
+  if (parsed.positionals.length !== 1)
+    throw new UsageError("verify needs one image reference, e.g. ghcr.io/acme/api:production-1a2b3c4");
+  const reference = parsed.positionals[0];
+  const ref = parseImageReference(reference);
+  const problem = repositoryProblem(repositoryOf(reference));
+  if (problem || !ref.registry || (!ref.tag && !ref.digest))
+    throw new UsageError(
+      `${reference}: not an image reference with a registry and a tag or digest (${problem ?? "e.g. ghcr.io/acme/api:v1"})`,
+    );
+  const keys = (() => {
+    try {
+      return readPublicKeys(values.key ?? [], io.cwd, "--key");
+    } catch (err) {
+      if (!(err instanceof MultiStageError)) throw err;
+      throw new UsageError(err.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
+    }
+  })();
+  const opts = commandLineOptions(values, io);
+  const plan = planBuildFromFiles(opts);
+  const repository = repositoryOf(reference);
+  const registry = registryAccess(repository, io.env);
+  const prepared = await prepareImage(plan, registry, {
+    env: io.env,
+    secret: false,
+    warn: (m) => io.err(`warning: ${m}\n`),
+  });
+  const hash = prepared.inputs.hash;
+  const digest = await findManifest(ref.repository, ref.digest ?? ref.tag ?? "", registry);
+  if (!digest) {
+    io.err(`${reference}: the registry holds no such image.\n`);
+    return 1;
+  }
+  const image = `${repository}@${digest}`;
+  const checks: VerifyCheck[] = [];
+  // The signature: the strong answer (a key vouched for these inputs).
+  if (keys.length) {
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-verify-"));
+    try {
+      if (registry.username && registry.password)
+        fs.writeFileSync(
+          path.join(config, "config.json"),
+          JSON.stringify({
+            auths: {
+              [registry.server]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString("base64") },
+            },
+          }),
+          { mode: 0o600 },
+        );
+      const found = await new SupplyChain({ env: io.env, dockerConfig: config }).verify(image, keys, {
+        [SIGNATURE_ANNOTATIONS.inputs]: hash,
+      });
+      const by = [
+        ...new Set(found.signatures.map((s) => s.annotations[SIGNATURE_ANNOTATIONS.environment]).filter(Boolean)),
+      ];
+      checks.push(
+        found.verified
+          ? {
+              check: "signature",
+              result: "yes",
+              detail: `signed by a trusted key for these inputs${by.length ? ` (environment ${by.join(", ")})` : ""}`,
+            }
+          : {
+              check: "signature",
+              result: "no",
+              detail: `no signature by ${keys.length === 1 ? "the key" : "any of the keys"} for inputs ${hash} (cosign: ${found.detail})`,
+            },
+      );
+    } finally {
+      fs.rmSync(config, { recursive: true, force: true });
+    }
+  } else checks.push({ check: "signature", result: "not checked", detail: "no --key given" });
+  const byInputs = await findManifest(ref.repository, inputsTag(hash), registry);
+  checks.push(
+    byInputs === digest
+      ? { check: "inputs tag", result: "yes", detail: `${inputsTag(hash)} names this digest` }
+      : {
+          check: "inputs tag",
+          result: "no",
+          detail: byInputs
+            ? `${inputsTag(hash)} names another digest, ${byInputs}`
+            : `the repository has no ${inputsTag(hash)}`,
+        },
+  );
+  checks.push(await reproducibleCheck(plan, ref.repository, digest, registry));
+  const signature = checks[0];
+  const verified = signature.result === "yes" || (signature.result === "not checked" && checks[1].result === "yes");
+  if (values.json)
+    io.out(`${JSON.stringify({ image, environment: plan.environment, inputs: hash, verified, checks }, null, 2)}\n`);
+  else {
+    io.out(
+      `image: ${image}\ninputs: ${hash} (this checkout, environment ${plan.environment}, target ${plan.targetStage})\n`,
+    );
+    for (const c of checks)
+      io.out(`${c.result === "yes" ? "✔" : c.result === "no" ? "✘" : "-"} ${c.check}: ${c.detail}\n`);
+    io.out(verified ? "verified: this is the image this checkout builds\n" : "not verified\n");
+  }
+  return verified ? 0 : 1;
+}
+
+/** With `reproducible`: the image's config time and revision label against this commit's. */
+async function reproducibleCheck(
+  plan: BuildPlan,
+  repositoryPath: string,
+  digest: string,
+  registry: RegistryAccess,
+): Promise<VerifyCheck> {
+  if (!plan.reproducible)
+    return { check: "reproducible", result: "not checked", detail: "the environment is not reproducible" };
+  const manifest = await getManifest(repositoryPath, digest, registry);
+  const config = manifest.body.config?.digest;
+  if (!config) return { check: "reproducible", result: "not checked", detail: "an index: check one platform's image" };
+  const image = JSON.parse((await getBlob(repositoryPath, config, registry)).toString()) as {
+    created?: string;
+    config?: { Labels?: Record<string, string> };
+  };
+  const expected = new Date(plan.reproducible.sourceDateEpoch * 1000).toISOString().replace(/\.000Z$/, "Z");
+  const created = (image.created ?? "").replace(/\.0+Z$/, "Z");
+  const revision = image.config?.Labels?.["org.opencontainers.image.revision"];
+  const commit = plan.labels["org.opencontainers.image.revision"];
+  const same = created === expected && (commit === undefined || revision === commit);
+  return same
+    ? {
+        check: "reproducible",
+        result: "yes",
+        detail: `created ${expected} and revision ${commit ?? "(no label)"}: this commit's`,
+      }
+    : {
+        check: "reproducible",
+        result: "no",
+        detail: `created ${image.created ?? "(none)"} and revision ${revision ?? "(none)"}; this commit's are ${expected} and ${commit ?? "(no label)"}`,
+      };
 }
 
 /**

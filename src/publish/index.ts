@@ -10,6 +10,8 @@ export {
   type PublishRequest,
   type PublishResult,
   type RegistryStep,
+  SIGNATURE_ANNOTATIONS,
+  type SupplyChainClient,
   inputsTag,
   publishImage,
   registryStep,

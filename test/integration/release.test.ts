@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
+import { main } from "../../src/cli/main";
 import { findManifest, getManifest } from "../../src/executor";
 import { parseImageReference, withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
@@ -267,5 +268,48 @@ describe("Integration: signing, attestations beside the image and the release ga
         `dev.multistage.inputs=${staging.inputs.hash}`,
         passed.imageUri,
       ]);
+  });
+
+  it("multistage verify: this checkout's image verifies with the key that signed it; another key, or an edited checkout, does not", async () => {
+    assert.ok(staging, "needs the staging image");
+    const run = async (dir: string, key: string, ref = staging.imageUri): Promise<{ code: number; out: string }> => {
+      let out = "";
+      // The component's args, as a program has them: the builder decides how base images resolve.
+      const config = path.join(dir, "multistage.json");
+      fs.writeFileSync(config, JSON.stringify({ context: ".", builder: builder.name }));
+      const code = await main(["verify", "-e", "production", "--config", config, "--key", key, ref], {
+        out: (t) => (out += t),
+        err: (t) => (out += t),
+        cwd: dir,
+        env: {
+          ...builder.env,
+          MULTISTAGE_REGISTRY_USER: engine.registry.username,
+          MULTISTAGE_REGISTRY_PASSWORD: engine.registry.password,
+          MULTISTAGE_COSIGN: tools.cosign,
+        },
+      });
+      console.log(out.replace(/^/gm, "      "));
+      return { code, out };
+    };
+    const tagged = `${engine.registry.server}/${repositoryPath}:${PRODUCTION_TAG}`;
+    const good = await run(context, path.join(keys, "staging.pub"), tagged);
+    assert.equal(good.code, 0, good.out);
+    assert.match(
+      good.out,
+      /✔ signature: signed by a trusted key for these inputs \(environment staging\)/,
+    );
+    assert.match(good.out, /✔ inputs tag: inputs-[0-9a-f]{64} names this digest/);
+    // A key that signed nothing here: refused.
+    keyPair("other");
+    const other = await run(context, path.join(keys, "other.pub"));
+    assert.equal(other.code, 1, other.out);
+    assert.match(other.out, /✘ signature: no signature by the key for inputs sha256:[0-9a-f]{64} \(cosign: .+\)/);
+    // A checkout whose Dockerfile differs builds other inputs: neither the signature nor the tag vouches for it.
+    const edited = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-release-edited-"));
+    fs.writeFileSync(path.join(edited, "Dockerfile"), DOCKERFILE.replace("1.3.0", "1.3.1"));
+    const changed = await run(edited, path.join(keys, "staging.pub"));
+    assert.equal(changed.code, 1, changed.out);
+    assert.match(changed.out, /✘ signature: no signature by the key for inputs/);
+    assert.match(changed.out, /✘ inputs tag: the repository has no inputs-/);
   });
 });
