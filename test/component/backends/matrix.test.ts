@@ -106,6 +106,29 @@ const PROBES: Record<string, Probe> = {
     args: { attestations: true },
     carried: (b, s) => (planOf(b, s).attestations as { provenance?: unknown } | undefined)?.provenance === "max",
   },
+  "`signing` (cosign; verified before production and promotion)": {
+    args: { signing: { key: pulumi.secret("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nx") } },
+    carried: (b, s) => {
+      const release = planOf(b, s).release as { sign?: boolean; verify?: boolean } | undefined;
+      // Carried as a Pulumi secret: the engine's secret envelope around the key.
+      const envelope = s.inputs.signing as Record<string, unknown> | undefined;
+      const secret = envelope?.["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270";
+      const key = (envelope?.value as { key?: string } | undefined)?.key;
+      return secret && release?.sign === true && release.verify === true && key?.startsWith("-----BEGIN") === true;
+    },
+  },
+  "`attestations` beside the image (signed, one manifest)": {
+    args: {
+      builder: "farm",
+      signing: { key: pulumi.secret("k") },
+      attestations: { sbom: true, provenance: "max", store: "referrers" },
+    },
+    carried: (b, s) => (planOf(b, s).attestations as { store?: string } | undefined)?.store === "referrers",
+  },
+  "`environments.<env>.releaseGate`": {
+    args: { environments: { production: { releaseGate: { command: "scan" } } } },
+    carried: (b, s) => (planOf(b, s).release as { gate?: { command: string } } | undefined)?.gate?.command === "scan",
+  },
   "`testStage` gate": {
     args: {},
     carried: (b, s) =>

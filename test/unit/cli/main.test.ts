@@ -365,3 +365,44 @@ describe("the multistage CLI", () => {
     assert.equal((await run(NODE, "plan", "-e", "qa")).code, 0, "a name close to no kind is planned as staging");
   });
 });
+
+describe("multistage verify: usage", () => {
+  it("needs an environment and one image reference with a registry and a tag or digest", async () => {
+    const noEnv = await run(PHP, "verify", "127.0.0.1:5055/app:v1");
+    assert.equal(noEnv.code, 2);
+    assert.match(noEnv.err, /verify needs --env <environment>/);
+    const noRef = await run(PHP, "verify", "-e", "production");
+    assert.equal(noRef.code, 2);
+    assert.match(noRef.err, /verify needs one image reference/);
+    const bare = await run(PHP, "verify", "-e", "production", "app");
+    assert.equal(bare.code, 2);
+    assert.match(bare.err, /app: not an image reference with a registry and a tag or digest/);
+  });
+
+  it("refuses a --key that is not a public key by its position, before asking any registry", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-verify-key-"));
+    fs.writeFileSync(path.join(dir, "cosign.key"), "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nx\n");
+    const wrong = await run(
+      PHP,
+      "verify",
+      "-e",
+      "production",
+      "--key",
+      path.join(dir, "cosign.key"),
+      "127.0.0.1:1/app:v1",
+    );
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.err, /--key\[0\]: \S*cosign\.key: is not a PEM public key/);
+    const missing = await run(
+      PHP,
+      "verify",
+      "-e",
+      "production",
+      "--key",
+      path.join(dir, "nope.pub"),
+      "127.0.0.1:1/app:v1",
+    );
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--key\[0\]: \S*nope\.pub: the public key file does not exist/);
+  });
+});
