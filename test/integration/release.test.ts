@@ -294,10 +294,7 @@ describe("Integration: signing, attestations beside the image and the release ga
     const tagged = `${engine.registry.server}/${repositoryPath}:${PRODUCTION_TAG}`;
     const good = await run(context, path.join(keys, "staging.pub"), tagged);
     assert.equal(good.code, 0, good.out);
-    assert.match(
-      good.out,
-      /✔ signature: signed by a trusted key for these inputs \(environment staging\)/,
-    );
+    assert.match(good.out, /✔ signature: signed by a trusted key for these inputs \(environment staging\)/);
     assert.match(good.out, /✔ inputs tag: inputs-[0-9a-f]{64} names this digest/);
     // A key that signed nothing here: refused.
     keyPair("other");
