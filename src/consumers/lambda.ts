@@ -24,7 +24,14 @@ export interface LambdaPlanArgs {
   readonly platforms?: readonly string[];
   readonly attestations?: boolean | AttestationArgs;
   readonly environments?: Readonly<
-    Record<string, { readonly platform?: string; readonly platforms?: readonly string[] }>
+    Record<
+      string,
+      {
+        readonly platform?: string;
+        readonly platforms?: readonly string[];
+        readonly attestations?: boolean | AttestationArgs;
+      }
+    >
   >;
 }
 
@@ -44,7 +51,8 @@ export interface LambdaImageSource extends PinnedImage {
 
 /**
  * The component's args, checked for Lambda before anything is built or pushed: one platform
- * Lambda runs (`linux/amd64` or `linux/arm64`) for every environment, and no attestations.
+ * Lambda runs (`linux/amd64` or `linux/arm64`) for every environment, and no attestations in
+ * the index (beside the image, `store: "referrers"`, they leave it one manifest).
  * Throws a `MultiStageError` naming each property; returns the args as they are.
  * @example new MultiStageImage("fn", lambdaImageArgs({ context: "./fn", platform: "linux/arm64", … }))
  */
@@ -53,13 +61,22 @@ export function lambdaImageArgs<T extends LambdaPlanArgs>(args: T): T {
   const problem = (property: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "lambda-image", property, message, hint });
   };
-  const attest = args.attestations;
-  if (attest === true || (typeof attest === "object" && (attest.provenance || attest.sbom)))
-    problem(
-      "attestations",
-      "make the push an image index with attestation manifests, which Lambda refuses.",
-      "Turn attestations off for a Lambda image (attestations: false).",
-    );
+  // In the index they make the push an index; beside the image (referrers) it stays one manifest.
+  const inIndex = (attest: boolean | AttestationArgs | undefined): boolean =>
+    attest === true ||
+    (typeof attest === "object" && !!(attest.provenance || attest.sbom) && attest.store !== "referrers");
+  for (const [property, attest] of [
+    ["attestations", args.attestations] as const,
+    ...Object.entries(args.environments ?? {}).map(
+      ([k, e]) => [`environments.${k}.attestations`, e.attestations] as const,
+    ),
+  ])
+    if (inIndex(attest))
+      problem(
+        property,
+        "make the push an image index with attestation manifests, which Lambda refuses.",
+        'Attach them beside the image instead (attestations: { sbom: true, provenance: "max", store: "referrers" }, with signing.key), or turn them off (attestations: false).',
+      );
   const checkPlatforms = (property: string, platforms: readonly string[]): void => {
     if (platforms.length > 1)
       problem(
@@ -105,7 +122,7 @@ export function toLambdaImage(image: LambdaImageSource): pulumi.Output<LambdaIma
   return pulumi.all([uri, plan]).apply(([imageUri, p]) => {
     if (!p) throw lambdaError("plan", "is missing: the architecture is read from it.", "Pass a MultiStageImage.");
     const { platforms, attestations } = p;
-    if (attestations.provenance !== false || attestations.sbom)
+    if ((attestations.provenance !== false || attestations.sbom) && attestations.store !== "referrers")
       throw lambdaError(
         "plan.attestations",
         `environment "${p.environment}" pushes attestations, so its image is an index, which Lambda refuses.`,

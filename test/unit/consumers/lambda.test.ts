@@ -87,3 +87,33 @@ describe("Lambda: one image manifest of one architecture", () => {
     );
   });
 });
+
+describe("Lambda and attestations beside the image", () => {
+  it("lambdaImageArgs takes attestations stored as referrers (the image stays one manifest), per environment too", () => {
+    lambdaImageArgs({
+      platform: "linux/arm64",
+      attestations: { sbom: true, provenance: "max", store: "referrers" },
+      environments: { production: { attestations: { sbom: true, store: "referrers" } } },
+    });
+    assert.deepEqual(
+      problems(() =>
+        lambdaImageArgs({ platform: "linux/arm64", environments: { production: { attestations: { sbom: true } } } }),
+      ),
+      [
+        "environments.production.attestations: make the push an image index with attestation manifests, which Lambda refuses.",
+      ],
+    );
+  });
+
+  it("toLambdaImage takes a plan whose attestations are beside the image", async () => {
+    const image = {
+      imageUri: URI,
+      plan: {
+        environment: "production",
+        platforms: ["linux/amd64"],
+        attestations: { provenance: "max" as const, sbom: true, store: "referrers" as const },
+      },
+    };
+    assert.deepEqual((await value(toLambdaImage(image))).architectures, ["x86_64"]);
+  });
+});
