@@ -435,6 +435,17 @@ export const SIGNATURE_ANNOTATIONS = {
   environment: "dev.multistage.environment",
 } as const;
 
+/**
+ * The parts of `vouch` to run (all by default): a promotion to another repository verifies and
+ * gates the source, then signs and attests the copy; `credentials` when the image is on another registry.
+ */
+interface VouchPhases {
+  readonly verify?: boolean;
+  readonly sign?: boolean;
+  readonly gate?: boolean;
+  readonly credentials?: RegistryCredentials;
+}
+
 /** What `vouch` knows of the image: whether this publish built it, its inputs hash, the build's provenance. */
 interface Origin {
   readonly built: boolean;
@@ -449,15 +460,21 @@ interface Origin {
  * leaves it without this environment's tags. What is already there (this environment's
  * signature, an attestation) is not made again.
  */
-async function vouch(publish: Publish, image: string, origin: Origin): Promise<void> {
+async function vouch(publish: Publish, image: string, origin: Origin, phases: VouchPhases = {}): Promise<void> {
   const { inputs, host } = publish;
   const plan = inputs.plan;
-  const release = plan.release;
-  const referrers = plan.attestations.store === "referrers";
-  if (!release && !referrers) return;
+  const release = plan.release && {
+    ...plan.release,
+    sign: plan.release.sign && phases.sign !== false,
+    verify: plan.release.verify && phases.verify !== false,
+    gate: phases.gate === false ? undefined : plan.release.gate,
+  };
+  const referrers = plan.attestations.store === "referrers" && phases.sign !== false;
+  if (!(release?.sign || release?.verify || release?.gate) && !referrers) return;
   const chain = host.supplyChain;
   if (!chain) throw new Error("signing, attestations and release gates need a supply-chain client in the publish host");
-  if (publish.credentials) await login(publish, publish.credentials);
+  const credentials = phases.credentials ?? publish.credentials;
+  if (credentials) await login(publish, credentials);
   const env = plan.environment;
   const key = release?.sign ? inputs.signing : undefined;
   if (release?.sign && !key)
@@ -581,47 +598,15 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
     );
     return outputs(publish, found, `${repository}@${found}`, true, reason);
   }
-  // Another repository: the source is verified and gated before anything is copied.
-  const release = inputs.plan.release;
-  if (release?.verify || release?.gate)
-    await vouch(
-      {
-        ...publish,
-        inputs: {
-          ...inputs,
-          plan: {
-            ...inputs.plan,
-            release: { ...release, sign: false },
-            attestations: { provenance: false, sbom: false },
-          },
-        },
-        credentials: { ...credentials, server },
-      },
-      source,
-      { built: false, hash },
-    );
-  // Another repository (or registry): copy it with the same credentials.
+  // Another repository: the source is verified and gated where it is, before anything is copied;
+  // the copy is signed (and attested) in its new repository, where signatures are looked for.
+  await vouch(publish, source, { built: false, hash }, { sign: false, credentials: { ...credentials, server } });
   await host.builder.login({ ...credentials, server });
   if (server !== credentials.server) await host.builder.login(credentials);
   await host.builder.pull(source);
   const references = tags.map((t) => `${repository}:${t}`);
   for (const reference of references) await host.builder.tag(source, reference);
   const pushed = await host.builder.push(references);
-  // Signed (and attested) in its new repository: signatures stay with the repository they were made in.
-  if (release?.sign || inputs.plan.attestations.store === "referrers")
-    await vouch(
-      {
-        ...publish,
-        inputs: {
-          ...inputs,
-          plan: {
-            ...inputs.plan,
-            ...(release ? { release: { sign: release.sign, verify: false, publicKeys: [] } } : {}),
-          },
-        },
-      },
-      `${repository}@${pushed.digest}`,
-      { built: false, hash },
-    );
+  await vouch(publish, `${repository}@${pushed.digest}`, { built: false, hash }, { verify: false, gate: false });
   return outputs(publish, pushed.digest, `${repository}@${pushed.digest}`, true, reason);
 }

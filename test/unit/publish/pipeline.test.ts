@@ -10,7 +10,7 @@ import * as path from "path";
 import { publish as providerPublish } from "../../../src/backends/docker-cli-provider";
 import { parseDockerfile } from "../../../src/dockerfile";
 import { DockerCommandError, type ImageSize, type RegistryCredentials } from "../../../src/executor";
-import { type BuildPlan, inputsRecord, planBuild } from "../../../src/plan";
+import { type BuildPlan, type BuildPlanOptions, inputsRecord, planBuild } from "../../../src/plan";
 import { type PublishHost, type PublishRequest, publishImage } from "../../../src/publish";
 import { targetInputs } from "../../../src/context";
 
@@ -18,8 +18,12 @@ const DIGEST = `sha256:${"d".repeat(64)}`;
 const SOURCE = `sha256:${"5".repeat(64)}`;
 const DOCKERFILE = "FROM busybox:1.36 AS test\nRUN true\nFROM busybox:1.36 AS app\nRUN true\n";
 
-/** A plan of a small Dockerfile with a test stage, for `environment`. */
-function planFor(environments: Record<string, object> = {}, environment = "production"): BuildPlan {
+/** A plan of a small Dockerfile with a test stage, for `environment`, with `options` over the defaults. */
+function planFor(
+  environments: Record<string, object> = {},
+  environment = "production",
+  options: Partial<BuildPlanOptions> = {},
+): BuildPlan {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-pipeline-"));
   fs.writeFileSync(path.join(dir, "Dockerfile"), DOCKERFILE);
   return planBuild(parseDockerfile(DOCKERFILE, path.join(dir, "Dockerfile")), {
@@ -28,6 +32,7 @@ function planFor(environments: Record<string, object> = {}, environment = "produ
     environment,
     environments,
     gitSha: "0123456789abcdef0123456789abcdef01234567",
+    ...options,
   });
 }
 
@@ -307,21 +312,9 @@ describe("The publish pipeline's release steps: signing, verification, attestati
   const withRelease = (
     environments: Record<string, object>,
     environment: string,
-    context: { key: boolean; publicKeys: string[] },
+    signing: { key: boolean; publicKeys: string[] },
     builder?: string,
-  ): BuildPlan => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-pipeline-"));
-    fs.writeFileSync(path.join(dir, "Dockerfile"), DOCKERFILE);
-    return planBuild(parseDockerfile(DOCKERFILE, path.join(dir, "Dockerfile")), {
-      context: dir,
-      dockerfile: path.join(dir, "Dockerfile"),
-      environment,
-      environments,
-      gitSha: "0123456789abcdef0123456789abcdef01234567",
-      signing: context,
-      ...(builder ? { builder } : {}),
-    });
-  };
+  ): BuildPlan => planFor(environments, environment, { signing, ...(builder ? { builder } : {}) });
 
   it("built and signed: the signature (inputs hash, environment) is made before the release tags", async () => {
     const plan = withRelease({}, "staging", { key: true, publicKeys: [] });
@@ -418,6 +411,37 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const result = await publishImage(req, undefined, {}, { ...signed, supplyChain: fakeChain(signed, sigs) });
     assert.equal(result.digest, SOURCE);
     assert.ok(signed.calls.some((c) => c.startsWith("tag ")));
+  });
+
+  it("a promotion to another repository verifies and gates the source before the copy, and signs the copy", async () => {
+    const plan = withRelease(
+      { staging: { releaseGate: undefined }, production: { promoteFrom: "staging", releaseGate: { command: "scan" } } },
+      "production",
+      {
+        key: true,
+        publicKeys: [],
+      },
+    );
+    const hash = `sha256:${"7".repeat(64)}`;
+    const req = request(plan, {
+      signing,
+      promote: { from: "staging", hash, repository: "registry.example.com/team/app-staging" },
+    });
+    const source = `registry.example.com/team/app-staging@${SOURCE}`;
+    const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
+    const sigs: Signatures = { [source]: [{ publicKey: "PUB:K1", annotations: { "dev.multistage.inputs": hash } }] };
+    await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    const order = host.calls
+      .filter((c) => /^(verify|release gate|pull|push|sign) /.test(c))
+      .map((c) => c.replace(/ .*@/, " @").split(" ").slice(0, 2).join(" "));
+    assert.deepEqual(order, [
+      "verify @5555",
+      "release @5555",
+      `pull @${SOURCE}`,
+      "push registry.example.com/team/app:production-0123456789ab",
+      "verify @dddd",
+      "sign @dddd",
+    ]);
   });
 
   it("the release gate runs with the digest-pinned reference; its failure refuses the release with its output", async () => {
