@@ -529,7 +529,9 @@ async function attestStep(
     }
     if (provenance !== false && !present.includes(PREDICATE_TYPES.provenance)) {
       if (origin.provenance === undefined)
-        host.status("no provenance attached: the image was not built by this update, and has none beside it");
+        host.status(
+          "no provenance attached: this update recorded none (the image was found by its inputs, or built across nodes) and it has none beside it",
+        );
       else {
         host.status("attaching its provenance");
         await chain.attest(image, key, "provenance", JSON.stringify(origin.provenance));
