@@ -80,6 +80,8 @@ export interface BackendSupport {
    * before production and promotion), attestations beside the image, `environments.<env>.releaseGate`.
    */
   readonly release: boolean;
+  /** Building with a daemonless engine (`engine: "podman"` or `"buildah"`). */
+  readonly daemonless: boolean;
 }
 
 /**
@@ -102,6 +104,7 @@ export const SUPPORT = {
     inputs: BUILD_INPUTS,
     cacheEntries: true,
     release: true,
+    daemonless: true,
   },
   "docker-build": {
     secrets: true,
@@ -119,6 +122,7 @@ export const SUPPORT = {
     inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts", "load", "exports"],
     cacheEntries: true,
     release: false,
+    daemonless: false,
   },
   docker: {
     secrets: false,
@@ -137,5 +141,6 @@ export const SUPPORT = {
     inputs: ["network", "addHosts", "load"],
     cacheEntries: false,
     release: false,
+    daemonless: false,
   },
 } as const satisfies Record<string, BackendSupport>;

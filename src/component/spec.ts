@@ -302,6 +302,8 @@ function validateBackendSupport(
     ...Object.entries(environments).map(([k, e]) => [`environments.${k}.attestations`, e.attestations] as const),
   ].find(([, a]) => a && (a === true || a.provenance || a.sbom));
   if (attesting && !supports.attestations) refuse(attesting[0], "attach attestations", (s) => s.attestations);
+  if (args.engine !== undefined && args.engine !== "docker" && !supports.daemonless)
+    refuse("engine", `build with ${args.engine} (its provider runs the Docker CLI or BuildKit)`, (s) => s.daemonless);
   if (args.signing !== undefined && !supports.release)
     refuse("signing", "sign images or verify their signatures", (s) => s.release);
   const gated = Object.entries(environments).find(([, e]) => e.releaseGate !== undefined);

@@ -63,6 +63,8 @@ export interface SecretMount {
   /** `required=true`: the build fails without it. */
   required: boolean;
   line: number;
+  /** `env=NAME`: the secret is given as an environment variable, not a file (BuildKit 0.13+). */
+  env?: string;
 }
 
 /** A `RUN --mount=type=ssh` flag: the agent forwarded under `id` (`ssh: [{ id }]`). */

@@ -382,7 +382,8 @@ function secretMounts(run: SyntaxNode): SecretMount[] {
     const target = options.get("target") ?? options.get("dst") ?? options.get("destination");
     const id = options.get("id") ?? (target ? target.split("/").pop() : undefined);
     if (!id) return [];
-    return [{ id, required: options.get("required") === "true", line: run.line }];
+    const env = options.get("env");
+    return [{ id, required: options.get("required") === "true", line: run.line, ...(env ? { env } : {}) }];
   });
 }
 

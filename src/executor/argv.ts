@@ -33,6 +33,25 @@ export function buildArguments(plan: BuildPlan, repository: string, iidFile: str
 }
 
 /**
+ * `podman build` / `buildah build` arguments for a plan: the Docker CLI's flags where the engines
+ * take the same ones (Buildah reads Dockerfiles as BuildKit does), their layer cache on, OCI
+ * manifests, and the closure's ignore file named (they read `<Dockerfile>.dockerignore` only when told).
+ */
+export function engineBuildArguments(
+  plan: BuildPlan,
+  repository: string,
+  iidFile: string,
+  flags: BuildFlags & { ignoreFile?: string } = {},
+): string[] {
+  const args = ["build", "--layers", "--format", "oci", "--file", plan.dockerfile, "--iidfile", iidFile];
+  if (flags.ignoreFile) args.push("--ignorefile", flags.ignoreFile);
+  args.push(...planFlags(plan, flags));
+  for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
+  args.push(plan.context);
+  return args;
+}
+
+/**
  * `buildx build` arguments for a plan with a builder: registry cache from and to the image's
  * repository, every platform, attestations as planned, `--push` or a local load.
  */

@@ -174,9 +174,11 @@ export class DockerExecutor {
   private readonly buildxBinary?: string;
   /** The user's Docker config directory (for its cli-plugins). */
   private readonly userConfigDir: string;
-  private readonly env: NodeJS.ProcessEnv;
+  protected readonly env: NodeJS.ProcessEnv;
   private readonly onOutput?: (line: string) => void;
   private readonly forgetOnInterrupt: () => void;
+  /** How its commands are named in errors (`docker build …`). */
+  protected readonly commandName: string = "docker";
 
   constructor(options: DockerCliOptions = {}) {
     const env = options.env ?? process.env;
@@ -397,7 +399,7 @@ export class DockerExecutor {
    * Run `build` with the secrets written to mode-600 files in a directory of this executor's
    * private config, removed when the build ends, however it ends.
    */
-  private async withSecretFiles<T>(
+  protected async withSecretFiles<T>(
     secrets: Readonly<Record<string, string>> | undefined,
     build: (files: Record<string, string>) => Promise<T>,
   ): Promise<T> {
@@ -494,7 +496,7 @@ export class DockerExecutor {
     options: RunOptions & { binary?: string; buildxConfig?: string; env?: NodeJS.ProcessEnv } = {},
   ): Promise<string> {
     const binary = options.binary ?? this.docker;
-    const label = binary === this.docker ? "docker" : path.basename(binary);
+    const label = binary === this.docker ? this.commandName : path.basename(binary);
     const env = {
       ...this.env,
       ...(options.buildxConfig ? { BUILDX_CONFIG: options.buildxConfig } : {}),

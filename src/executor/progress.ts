@@ -13,25 +13,48 @@ export interface BuildStep {
 
 const STEP = /^#(\d+) \[(?:([^\]\s]+) )?(\d+\/\d+)\] (.*)$/;
 const CACHED = /^#(\d+) CACHED$/;
+/** Podman's and Buildah's step line: `[2/3] STEP 4/5: RUN make` (no `[n/m]` with one stage). */
+const ENGINE_STEP = /^(?:\[(\d+)\/\d+\] )?STEP (\d+)\/\d+: (.*)$/;
+/** Their `FROM … AS name` names the stage the following steps belong to. */
+const FROM_AS = /^FROM\s+\S+\s+AS\s+(\S+)\s*$/i;
 
-/** The step a progress line starts (`#7 [builder 2/5] RUN npm ci`), or `undefined` for any other line. */
+/**
+ * The step a progress line starts (`#7 [builder 2/5] RUN npm ci`; Podman's `[1/2] STEP 2/5: RUN
+ * npm ci`, numbered stage × 1000 + step, its stage named only on its `FROM … AS` line), or
+ * `undefined` for any other line.
+ */
 export function parseStepLine(line: string): Omit<BuildStep, "cached"> | undefined {
   const step = STEP.exec(line);
-  return step ? { id: Number(step[1]), stage: step[2], instruction: step[4] } : undefined;
+  if (step) return { id: Number(step[1]), stage: step[2], instruction: step[4] };
+  const engine = ENGINE_STEP.exec(line);
+  if (!engine) return undefined;
+  const stage = FROM_AS.exec(engine[3])?.[1];
+  return { id: Number(engine[1] ?? 1) * 1000 + Number(engine[2]), ...(stage ? { stage } : {}), instruction: engine[3] };
 }
 
-/** Instruction steps (`[stage n/m] INSTRUCTION`) in order, with their cache status. */
+/**
+ * Instruction steps (`[stage n/m] INSTRUCTION`) in order, with their cache status. A daemonless
+ * engine's steps take the stage of their group's `FROM … AS`, and its `--> Using cache` marks the
+ * step before it cached.
+ */
 export function parseBuildSteps(log: string): BuildStep[] {
   const steps = new Map<number, BuildStep>();
   const cached = new Set<number>();
+  const groupStage = new Map<number, string>();
+  let last: number | undefined;
   for (const line of log.split(/\r?\n/)) {
     const step = parseStepLine(line);
     if (step && !steps.has(step.id)) {
-      steps.set(step.id, { ...step, cached: false });
+      const group = Math.floor(step.id / 1000);
+      if (step.id >= 1000 && step.stage) groupStage.set(group, step.stage);
+      const stage = step.stage ?? (step.id >= 1000 ? groupStage.get(group) : undefined);
+      steps.set(step.id, { ...step, ...(stage ? { stage } : {}), cached: false });
+      last = step.id;
       continue;
     }
     const hit = CACHED.exec(line);
     if (hit) cached.add(Number(hit[1]));
+    else if (last !== undefined && last >= 1000 && line.startsWith("--> Using cache ")) cached.add(last);
   }
   return [...steps.values()].map((s) => ({ ...s, cached: cached.has(s.id) })).sort((a, b) => a.id - b.id);
 }
@@ -60,11 +83,35 @@ export interface FailedStep {
 const ERROR_LINE = /^#(\d+) ERROR: (.*)$/;
 const OUTPUT_LINE = /^#(\d+) \d+\.\d+ (.*)$/;
 
-/** The first step that failed in a `--progress=plain` log, or `undefined` when none did. */
+/** Podman's and Buildah's failure: `Error: building at STEP "RUN make": while running runtime: exit status 2`. */
+const ENGINE_ERROR = /^(?:Error: )?(?:error )?building at STEP "(.*)": (.*)$/;
+
+/** The step a daemonless engine's log stopped at: the last step before its error, with what it printed. */
+function engineFailedStep(lines: readonly string[]): FailedStep | undefined {
+  const at = lines.findIndex((line) => ENGINE_ERROR.test(line));
+  if (at < 0) return undefined;
+  const error = ENGINE_ERROR.exec(lines[at]) as RegExpExecArray;
+  const before = lines.slice(0, at);
+  const start = before.map((l) => ENGINE_STEP.test(l)).lastIndexOf(true);
+  const steps = parseBuildSteps(before.join("\n"));
+  const step = steps.at(-1);
+  const exit = /exit status (\d+)/.exec(error[2]);
+  const output = before.slice(start + 1).filter((l) => l !== "" && !/^(--> |COMMIT |STEP \d)/.test(l));
+  return {
+    id: step?.id ?? 0,
+    ...(step?.stage ? { stage: step.stage } : {}),
+    instruction: error[1],
+    ...(exit ? { exitCode: Number(exit[1]) } : {}),
+    error: error[2],
+    output,
+  };
+}
+
+/** The first step that failed in a `--progress=plain` log (or a Podman or Buildah log), or `undefined` when none did. */
 export function failedStep(log: string): FailedStep | undefined {
   const lines = log.split(/\r?\n/);
   const failed = lines.map((line) => ERROR_LINE.exec(line)).find((m) => m !== null);
-  if (!failed) return undefined;
+  if (!failed) return engineFailedStep(lines);
   const id = Number(failed[1]);
   const step = parseBuildSteps(log).find((s) => s.id === id);
   if (!step) return undefined;

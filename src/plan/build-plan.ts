@@ -48,6 +48,7 @@ import { planCacheEntries } from "./cache-entries";
 import { type NamedContext, contextImage, planNamedContexts } from "./contexts";
 import { type OutputsSpec, planOutputs } from "./exports";
 import { type ReleaseSpec, attestationStore, planRelease } from "./release";
+import { DAEMONLESS_ENGINES, type EngineName, checkEngine } from "./engine";
 import { type TargetClosure, targetClosure } from "./closure";
 import { isPinnedReference, parseImageReference, repositoryProblem } from "./image-ref";
 import { type BuildArgSource, validateBuildArgNames, validateSecretMounts, validateSshMounts } from "./secrets";
@@ -93,6 +94,8 @@ export interface BuildPlan {
   attestations: AttestationSpec;
   /** What happens before the release tags: signing, verification, the release gate. */
   release?: ReleaseSpec;
+  /** The daemonless engine that builds and pushes (`podman`, `buildah`); absent: the Docker CLI. */
+  engine?: EngineName;
   /** SSH agents forwarded, by id; `paths` empty means `$SSH_AUTH_SOCK`. */
   ssh: Array<{ id: string; paths: string[] }>;
   /** Ids of the build secrets passed to the build (values are handed to the back end apart). */
@@ -170,7 +173,8 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
   const platform = platforms[0];
   const builder = builderSpec(options.builder, diagnostics);
   validateSsh(options.ssh ?? [], diagnostics);
-  if (platforms.length > 1 && options.builder === undefined) {
+  const daemonless = options.engine !== undefined && DAEMONLESS_ENGINES.includes(options.engine);
+  if (platforms.length > 1 && options.builder === undefined && !daemonless) {
     diagnostics.push({
       severity: "warning",
       code: "invalid-platform",
@@ -321,6 +325,24 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
         { or: ", or leave provenance off (the SBOM needs no builder)" },
       ),
     );
+  checkEngine(
+    {
+      engine: options.engine,
+      builder: hasBuilder,
+      platforms,
+      platformsProperty,
+      attestationsInIndex: attestations.store === "index",
+      attestationsProperty: settings.attestations !== undefined ? `environments.${key}.attestations` : "attestations",
+      cacheFrom: [
+        ...(options.cacheFrom ?? []).map((entry, i) => ({ entry, property: `cacheFrom[${i}]` })),
+        ...(settings.cacheFrom ?? []).map((entry, i) => ({ entry, property: `environments.${key}.cacheFrom[${i}]` })),
+      ],
+      load: options.load === true,
+      stages: mounted,
+      file: model.file,
+    },
+    diagnostics,
+  );
   const cacheTo = [
     ...planCacheEntries(options.cacheTo ?? [], "to", "cacheTo", hasBuilder, diagnostics),
     ...planCacheEntries(settings.cacheTo ?? [], "to", `environments.${key}.cacheTo`, hasBuilder, diagnostics),
@@ -347,6 +369,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     ...(cache ? { cache } : {}),
     attestations,
     ...(release ? { release } : {}),
+    ...(daemonless ? { engine: options.engine } : {}),
     ssh: (options.ssh ?? []).map((s) => ({ id: s.id, paths: [...(s.paths ?? [])] })),
     secrets: [...(options.secrets ?? [])].sort(),
     ...(testTarget ? { testTarget } : {}),

@@ -20,6 +20,7 @@ export const PLAN_CODES = [
   "invalid-cache",
   "invalid-ssh",
   "invalid-release",
+  "invalid-engine",
 ] as const;
 
 declare module "../dockerfile/diagnostics" {

@@ -133,6 +133,7 @@ export {
   type SigningContext,
   isPemKey,
 } from "./release";
+export { DAEMONLESS_ENGINES, type EngineName } from "./engine";
 export { PLAN_CODES } from "./codes";
 export {
   BOOLEAN,

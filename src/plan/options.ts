@@ -24,6 +24,7 @@ import { NETWORK_MODES, type NetworkMode } from "./build-settings";
 import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
 import type { AttestationStore, ReleaseGateArgs, SigningContext } from "./release";
 import type { TagStrategy } from "./tags";
+import type { EngineName } from "./engine";
 
 /** The args of `MultiStageImage` that decide the plan, with every value known. */
 export interface PlanArgs {
@@ -183,6 +184,16 @@ export interface PlanArgs {
    * @example ["type=oci,dest=dist/app.oci.tar"]
    */
   readonly exports?: readonly string[];
+  /**
+   * What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit),
+   * or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless
+   * runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry
+   * first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless
+   * engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations
+   * in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+   * @default "docker"
+   */
+  readonly engine?: EngineName;
   /**
    * Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when
    * the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it,
@@ -357,6 +368,7 @@ const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
   load: "boolean",
   exports: "strings",
   reproducible: "boolean",
+  engine: "string",
   labels: "record",
   defaultLabels: "boolean",
   annotations: "record",
@@ -687,6 +699,7 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   load: BOOLEAN,
   exports: STRINGS,
   reproducible: BOOLEAN,
+  engine: allowedValues<EngineName>({ docker: true, podman: true, buildah: true }),
   allowSecretLikeBuildArgs: BOOLEAN,
   labels: STRING_MAP,
   defaultLabels: BOOLEAN,

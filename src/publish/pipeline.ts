@@ -8,6 +8,7 @@ import {
   type DockerCliOptions,
   DockerExecutor,
   type ImageSize,
+  OciEngineExecutor,
   type PushResult,
   type RegistryAccess,
   type RegistryCredentials,
@@ -169,17 +170,24 @@ export interface PublishHost {
   readonly supplyChain?: SupplyChainClient;
 }
 
-/** The real host: a Docker CLI executor (its output turned into per-stage statuses) and the registry client. */
+/**
+ * The real host: a Docker CLI executor, or Podman's or Buildah's for a plan with `engine` (its
+ * output turned into per-stage statuses), the registry client, and cosign and syft.
+ */
 export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHost {
   const status = options.onStatus ?? ((): void => undefined);
   const progress = stageProgress(plan, status);
-  const builder = new DockerExecutor({
+  const executorOptions = {
     ...options,
-    onOutput: (line) => {
+    onOutput: (line: string) => {
       options.onOutput?.(line);
       progress(line);
     },
-  });
+  };
+  // A daemonless engine where the plan names one; else the Docker CLI.
+  const builder = plan.engine
+    ? new OciEngineExecutor(plan.engine === "buildah" ? "buildah" : "podman", executorOptions)
+    : new DockerExecutor(executorOptions);
   const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
   return { builder, registry: { findManifest, tagManifest, imageSize }, status, supplyChain };
 }

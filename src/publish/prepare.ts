@@ -66,7 +66,9 @@ async function imageDigests(
   // A digest the reference pins is known without asking anyone: it counts even under mocks.
   const pinned = Object.fromEntries(images.filter(isDigestPinned).map((image) => [image, digestOf(image) as string]));
   if (!images.length || options.resolveImages === false) return pinned;
-  const engine = plans.some((p) => !p.builder) ? new DockerExecutor({ env: options.env }) : undefined;
+  // The Docker engine's own builder reads its local images; BuildKit builders and the daemonless
+  // engines pull from registries, so the registries' digests are what they see.
+  const engine = plans.some((p) => !p.builder && !p.engine) ? new DockerExecutor({ env: options.env }) : undefined;
   try {
     const { digests, unresolved } = await resolveImageDigests(images, { engine, registries: [registry] });
     const fix =

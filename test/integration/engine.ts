@@ -168,3 +168,36 @@ export function requireSupplyChain(context: Context): SupplyChainTools {
   }
   return tools as SupplyChainTools;
 }
+
+/** Podman and Buildah, made ready by scripts/podman-up.sh (vfs storage, docker.io names sent to the local registry). */
+export interface DaemonlessEngines {
+  /** Their environment: the storage and registries configuration, the binaries. */
+  env: NodeJS.ProcessEnv;
+}
+
+let daemonless: DaemonlessEngines | undefined;
+let daemonlessFailure: string | undefined;
+
+/** Use in a `before` hook after `requireBuilder` (which pushes the base images): Podman and Buildah, or the suite skipped. */
+export function requireDaemonless(context: Context): DaemonlessEngines {
+  if (!daemonless && !daemonlessFailure) {
+    try {
+      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "podman-up.sh")], {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 900_000,
+      });
+      const env = localEnv();
+      if (!env.MULTISTAGE_PODMAN || !env.CONTAINERS_STORAGE_CONF) throw new Error("podman-up.sh wrote no engine");
+      daemonless = { env };
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
+      daemonlessFailure = `Podman could not be made ready by scripts/podman-up.sh: ${stderr || String(err)}`;
+    }
+  }
+  if (!daemonless) {
+    console.log(`    SKIPPED (integration): ${daemonlessFailure}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: daemonlessFailure });
+    context.skip();
+  }
+  return daemonless as DaemonlessEngines;
+}

@@ -106,6 +106,10 @@ const PROBES: Record<string, Probe> = {
     args: { attestations: true },
     carried: (b, s) => (planOf(b, s).attestations as { provenance?: unknown } | undefined)?.provenance === "max",
   },
+  '`engine: "podman"` or `"buildah"` (no Docker daemon)': {
+    args: { engine: "podman" },
+    carried: (b, s) => planOf(b, s).engine === "podman",
+  },
   "`signing` (cosign; verified before production and promotion)": {
     args: { signing: { key: pulumi.secret("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nx") } },
     carried: (b, s) => {

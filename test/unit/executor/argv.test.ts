@@ -2,7 +2,14 @@
 import { strict as assert } from "assert";
 import { type BuildPlan, planBuild } from "../../../src/plan";
 import { parseDockerfile } from "../../../src/dockerfile";
-import { DockerCommandError, buildArguments, buildxArguments, remoteBuilder, runProcess } from "../../../src/executor";
+import {
+  DockerCommandError,
+  buildArguments,
+  buildxArguments,
+  engineBuildArguments,
+  remoteBuilder,
+  runProcess,
+} from "../../../src/executor";
 
 const plan = (extra: Partial<BuildPlan> = {}): BuildPlan => ({
   ...planBuild(parseDockerfile("FROM busybox:1.36 AS build\nARG V\nFROM build AS final\n"), {
@@ -15,6 +22,28 @@ const plan = (extra: Partial<BuildPlan> = {}): BuildPlan => ({
 });
 
 describe("executor arguments", () => {
+  it("podman/buildah build: layers cached, OCI manifests, the closure's ignore file named, the same plan flags", () => {
+    const args = engineBuildArguments(plan(), "r.example/app", "/tmp/iid", {
+      secretFiles: { NPM_TOKEN: "/s/NPM_TOKEN" },
+      ignoreFile: "/ctx/Dockerfile.dockerignore",
+    });
+    assert.deepEqual(args.slice(0, 11), [
+      "build",
+      "--layers",
+      "--format",
+      "oci",
+      "--file",
+      "/ctx/Dockerfile",
+      "--iidfile",
+      "/tmp/iid",
+      "--ignorefile",
+      "/ctx/Dockerfile.dockerignore",
+      "--secret",
+    ]);
+    assert.ok(!args.includes("--progress=plain"), "buildah takes no --progress");
+    assert.deepEqual(args.slice(-3), ["--tag", "r.example/app:production-0123456789ab", "/ctx"]);
+  });
+
   it("docker build: file, target, args, secrets by file, tags in the repository, the context last", () => {
     const args = buildArguments(plan(), "r.example/app", "/tmp/iid", { secretFiles: { NPM_TOKEN: "/s/NPM_TOKEN" } });
     assert.deepEqual(args, [

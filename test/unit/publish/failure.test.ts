@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DockerCommandError } from "../../../src/executor";
+import { DockerCommandError, failedStep, parseBuildSteps } from "../../../src/executor";
 import { explainBuildFailure, failingTestLines, locateStep } from "../../../src/publish/failure";
 
 const DOCKERFILE = `FROM busybox:1 AS build
@@ -202,5 +202,69 @@ org.opentest4j.AssertionFailedError: expected: <1> but was: <0>
     assert.deepEqual(failingTestLines(["gcc -c main.c", "compilation terminated."]), []);
     assert.equal(failingTestLines(Array.from({ length: 100 }, (_, i) => `not ok ${i} - t`)).length, 20);
     assert.ok(failingTestLines([`Error: ${"x".repeat(5000)}`])[0].length < 400, "a line is bounded");
+  });
+});
+
+describe("A failed build by Podman or Buildah says where, as BuildKit's does", () => {
+  /** What podman 4.3 and buildah 1.28 print for the same failing test stage (captured here). */
+  const GATE = `FROM multistage-local/busybox:1 AS build
+RUN echo built > /out
+FROM build AS test
+RUN echo "checking" && \\
+    echo "not ok 1 - adds" && exit 3
+FROM multistage-local/busybox:1 AS final
+COPY --from=build /out /out
+`;
+  const LOG = [
+    "[1/2] STEP 1/2: FROM multistage-local/busybox:1 AS build",
+    "[1/2] STEP 2/2: RUN echo built > /out",
+    "--> Using cache ef15c9b3b3b30a2192506ee36fadfce95e68130b099b77d16d0ce45cc5874b42",
+    "--> ef15c9b3b3b",
+    "[2/2] STEP 1/2: FROM ef15c9b3b3b30a2192506ee36fadfce95e68130b099b77d16d0ce45cc5874b42 AS test",
+    '[2/2] STEP 2/2: RUN echo "checking" &&     echo "not ok 1 - adds" && exit 3',
+    "checking",
+    "not ok 1 - adds",
+    'Error: building at STEP "RUN echo "checking" &&     echo "not ok 1 - adds" && exit 3": while running runtime: exit status 3',
+  ].join("\n");
+
+  it("reads the failed step: its stage (from its FROM … AS), instruction, exit code and output", () => {
+    assert.deepEqual(failedStep(LOG), {
+      id: 2002,
+      stage: "test",
+      instruction: 'RUN echo "checking" &&     echo "not ok 1 - adds" && exit 3',
+      exitCode: 3,
+      error: "while running runtime: exit status 3",
+      output: ["checking", "not ok 1 - adds"],
+    });
+    // The steps, the cached one marked.
+    assert.deepEqual(
+      parseBuildSteps(LOG).map((s) => [s.stage, s.instruction.slice(0, 14), s.cached]),
+      [
+        ["build", "FROM multistag", false],
+        ["build", "RUN echo built", true],
+        ["test", "FROM ef15c9b3b", false],
+        ["test", 'RUN echo "chec', false],
+      ],
+    );
+  });
+
+  it("names the environment, stage, file:line, exit code and the failing test", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-failure-"));
+    const file = path.join(dir, "Dockerfile");
+    fs.writeFileSync(file, GATE);
+    const err = explainBuildFailure(
+      new DockerCommandError("podman build --target test .", 3, LOG, "test gate"),
+      { environment: "production", dockerfile: file, stages: ["build", "final"] },
+      file,
+      "test gate",
+    ) as Error;
+    const lines = err.message.split("\n");
+    assert.equal(
+      lines[0],
+      `test gate of environment "production" failed in stage "test" at ${file}:4: RUN echo "checking" &&     echo "not ok 1 - adds" && exit 3`,
+    );
+    assert.equal(lines[1], "exited with code 3");
+    assert.deepEqual(lines.slice(2, 4), ["what failed:", "  | not ok 1 - adds"]);
+    fs.rmSync(/The whole build log: (.*)$/.exec(err.message)?.[1] ?? "", { force: true });
   });
 });
