@@ -77,7 +77,7 @@ describe("E2E: refresh finds registry drift and up repairs it", function () {
     const said = [...new Set(statuses.map((l) => l.replace(/^.*multistage: dev\/dev: /, "").trim()))];
     assert.deepEqual(
       said.map((l) => l.split(" ")[0]),
-      ["resolving", "building", "pushing", "tagging"],
+      ["resolving", "building", "pushing", "tagging", "took"],
     );
     assert.match(said[1], /^building stage 1 of 1 \(dev\)$/);
     assert.doesNotMatch(printed, /#\d+ \[|sha256:[0-9a-f]{64} done|Pushed/, "the builder's raw stream");
