@@ -136,37 +136,52 @@ export function requireBuilder(context: Context): Builder {
   return builder as Builder;
 }
 
+/** What a setup script made ready, or why it could not: once per process, by script. */
+const readied = new Map<string, { value?: unknown; failure?: string }>();
+
+/**
+ * Run `scripts/<script>` once (it is idempotent), then read what it wrote to the state's env with
+ * `read` (which throws when it wrote nothing); or skip the suite with why (`what` could not be
+ * made ready), as `SKIPPED (integration): …`.
+ */
+function readyByScript<T>(
+  context: Context,
+  script: string,
+  what: string,
+  timeout: number,
+  read: (env: NodeJS.ProcessEnv) => T,
+): T {
+  let ready = readied.get(script);
+  if (!ready) {
+    try {
+      execFileSync("bash", [path.join(REPO_ROOT, "scripts", script)], { stdio: ["ignore", "ignore", "pipe"], timeout });
+      ready = { value: read(localEnv()) };
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
+      ready = { failure: `${what} could not be made ready by scripts/${script}: ${stderr || String(err)}` };
+    }
+    readied.set(script, ready);
+  }
+  if (ready.failure !== undefined) {
+    console.log(`    SKIPPED (integration): ${ready.failure}`);
+    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: ready.failure });
+    context.skip();
+  }
+  return ready.value as T;
+}
+
 /** cosign and syft, built from their Go modules by scripts/supply-chain-tools.sh. */
 export interface SupplyChainTools {
   cosign: string;
   syft: string;
 }
 
-let tools: SupplyChainTools | undefined;
-let toolsFailure: string | undefined;
-
 /** Use in a `before` hook: cosign and syft, built if needed, or the suite skipped with the reason. */
 export function requireSupplyChain(context: Context): SupplyChainTools {
-  if (!tools && !toolsFailure) {
-    try {
-      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "supply-chain-tools.sh")], {
-        stdio: ["ignore", "ignore", "pipe"],
-        timeout: 1_800_000,
-      });
-      const env = localEnv();
-      if (!env.MULTISTAGE_COSIGN || !env.MULTISTAGE_SYFT) throw new Error("supply-chain-tools.sh wrote no tools");
-      tools = { cosign: env.MULTISTAGE_COSIGN, syft: env.MULTISTAGE_SYFT };
-    } catch (err) {
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
-      toolsFailure = `cosign and syft could not be built by scripts/supply-chain-tools.sh: ${stderr || String(err)}`;
-    }
-  }
-  if (!tools) {
-    console.log(`    SKIPPED (integration): ${toolsFailure}`);
-    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: toolsFailure });
-    context.skip();
-  }
-  return tools as SupplyChainTools;
+  return readyByScript(context, "supply-chain-tools.sh", "cosign and syft", 1_800_000, (env) => {
+    if (!env.MULTISTAGE_COSIGN || !env.MULTISTAGE_SYFT) throw new Error("supply-chain-tools.sh wrote no tools");
+    return { cosign: env.MULTISTAGE_COSIGN, syft: env.MULTISTAGE_SYFT };
+  });
 }
 
 /** Podman and Buildah, made ready by scripts/podman-up.sh (vfs storage, docker.io names sent to the local registry). */
@@ -175,29 +190,10 @@ export interface DaemonlessEngines {
   env: NodeJS.ProcessEnv;
 }
 
-let daemonless: DaemonlessEngines | undefined;
-let daemonlessFailure: string | undefined;
-
 /** Use in a `before` hook after `requireBuilder` (which pushes the base images): Podman and Buildah, or the suite skipped. */
 export function requireDaemonless(context: Context): DaemonlessEngines {
-  if (!daemonless && !daemonlessFailure) {
-    try {
-      execFileSync("bash", [path.join(REPO_ROOT, "scripts", "podman-up.sh")], {
-        stdio: ["ignore", "ignore", "pipe"],
-        timeout: 900_000,
-      });
-      const env = localEnv();
-      if (!env.MULTISTAGE_PODMAN || !env.CONTAINERS_STORAGE_CONF) throw new Error("podman-up.sh wrote no engine");
-      daemonless = { env };
-    } catch (err) {
-      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split("\n").slice(-3).join(" | ");
-      daemonlessFailure = `Podman could not be made ready by scripts/podman-up.sh: ${stderr || String(err)}`;
-    }
-  }
-  if (!daemonless) {
-    console.log(`    SKIPPED (integration): ${daemonlessFailure}`);
-    if (context.test?.parent) Object.assign(context.test.parent, { skipReason: daemonlessFailure });
-    context.skip();
-  }
-  return daemonless as DaemonlessEngines;
+  return readyByScript(context, "podman-up.sh", "Podman", 900_000, (env) => {
+    if (!env.MULTISTAGE_PODMAN || !env.CONTAINERS_STORAGE_CONF) throw new Error("podman-up.sh wrote no engine");
+    return { env };
+  });
 }
