@@ -26,7 +26,7 @@ import {
   validatePlanArgs,
   isEventual,
 } from "../plan";
-import { detectGitSha, detectSourceUrl, readDockerfile, readPublicKeys, sourceDateEpoch } from "../context";
+import { detectGitSha, detectSourceUrl, readDockerfile, sourceDateEpoch } from "../context";
 import { BACKENDS, DEFAULT_BACKEND } from "../backends";
 import { tagMutability } from "../ecr";
 import type { MultiStageImageArgs } from "./args";
@@ -275,14 +275,7 @@ function planOptions(spec: ComponentSpec, inputs: PlanInputs, image?: string): B
         ? sourceDateEpoch(late.context, spec.args.gitSha ?? detectedGitSha)
         : undefined,
       secrets: Object.keys(spec.args.secrets ?? {}),
-      ...(spec.args.signing
-        ? {
-            signing: {
-              key: spec.args.signing.key !== undefined,
-              publicKeys: readPublicKeys(spec.args.signing.publicKeys ?? []),
-            },
-          }
-        : {}),
+      ...(spec.signing ? { signing: spec.signing } : {}),
       // Only a repository this component creates is known to be IMMUTABLE.
       immutableTags:
         !spec.args.registry &&

@@ -6,13 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
-import { localSource } from "../context";
+import { localSource, readPublicKeys } from "../context";
 import {
   type Diagnostic,
   type EnvironmentArgs,
   cacheImage,
   type EnvironmentKind,
   MultiStageError,
+  type SigningContext,
   environmentKind,
   getEnvironmentArgs,
   isBuilderEndpoint,
@@ -43,6 +44,8 @@ export interface ComponentSpec {
   readonly environments: Readonly<Record<string, EnvironmentArgs>>;
   /** Build args whose values come from secret stack config: secret values, like Pulumi secrets. */
   readonly secretBuildArgs: readonly string[];
+  /** Whether `signing` has a key, and its public keys read once (PEM text); absent without `signing`. */
+  readonly signing?: SigningContext;
   /** Problems in the plain inputs (property paths from the args). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -144,6 +147,7 @@ export function resolveSpec(
       hint: "Use letters, digits, '_', '.' and '-', as in RUN --mount=type=secret,id=NPM_TOKEN.",
     });
   }
+  const signing = signingContext(args, diagnostics);
   validateBackendSupport(args, environments, diagnostics);
   if (args.backend !== undefined && !Object.hasOwn(BACKENDS, args.backend)) {
     diagnostics.push({
@@ -188,7 +192,27 @@ export function resolveSpec(
       : [];
   // Last: what the checks above did not already name (unknown fields, allowed values, types).
   validateFields(args, diagnostics);
-  return { name, args, environment, kind, environments, secretBuildArgs, diagnostics };
+  return { name, args, environment, kind, environments, secretBuildArgs, ...(signing ? { signing } : {}), diagnostics };
+}
+
+/**
+ * What the plans need of `signing`, read once for every image: whether a key is given, and the
+ * public keys as PEM text (paths read now). A bad path is a problem of its property; keys of the
+ * wrong type are left to the field check.
+ */
+function signingContext(args: MultiStageImageArgs, diagnostics: Diagnostic[]): SigningContext | undefined {
+  const signing: unknown = args.signing;
+  if (!isRecord(signing)) return undefined;
+  const keys = Array.isArray(signing.publicKeys) ? (signing.publicKeys as unknown[]) : [];
+  const context = { key: signing.key !== undefined, publicKeys: [] as string[] };
+  if (!keys.every((k): k is string => typeof k === "string")) return context;
+  try {
+    return { ...context, publicKeys: readPublicKeys(keys) };
+  } catch (err) {
+    if (!(err instanceof MultiStageError)) throw err;
+    diagnostics.push(...err.diagnostics);
+    return context;
+  }
 }
 
 /**

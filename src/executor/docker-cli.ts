@@ -8,7 +8,7 @@ import type { RegistryCredentials } from "../registry";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, DIGEST, repositoryOf } from "../plan";
-import { buildArguments, buildxArguments, remoteBuilder } from "./argv";
+import { type BuildFlags, buildArguments, buildxArguments, remoteBuilder } from "./argv";
 import { builderNodes, spreadOverNodes } from "./nodes";
 import { findBuildx } from "./buildx";
 import { probeBuilderEndpoint } from "./endpoint";
@@ -386,13 +386,18 @@ export class DockerExecutor {
     const started = Date.now();
     let args: string[] = [];
     const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-      args = buildArguments(plan, repository, iidFile, { ...options, secretFiles });
+      args = this.buildCommand(plan, repository, iidFile, { ...options, secretFiles });
       return this.run(args, { step: "build" });
     });
     const imageId = fs.readFileSync(iidFile, "utf8").trim();
     fs.rmSync(iidFile, { force: true });
     const references = args.flatMap((a, i) => (args[i - 1] === "--tag" ? [a] : []));
     return { imageId, references, steps: parseBuildSteps(log), durationMs: Date.now() - started, log };
+  }
+
+  /** The arguments of a build without a builder (`docker build`; a daemonless engine's own). */
+  protected buildCommand(plan: BuildPlan, repository: string, iidFile: string, flags: BuildFlags): string[] {
+    return buildArguments(plan, repository, iidFile, flags);
   }
 
   /**
@@ -431,15 +436,21 @@ export class DockerExecutor {
       throw new Error(`push expects references of one repository, got ${[...repositories].join(", ")}`);
     let digest = "";
     for (const reference of references) {
-      const out = await this.run(["push", reference], { step: "push" });
-      const m = new RegExp(`digest: (${DIGEST})`).exec(out);
-      if (!m) throw new DockerCommandError(`docker push ${reference}`, 0, `${out}\n(no digest in the output)`, "push");
-      if (digest && digest !== m[1])
-        throw new Error(`tags of one build pushed with different digests: ${digest} vs ${m[1]}`);
-      digest = m[1];
+      const pushed = await this.pushOne(reference);
+      if (digest && digest !== pushed)
+        throw new Error(`tags of one build pushed with different digests: ${digest} vs ${pushed}`);
+      digest = pushed;
     }
     const repository = [...repositories][0];
     return { digest, imageUri: `${repository}@${digest}`, references: [...references] };
+  }
+
+  /** Push one reference; the digest the registry gave it (`docker push` prints it). */
+  protected async pushOne(reference: string): Promise<string> {
+    const out = await this.run(["push", reference], { step: "push" });
+    const m = new RegExp(`digest: (${DIGEST})`).exec(out);
+    if (!m) throw new DockerCommandError(`docker push ${reference}`, 0, `${out}\n(no digest in the output)`, "push");
+    return m[1];
   }
 
   /**

@@ -1,23 +1,16 @@
 /**
  * Build and push with a daemonless engine, Podman or Buildah: the same operations as the Docker
  * CLI's executor (login, the test gate, build, push, pull, tag), so the publish pipeline runs
- * above either unchanged. Both read the registry's login from the executor's private
+ * above either unchanged; only the build's arguments, a push's digest, the login and pulls differ. Both read the registry's login from the executor's private
  * `config.json` (`REGISTRY_AUTH_FILE`, the format `docker login` writes, which cosign reads too),
  * keep their layers in their own store, and report a pushed digest in `--digestfile`.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { type BuildPlan, DIGEST, type EngineName, registryHost, repositoryOf } from "../plan";
-import { engineBuildArguments } from "./argv";
-import {
-  type BuildOptions,
-  type BuildResult,
-  type DockerCliOptions,
-  DockerExecutor,
-  type PushResult,
-} from "./docker-cli";
+import { type BuildPlan, DIGEST, type EngineName, registryHost } from "../plan";
+import { type BuildFlags, engineBuildArguments } from "./argv";
+import { type DockerCliOptions, DockerExecutor } from "./docker-cli";
 import { DockerCommandError } from "./process";
-import { parseBuildSteps } from "./progress";
 import { isLoopbackRegistry } from "./registry";
 import type { RegistryCredentials } from "../registry";
 
@@ -64,45 +57,25 @@ export class OciEngineExecutor extends DockerExecutor {
     );
   }
 
-  override async build(plan: BuildPlan, repository: string, options: BuildOptions = {}): Promise<BuildResult> {
+  /** `build --layers --format oci`, naming the closure's ignore file (the engines read it only when told). */
+  protected override buildCommand(plan: BuildPlan, repository: string, iidFile: string, flags: BuildFlags): string[] {
     if (plan.builder) throw new Error(`${this.engine} builds without a builder: the plan names one.`);
-    const iidFile = path.join(this.configDir, `iid-${process.pid}-${Date.now()}`);
-    const started = Date.now();
-    let args: string[] = [];
     const ignore = `${plan.dockerfile}.dockerignore`;
-    const log = await this.withSecretFiles(options.secrets, (secretFiles) => {
-      args = engineBuildArguments(plan, repository, iidFile, {
-        ...options,
-        secretFiles,
-        ...(fs.existsSync(ignore) ? { ignoreFile: ignore } : {}),
-      });
-      return this.run(args, { step: "build" });
+    return engineBuildArguments(plan, repository, iidFile, {
+      ...flags,
+      ...(fs.existsSync(ignore) ? { ignoreFile: ignore } : {}),
     });
-    const imageId = fs.readFileSync(iidFile, "utf8").trim();
-    fs.rmSync(iidFile, { force: true });
-    const references = args.flatMap((a, i) => (args[i - 1] === "--tag" ? [a] : []));
-    return { imageId, references, steps: parseBuildSteps(log), durationMs: Date.now() - started, log };
   }
 
-  /** Push every reference (one repository); the digest each push wrote to its `--digestfile`. */
-  override async push(references: readonly string[]): Promise<PushResult> {
-    const repositories = new Set(references.map(repositoryOf));
-    if (repositories.size !== 1)
-      throw new Error(`push expects references of one repository, got ${[...repositories].join(", ")}`);
-    let digest = "";
-    for (const reference of references) {
-      const file = path.join(this.configDir, `digest-${process.pid}-${Date.now()}`);
-      const out = await this.run(["push", ...this.tls(reference), "--digestfile", file, reference], { step: "push" });
-      const pushed = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
-      fs.rmSync(file, { force: true });
-      if (!new RegExp(`^${DIGEST}$`).test(pushed))
-        throw new DockerCommandError(`${this.engine} push ${reference}`, 0, `${out}\n(no digest written)`, "push");
-      if (digest && digest !== pushed)
-        throw new Error(`tags of one build pushed with different digests: ${digest} vs ${pushed}`);
-      digest = pushed;
-    }
-    const repository = [...repositories][0];
-    return { digest, imageUri: `${repository}@${digest}`, references: [...references] };
+  /** Push one reference; the digest the engine wrote to its `--digestfile`. */
+  protected override async pushOne(reference: string): Promise<string> {
+    const file = path.join(this.configDir, `digest-${process.pid}-${Date.now()}`);
+    const out = await this.run(["push", ...this.tls(reference), "--digestfile", file, reference], { step: "push" });
+    const pushed = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
+    fs.rmSync(file, { force: true });
+    if (!new RegExp(`^${DIGEST}$`).test(pushed))
+      throw new DockerCommandError(`${this.engine} push ${reference}`, 0, `${out}\n(no digest written)`, "push");
+    return pushed;
   }
 
   override async pull(reference: string): Promise<void> {

@@ -8,7 +8,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { isPemKey, registryHost } from "../plan";
 import { DockerCommandError, type ExecutorStep, runProcess } from "./process";
+import { isLoopbackRegistry } from "./registry";
 
 /** A cosign private key (PEM) and its password: secrets. */
 export interface SigningKey {
@@ -186,29 +188,12 @@ export class SupplyChain {
     }
   }
 
-  /** Verify `image`'s attestation of `kind` with `publicKey`: its statements' predicates. */
-  async verifyAttestation(image: string, publicKey: string, kind: AttestationKind): Promise<unknown[]> {
-    const out = await this.cosign(
-      ["verify-attestation", ...this.offline(), "--key", this.keyFile(publicKey), "--type", COSIGN_TYPES[kind], image],
-      "verify",
-      undefined,
-      { stdoutOnly: true },
-    );
-    return out
-      .split("\n")
-      .filter((l) => l.trim().startsWith("{"))
-      .map((l) => {
-        const envelope = JSON.parse(l) as { payload: string };
-        return (JSON.parse(Buffer.from(envelope.payload, "base64").toString()) as { predicate: unknown }).predicate;
-      });
-  }
-
   /** The SPDX JSON SBOM of `image` (`<repository>@<digest>`), read from the registry by syft. */
   async sbom(image: string): Promise<string> {
     const out = await runProcess(
       this.syftBinary,
       ["scan", `registry:${image}`, "--output", "spdx-json", "--quiet"],
-      { ...this.env, SYFT_REGISTRY_INSECURE_USE_HTTP: String(isLoopback(image)) },
+      { ...this.env, SYFT_REGISTRY_INSECURE_USE_HTTP: String(isLoopbackRegistry(registryHost(image))) },
       { step: "sbom", stdoutOnly: true, label: "syft" },
     ).catch((err: unknown) => {
       throw missingTool(err, this.syftBinary, "syft", "MULTISTAGE_SYFT");
@@ -252,7 +237,7 @@ export class SupplyChain {
 
   /** A public key's file: the path given, or its PEM text written to this run's directory. */
   private keyFile(publicKey: string): string {
-    if (!/-----BEGIN/.test(publicKey)) return publicKey;
+    if (!isPemKey(publicKey)) return publicKey;
     const name = `key-${Buffer.from(publicKey).toString("base64url").slice(-24)}.pub`;
     return this.privateFile(name, publicKey);
   }
@@ -308,8 +293,4 @@ function cosignError(out: string): string {
 function stringRecord(value: unknown): Record<string, string> {
   if (typeof value !== "object" || value === null) return {};
   return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
-}
-
-function isLoopback(image: string): boolean {
-  return /^(127\.0\.0\.1|localhost)(:\d+)?\//.test(image);
 }

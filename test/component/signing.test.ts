@@ -53,6 +53,24 @@ describe("MultiStageImage with signing", () => {
     assert.deepEqual(resources, []);
   });
 
+  it("public keys of the wrong type, as another language may send them, are refused by the field check, not a crash", () => {
+    useStack("production");
+    const errors = inputErrors(
+      () =>
+        new MultiStageImage("signed", {
+          context: app,
+          registry: REGISTRY,
+          signing: { publicKeys: [7, "release.pub"] } as never,
+        }),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.propertyPath),
+      ["signing.publicKeys[0]"],
+    );
+    assert.match(errors[0].reason, /must be a string/);
+    assert.deepEqual(resources, []);
+  });
+
   it("environments.<env>.signing: false turns it off there; the key still never reaches the plan", async () => {
     useStack("dev");
     const image = new MultiStageImage("signed", {
