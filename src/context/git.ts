@@ -4,7 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { isCommit } from "../plan";
+import { findCredential, isCommit } from "../plan";
 
 /** Environment variables CI systems put the commit in, read in this order. */
 export const GIT_SHA_VARIABLES = [
@@ -96,9 +96,13 @@ export function isGitContext(context: string): boolean {
   return /^(git:\/\/|ssh:\/\/|git@[\w.-]+:|https?:\/\/\S+\.git(#|$))/.test(context);
 }
 
-/** Whether a Git context's URL holds a password or token (`https://user:token@host/…`). */
+/**
+ * Whether a Git context's URL holds a password or token: `https://user:token@host/…`, a token as
+ * the user alone (`https://<token>@host/…`, `git://<token>@…`), a query token (the one rule,
+ * `findCredential`); an SSH user (`ssh://git@host/…`, `git@host:…`) is a name, not a credential.
+ */
 export function hasUrlCredentials(context: string): boolean {
-  return /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(context);
+  return findCredential(context) !== undefined;
 }
 
 /** `https://host/org/app.git#v1.2:services/api` → its URL, ref and folder. */
@@ -118,12 +122,18 @@ export function parseGitContext(context: string): GitContext {
  */
 export function checkoutGitContext(
   context: GitContext,
-  root = path.join(os.tmpdir(), "pulumi-multistage", "git"),
+  root = path.join(os.tmpdir(), `pulumi-multistage-${os.userInfo().uid}`, "git"),
 ): { directory: string; commit: string } {
+  // Never a prompt for a login on a terminal nobody watches (pulumi up would wait): Git fails instead.
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", SSH_ASKPASS: "" };
   const git = (args: string[], cwd?: string): string =>
-    execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
+    execFileSync("git", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
       .toString()
       .trim();
+  // Private to this user: a checkout may hold what only its credentials could read.
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  fs.chmodSync(path.dirname(root), 0o700);
+  fs.chmodSync(root, 0o700);
   const ref = context.ref ?? "HEAD";
   let commit = /^[0-9a-f]{40}$/.test(ref) ? ref : "";
   if (!commit) {
@@ -139,7 +149,7 @@ export function checkoutGitContext(
   const checkout = path.join(root, `${key}-${commit.slice(0, 16)}`);
   if (!fs.existsSync(path.join(checkout, ".multistage-complete"))) {
     fs.rmSync(checkout, { recursive: true, force: true });
-    fs.mkdirSync(checkout, { recursive: true });
+    fs.mkdirSync(checkout, { recursive: true, mode: 0o700 });
     git(["init", "-q"], checkout);
     // As origin, so the source label names the repository (credentials are refused before this).
     git(["remote", "add", "origin", context.url], checkout);

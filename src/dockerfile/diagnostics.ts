@@ -6,6 +6,8 @@
  * when to raise them (all at once).
  */
 
+import { redactCredentials } from "./credentials";
+
 export type Severity = "error" | "warning";
 
 /**
@@ -69,7 +71,8 @@ export function formatDiagnostic(d: Diagnostic, options: { withProperty?: boolea
   const where = d.file ? `${excerpt(d.file, 300)}${d.line !== undefined ? `:${d.line}` : ""}: ` : "";
   const stage = d.stage !== undefined ? `stage "${excerpt(d.stage, 100)}": ` : "";
   const hint = d.hint ? ` ${excerpt(d.hint, MAX_QUOTED)}` : "";
-  return `${property}${where}${stage}${excerpt(d.message, MAX_QUOTED)}${hint}`;
+  // The whole line once more: a message may interpolate a value without `excerpt`.
+  return redactCredentials(`${property}${where}${stage}${excerpt(d.message, MAX_QUOTED)}${hint}`);
 }
 
 /** The most of one message (or hint) an error shows: a value it quotes is never repeated whole past this. */
@@ -80,7 +83,9 @@ export const MAX_QUOTED = 800;
  * many were left out (a 1 MB context path gives a line, not a megabyte).
  */
 export function excerpt(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  // Never a credential, whatever the value is (a URL with a token, a key pasted in the wrong field).
+  const shown = redactCredentials(text);
+  return shown.length > max ? `${shown.slice(0, max)}… (${shown.length - max} more characters)` : shown;
 }
 
 /** Thrown by the pure layers when inputs cannot be built; carries every diagnostic found. */

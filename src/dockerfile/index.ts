@@ -24,6 +24,7 @@ export {
   hasErrors,
   throwOnErrors,
 } from "./diagnostics";
+export { REDACTED_CREDENTIAL, findCredential, redactCredentials } from "./credentials";
 export { ExpansionError, type Scope, expandOrKeep, expandWord } from "./expand";
 export {
   type StageGraphNode,

@@ -42,6 +42,7 @@ export {
   retryAfterMs,
   tagManifest,
 } from "./registry";
+export { type MachineLogin, machineLogin } from "./machine-login";
 export {
   type AttestationKind,
   type ImageSignature,

@@ -1,6 +1,7 @@
 /** The one process runner of the executor: spawn a CLI, collect its output, fail with its tail. */
 import { type ChildProcess, spawn } from "child_process";
 import * as path from "path";
+import { redactCredentials } from "../plan";
 
 /**
  * What the executor was doing when a command failed: callers decide on it (a push's failure is
@@ -36,6 +37,9 @@ export class DockerCommandError extends Error {
       .split("\n")
       .filter((line) => !PROGRESS_LINE.test(line))
       .slice(-15)
+      .map((line) =>
+        line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length - MAX_LINE} more characters)` : line,
+      )
       .join("\n");
     super(`\`${command}\` failed (exit ${exitCode}):\n${tail}`);
     this.name = "DockerCommandError";
@@ -46,6 +50,9 @@ export class DockerCommandError extends Error {
     return new DockerCommandError(this.command, this.exitCode, this.output, step);
   }
 }
+
+/** The most of one output line a failure quotes. */
+const MAX_LINE = 400;
 
 /** A per-layer progress line of `docker push`/`pull` (`3f4e: Retrying in 5 seconds`, `3f4e: Pushing [==>  ]`). */
 const PROGRESS_LINE =
@@ -73,7 +80,8 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** Stop the commands, remove what was registered, then stop as the signal would have (its default). */
 function interrupted(signal: NodeJS.Signals): void {
-  for (const child of running) child.kill(signal);
+  // Each command leads a process group of its own: the signal reaches what it started too.
+  for (const child of running) signalGroup(child, signal);
   for (const cleanup of cleanups) {
     try {
       cleanup();
@@ -107,14 +115,55 @@ export interface RunOptions {
   step?: ExecutorStep;
   /** Its working directory. @default this process's */
   cwd?: string;
-  /** Stop it (SIGTERM, then SIGKILL 5 s later) after this long: a failure saying so. */
+  /**
+   * Stop it after this long: its whole process group gets SIGTERM, then SIGKILL `KILL_GRACE_MS`
+   * later, and it fails saying the bound and the time it really took.
+   */
   timeoutMs?: number;
+  /**
+   * Values its output must never show (a password, a key): replaced in its failure and in the
+   * lines forwarded, together with every credential `redactCredentials` knows. (What it resolves
+   * with is the caller's data, as it was printed.)
+   */
+  secrets?: readonly string[];
+}
+
+/** How long a stopped command's group has between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 2_000;
+/** How long its output may stay open after it exits (a child it left holding the pipe): then the group is ended. */
+const DRAIN_MS = 500;
+/** The most of a command's output kept (its tail): a command that prints 10 MB is not held, or quoted, whole. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** `text` with at most `max` characters, keeping its end (where a failure says why), and how much was dropped. */
+function keepTail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(text.length - max);
+  return `(${text.length - max} earlier characters left out)\n${cut.slice(cut.indexOf("\n") + 1)}`;
+}
+
+/** Signal a command's whole process group (it leads one: spawned detached); a group already gone is fine. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 /**
  * Run `binary` with `args` in `env`; resolves with its output (stdout then stderr), rejects
  * with `DockerCommandError` naming the command as `label` (or the binary's name) shows it.
  * A command that exits before reading its stdin is a failure like any other, not an `EPIPE`.
+ * It runs in a process group of its own: at its bound, on an interrupt, or when it exits and
+ * leaves children holding its output open, the whole group is ended, so nothing it started
+ * outlives it or keeps the caller waiting. Its output is kept to `MAX_OUTPUT_BYTES` (the tail)
+ * and shown without credentials (`secrets`, and every shape `redactCredentials` knows).
  */
 export function runProcess(
   binary: string,
@@ -122,52 +171,94 @@ export function runProcess(
   env: NodeJS.ProcessEnv,
   options: RunOptions & { label?: string; onOutput?: (line: string) => void } = {},
 ): Promise<string> {
-  const shown = `${options.label ?? path.basename(binary)} ${args.join(" ")}`;
+  const secrets = options.secrets ?? [];
+  const clean = (text: string): string => redactCredentials(text, secrets);
+  const shown = clean(`${options.label ?? path.basename(binary)} ${args.join(" ")}`);
+  const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd });
+    const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd, detached: true });
     running.add(child);
     watchSignals();
     let timedOut = false;
+    let settled = false;
     const timers: NodeJS.Timeout[] = [];
     if (options.timeoutMs !== undefined)
       timers.push(
         setTimeout(() => {
           timedOut = true;
-          child.kill("SIGTERM");
-          timers.push(setTimeout(() => child.kill("SIGKILL"), 5000));
+          signalGroup(child, "SIGTERM");
+          timers.push(setTimeout(() => signalGroup(child, "SIGKILL"), KILL_GRACE_MS));
         }, options.timeoutMs),
       );
-    child.on("close", () => {
-      timers.forEach(clearTimeout);
-      running.delete(child);
-      if (running.size === 0 && cleanups.size === 0) unwatchSignals();
-    });
     let stdout = "";
     let stderr = "";
+    const keep = (kept: string, chunk: Buffer): string => {
+      const text = kept + chunk.toString();
+      return text.length > 2 * MAX_OUTPUT_BYTES ? text.slice(text.length - MAX_OUTPUT_BYTES) : text;
+    };
     const forward = (chunk: Buffer): void => {
       if (!options.quiet && options.onOutput)
-        for (const line of chunk.toString().split("\n")) if (line) options.onOutput(line);
+        for (const line of chunk.toString().split("\n")) if (line) options.onOutput(clean(line));
     };
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
+    child.stdout?.on("data", (c: Buffer) => {
+      stdout = keep(stdout, c);
       forward(c);
     });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
+    child.stderr?.on("data", (c: Buffer) => {
+      stderr = keep(stderr, c);
       forward(c);
     });
     // Its exit code says what went wrong; a closed stdin only repeats it.
-    child.stdin.on("error", () => undefined);
-    child.on("error", (err) => reject(new DockerCommandError(shown, null, String(err), options.step)));
-    child.on("close", (code) => {
+    child.stdin?.on("error", () => undefined);
+    const finish = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
+      // What it started and left running (`cmd &`) ends with it.
+      signalGroup(child, "SIGKILL");
+      running.delete(child);
+      if (running.size === 0 && cleanups.size === 0) unwatchSignals();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      // What it resolves with is data for the caller (a helper's JSON); what a failure shows is cleaned.
+      const out = keepTail(stdout, MAX_OUTPUT_BYTES);
+      const err = keepTail(stderr, MAX_OUTPUT_BYTES);
       if (timedOut) {
-        const seconds = Math.round((options.timeoutMs ?? 0) / 1000);
-        reject(new DockerCommandError(shown, code, `${stdout}${stderr}\n(stopped after ${seconds} s)`, options.step));
+        const bound = (options.timeoutMs ?? 0) / 1000;
+        const took = ((Date.now() - started) / 1000).toFixed(1);
+        reject(
+          new DockerCommandError(
+            shown,
+            code,
+            clean(`${out}${err}`) +
+              `\n(stopped at its bound of ${bound} s, with everything it started; it ran ${took} s)`,
+            options.step,
+          ),
+        );
         return;
       }
-      if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? stdout : stdout + stderr);
-      else reject(new DockerCommandError(shown, code, stdout + stderr, options.step));
+      if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? out : out + err);
+      else reject(new DockerCommandError(shown, code, clean(out + err), options.step));
+    };
+    child.on("error", (err) => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
+      running.delete(child);
+      reject(new DockerCommandError(shown, null, clean(String(err)), options.step));
     });
-    child.stdin.end(options.stdin ?? "");
+    // Settled once it has exited and its output is read: at once when the pipes close, else
+    // (a child it left holds them) after a moment, ending what it left behind.
+    child.on("exit", (code) => {
+      const drained = setTimeout(() => {
+        signalGroup(child, "SIGKILL");
+        finish(code);
+      }, DRAIN_MS);
+      child.on("close", () => {
+        clearTimeout(drained);
+        finish(code);
+      });
+    });
+    child.stdin?.end(options.stdin ?? "");
   });
 }

@@ -3,7 +3,7 @@
  * the registry asks: basic (htpasswd, ECR), or a Bearer token from the realm its
  * `WWW-Authenticate` challenge names (Docker Hub, GHCR, Harbor, GitLab, distribution's token auth).
  */
-import { excerpt } from "../plan";
+import { excerpt, redactCredentials } from "../plan";
 import type { RegistryAccess } from "../registry";
 
 /** A registry and, unless it is read anonymously, the credentials for it: the registry layer's one credential type. */
@@ -79,18 +79,8 @@ function carried(access: RegistryAccess, authorization: Record<string, string> =
  * one it added), control characters dropped, and at most `max` characters.
  */
 export function scrubRegistryText(text: string, secrets: readonly string[], max = 300): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("[redacted]");
-  out = out
-    .replace(
-      /\b(authorization|proxy-authorization|cookie|set-cookie|x-registry-auth)\b(["']?\s*[:=]\s*["']?)[^"'\r\n,}]*/gi,
-      "$1$2[redacted]",
-    )
-    .replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._~-]{8,}/g, "$1 [redacted]")
-    .replace(
-      /\b(password|passwd|token|access_token|refresh_token|secret)\b(["']?\s*[:=]\s*["']?)[^"'\s,}&]+/gi,
-      "$1$2[redacted]",
-    )
+  const out = redactCredentials(text, secrets)
+    .replace(/\b(cookie|set-cookie)\b(["']?\s*[:=]\s*["']?)[^"'\r\n,}]*/gi, "$1$2[redacted]")
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "")
     .replace(/\s+/g, " ")
@@ -292,7 +282,7 @@ async function registryRequest(
 ): Promise<Response> {
   // One default for every request: HTTPS, unless the registry is on this machine or the caller says so.
   const plain = insecure ?? isLoopbackRegistry(credentials.server);
-  const url = `${plain ? "http" : "https"}://${credentials.server}/v2/${repository}/${path}`;
+  const url = `${plain ? "http" : "https"}://${apiHost(credentials.server)}/v2/${repository}/${path}`;
   const send = (authorization: Record<string, string>): Promise<Response> =>
     withRetries(`${method} ${url}`, (signal) =>
       fetch(url, { method, headers: { ...init.headers, ...authorization }, body: init.body, signal }),
@@ -402,6 +392,11 @@ export async function getBlob(
 ): Promise<Buffer> {
   const res = await registryRequest("GET", repository, `blobs/${digest}`, credentials, insecure);
   return Buffer.from(await res.arrayBuffer());
+}
+
+/** The host that serves a registry's API: Docker Hub's names (`docker.io`) are served by `registry-1.docker.io`. */
+export function apiHost(server: string): string {
+  return server === "docker.io" || server === "index.docker.io" ? "registry-1.docker.io" : server;
 }
 
 /** True for a registry on this machine (plain HTTP is allowed there); every other one is HTTPS. */

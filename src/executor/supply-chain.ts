@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isPemKey, registryHost } from "../plan";
+import { decodeAuth } from "../registry";
 import { DockerCommandError, type ExecutorStep, runProcess } from "./process";
 import { isLoopbackRegistry } from "./registry";
 
@@ -210,7 +211,7 @@ export class SupplyChain {
   async gate(
     command: string,
     variables: Readonly<Record<string, string>>,
-    options: { cwd?: string; timeoutMs: number },
+    options: { cwd?: string; timeoutMs: number; secrets?: readonly string[] },
   ): Promise<string> {
     return runProcess(
       "/bin/sh",
@@ -222,8 +223,25 @@ export class SupplyChain {
         quiet: true,
         cwd: options.cwd,
         timeoutMs: options.timeoutMs,
+        // It can read the login (DOCKER_CONFIG) and this process's environment: none of it is shown.
+        secrets: [...(options.secrets ?? []), ...this.loginSecrets()],
       },
     );
+  }
+
+  /** The logins in this run's Docker config (their `auth` values and what they decode to), for scrubbing. */
+  private loginSecrets(): string[] {
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(this.dir, "config.json"), "utf8")) as {
+        auths?: Record<string, { auth?: string }>;
+      };
+      return Object.values(config.auths ?? {}).flatMap(({ auth }) => {
+        const login = auth ? decodeAuth(auth) : undefined;
+        return auth && login ? [auth, `${login.username}:${login.password}`, login.password] : [];
+      });
+    } catch {
+      return [];
+    }
   }
 
   /** Key-based verification without Sigstore's public roots: an empty trusted root, no log. */

@@ -5,13 +5,19 @@
  * it (unknown fields, allowed values, types), the provider reads from it which inputs may be
  * Outputs or secrets, and the schema generator which are secret. Pure.
  */
-import { type Diagnostic, didYouMean, excerpt } from "../dockerfile";
+import { type Diagnostic, didYouMean, excerpt, findCredential } from "../dockerfile";
 
 export interface FieldFlags {
   /** Takes a Pulumi Output here (known only once it resolves); otherwise it must be known at construction. */
   readonly late?: boolean;
   /** Its values are secrets (`secret` in the schema; kept secret by the component). */
   readonly secret?: boolean;
+  /**
+   * Its values are kept in the plan, the state and the logs, so a credential in one (a URL's
+   * user or password, a query token, a private key: `findCredential`) is refused, here and in
+   * everything under it; the text is the refusal's fix.
+   */
+  readonly credentialFree?: string;
 }
 
 /** One field's declaration. */
@@ -48,6 +54,15 @@ export function object<T>(name: string, fields: Fields<T>, flags: FieldFlags = {
   return { type: "object", name, fields: fields as FieldTable, ...flags };
 }
 
+/** The fix said when a field that keeps its values refuses a credential, unless the field says its own. */
+export const NO_CREDENTIALS =
+  "Remove it: registries, caches and Git read credentials from the machine's own login (docker login, a credential helper, an SSH agent), and a build reads secrets through secrets: { … } (RUN --mount=type=secret).";
+
+/** The same declaration, refusing credentials in its values (see `FieldFlags.credentialFree`). */
+export function credentialFree(spec: FieldSpec, fix = NO_CREDENTIALS): FieldSpec {
+  return { ...spec, credentialFree: fix };
+}
+
 /** The same declaration, taking Outputs (`late`). */
 export function late(spec: FieldSpec): FieldSpec {
   return { ...spec, late: true };
@@ -59,6 +74,11 @@ export function childSpecs(spec: FieldSpec): readonly FieldSpec[] {
   if (spec.type === "list" || spec.type === "map") return [spec.of];
   if (spec.type === "oneOf") return spec.options;
   return [];
+}
+
+/** Whether `spec`, or anything under it, refuses credentials (`credentialFree`). */
+export function checksCredentials(spec: FieldSpec): boolean {
+  return spec.credentialFree !== undefined || childSpecs(spec).some(checksCredentials);
 }
 
 /** How `checkField` reports and what it passes over. */
@@ -100,8 +120,16 @@ export function checkField(
   return diagnostics.length === before;
 }
 
-function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagnostic[], options: CheckOptions): void {
+function walk(
+  value: unknown,
+  spec: FieldSpec,
+  path: string,
+  diagnostics: Diagnostic[],
+  options: CheckOptions,
+  noCredentials = spec.credentialFree,
+): void {
   if (value === undefined || value === null) return;
+  const fix = spec.credentialFree ?? noCredentials;
   // A wrong type under a path already reported is that report's; an unknown field or value is its own.
   const reported = (p: string, under: boolean): boolean =>
     diagnostics.some(
@@ -135,6 +163,16 @@ function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagno
       return;
     case "string":
       if (typeof value !== "string") return wrong("a string");
+      if (fix !== undefined) {
+        const carried = findCredential(value);
+        if (carried)
+          return push(
+            path,
+            `holds ${carried}, which would be kept in the plan, the state and the logs (shown here without it: "${excerpt(value, 80)}").`,
+            fix,
+            false,
+          );
+      }
       if (spec.allowed && !spec.allowed.includes(value))
         push(
           path,
@@ -149,18 +187,18 @@ function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagno
       return;
     case "list":
       if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
-      value.forEach((item, i) => walk(item, spec.of, `${path}[${i}]`, diagnostics, options));
+      value.forEach((item, i) => walk(item, spec.of, `${path}[${i}]`, diagnostics, options, fix));
       return;
     case "map":
       if (!isRecord(value)) return wrong(`a map${describeItems(spec.of)}`);
-      for (const [key, item] of Object.entries(value)) walk(item, spec.of, join(path, key), diagnostics, options);
+      for (const [key, item] of Object.entries(value)) walk(item, spec.of, join(path, key), diagnostics, options, fix);
       return;
     case "object": {
       if (!isRecord(value)) return wrong(`an object (${spec.name})`);
       const names = Object.keys(spec.fields);
       for (const [key, item] of Object.entries(value)) {
         const field = spec.fields[key];
-        if (field) walk(item, field, join(path, key), diagnostics, options);
+        if (field) walk(item, field, join(path, key), diagnostics, options, fix);
         else
           push(
             join(path, key),
@@ -173,7 +211,7 @@ function walk(value: unknown, spec: FieldSpec, path: string, diagnostics: Diagno
     }
     case "oneOf": {
       const option = spec.options.find((o) => fits(value, o));
-      if (option) return walk(value, option, path, diagnostics, options);
+      if (option) return walk(value, option, path, diagnostics, options, fix);
       return wrong(spec.options.map(describeSpec).join(", or "));
     }
   }

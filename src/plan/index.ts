@@ -9,6 +9,8 @@ export {
   MultiStageError,
   type ParseResult,
   excerpt,
+  findCredential,
+  redactCredentials,
   formatDiagnostic,
   hasErrors,
 } from "../dockerfile";
@@ -150,6 +152,9 @@ export {
   STRING_MAP,
   allowedValues,
   checkField,
+  checksCredentials,
+  credentialFree,
+  NO_CREDENTIALS,
   isEventual,
   describeValue,
   late,

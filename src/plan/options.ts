@@ -17,6 +17,9 @@ import {
   STRING_MAP,
   allowedValues,
   checkField,
+  checksCredentials,
+  NO_CREDENTIALS,
+  credentialFree,
   describeValue,
   object,
 } from "./fields";
@@ -603,7 +606,14 @@ export function validEnvironments(
           `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
           "Or leave it out to infer it from the name.",
         );
-      } else {
+      } else if (
+        !checksCredentials(ENVIRONMENT_SPEC.fields[field]) ||
+        checkField(v, ENVIRONMENT_SPEC.fields[field], path, diagnostics, {
+          code: "invalid-environment",
+          see: "EnvironmentArgs",
+        })
+      ) {
+        // A field whose values are kept is also checked for credentials (as deep as it goes).
         valid[env][field] = v;
       }
     }
@@ -621,6 +631,14 @@ const BUILDER_TLS = object<BuilderTlsArgs>("BuilderTlsArgs", {
   key: STRING,
   serverName: STRING,
 });
+/** The fixes said when a kept field holds a credential (see `credentialFree`). */
+const BUILD_ARG_FIX =
+  "Build args are kept in the image's history and the state: pass it as a secret (secrets: { NAME: … }, read with RUN --mount=type=secret,id=NAME), e.g. a package index's URL with its token.";
+const LABEL_FIX = "Labels and annotations are in the image for anyone who pulls it: leave the credential out.";
+const GATE_FIX =
+  "The gate runs with this process's environment: read the token from a variable in the command (e.g. $SCANNER_TOKEN) instead of writing it there.";
+const GIT_FIX =
+  "Leave it out of the URL and let Git find it: a credential helper (git config credential.helper), or an SSH URL and agent.";
 const MODE = allowedValues<RegistryCacheArgs["mode"] & string>({ min: true, max: true });
 
 const ATTESTATIONS: FieldSpec = {
@@ -639,7 +657,7 @@ const ATTESTATIONS: FieldSpec = {
 export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   kind: allowedValues<EnvironmentKind>({ development: true, staging: true, production: true }),
   target: STRING,
-  buildArgs: STRING_MAP,
+  buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
   tags: STRINGS,
   platform: STRING,
   platforms: STRINGS,
@@ -648,33 +666,37 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   allowUnpinnedBaseImages: BOOLEAN,
   allowUnsetBuildArgs: BOOLEAN,
   promoteFrom: STRING,
-  promoteRepository: STRING,
+  promoteRepository: credentialFree(STRING),
   sizeBudget: { type: "oneOf", options: [NUMBER, STRING] },
-  labels: STRING_MAP,
-  annotations: STRING_MAP,
-  cacheFrom: STRINGS,
-  cacheTo: STRINGS,
+  labels: credentialFree(STRING_MAP, LABEL_FIX),
+  annotations: credentialFree(STRING_MAP, LABEL_FIX),
+  cacheFrom: credentialFree(STRINGS),
+  cacheTo: credentialFree(STRINGS),
   attestations: ATTESTATIONS,
   signing: BOOLEAN,
-  releaseGate: object<ReleaseGateArgs>("ReleaseGateArgs", { command: STRING, timeoutSeconds: NUMBER }),
+  releaseGate: object<ReleaseGateArgs>("ReleaseGateArgs", {
+    command: credentialFree(STRING, GATE_FIX),
+    timeoutSeconds: NUMBER,
+  }),
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
 export const PLAN_FIELDS: Fields<PlanArgs> = {
-  context: STRING,
+  context: credentialFree(STRING, GIT_FIX),
   dockerfile: STRING,
   dockerfileInline: STRING,
   environments: { type: "map", of: ENVIRONMENT_SPEC },
   target: STRING,
-  contexts: STRING_MAP,
+  contexts: credentialFree(STRING_MAP),
   devTargets: STRINGS,
-  buildArgs: STRING_MAP,
+  buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
   volatileArgs: STRINGS,
   testStage: { type: "oneOf", options: [STRING, BOOLEAN] },
   platform: STRING,
   platforms: STRINGS,
   builder: {
     type: "oneOf",
+    credentialFree: NO_CREDENTIALS,
     options: [STRING, object<BuilderEndpointArgs>("BuilderEndpointArgs", { endpoint: STRING, tls: BUILDER_TLS })],
   },
   registryCache: {
@@ -694,16 +716,16 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   movingTags: STRINGS,
   gitSha: STRING,
   version: STRING,
-  cacheFrom: STRINGS,
-  cacheTo: STRINGS,
+  cacheFrom: credentialFree(STRINGS),
+  cacheTo: credentialFree(STRINGS),
   load: BOOLEAN,
-  exports: STRINGS,
+  exports: credentialFree(STRINGS),
   reproducible: BOOLEAN,
   engine: allowedValues<EngineName>({ docker: true, podman: true, buildah: true }),
   allowSecretLikeBuildArgs: BOOLEAN,
-  labels: STRING_MAP,
+  labels: credentialFree(STRING_MAP, LABEL_FIX),
   defaultLabels: BOOLEAN,
-  annotations: STRING_MAP,
+  annotations: credentialFree(STRING_MAP, LABEL_FIX),
   network: allowedValues<NetworkMode>(NETWORK_MODES),
   addHosts: STRINGS,
   noCache: BOOLEAN,

@@ -18,6 +18,7 @@ import {
   SupplyChain,
   findManifest,
   imageSize,
+  machineLogin,
   parseStepLine,
   tagManifest,
 } from "../executor";
@@ -27,6 +28,7 @@ import {
   type InputsRecord,
   parseImageReference,
   rebuildReason,
+  redactCredentials,
   registryHost,
   repositoryOf,
 } from "../plan";
@@ -76,26 +78,39 @@ export type RegistryStep = "lookup" | "push" | "confirm" | "measure" | "tag" | "
  * `run()`, its failure rethrown naming the step, the registry and the fix: a registry error by
  * its status (the registry's own reason is in its message), anything else as it is.
  */
-export async function registryStep<T>(step: RegistryStep, server: string, run: () => Promise<T>): Promise<T> {
+export async function registryStep<T>(
+  step: RegistryStep,
+  server: string,
+  run: () => Promise<T>,
+  anonymous = false,
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
     if (!(err instanceof RegistryError)) throw err;
-    throw stepFailure(step, server, err);
+    throw stepFailure(step, server, err, anonymous);
   }
 }
 
-/** The one message of a failed registry step: the step, the registry, what it said, and the fix its kind of failure has. */
-function stepFailure(step: RegistryStep, server: string, err: RegistryError): RegistryError {
+/**
+ * The one message of a failed registry step: the step, the registry, what it said, and the fix
+ * its kind of failure has. `anonymous`: no credentials were found for it anywhere, which a
+ * refusal then names.
+ */
+function stepFailure(step: RegistryStep, server: string, err: RegistryError, anonymous = false): RegistryError {
   const refused = err.status === 401 || err.status === 403;
   const fix =
-    step === "refresh" && refused
-      ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
-      : refused
-        ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-        : err.retryable
-          ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
-          : `Check the repository and its permissions in ${server}.`;
+    refused && anonymous
+      ? `No credentials for ${server} were found: registry.username and registry.password are not set, and this machine has no login for it (REGISTRY_AUTH_FILE, or Docker's config.json in $DOCKER_CONFIG or ~/.docker: auths, credHelpers, credsStore). Give them, or run docker login ${server} on the machine that runs pulumi up.`
+      : step === "refresh" && refused
+        ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
+        : refused
+          ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
+          : err.retryable
+            ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
+            : err.status >= 400 && err.status < 500
+              ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
+              : `Check the repository and its permissions in ${server}.`;
   return new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, err.status, {
     registry: server,
     step,
@@ -144,6 +159,12 @@ export interface RegistryClient {
   findManifest: typeof findManifest;
   tagManifest: typeof tagManifest;
   imageSize: typeof imageSize;
+  /**
+   * The machine's own login for a registry the request gives no credentials for (Docker's
+   * config.json, its credential helpers, REGISTRY_AUTH_FILE), or undefined: then it is used
+   * anonymously. Never kept in the state.
+   */
+  machineLogin?: (server: string) => Promise<RegistryCredentials | undefined>;
 }
 
 /** What signs, verifies, attests and gates images (cosign, syft and a shell are the real ones). */
@@ -189,7 +210,13 @@ export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHos
     ? new OciEngineExecutor(plan.engine === "buildah" ? "buildah" : "podman", executorOptions)
     : new DockerExecutor(executorOptions);
   const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
-  return { builder, registry: { findManifest, tagManifest, imageSize }, status, supplyChain };
+  const env = options.env ?? process.env;
+  return {
+    builder,
+    registry: { findManifest, tagManifest, imageSize, machineLogin: (server) => machineLogin(server, env) },
+    status,
+    supplyChain,
+  };
 }
 
 /** The steps of publishing, in order; a cancellation names the one it stopped before. */
@@ -218,9 +245,18 @@ interface Publish {
   /** `inputs-<hash>`: the tag that names the image by its inputs. */
   readonly byInputs: string;
   readonly server: string;
+  /** The registry's login: given, else the machine's own; none when it is used anonymously. */
   readonly credentials?: RegistryCredentials;
-  /** The credentials, when the registry's API can be used (a push with credentials to that registry). */
-  readonly api?: RegistryCredentials;
+  /**
+   * How the registry's API is used, whenever the image is pushed to that registry: with the
+   * login, or anonymously. Every release step (registry first, confirm, size budget, signing,
+   * verification, the release gate) runs through it, however the login was given.
+   */
+  readonly api?: RegistryAccess;
+  /** Whether no credentials were found for the registry (a refusal then says so). */
+  readonly anonymous: boolean;
+  /** Every secret value this publish holds: no error it raises shows one. */
+  readonly secrets: readonly string[];
   /** Milliseconds per step, as they run. */
   readonly timings: Partial<Record<PublishStep, number>>;
   /** Whether the builder's config holds the registry's login yet (cosign and syft read it there). */
@@ -259,13 +295,19 @@ export async function publishImage(
   options: PublishOptions,
   host: PublishHost = dockerHost(inputs.plan, options),
 ): Promise<PublishResult> {
+  const secrets = knownSecrets(inputs);
   try {
     const repository = repositoryOf(inputs.references[0]);
     const { username, password, server } = inputs.registry;
-    const credentials =
+    const given =
       username !== undefined && password !== undefined
         ? ({ server, username, password } satisfies RegistryCredentials)
         : undefined;
+    // No login given: the machine's own, as docker push would find it (it is not in the executor's private config).
+    const credentials =
+      given ?? (inputs.push || inputs.promote ? await host.registry.machineLogin?.(server) : undefined);
+    if (credentials && !given) secrets.push(...credentialForms(credentials));
+    const onRegistry = registryHost(repository) === server;
     const publish: Publish = {
       inputs,
       host,
@@ -277,10 +319,17 @@ export async function publishImage(
       credentials,
       // With the registry's API at hand, the image is pushed under `inputs-<hash>` alone, then
       // measured, then given the release tags: an image over its size budget gets none.
-      api: inputs.push && credentials && repository.startsWith(`${server}/`) ? credentials : undefined,
+      api: inputs.push && onRegistry ? (credentials ?? { server }) : undefined,
+      anonymous: credentials === undefined,
+      secrets,
       timings: {},
       loggedIn: false,
     };
+    // The release steps run through the registry's API: without it, they are refused, never skipped.
+    if (inputs.push && !publish.api && needsRegistryApi(inputs.plan))
+      throw new Error(
+        `registry.server: ${server} is not the registry of ${repository}, so its API cannot be asked for this image, and the environment's ${needsRegistryApi(inputs.plan)} would not run; nothing was built. Leave registry.server out (it defaults to the repository's host), or set it to ${registryHost(repository)}.`,
+      );
     if (inputs.promote) return await promoteStep(publish);
     const found = await timed(publish, "lookup", () => lookupStep(publish));
     if (found)
@@ -309,9 +358,41 @@ export async function publishImage(
     if (!publish.api) return outputs(publish, built.digest, built.imageUri, false, reason);
     await timed(publish, "confirm", () => confirmStep(publish, built.digest));
     return await releaseStep(publish, built.digest, false, reason, built.provenance);
+  } catch (err) {
+    // One rule for what a failure may show, at the pipeline's edge: no secret this publish holds,
+    // no credential of any shape (a tool's output, a registry's answer, a gate's).
+    if (err instanceof Error) err.message = redactCredentials(err.message, secrets);
+    throw err;
   } finally {
     host.builder.dispose();
   }
+}
+
+/** What of the plan needs the registry's API (named in a refusal), or undefined. */
+function needsRegistryApi(plan: BuildPlan): string | undefined {
+  const { release, sizeBudget, attestations } = plan;
+  if (release?.verify) return "signature verification";
+  if (release?.sign) return "signing";
+  if (release?.gate) return "release gate";
+  if (sizeBudget) return "size budget";
+  if (attestations.store === "referrers") return "attestations";
+  return undefined;
+}
+
+/** A login's secret forms: the password, `user:password` and its base64 (a config's `auth`). */
+function credentialForms(credentials: RegistryCredentials): string[] {
+  const pair = `${credentials.username}:${credentials.password}`;
+  return [credentials.password, pair, Buffer.from(pair).toString("base64")];
+}
+
+/** Every secret value a publish request holds: the registry's login, the signing key and its password, the build secrets. */
+function knownSecrets(inputs: PublishRequest): string[] {
+  const { username, password } = inputs.registry;
+  return [
+    ...(password !== undefined ? credentialForms({ server: "", username: username ?? "", password }) : []),
+    ...(inputs.signing ? [inputs.signing.key, inputs.signing.keyPassword ?? ""] : []),
+    ...Object.values(inputs.secrets ?? {}),
+  ].filter((s) => s.length >= 4);
 }
 
 function outputs(
@@ -340,8 +421,11 @@ async function lookupStep(publish: Publish): Promise<string | undefined> {
   if (!api) return undefined;
   checkpoint(publish, "lookup");
   host.status("resolving its inputs in the registry");
-  return registryStep("lookup", server, () =>
-    host.registry.findManifest(publish.repositoryPath, publish.byInputs, api),
+  return registryStep(
+    "lookup",
+    server,
+    () => host.registry.findManifest(publish.repositoryPath, publish.byInputs, api),
+    publish.anonymous,
   );
 }
 
@@ -374,17 +458,36 @@ async function buildStep(publish: Publish): Promise<PushResult> {
     .catch((err: unknown) => {
       // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
       if (err instanceof DockerCommandError && err.step === "push")
-        throw stepFailure("push", publish.server, new RegistryError(err.message, 0));
+        throw stepFailure(
+          "push",
+          publish.server,
+          new RegistryError(err.message, pushStatus(err.output)),
+          publish.anonymous,
+        );
       throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
     });
+}
+
+/**
+ * The status a failed push stands for: the CLI reports the registry's refusal only as text
+ * (`unauthorized: authentication required`, `denied: …`, BuildKit's `401 Unauthorized`), read
+ * here once into the status every registry step decides on; anything else is "no answer" (0).
+ */
+function pushStatus(output: string): number {
+  if (/\b401\b|unauthorized|authentication required|no basic auth credentials/i.test(output)) return 401;
+  if (/\b403\b|\bdenied\b|forbidden/i.test(output)) return 403;
+  return 0;
 }
 
 /** No output names a digest the registry does not hold: ask it before reporting the push. */
 async function confirmStep(publish: Publish, digest: string): Promise<void> {
   const { host, server, api } = publish;
   checkpoint(publish, "confirm");
-  const held = await registryStep("confirm", server, () =>
-    host.registry.findManifest(publish.repositoryPath, digest, api as RegistryCredentials),
+  const held = await registryStep(
+    "confirm",
+    server,
+    () => host.registry.findManifest(publish.repositoryPath, digest, api as RegistryAccess),
+    publish.anonymous,
   );
   if (held !== digest)
     throw new Error(
@@ -414,7 +517,12 @@ async function releaseStep(
   if (!api) return outputs(publish, digest, `${repository}@${digest}`, reused, reason);
   checkpoint(publish, "measure");
   const size = await timed(publish, "measure", () =>
-    registryStep("measure", server, () => host.registry.imageSize(publish.repositoryPath, digest, api)),
+    registryStep(
+      "measure",
+      server,
+      () => host.registry.imageSize(publish.repositoryPath, digest, api),
+      publish.anonymous,
+    ),
   );
   const budget = publish.inputs.plan.sizeBudget;
   if (budget && size.bytes > budget.bytes) {
@@ -432,7 +540,12 @@ async function releaseStep(
   checkpoint(publish, "release");
   host.status(`tagging (${tags.length} ${tags.length === 1 ? "tag" : "tags"})`);
   await timed(publish, "release", () =>
-    registryStep("tag", server, () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api)),
+    registryStep(
+      "tag",
+      server,
+      () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api),
+      publish.anonymous,
+    ),
   );
   return outputs(publish, digest, `${repository}@${digest}`, reused, reason, size);
 }
@@ -563,7 +676,7 @@ async function releaseGateStep(
     chain.gate(
       gate.command,
       { MULTISTAGE_IMAGE: image, MULTISTAGE_IMAGE_DIGEST: digest, MULTISTAGE_ENVIRONMENT: env },
-      { cwd: publish.inputs.cwd, timeoutMs: gate.timeoutSeconds * 1000 },
+      { cwd: publish.inputs.cwd, timeoutMs: gate.timeoutSeconds * 1000, secrets: publish.secrets },
     ),
   ).catch((err: unknown) => {
     const output = err instanceof DockerCommandError ? err.message.replace(/^`[^`]*` failed /, "") : String(err);
@@ -578,20 +691,24 @@ async function releaseGateStep(
  * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
  */
 async function promoteStep(publish: Publish): Promise<PublishResult> {
-  const { inputs, host, repository, tags, credentials } = publish;
+  const { inputs, host, repository, tags, credentials, anonymous } = publish;
   const {
     from,
     hash,
     repository: sourceRepository = repository,
   } = inputs.promote as NonNullable<PublishRequest["promote"]>;
   checkpoint(publish, "promote");
-  if (!credentials) throw new Error(`promoting from ${from} needs the registry's credentials`);
   const byInputs = inputsTag(hash);
   // The host and path as a reference names them: `acme/api` is Docker Hub's, not a host "acme".
   const server = registryHost(sourceRepository);
   const sourcePath = parseImageReference(sourceRepository).repository;
-  const found = await registryStep("promote", server, () =>
-    host.registry.findManifest(sourcePath, byInputs, { ...credentials, server }),
+  // The source is read with the same login (its registry's), or anonymously when there is none.
+  const sourceLogin = credentials && { ...credentials, server };
+  const found = await registryStep(
+    "promote",
+    server,
+    () => host.registry.findManifest(sourcePath, byInputs, sourceLogin ?? { server }),
+    anonymous,
   );
   if (!found) {
     throw new Error(
@@ -603,16 +720,19 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   if (sourceRepository === repository) {
     // Verified, signed, attested and gated where it is, before it gets this environment's tags.
     await vouch(publish, source, { built: false, hash });
-    await registryStep("promote", credentials.server, () =>
-      host.registry.tagManifest(publish.repositoryPath, found, tags, credentials),
+    await registryStep(
+      "promote",
+      publish.server,
+      () => host.registry.tagManifest(publish.repositoryPath, found, tags, credentials ?? { server: publish.server }),
+      anonymous,
     );
     return outputs(publish, found, `${repository}@${found}`, true, reason);
   }
   // Another repository: the source is verified and gated where it is, before anything is copied;
   // the copy is signed (and attested) in its new repository, where signatures are looked for.
-  await vouch(publish, source, { built: false, hash }, { sign: false, credentials: { ...credentials, server } });
-  await host.builder.login({ ...credentials, server });
-  if (server !== credentials.server) await host.builder.login(credentials);
+  await vouch(publish, source, { built: false, hash }, { sign: false, credentials: sourceLogin });
+  if (sourceLogin) await host.builder.login(sourceLogin);
+  if (credentials && server !== credentials.server) await host.builder.login(credentials);
   await host.builder.pull(source);
   const references = tags.map((t) => `${repository}:${t}`);
   for (const reference of references) await host.builder.tag(source, reference);

@@ -8,3 +8,4 @@ export {
 } from "./registry";
 export { REGISTRY_CODES } from "./codes";
 export type { RegistryAccess, RegistryCredentials, RegistryInputs } from "./credentials";
+export { type AuthEntry, type AuthFile, decodeAuth, entryFor, fromEntry, loginKeys, readAuthFile } from "./auth-files";

@@ -9,6 +9,7 @@ import {
   type FieldSpec,
   STRING,
   checkField,
+  credentialFree,
   excerpt,
   isRegistryHost,
   late,
@@ -27,7 +28,11 @@ export interface RegistryArgs {
   readonly repository?: pulumi.Input<string>;
   /** Registry host to log in to. @default the host of `repository` (`docker.io` when it names none) @example "ghcr.io" */
   readonly server?: pulumi.Input<string>;
-  /** User to log in as. @default none: the builder's own credentials are used */
+  /**
+   * User to log in as. @default none: this machine's own login for the registry is used, as
+   * registry tools find it (`REGISTRY_AUTH_FILE`, Docker's `config.json` in `$DOCKER_CONFIG` or
+   * `~/.docker`: `credHelpers`, `auths`, `credsStore`), else the registry is used anonymously
+   */
   readonly username?: pulumi.Input<string>;
   /** Password or token; always handled as a Pulumi secret. */
   readonly password?: pulumi.Input<string>;
@@ -35,8 +40,8 @@ export interface RegistryArgs {
 
 /** Every field of `RegistryArgs`, declared once (see `plan/fields.ts`): the password is a secret. */
 export const REGISTRY_SPEC: FieldSpec = object<RegistryArgs>("RegistryArgs", {
-  repository: late(STRING),
-  server: late(STRING),
+  repository: late(credentialFree(STRING)),
+  server: late(credentialFree(STRING)),
   username: late(STRING),
   password: { ...late(STRING), secret: true },
 });
@@ -73,11 +78,26 @@ export function validateRegistryArgs(args: RegistryArgs, diagnostics: Diagnostic
       `Give the host and port only, e.g. "${excerpt(args.server.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "")) || "ghcr.io"}".`,
     );
   }
+  // Docker logs in, and the registry's API is asked, per host: a login for another host would
+  // not reach the push, and the release steps could not ask the registry about the image.
+  if (
+    typeof args.server === "string" &&
+    typeof args.repository === "string" &&
+    !wrong &&
+    isRegistryHost(args.server) &&
+    registryHost(args.repository) !== args.server
+  ) {
+    problem(
+      "registry.server",
+      `"${excerpt(args.server)}" is not the host of registry.repository ("${excerpt(registryHost(args.repository))}"): the push would not use this login, and the registry's API could not be asked for the image.`,
+      `Leave registry.server out (it defaults to the repository's host), or set it to "${excerpt(registryHost(args.repository))}".`,
+    );
+  }
   if ((args.username === undefined) !== (args.password === undefined)) {
     problem(
       args.username === undefined ? "registry.username" : "registry.password",
       "is missing: username and password go together.",
-      "Set both, or neither to use the builder's own credentials.",
+      "Set both, or neither to use this machine's own login (docker login, a credential helper).",
     );
   }
 }

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { publish as providerPublish } from "../../../src/backends/docker-cli-provider";
 import { parseDockerfile } from "../../../src/dockerfile";
-import { DockerCommandError, type ImageSize, type RegistryCredentials } from "../../../src/executor";
+import { DockerCommandError, type ImageSize, type RegistryCredentials, RegistryError } from "../../../src/executor";
 import { type BuildPlan, type BuildPlanOptions, inputsRecord, planBuild } from "../../../src/plan";
 import { type PublishHost, type PublishRequest, publishImage } from "../../../src/publish";
 import { targetInputs } from "../../../src/context";
@@ -516,5 +516,171 @@ describe("The publish pipeline's release steps: signing, verification, attestati
       /signs its images, but no signing key reached the image resource/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("tag ")));
+  });
+});
+
+describe("The release path never skips itself: however the login was given", () => {
+  const anonymous = { server: "registry.example.com" };
+  const hashTag = (req: PublishRequest): string => `inputs-${req.inputs.hash.replace("sha256:", "")}`;
+
+  it("without registry.username/password, an image found by its inputs is still verified: production refuses the unsigned one, untagged", async () => {
+    const plan = planFor({}, "production", { signing: { key: false, publicKeys: ["PUB:K2"] } });
+    const req = request(plan, { registry: anonymous });
+    const host = fakeHost({ [hashTag(req)]: DIGEST });
+    await assert.rejects(
+      publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      /environment "production" refuses registry\.example\.com\/team\/app@sha256:d{64}: it carries no signature/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("tag ") || c.startsWith("build")), host.calls.join("\n"));
+  });
+
+  it("without a login, a build is pushed under its inputs tag alone, confirmed, measured, gated and only then tagged", async () => {
+    const plan = planFor({ staging: { releaseGate: { command: "scan" }, sizeBudget: "10MB" } }, "staging");
+    const host = fakeHost();
+    await publishImage(
+      request(plan, { registry: anonymous }),
+      undefined,
+      {},
+      { ...host, supplyChain: fakeChain(host) },
+    );
+    const order = host.calls.map((c) => c.split(" ")[0]);
+    assert.deepEqual(
+      order.filter((c) => ["find", "build", "measure", "release", "tag"].includes(c)),
+      ["find", "build", "find", "measure", "release", "tag"],
+      host.calls.join("\n"),
+    );
+    assert.match(host.calls.find((c) => c.startsWith("build")) ?? "", /^build inputs-<hash> push=true$/);
+    assert.ok(!host.calls.some((c) => c.startsWith("login")), "nothing to log in with");
+  });
+
+  it("a failing release gate without a login refuses the release: no tag", async () => {
+    const plan = planFor({ staging: { releaseGate: { command: "scan" } } }, "staging");
+    const host = fakeHost();
+    await assert.rejects(
+      publishImage(
+        request(plan, { registry: anonymous }),
+        undefined,
+        {},
+        {
+          ...host,
+          supplyChain: fakeChain(host, {}, { gateFails: true }),
+        },
+      ),
+      /the release gate refused/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("tag ")), host.calls.join("\n"));
+  });
+
+  it("the machine's own login is used for the builder and the API, and never reported", async () => {
+    const plan = planFor({}, "staging");
+    const host = fakeHost();
+    const used: string[] = [];
+    const registry = {
+      ...host.registry,
+      machineLogin: async (server: string) => ({ server, username: "robot", password: "from-the-machine" }),
+      findManifest: async (repository: string, reference: string, access: { username?: string }) => {
+        used.push(access.username ?? "anonymous");
+        return host.registry.findManifest(repository, reference, access as RegistryCredentials);
+      },
+    };
+    const result = await publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, registry });
+    assert.ok(host.calls.includes("login registry.example.com"), host.calls.join("\n"));
+    assert.deepEqual([...new Set(used)], ["robot"]);
+    assert.ok(!JSON.stringify(result).includes("from-the-machine"));
+  });
+
+  it("a registry that refuses anonymous access: the error names the missing credentials and how to give them", async () => {
+    const plan = planFor({}, "staging");
+    const host = fakeHost();
+    const registry = {
+      ...host.registry,
+      findManifest: async () => {
+        throw new RegistryError(
+          "HEAD https://registry.example.com/v2/team/app/manifests/x answered 401 Unauthorized.",
+          401,
+        );
+      },
+    };
+    await assert.rejects(
+      publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, registry }),
+      (err: Error) =>
+        /lookup in registry\.example\.com failed/.test(err.message) &&
+        /No credentials for registry\.example\.com were found: registry\.username and registry\.password are not set/.test(
+          err.message,
+        ) &&
+        /docker login registry\.example\.com/.test(err.message) &&
+        !/overloaded/.test(err.message),
+    );
+  });
+
+  it("a push the registry refused is said as a refusal, not as an overloaded registry", async () => {
+    const plan = planFor({}, "staging");
+    const host = fakeHost();
+    const builder = {
+      ...host.builder,
+      buildImage: async () => {
+        throw new DockerCommandError("docker push x", 1, "unauthorized: authentication required", "push");
+      },
+    } as PublishHost["builder"];
+    await assert.rejects(
+      publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, builder }),
+      (err: Error) =>
+        /push in registry\.example\.com failed/.test(err.message) &&
+        /No credentials/.test(err.message) &&
+        !/overloaded/.test(err.message),
+    );
+  });
+
+  it("a registry server that is not the repository's host cannot be asked: the release steps are refused, not skipped", async () => {
+    const plan = planFor({ staging: { releaseGate: { command: "scan" } } }, "staging");
+    const host = fakeHost();
+    await assert.rejects(
+      publishImage(
+        request(plan, { registry: { server: "other.example.com" } }),
+        undefined,
+        {},
+        {
+          ...host,
+          supplyChain: fakeChain(host),
+        },
+      ),
+      /registry\.server: other\.example\.com is not the registry of registry\.example\.com\/team\/app.*release gate would not run; nothing was built/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("build") || c.startsWith("gate")), host.calls.join("\n"));
+  });
+
+  it("no error shows a secret the publish holds: the gate's output quoting the login and the signing key", async () => {
+    const plan = planFor({ staging: { releaseGate: { command: "scan" } } }, "staging", {
+      signing: { key: true, publicKeys: [] },
+    });
+    const host = fakeHost();
+    const chain = fakeChain(host);
+    const leaky = {
+      ...chain,
+      gate: async () => {
+        throw new DockerCommandError(
+          "/bin/sh -c scan",
+          1,
+          `{"auths":{"registry.example.com":{"auth":"${Buffer.from("ci:pw-secret-1").toString("base64")}"}}}\nkey K1-private-key-text pw-secret-1`,
+          "release gate",
+        );
+      },
+    };
+    await assert.rejects(
+      publishImage(
+        request(plan, {
+          registry: { server: "registry.example.com", username: "ci", password: "pw-secret-1" },
+          signing: { key: "K1-private-key-text" },
+        }),
+        undefined,
+        {},
+        { ...host, supplyChain: leaky },
+      ),
+      (err: Error) =>
+        /the release gate refused/.test(err.message) &&
+        !err.message.includes("pw-secret-1") &&
+        !err.message.includes(Buffer.from("ci:pw-secret-1").toString("base64")) &&
+        !err.message.includes("K1-private-key-text"),
+    );
   });
 });
