@@ -25,8 +25,10 @@ export async function componentArgs(name: string, inputs: pulumi.Inputs): Promis
     else if (spec.late) args[key] = value;
     else {
       const output = value as unknown as Sent;
-      const [raw, secret] = await Promise.all([output.promise(true), pulumi.isSecret(value)]);
-      args[key] = restore(raw, spec, key, secret, problems);
+      const [raw, secret, known] = await Promise.all([output.promise(true), pulumi.isSecret(value), output.isKnown]);
+      // An unknown sent as an output value (Python, Go, YAML at preview) resolves to undefined,
+      // not to the unknown sentinel: it is unknown all the same, never a field left out.
+      args[key] = restore(known || raw !== undefined ? raw : pulumi.unknown, spec, key, secret, problems);
     }
   }
   if (problems.length)
@@ -40,6 +42,7 @@ export async function componentArgs(name: string, inputs: pulumi.Inputs): Promis
 /** What the SDK's Outputs carry (not in its public types): the value with unknowns kept in place. */
 interface Sent {
   promise(withUnknowns: boolean): Promise<unknown>;
+  readonly isKnown: Promise<boolean>;
 }
 
 /**

@@ -114,6 +114,35 @@ describe("The multistage package provider", () => {
       assert.ok(component.urn);
     });
 
+    // The wire shapes an unknown takes from another language at preview: an output value with no
+    // value (Python, Go, YAML with output values), and the bare unknown (older SDKs).
+    const WIRE_UNKNOWNS: Record<string, () => unknown> = {
+      "an output value without a value": () => ({
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialOutputValueSig,
+      }),
+      "a secret output value without a value": () => ({
+        [pulumi.runtime.specialSigKey]: pulumi.runtime.specialOutputValueSig,
+        secret: true,
+      }),
+      "the bare unknown": () => pulumi.runtime.unknownValue,
+    };
+    for (const [shape, wire] of Object.entries(WIRE_UNKNOWNS))
+      it(`${shape}, where the plan needs a known value (environment, tagStrategy, labels, engine), is refused by path, never dropped`, async () => {
+        const fields = ["environment", "tagStrategy", "labels", "engine"];
+        const inputs = pulumi.runtime.deserializeProperty(
+          Object.fromEntries(fields.map((f) => [f, wire()])),
+          true,
+        ) as Record<string, unknown>;
+        await assert.rejects(componentArgs("app", { ...ARGS, ...inputs }), (err: pulumi.InputPropertiesError) => {
+          assert.deepEqual(err.errors.map((e) => e.propertyPath).sort(), [...fields].sort());
+          assert.ok(
+            err.errors.every((e) => /is not known yet/.test(e.reason)),
+            err.message,
+          );
+          return true;
+        });
+      });
+
     it("a value nested where the plan needs it plain: unknown or secret, refused by its own path", async () => {
       await assert.rejects(
         componentArgs("app", {
