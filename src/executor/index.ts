@@ -34,6 +34,8 @@ export {
   isLoopbackRegistry,
   isValidDigest,
   DEFAULT_REGISTRY_TIMEOUT_MS,
+  REGISTRY_TIMEOUT_RANGE_MS,
+  requestTimeoutMs,
   scrubRegistryText,
   manifestDigest,
   parseBearerChallenge,

@@ -50,9 +50,18 @@ export class RegistryError extends Error {
  * `pulumi up`. `MULTISTAGE_REGISTRY_TIMEOUT_MS` sets it (slow links, tests).
  */
 export const DEFAULT_REGISTRY_TIMEOUT_MS = 30_000;
-export function requestTimeoutMs(): number {
-  const set = Number(process.env.MULTISTAGE_REGISTRY_TIMEOUT_MS);
-  return Number.isFinite(set) && set > 0 ? set : DEFAULT_REGISTRY_TIMEOUT_MS;
+/** The bounds `MULTISTAGE_REGISTRY_TIMEOUT_MS` may take: 100 ms to one hour, whole milliseconds. */
+export const REGISTRY_TIMEOUT_RANGE_MS = { min: 100, max: 3_600_000 } as const;
+export function requestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.MULTISTAGE_REGISTRY_TIMEOUT_MS;
+  if (text === undefined || text === "") return DEFAULT_REGISTRY_TIMEOUT_MS;
+  const { min, max } = REGISTRY_TIMEOUT_RANGE_MS;
+  // Whole milliseconds in a sane range, or refused by name: never silently the default.
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max)
+    throw new Error(
+      `MULTISTAGE_REGISTRY_TIMEOUT_MS is ${JSON.stringify(excerpt(text, 40))}: it takes whole milliseconds from ${min} to ${max} (the bound on one registry request, retries included). Set it to e.g. 60000, or unset it for the default of ${DEFAULT_REGISTRY_TIMEOUT_MS}.`,
+    );
+  return Number(text);
 }
 
 /** The bound's text for a message: what it was and how to change it. */

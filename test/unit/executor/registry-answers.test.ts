@@ -3,7 +3,14 @@
  * the credentials, a Retry-After longer than the request's bound, a malformed digest header.
  */
 import { strict as assert } from "assert";
-import { findManifest, getManifest, isValidDigest, manifestDigest, scrubRegistryText } from "../../../src/executor";
+import {
+  findManifest,
+  getManifest,
+  isValidDigest,
+  manifestDigest,
+  requestTimeoutMs,
+  scrubRegistryText,
+} from "../../../src/executor";
 import { fakeRegistry, registryFailure } from "../fake-registry";
 
 const PASSWORD = "s3cr3t-Pa55word-value";
@@ -178,4 +185,20 @@ describe("Digests a registry sends are checked", () => {
       }
     });
   }
+});
+
+describe("MULTISTAGE_REGISTRY_TIMEOUT_MS takes only whole milliseconds in a sane range", () => {
+  for (const bad of ["2500.5", "abc", "0", "-1", "99", "3600001", "1e9", "99999999999999"])
+    it(`${JSON.stringify(bad)} is refused by name with the range, not replaced or passed to a timer`, () => {
+      assert.throws(
+        () => requestTimeoutMs({ MULTISTAGE_REGISTRY_TIMEOUT_MS: bad }),
+        /MULTISTAGE_REGISTRY_TIMEOUT_MS is ".*": it takes whole milliseconds from 100 to 3600000/,
+      );
+    });
+
+  it("unset or empty: the default; a whole number in range: itself", () => {
+    assert.equal(requestTimeoutMs({}), 30_000);
+    assert.equal(requestTimeoutMs({ MULTISTAGE_REGISTRY_TIMEOUT_MS: "" }), 30_000);
+    assert.equal(requestTimeoutMs({ MULTISTAGE_REGISTRY_TIMEOUT_MS: "2500" }), 2500);
+  });
 });
