@@ -47,7 +47,7 @@ import {
   readPublicKeys,
   targetInputs,
 } from "../context";
-import { type RegistryAccess, SupplyChain, findManifest, getBlob, getManifest } from "../executor";
+import { type RegistryAccess, SupplyChain, findManifest, getBlob, getManifest, machineLogin } from "../executor";
 import { SIGNATURE_ANNOTATIONS, inputsTag, prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */
@@ -626,7 +626,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
 }
 
 /** One check of `multistage verify`: passed, failed, or not checked, and what was found. */
-interface VerifyCheck {
+export interface VerifyCheck {
   check: "signature" | "inputs tag" | "reproducible";
   result: "yes" | "no" | "not checked";
   detail: string;
@@ -663,7 +663,9 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
   const opts = commandLineOptions(values, io);
   const plan = planBuildFromFiles(opts);
   const repository = repositoryOf(reference);
-  const registry = registryAccess(repository, io.env);
+  const given = registryAccess(repository, io.env);
+  // As the pipeline does: no login in the environment, the machine's own (docker login, a helper).
+  const registry = given.username !== undefined ? given : ((await machineLogin(given.server, io.env)) ?? given);
   const prepared = await prepareImage(plan, registry, {
     env: io.env,
     secret: false,
@@ -727,8 +729,7 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
         },
   );
   checks.push(await reproducibleCheck(plan, ref.repository, digest, registry));
-  const signature = checks[0];
-  const verified = signature.result === "yes" || (signature.result === "not checked" && checks[1].result === "yes");
+  const verified = verifyVerdict(checks);
   if (values.json)
     io.out(`${JSON.stringify({ image, environment: plan.environment, inputs: hash, verified, checks }, null, 2)}\n`);
   else {
@@ -740,6 +741,19 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
     io.out(verified ? "verified: this is the image this checkout builds\n" : "not verified\n");
   }
   return verified ? 0 : 1;
+}
+
+/**
+ * Whether the checks say the image is this checkout's: no check answered no, and a trusted
+ * signature for these inputs, or (no key given) the inputs tag, answered yes. A ✘ is never
+ * followed by "verified".
+ * @internal
+ */
+export function verifyVerdict(checks: readonly VerifyCheck[]): boolean {
+  if (checks.some((c) => c.result === "no")) return false;
+  const signature = checks.find((c) => c.check === "signature");
+  const byInputs = checks.find((c) => c.check === "inputs tag");
+  return signature?.result === "yes" || (signature?.result === "not checked" && byInputs?.result === "yes");
 }
 
 /** With `reproducible`: the image's config time and revision label against this commit's. */

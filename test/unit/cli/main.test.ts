@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main, registryAccess } from "../../../src/cli/main";
+import { main, registryAccess, verifyVerdict } from "../../../src/cli/main";
 import { REPO_ROOT } from "../../helpers";
 
 /** Run the CLI in `cwd`; its exit code and what it printed. */
@@ -404,5 +404,41 @@ describe("multistage verify: usage", () => {
     );
     assert.equal(missing.code, 2);
     assert.match(missing.err, /--key\[0\]: \S*nope\.pub: the public key file does not exist/);
+  });
+});
+
+describe("multistage verify's verdict", () => {
+  const check = (name: "signature" | "inputs tag" | "reproducible", result: "yes" | "no" | "not checked") => ({
+    check: name,
+    result,
+    detail: "",
+  });
+  it("a ✘ on any check is never 'verified' (a signed image whose inputs tag or reproducibility differs)", () => {
+    assert.equal(
+      verifyVerdict([check("signature", "yes"), check("inputs tag", "no"), check("reproducible", "not checked")]),
+      false,
+    );
+    assert.equal(
+      verifyVerdict([check("signature", "yes"), check("inputs tag", "yes"), check("reproducible", "no")]),
+      false,
+    );
+  });
+  it("verified: a trusted signature with nothing against it, or (no key) the inputs tag", () => {
+    assert.equal(
+      verifyVerdict([check("signature", "yes"), check("inputs tag", "yes"), check("reproducible", "not checked")]),
+      true,
+    );
+    assert.equal(
+      verifyVerdict([check("signature", "not checked"), check("inputs tag", "yes"), check("reproducible", "yes")]),
+      true,
+    );
+    assert.equal(
+      verifyVerdict([
+        check("signature", "not checked"),
+        check("inputs tag", "not checked"),
+        check("reproducible", "not checked"),
+      ]),
+      false,
+    );
   });
 });
