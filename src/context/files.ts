@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
-import { type BuildPlan, type BuildPlanOptions, isPemKey, planBuild, resolveDockerfilePath } from "../plan";
+import { type BuildPlan, type BuildPlanOptions, holdsPrivateKey, isPemKey, publicKeyBlock, planBuild, resolveDockerfilePath } from "../plan";
 
 /** Largest Dockerfile read; anything bigger is not a Dockerfile someone wrote. */
 export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
@@ -111,12 +111,32 @@ export function readPublicKeys(
   property = "signing.publicKeys",
 ): string[] {
   const diagnostics: Diagnostic[] = [];
+  const privateKey = (i: number, file?: string): void => {
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-key",
+      ...(file ? { file } : {}),
+      property: `${property}[${i}]`,
+      message: `${file ? "the file holds" : "is"} a private key: only public keys are trusted here, and what is given here is kept in the plan and the state.`,
+      hint: "Give the public half (cosign.pub, or cosign public-key --key cosign.key); the private key goes only in signing.key, as a secret.",
+    });
+  };
   const pems = keys.map((key, i) => {
-    if (isPemKey(key)) return key;
+    // Never echoed, never used as a path: a private key pasted into the wrong field.
+    if (holdsPrivateKey(key)) {
+      privateKey(i);
+      return "";
+    }
+    if (isPemKey(key)) return onlyTheKey(key);
     const file = path.resolve(base, key);
     const stat = statOf(file);
     const text = stat?.isFile() && stat.size < 64 * 1024 ? fs.readFileSync(file, "utf8") : undefined;
-    if (text !== undefined && isPemKey(text)) return text;
+    // A file with both halves: refused, so the private one never reaches the plan.
+    if (text !== undefined && holdsPrivateKey(text)) {
+      privateKey(i, file);
+      return "";
+    }
+    if (text !== undefined && isPemKey(text)) return onlyTheKey(text);
     diagnostics.push({
       severity: "error",
       code: "invalid-key",
@@ -131,6 +151,12 @@ export function readPublicKeys(
   });
   if (diagnostics.length) throw new MultiStageError(diagnostics);
   return pems;
+}
+
+/** A public key's text as kept: as given when it is the key alone (plans made before stay equal), else its key block alone. */
+function onlyTheKey(text: string): string {
+  const block = publicKeyBlock(text) ?? text;
+  return text.trim() === block ? text : block;
 }
 
 /** Whether `file` is one `inlineDockerfile` wrote. */

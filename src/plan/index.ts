@@ -133,7 +133,9 @@ export {
   type ReleaseGateArgs,
   type ReleaseSpec,
   type SigningContext,
+  holdsPrivateKey,
   isPemKey,
+  publicKeyBlock,
 } from "./release";
 export { DAEMONLESS_ENGINES, type EngineName } from "./engine";
 export { PLAN_CODES } from "./codes";

@@ -48,6 +48,16 @@ export function isPemKey(value: string): boolean {
   return /-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(value);
 }
 
+/** Whether `value` holds a PEM private key (of any kind): never a public key's place. */
+export function holdsPrivateKey(value: string): boolean {
+  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(value);
+}
+
+/** The first PEM public key block of `text` alone (a file may hold comments, or other blocks). */
+export function publicKeyBlock(text: string): string | undefined {
+  return /-----BEGIN ([A-Z ]*)PUBLIC KEY-----[\s\S]*?-----END \1PUBLIC KEY-----/.exec(text)?.[0];
+}
+
 /**
  * The release steps of environment `key`: signing when a key is given (unless the environment
  * turns it off), verification in production and where it promotes (when there is a key to trust),

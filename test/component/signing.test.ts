@@ -53,6 +53,43 @@ describe("MultiStageImage with signing", () => {
     assert.deepEqual(resources, []);
   });
 
+  it("a private key in publicKeys, as text or in a file with both halves, is refused without being echoed; nothing is created", () => {
+    useStack("production");
+    const PRIVATE =
+      "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nc2VjcmV0LXByaXZhdGUta2V5LWJ5dGVz\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+    fs.writeFileSync(path.join(app, "both.pem"), `${PRIVATE}${PEM}`);
+    const errors = inputErrors(
+      () =>
+        new MultiStageImage("signed", {
+          context: app,
+          registry: REGISTRY,
+          signing: { publicKeys: [PRIVATE, path.join(app, "both.pem")] },
+        }),
+    );
+    assert.deepEqual(
+      errors.map((e) => [e.propertyPath, /is a private key|the file holds a private key/.exec(e.reason)?.[0]]),
+      [
+        ["signing.publicKeys[0]", "is a private key"],
+        ["signing.publicKeys[1]", "the file holds a private key"],
+      ],
+    );
+    for (const e of errors) assert.ok(!e.reason.includes("c2VjcmV0"), e.reason);
+    assert.deepEqual(resources, []);
+  });
+
+  it("a public key file with comments around the key: only the key block reaches the plan", async () => {
+    useStack("production");
+    fs.writeFileSync(path.join(app, "commented.pub"), `# release key, rotated 2026-11\n${PEM}# end\n`);
+    const image = new MultiStageImage("signed", {
+      context: app,
+      registry: REGISTRY,
+      gitSha: "0123456789ab",
+      signing: { publicKeys: [path.join(app, "commented.pub")] },
+    });
+    const plan = await value(image.plan);
+    assert.deepEqual(plan.release?.publicKeys, [PEM.trim()]);
+  });
+
   it("public keys of the wrong type, as another language may send them, are refused by the field check, not a crash", () => {
     useStack("production");
     const errors = inputErrors(
