@@ -7,7 +7,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type Diagnostic, MultiStageError, type ParseResult, parseDockerfile } from "../dockerfile";
-import { type BuildPlan, type BuildPlanOptions, holdsPrivateKey, isPemKey, publicKeyBlock, planBuild, resolveDockerfilePath } from "../plan";
+import {
+  type BuildPlan,
+  type BuildPlanOptions,
+  holdsPrivateKey,
+  isPemKey,
+  publicKeyBlock,
+  planBuild,
+  resolveDockerfilePath,
+} from "../plan";
 
 /** Largest Dockerfile read; anything bigger is not a Dockerfile someone wrote. */
 export const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
@@ -67,9 +75,15 @@ export function readDockerfile(location: DockerfileLocation): ParseResult {
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
     });
   }
-  const text = fs.readFileSync(dockerfile, "utf8");
-  // A binary file: NUL bytes, or bytes that are not UTF-8 (decoded as U+FFFD).
-  const binary = text.includes("\u0000") ? "NUL bytes" : text.includes("\uFFFD") ? "bytes that are not UTF-8" : "";
+  const bytes = fs.readFileSync(dockerfile);
+  const text = bytes.toString("utf8");
+  // A binary file: NUL bytes, or mostly bytes that are not UTF-8 (decoded as U+FFFD).
+  const invalid = text.split("\uFFFD").length - 1;
+  const binary = text.includes("\u0000")
+    ? "NUL bytes"
+    : invalid > 16 && invalid * 20 > text.length
+      ? "bytes that are not UTF-8"
+      : "";
   if (binary)
     fail({
       code: "invalid-dockerfile",
@@ -77,6 +91,19 @@ export function readDockerfile(location: DockerfileLocation): ParseResult {
       property,
       message: `the Dockerfile is not text (it holds ${binary}); its content is not repeated here.`,
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
+    });
+  // A few bytes that are not UTF-8 (a Latin-1 "é"): BuildKit builds them as they are. In a comment
+  // they change nothing; in an instruction they would reach the image as bytes this text cannot carry.
+  const lines = text.split("\n");
+  const at = lines.findIndex((line) => line.includes("\uFFFD") && !/^\s*#/.test(line));
+  if (at >= 0)
+    fail({
+      code: "invalid-dockerfile",
+      file: label,
+      line: at + 1,
+      property,
+      message: "holds bytes that are not UTF-8 in an instruction (in a comment they would do no harm).",
+      hint: "Save the Dockerfile as UTF-8 (e.g. iconv -f latin1 -t utf-8), as BuildKit's own checks expect.",
     });
   return parseDockerfile(text, label);
 }

@@ -245,7 +245,11 @@ export function runProcess(
       settled = true;
       timers.forEach(clearTimeout);
       running.delete(child);
-      reject(new DockerCommandError(shown, null, clean(String(err)), options.step));
+      // E2BIG: the arguments passed Linux's limit (128 KiB one, about 2 MiB in all): said, not a bare errno.
+      const said = /E2BIG/.test(String(err))
+        ? `${String(err)}: its arguments (${args.reduce((n, a) => n + a.length, 0)} characters, the longest ${Math.max(0, ...args.map((a) => a.length))}) are over what Linux lets one command carry; shorten the labels, annotations or build args that make them.`
+        : String(err);
+      reject(new DockerCommandError(shown, null, clean(said), options.step));
     });
     // Settled once it has exited and its output is read: at once when the pipes close, else
     // (a child it left holds them) after a moment, ending what it left behind.

@@ -109,14 +109,43 @@ export function hashedLabels(labels: Readonly<Record<string, string>>, volatile:
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** The most one label or annotation value may be (Linux's limit on one argument is 128 KiB), and all of one map. */
+export const MAX_KEY_VALUE_CHARS = 64 * 1024;
+export const MAX_KEY_VALUES_CHARS = 512 * 1024;
+
 /** Check label or annotation keys (`property` is `labels`, `environments.<env>.annotations`…). */
 export function validateKeyValues(
   values: Readonly<Record<string, string>>,
   property: string,
   diagnostics: Diagnostic[],
 ): void {
+  const total = Object.entries(values).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+  if (total > MAX_KEY_VALUES_CHARS)
+    diagnostics.push({
+      severity: "error",
+      code: "invalid-argument",
+      property,
+      message: `holds ${total} characters of keys and values, over the ${MAX_KEY_VALUES_CHARS} a build's command line can carry (each becomes a --label or --annotation argument).`,
+      hint: "Keep them short: link to a document (org.opencontainers.image.documentation) instead of embedding it.",
+    });
   for (const [key, value] of Object.entries(values)) {
-    if (key.trim() === "" || /[\s=]/.test(key) || key.length > 255)
+    if (property.endsWith("labels") && key.startsWith("dev.multistage."))
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-argument",
+        property: `${property}.${key}`,
+        message: `"${excerpt(key)}" is in the package's own label namespace (dev.multistage.*): ${TARGET_LABEL} says which stage was built, and a value given here would not count in the inputs hash.`,
+        hint: 'Use a key of your own namespace, e.g. "com.example.target".',
+      });
+    else if (value.length > MAX_KEY_VALUE_CHARS)
+      diagnostics.push({
+        severity: "error",
+        code: "invalid-argument",
+        property: `${property}.${key}`,
+        message: `is ${value.length} characters, over the ${MAX_KEY_VALUE_CHARS} one build argument can carry (Linux refuses a longer one: E2BIG).`,
+        hint: "Keep it short: link to what it describes instead of embedding it.",
+      });
+    else if (key.trim() === "" || /[\s=]/.test(key) || key.length > 255)
       diagnostics.push({
         severity: "error",
         code: "invalid-argument",

@@ -43,6 +43,30 @@ describe("readDockerfile", () => {
     );
   });
 
+  it("a Latin-1 byte in a comment is read, as BuildKit reads it; in an instruction it is refused at its line", () => {
+    const latin1 = path.join(dir, "Latin1");
+    fs.writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from("# author: Jos"), Buffer.from([0xe9]), Buffer.from("\nFROM busybox:1.36 AS app\n")]),
+    );
+    assert.deepEqual(
+      readDockerfile({ context: dir, dockerfile: latin1 }).model.stages.map((s) => s.name),
+      ["app"],
+    );
+    fs.writeFileSync(
+      latin1,
+      Buffer.concat([Buffer.from("FROM busybox:1.36\nLABEL author=Jos"), Buffer.from([0xe9]), Buffer.from("\n")]),
+    );
+    assert.deepEqual(
+      problem(() => readDockerfile({ context: dir, dockerfile: latin1 })),
+      [
+        "invalid-dockerfile",
+        "dockerfile",
+        "holds bytes that are not UTF-8 in an instruction (in a comment they would do no harm).",
+      ],
+    );
+  });
+
   it("never reads a FIFO or a device (which would hang), nor an oversized file", () => {
     const fifo = path.join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
