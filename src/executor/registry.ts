@@ -111,7 +111,12 @@ export function isValidDigest(value: string): boolean {
 }
 
 /** The `Docker-Content-Digest` of an answer, checked; a registry that sends a malformed one fails naming it. */
-function contentDigest(res: Response, what: string, required: boolean): string | undefined {
+function contentDigest(
+  res: Response,
+  what: string,
+  required: boolean,
+  credentials: RegistryAccess,
+): string | undefined {
   const digest = res.headers.get("docker-content-digest");
   if (digest === null || digest === "") {
     if (required) throw new RegistryError(`${what} returned no Docker-Content-Digest header`, 502);
@@ -119,7 +124,7 @@ function contentDigest(res: Response, what: string, required: boolean): string |
   }
   if (!isValidDigest(digest))
     throw new RegistryError(
-      `${what} returned a Docker-Content-Digest that is not a digest (${JSON.stringify(scrubRegistryText(digest, [], 80))}); a registry, or a proxy before it, is answering wrongly`,
+      `${what} returned a Docker-Content-Digest that is not a digest (${JSON.stringify(scrubRegistryText(digest, carried(credentials), 80))}); a registry, or a proxy before it, is answering wrongly`,
       502,
     );
   return digest;
@@ -353,7 +358,7 @@ export async function manifestDigest(
   const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
   });
-  return contentDigest(res, `HEAD ${repository}/manifests/${reference}`, true) as string;
+  return contentDigest(res, `HEAD ${repository}/manifests/${reference}`, true, credentials) as string;
 }
 
 /** A manifest or index as the registry serves it. */
@@ -386,7 +391,7 @@ export async function getManifest(
     headers: { Accept: MANIFEST_TYPES },
   });
   return {
-    digest: contentDigest(res, `GET ${repository}/manifests/${reference}`, false) ?? "",
+    digest: contentDigest(res, `GET ${repository}/manifests/${reference}`, false, credentials) ?? "",
     mediaType: res.headers.get("content-type") ?? "",
     body: await readJson<RegistryManifest["body"]>(res, `GET ${repository}/manifests/${reference}`),
   };
@@ -453,7 +458,7 @@ export async function tagManifest(
       headers: { "Content-Type": contentType },
       body,
     });
-    const stored = contentDigest(put, `PUT ${repository}/manifests/${tag}`, false);
+    const stored = contentDigest(put, `PUT ${repository}/manifests/${tag}`, false, credentials);
     if (stored && stored !== digest)
       throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
   }

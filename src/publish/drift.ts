@@ -2,7 +2,7 @@
  * What `pulumi refresh` asks of a published image: does its registry still hold the digest,
  * and do its release tags still point at it? No Pulumi SDK: the image resource's provider runs it.
  */
-import { type RegistryAccess, findManifest } from "../executor";
+import { type RegistryAccess, findManifest, machineLogin } from "../executor";
 import { parseImageReference, registryHost, repositoryOf } from "../plan";
 import { type RegistryClient, registryStep } from "./pipeline";
 
@@ -24,14 +24,21 @@ export interface PublishedRecord {
 export async function registryDrift(
   published: PublishedRecord,
   credentials: Omit<RegistryAccess, "server">,
-  registry: Pick<RegistryClient, "findManifest"> = { findManifest },
+  registry: Pick<RegistryClient, "findManifest" | "machineLogin"> = {
+    findManifest,
+    machineLogin: (server) => machineLogin(server),
+  },
 ): Promise<string | undefined> {
   const repository = repositoryOf(published.imageUri);
   const server = registryHost(repository);
   const path = parseImageReference(repository).repository;
-  const access = { ...credentials, server };
+  // Pushed with the machine's own login (none kept in the state): refreshed with it too.
+  const given = credentials.username !== undefined && credentials.password !== undefined;
+  const login = given ? undefined : await registry.machineLogin?.(server);
+  const access = login ?? { ...credentials, server };
+  const anonymous = !given && !login;
   const ask = (reference: string): Promise<string | undefined> =>
-    registryStep("refresh", server, () => registry.findManifest(path, reference, access));
+    registryStep("refresh", server, () => registry.findManifest(path, reference, access), anonymous);
   const problems: string[] = [];
   if ((await ask(published.digest)) === undefined)
     problems.push(`${repository} no longer holds ${published.digest} (deleted or expired)`);

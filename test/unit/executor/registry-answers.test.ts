@@ -187,6 +187,25 @@ describe("Digests a registry sends are checked", () => {
   }
 });
 
+describe("A registry's answer that echoes the password", () => {
+  it("a Docker-Content-Digest holding the password is refused without quoting it", async () => {
+    const password = "echoed-pass-123";
+    const reg = await fakeRegistry((_req, res) => {
+      res.writeHead(200, { "docker-content-digest": `sha256:${password}`, "content-type": "application/json" });
+      res.end("{}");
+    });
+    try {
+      const err = await registryFailure(() =>
+        manifestDigest("team/app", "v1", { server: reg.server, username: "ci", password }),
+      );
+      assert.match(err.message, /not a digest/);
+      assert.ok(!err.message.includes(password), err.message);
+    } finally {
+      await reg.close();
+    }
+  });
+});
+
 describe("MULTISTAGE_REGISTRY_TIMEOUT_MS takes only whole milliseconds in a sane range", () => {
   for (const bad of ["2500.5", "abc", "0", "-1", "99", "3600001", "1e9", "99999999999999"])
     it(`${JSON.stringify(bad)} is refused by name with the range, not replaced or passed to a timer`, () => {

@@ -64,4 +64,23 @@ describe("registryDrift through a registry client of its own (the refresh step, 
       `${repo} no longer holds ${DIGEST} (deleted or expired); tag dev-1 now points to ${OTHER}`,
     );
   });
+
+  it("an image pushed with the machine's own login (none in the state) is refreshed with that login", async () => {
+    const repo = "registry.example.com/team/app";
+    const record = { digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`] };
+    const users: string[] = [];
+    const client = {
+      machineLogin: async (server: string) => ({ server, username: "robot", password: "machine-pw" }),
+      findManifest: async (_r: string, reference: string, access: { username?: string }) => {
+        users.push(access.username ?? "anonymous");
+        return reference === "dev-1" || reference === DIGEST ? DIGEST : undefined;
+      },
+    };
+    assert.equal(await registryDrift(record, {}, client), undefined);
+    assert.deepEqual([...new Set(users)], ["robot"]);
+    users.length = 0;
+    // A login kept in the state (given in the program) wins over the machine's.
+    await registryDrift(record, { username: "ci", password: "given" }, client);
+    assert.deepEqual([...new Set(users)], ["ci"]);
+  });
 });
