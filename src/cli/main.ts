@@ -40,14 +40,25 @@ import {
   type LocalSource,
   detectGitSha,
   detectSourceUrl,
+  isGitContext,
   localSource,
+  parseGitContext,
   planBuildFromFiles,
   sourceDateEpoch,
   readDockerfile,
   readPublicKeys,
   targetInputs,
 } from "../context";
-import { type RegistryAccess, SupplyChain, findManifest, getBlob, getManifest, machineLogin } from "../executor";
+import {
+  type BakeSource,
+  type RegistryAccess,
+  SupplyChain,
+  bakeTarget,
+  findManifest,
+  getBlob,
+  getManifest,
+  machineLogin,
+} from "../executor";
 import { SIGNATURE_ANNOTATIONS, inputsTag, prepareImage, publishImage } from "../publish";
 
 /** A usage error: exit code 2. */
@@ -173,8 +184,11 @@ file, arg or base image that changed.
   bake: `Usage: multistage bake [-e <env>]… [--repository <repo>] [--out <file>]
 
 A docker-bake.json with one target per environment (default: the config's environments, else
-dev and production): context, Dockerfile, target, args, tags, platforms. Prints it, or writes
---out.
+dev and production), made from the same plan the component builds: every build setting (target,
+args, labels, annotations, tags, platforms, caches, named contexts, secrets read from variables
+of their ids, SSH, outputs, attestations, reproducible timestamps, the knobs); a Git context as
+its URL at the planned commit, dockerfileInline as its text. What runs around a build (the push,
+signing, the release gate, the size budget) is named on stderr. Prints it, or writes --out.
 `,
   verify: `Usage: multistage verify -e <env> [--key <cosign.pub>]… [--json] <image reference>
 
@@ -556,34 +570,56 @@ function bakeCommand(args: readonly string[], io: CliIo): number {
       ? Object.keys(base.environments ?? {})
       : ["dev", "production"];
   const target: Record<string, unknown> = {};
+  const notExpressed = new Set<string>();
+  const contextArg = values.context ?? base.config.context;
   for (const environment of environments) {
-    const plan = planBuildFromFiles({ ...base, environment });
-    target[environment] = {
-      context: path.relative(io.cwd, plan.context) || ".",
-      dockerfile: path.relative(plan.context, plan.dockerfile),
-      ...(plan.target ? { target: plan.target } : {}),
-      args: plan.buildArgs,
-      // The inputs as this machine sees them (base images by tag: bake resolves no digests).
-      tags: withInputsHash(plan.tags, targetInputs(plan).hash).map((t) =>
-        values.repository ? `${values.repository}:${t}` : t,
-      ),
-      ...(plan.platforms.length ? { platforms: plan.platforms } : {}),
-      ...(plan.cache && values.repository
-        ? {
-            "cache-from": plan.cache.from.map((t) => `type=registry,ref=${values.repository}:${t}`),
-            "cache-to": [
-              `type=registry,ref=${values.repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
-            ],
-          }
-        : {}),
-    };
+    const planned = planBuildFromFiles({ ...base, environment });
+    // The inputs as this machine sees them (base images by tag: bake resolves no digests).
+    const plan = { ...planned, tags: withInputsHash(planned.tags, targetInputs(planned).hash) };
+    // The same plan the component builds, every setting, as the builders' flags are made from it.
+    const baked = bakeTarget(plan, values.repository, bakeSource(plan, contextArg, base, io.cwd));
+    target[environment] = baked.target;
+    for (const step of baked.notExpressed) notExpressed.add(step);
   }
+  if (notExpressed.size)
+    io.err(
+      `note: bake builds the image; these run only in pulumi up and multistage build: ${[...notExpressed].join("; ")}\n`,
+    );
   const bake = `${JSON.stringify({ group: { default: { targets: environments } }, target }, null, 2)}\n`;
   if (values.out) {
     fs.writeFileSync(path.resolve(io.cwd, values.out), bake);
     io.out(`wrote ${values.out}: ${environments.join(", ")}\n`);
   } else io.out(bake);
   return 0;
+}
+
+/**
+ * Where a Bake target's files are: a Git context as its URL pinned to the commit planned (Bake
+ * fetches it itself), else the folder relative to the Bake file; an inline Dockerfile as its text.
+ */
+function bakeSource(
+  plan: BuildPlan,
+  contextArg: string | undefined,
+  options: BuildPlanOptions & { config: ConfigFile },
+  cwd: string,
+): BakeSource {
+  const inline = options.config.dockerfileInline;
+  const dockerfile = inline === undefined ? { dockerfile: path.relative(plan.context, plan.dockerfile) } : {};
+  if (contextArg !== undefined && isGitContext(contextArg)) {
+    const git = parseGitContext(contextArg);
+    // The commit the plan was made from (the checkout's), so Bake builds the same files.
+    const commit = options.gitSha ?? git.ref ?? "";
+    return {
+      context: `${git.url}#${commit}${git.dir ? `:${git.dir}` : ""}`,
+      ...dockerfile,
+      ...(inline !== undefined ? { dockerfileInline: inline } : {}),
+    };
+  }
+  return {
+    context: path.relative(cwd, plan.context) || ".",
+    ...dockerfile,
+    ...(inline !== undefined ? { dockerfileInline: inline } : {}),
+  };
 }
 
 async function buildCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -72,19 +72,10 @@ export function buildxArguments(
     `--sbom=${sbom && inline}`,
   );
   args.push(...planFlags(plan, flags), ...buildxOnlyFlags(plan));
-  for (const entry of plan.cacheFrom)
-    args.push("--cache-from", isCacheEntry(entry) ? entry : `type=registry,ref=${entry}`);
-  for (const tag of plan.cache?.from ?? []) args.push("--cache-from", `type=registry,ref=${repository}:${tag}`);
-  if (plan.cache && (flags.exportCache ?? flags.push)) {
-    // image-manifest and OCI media types: the shape ECR accepts for a cache.
-    args.push(
-      "--cache-to",
-      `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
-    );
-  }
+  for (const entry of cacheSources(plan, repository)) args.push("--cache-from", entry);
   // The image's own build exports (not the test gate's): caches and outputs.
   const exporting = flags.exportCache ?? flags.push;
-  if (exporting) for (const entry of plan.cacheTo ?? []) args.push("--cache-to", entry);
+  if (exporting) for (const entry of cacheDestinations(plan, repository)) args.push("--cache-to", entry);
   for (const tag of filledTags(plan)) args.push("--tag", `${repository}:${tag}`);
   // Reproducible: every timestamp (files, history, config) rewritten to SOURCE_DATE_EPOCH.
   const rewrite = plan.reproducible ? ",rewrite-timestamp=true" : "";
@@ -98,6 +89,123 @@ export function buildxArguments(
   if (exporting) for (const entry of plan.outputs?.exports ?? []) args.push("--output", entry);
   args.push(plan.context);
   return args;
+}
+
+/** Every cache a build reads: the plan's entries (an image as a registry cache) and the registry cache's tags. */
+function cacheSources(plan: BuildPlan, repository: string | undefined): string[] {
+  return [
+    ...plan.cacheFrom.map((entry) => (isCacheEntry(entry) ? entry : `type=registry,ref=${entry}`)),
+    ...(repository ? (plan.cache?.from ?? []).map((tag) => `type=registry,ref=${repository}:${tag}`) : []),
+  ];
+}
+
+/** Every cache a build writes: the registry cache (image-manifest and OCI media types, the shape ECR takes) and the plan's entries. */
+function cacheDestinations(plan: BuildPlan, repository: string | undefined): string[] {
+  return [
+    ...(plan.cache && repository
+      ? [
+          `type=registry,ref=${repository}:${plan.cache.to},mode=${plan.cache.mode},image-manifest=true,oci-mediatypes=true`,
+        ]
+      : []),
+    ...(plan.cacheTo ?? []),
+  ];
+}
+
+/** Where a Bake target's files are: the context and Dockerfile as the Bake file names them, or the Dockerfile's text. */
+export interface BakeSource {
+  readonly context: string;
+  readonly dockerfile?: string;
+  readonly dockerfileInline?: string;
+}
+
+/** A `docker buildx bake` target (JSON), as buildx's own Target type spells each field. */
+export type BakeTarget = Record<string, unknown>;
+
+/**
+ * The Bake target that builds what `buildxArguments` builds, from the same plan: every build
+ * setting (target, args, labels, annotations, tags, platforms, caches, named contexts, secrets,
+ * SSH, outputs, attestations in the index, reproducible timestamps, the knobs). What is not a
+ * build but a step around it (the registry push, signing, verification, the release gate,
+ * attestations beside the image, the size budget) is returned in `notExpressed`, by property,
+ * for the caller to say. Secrets are read from environment variables of their ids
+ * (`id=NPM_TOKEN,env=NPM_TOKEN`): Bake holds no secret value.
+ */
+export function bakeTarget(
+  plan: BuildPlan,
+  repository: string | undefined,
+  source: BakeSource,
+): { target: BakeTarget; notExpressed: string[] } {
+  const settings = plan.settings;
+  const { provenance, sbom, store } = plan.attestations;
+  const inline = store !== "referrers";
+  const attest = [
+    ...(provenance !== false && inline ? [`type=provenance,mode=${provenance}`] : []),
+    ...(sbom && inline ? ["type=sbom"] : []),
+  ];
+  const args = {
+    ...plan.buildArgs,
+    ...(plan.reproducible ? { SOURCE_DATE_EPOCH: String(plan.reproducible.sourceDateEpoch) } : {}),
+  };
+  const output = [
+    ...(plan.reproducible ? ["type=image,rewrite-timestamp=true"] : []),
+    ...(plan.outputs?.exports ?? []),
+  ];
+  const tags = filledTags(plan).map((t) => (repository ? `${repository}:${t}` : t));
+  // `name:ip` (the plan checked the form; an IPv6 address keeps its colons).
+  const hosts = Object.fromEntries(
+    (settings?.addHosts ?? []).map((h) => /^([^:]+):(.*)$/.exec(h)?.slice(1) ?? [h, ""]),
+  );
+  const present = <T>(value: T, keep: boolean): T | undefined => (keep ? value : undefined);
+  const target: BakeTarget = {
+    context: source.context,
+    dockerfile: source.dockerfileInline === undefined ? source.dockerfile : undefined,
+    "dockerfile-inline": source.dockerfileInline,
+    target: plan.target,
+    args,
+    labels: present(plan.labels, Object.keys(plan.labels ?? {}).length > 0),
+    annotations: present(
+      Object.entries(plan.annotations ?? {}).map(([k, v]) => `${k}=${v}`),
+      Object.keys(plan.annotations ?? {}).length > 0,
+    ),
+    tags,
+    platforms: present(plan.platforms, plan.platforms.length > 0),
+    "cache-from": present(cacheSources(plan, repository), cacheSources(plan, repository).length > 0),
+    "cache-to": present(cacheDestinations(plan, repository), cacheDestinations(plan, repository).length > 0),
+    contexts: present(
+      Object.fromEntries(Object.entries(plan.contexts ?? {}).map(([name, c]) => [name, buildContextValue(c)])),
+      Object.keys(plan.contexts ?? {}).length > 0,
+    ),
+    secret: present(
+      plan.secrets.map((id) => `id=${id},env=${id}`),
+      plan.secrets.length > 0,
+    ),
+    ssh: present(
+      plan.ssh.map((s) => (s.paths.length ? `${s.id}=${s.paths.join(",")}` : s.id)),
+      plan.ssh.length > 0,
+    ),
+    output: present(output, output.length > 0),
+    attest: present(attest, attest.length > 0),
+    pull: present(true, settings?.pull === true),
+    "no-cache": present(true, settings?.noCache === true),
+    "no-cache-filter": present(settings?.noCacheFilter, (settings?.noCacheFilter ?? []).length > 0),
+    network: settings?.network,
+    "shm-size": settings?.shmSize === undefined ? undefined : String(settings.shmSize),
+    ulimits: present(settings?.ulimits, (settings?.ulimits ?? []).length > 0),
+    "extra-hosts": present(hosts, Object.keys(hosts).length > 0),
+  };
+  for (const key of Object.keys(target)) if (target[key] === undefined) delete target[key];
+  const notExpressed = [
+    ...(plan.builder ? [`builder (run bake with --builder ${plan.builder.name ?? "<the endpoint's builder>"})`] : []),
+    ...(plan.engine && plan.engine !== "docker" ? [`engine: "${plan.engine}" (Bake builds with BuildKit)`] : []),
+    ...(!inline && (provenance !== false || sbom)
+      ? ['attestations.store: "referrers" (multistage attaches them with cosign after the push)']
+      : []),
+    ...(plan.release?.sign ? ["signing (after the push)"] : []),
+    ...(plan.release?.verify ? ["signature verification (before the release tags)"] : []),
+    ...(plan.release?.gate ? [`${plan.release.gate.property} (after the push)`] : []),
+    ...(plan.sizeBudget ? [`${plan.sizeBudget.property} (measured in the registry)`] : []),
+  ];
+  return { target, notExpressed };
 }
 
 /** The plan's tags, refused while one still holds the `{inputsHash}` placeholder (the plan reads no files). */

@@ -15,7 +15,16 @@ export {
   type RegistryCredentials,
   sweepStaleConfigDirs,
 } from "./docker-cli";
-export { type BuildFlags, buildArguments, buildxArguments, engineBuildArguments, remoteBuilder } from "./argv";
+export {
+  type BakeSource,
+  type BakeTarget,
+  type BuildFlags,
+  bakeTarget,
+  buildArguments,
+  buildxArguments,
+  engineBuildArguments,
+  remoteBuilder,
+} from "./argv";
 export { OciEngineExecutor } from "./oci-engine";
 export { findBuildx } from "./buildx";
 export { DockerCommandError, type ExecutorStep, type RunOptions, onInterrupt, runProcess } from "./process";

@@ -160,9 +160,65 @@ describe("the multistage CLI", () => {
       dockerfile: "Dockerfile",
       target: "builder",
       args: { APP_VERSION: "1.0.0" },
+      // The labels the builders get too (they were left out of the Bake file before).
+      labels: {
+        "dev.multistage.target": "builder",
+        "org.opencontainers.image.revision": "c0ffee0000000000000000000000000000000001",
+      },
       tags: ["registry.example.com/go:dev-c0ffee000000"],
     });
     assert.equal(bake.target.production.target, "production");
+  });
+
+  it("bake carries every setting the builders get, from the same plan; the steps around a build are named", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-cli-bake-"));
+    fs.writeFileSync(path.join(dir, "base.txt"), "x");
+    const config = {
+      dockerfileInline: "FROM busybox:1.36 AS app\nRUN --mount=type=ssh true\nCOPY --from=assets /a /a\n",
+      builder: "multistage",
+      labels: { "com.example.team": "web" },
+      annotations: { "org.opencontainers.image.description": "an app" },
+      cacheFrom: ["type=local,src=/tmp/cache"],
+      cacheTo: ["type=local,dest=/tmp/cache,mode=max"],
+      contexts: { assets: "docker-image://busybox:1.36" },
+      exports: ["type=local,dest=out"],
+      ssh: [{ id: "default" }],
+      network: "none",
+      addHosts: ["db.internal:10.0.0.5"],
+      noCacheFilter: ["app"],
+      pull: true,
+      shmSize: "128MB",
+      ulimits: ["nofile=1024:2048"],
+      reproducible: true,
+      attestations: { provenance: "max", sbom: true, store: "index" },
+      environments: { dev: { target: "app", releaseGate: { command: "true" }, allowUnpinnedBaseImages: true } },
+    };
+    fs.writeFileSync(path.join(dir, "multistage.json"), JSON.stringify(config));
+    const { code, out, err } = await run(dir, "bake", "--config", "multistage.json", "-e", "dev");
+    assert.equal(code, 0, err);
+    const dev = (JSON.parse(out) as { target: Record<string, Record<string, unknown>> }).target.dev;
+    assert.equal(dev["dockerfile-inline"], config.dockerfileInline, "the inline text, not a temporary path");
+    assert.equal(dev.dockerfile, undefined);
+    assert.equal((dev.labels as Record<string, string>)["com.example.team"], "web");
+    assert.deepEqual(dev.annotations, ["org.opencontainers.image.description=an app"]);
+    assert.deepEqual(dev["cache-from"], ["type=local,src=/tmp/cache"]);
+    assert.deepEqual(dev["cache-to"], ["type=local,dest=/tmp/cache,mode=max"]);
+    assert.deepEqual(dev.contexts, { assets: "docker-image://busybox:1.36" });
+    assert.deepEqual(dev.ssh, ["default"]);
+    assert.equal((dev.output as string[])[0], "type=image,rewrite-timestamp=true");
+    assert.match((dev.output as string[])[1], /^type=local,dest=\S*out$/);
+    assert.deepEqual(dev.attest, ["type=provenance,mode=max", "type=sbom"]);
+    assert.equal(dev.network, "none");
+    assert.deepEqual(dev["extra-hosts"], { "db.internal": "10.0.0.5" });
+    assert.deepEqual(dev["no-cache-filter"], ["app"]);
+    assert.equal(dev.pull, true);
+    assert.equal(dev["shm-size"], "128000000");
+    assert.deepEqual(dev.ulimits, ["nofile=1024:2048"]);
+    assert.match(String((dev.args as Record<string, string>).SOURCE_DATE_EPOCH), /^\d+$/);
+    assert.match(
+      err,
+      /note: bake builds the image; these run only in pulumi up and multistage build: builder \(run bake with --builder multistage\); environments\.dev\.releaseGate \(after the push\)/,
+    );
   });
 
   it("why: whether an environment rebuilds since a git revision, and through which file", async () => {
@@ -392,7 +448,8 @@ describe("multistage verify: usage", () => {
       "127.0.0.1:1/app:v1",
     );
     assert.equal(wrong.code, 2);
-    assert.match(wrong.err, /--key\[0\]: \S*cosign\.key: is not a PEM public key/);
+    assert.match(wrong.err, /--key\[0\]: \S*cosign\.key: the file holds a private key/);
+    assert.doesNotMatch(wrong.err, /ENCRYPTED SIGSTORE/);
     const missing = await run(
       PHP,
       "verify",
