@@ -6,11 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
+import { isLambdaArgs, lambdaProblems } from "../consumers";
 import { localSource, readPublicKeys } from "../context";
 import {
   type Diagnostic,
   type EnvironmentArgs,
   cacheImage,
+  describeValue,
   type EnvironmentKind,
   MultiStageError,
   type SigningContext,
@@ -81,10 +83,25 @@ export function resolveSpec(
   });
   const fromConfig = config.getObject<unknown>("environments");
   // Only fields of the right type are merged: the others are reported, and planning goes on without them.
+  const configured = validEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics);
   const environments = mergeEnvironments(
     validEnvironments(args.environments ?? {}, "environments", diagnostics),
-    validEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics),
+    configured,
   );
+  // Args that lambdaImageArgs checked are checked again with the stack config's environments:
+  // platforms or attestations set there would build an index Lambda refuses.
+  if (isLambdaArgs(args))
+    diagnostics.push(
+      ...lambdaProblems(
+        {
+          platform: typeof args.platform === "string" ? args.platform : undefined,
+          platforms: Array.isArray(args.platforms) ? (args.platforms as unknown[]).map(String) : undefined,
+          attestations: args.attestations,
+          environments: configured,
+        },
+        "multistage:environments",
+      ),
+    );
   const kind = environmentKind(environment, environments);
   const entry = getEnvironmentArgs(environment, environments);
   if (!entry.matched && Object.keys(environments).length > 0) {
@@ -154,7 +171,7 @@ export function resolveSpec(
       severity: "error",
       code: "invalid-backend",
       property: "backend",
-      message: `"${String(args.backend)}" is not a back end.`,
+      message: `${describeValue(args.backend)} is not a back end.`,
       hint: `Use one of ${Object.keys(BACKENDS)
         .map((b) => `"${b}"`)
         .join(", ")}.`,

@@ -7,7 +7,9 @@ export {
   type LambdaImage,
   type LambdaImageSource,
   type LambdaPlanArgs,
+  isLambdaArgs,
   lambdaImageArgs,
+  lambdaProblems,
   toLambdaImage,
 } from "./lambda";
 export { CONSUMERS_CODES } from "./codes";

@@ -5,7 +5,14 @@
  * `toLambdaImage` checks the plan the image was built from and gives the function's inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type AttestationArgs, type BuildPlan, type Diagnostic, MultiStageError, excerpt } from "../plan";
+import {
+  type AttestationArgs,
+  type BuildPlan,
+  type Diagnostic,
+  MultiStageError,
+  describeValue,
+  excerpt,
+} from "../plan";
 import { type PinnedImage, pinnedImageUri } from "./container";
 
 /** Lambda's architectures, by the platform an image is built for. */
@@ -57,6 +64,38 @@ export interface LambdaImageSource extends PinnedImage {
  * @example new MultiStageImage("fn", lambdaImageArgs({ context: "./fn", platform: "linux/arm64", … }))
  */
 export function lambdaImageArgs<T extends LambdaPlanArgs>(args: T): T {
+  if (typeof args !== "object" || args === null || Array.isArray(args))
+    throw lambdaError(
+      "args",
+      `must be the component's args (an object), got ${describeValue(args)}.`,
+      "Pass the MultiStageImageArgs you give the component.",
+    );
+  const diagnostics = lambdaProblems(args);
+  if (diagnostics.length) throw new MultiStageError(diagnostics);
+  // Marked, so the component checks again once the stack config is merged in (multistage:environments).
+  // The same object where it can be marked (so it is "the args as they are"), else a copy.
+  return Object.assign(Object.isExtensible(args) ? args : { ...args }, { [LAMBDA_ARGS]: true });
+}
+
+/**
+ * The brand `lambdaImageArgs` puts on the args it checked (an enumerable symbol: it survives a
+ * spread, and no field check sees it). The component reads it to check the merged environments.
+ * @internal
+ */
+export const LAMBDA_ARGS: unique symbol = Symbol.for("pulumi-multistage-image.lambda");
+
+/** Whether `args` went through `lambdaImageArgs`. @internal */
+export function isLambdaArgs(args: object): boolean {
+  return (args as Record<symbol, unknown>)[LAMBDA_ARGS] === true;
+}
+
+/**
+ * Every reason Lambda could not run what `args` build: more than one platform, one it does not
+ * run, none set, attestations in the index. `environmentsProperty` names where the environments
+ * came from (`multistage:environments` for the stack config's).
+ * @internal
+ */
+export function lambdaProblems(args: LambdaPlanArgs, environmentsProperty = "environments"): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const problem = (property: string, message: string, hint: string): void => {
     diagnostics.push({ severity: "error", code: "lambda-image", property, message, hint });
@@ -67,9 +106,7 @@ export function lambdaImageArgs<T extends LambdaPlanArgs>(args: T): T {
     (typeof attest === "object" && !!(attest.provenance || attest.sbom) && attest.store !== "referrers");
   for (const [property, attest] of [
     ["attestations", args.attestations] as const,
-    ...Object.entries(args.environments ?? {}).map(
-      ([k, e]) => [`environments.${k}.attestations`, e.attestations] as const,
-    ),
+    ...environmentsOf(args).map(([k, e]) => [`${environmentsProperty}.${k}.attestations`, e.attestations] as const),
   ])
     if (inIndex(attest))
       problem(
@@ -91,22 +128,38 @@ export function lambdaImageArgs<T extends LambdaPlanArgs>(args: T): T {
         'Use "linux/amd64" (x86_64) or "linux/arm64" (arm64).',
       );
   };
-  const common = args.platforms ?? (args.platform ? [args.platform] : undefined);
-  if (common) checkPlatforms(args.platforms ? "platforms" : "platform", common);
-  const environments = Object.entries(args.environments ?? {});
+  const common = platformsOf(args);
+  if (common) checkPlatforms(Array.isArray(args.platforms) ? "platforms" : "platform", common);
+  const environments = environmentsOf(args);
   for (const [name, env] of environments) {
-    const own = env.platforms ?? (env.platform ? [env.platform] : undefined);
-    if (own) checkPlatforms(`environments.${name}.${env.platforms ? "platforms" : "platform"}`, own);
+    const own = platformsOf(env);
+    if (own)
+      checkPlatforms(`${environmentsProperty}.${name}.${Array.isArray(env.platforms) ? "platforms" : "platform"}`, own);
   }
   const unset = !common && (environments.length === 0 || environments.some(([, e]) => !e.platform && !e.platforms));
-  if (unset)
+  if (unset && environmentsProperty === "environments")
     problem(
       "platform",
       "is not set: the image would be built for the building machine's platform, which need not be the function's.",
       'Set platform to "linux/amd64" or "linux/arm64" (or per environment), the function\'s architecture.',
     );
-  if (diagnostics.length) throw new MultiStageError(diagnostics);
-  return args;
+  return diagnostics;
+}
+
+/** The platforms `args` name (`platforms`, else `platform`), strings only: another type is the field check's to refuse. */
+function platformsOf(args: { readonly platform?: unknown; readonly platforms?: unknown }): string[] | undefined {
+  if (Array.isArray(args.platforms)) return args.platforms.filter((p): p is string => typeof p === "string");
+  return typeof args.platform === "string" && args.platform ? [args.platform] : undefined;
+}
+
+/** The environments of `args` that are objects (a plain JavaScript or YAML value may be anything). */
+function environmentsOf(args: LambdaPlanArgs): Array<[string, NonNullable<LambdaPlanArgs["environments"]>[string]]> {
+  const environments: unknown = args.environments;
+  if (typeof environments !== "object" || environments === null) return [];
+  return Object.entries(environments as Record<string, unknown>).filter(
+    (e): e is [string, NonNullable<LambdaPlanArgs["environments"]>[string]] =>
+      typeof e[1] === "object" && e[1] !== null,
+  );
 }
 
 /**
@@ -121,7 +174,13 @@ export function toLambdaImage(image: LambdaImageSource): pulumi.Output<LambdaIma
   const plan = image.plan === undefined ? undefined : pulumi.output(image.plan);
   return pulumi.all([uri, plan]).apply(([imageUri, p]) => {
     if (!p) throw lambdaError("plan", "is missing: the architecture is read from it.", "Pass a MultiStageImage.");
-    const { platforms, attestations } = p;
+    const { platforms, attestations } = p as Partial<typeof p>;
+    if (!Array.isArray(platforms) || typeof attestations !== "object" || attestations === null)
+      throw lambdaError(
+        "plan",
+        `is not a MultiStageImage's plan (it needs platforms and attestations), got ${describeValue(p)}.`,
+        "Pass the MultiStageImage itself, or its plan output.",
+      );
     if ((attestations.provenance !== false || attestations.sbom) && attestations.store !== "referrers")
       throw lambdaError(
         "plan.attestations",

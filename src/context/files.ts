@@ -75,8 +75,7 @@ export function readDockerfile(location: DockerfileLocation): ParseResult {
       hint: "Point `dockerfile` at the Dockerfile, not at another file.",
     });
   }
-  const bytes = fs.readFileSync(dockerfile);
-  const text = bytes.toString("utf8");
+  const text = fs.readFileSync(dockerfile, "utf8");
   // A binary file: NUL bytes, or mostly bytes that are not UTF-8 (decoded as U+FFFD).
   const invalid = text.split("\uFFFD").length - 1;
   const binary = text.includes("\u0000")

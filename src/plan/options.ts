@@ -603,7 +603,7 @@ export function validEnvironments(
       } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
         problem(
           path,
-          `must be one of ${KINDS.join(", ")}, got "${String(v)}".`,
+          `must be one of ${KINDS.join(", ")}, got ${describeValue(v)}.`,
           "Or leave it out to infer it from the name.",
         );
       } else if (

@@ -117,3 +117,21 @@ describe("Lambda and attestations beside the image", () => {
     assert.deepEqual((await value(toLambdaImage(image))).architectures, ["x86_64"]);
   });
 });
+
+describe("Lambda's helpers on values as plain JavaScript or YAML sends them", () => {
+  it("lambdaImageArgs of a non-object, or with null environments, is refused by property, not a TypeError", () => {
+    assert.deepEqual(
+      problems(() => lambdaImageArgs(null as never)),
+      ["args: must be the component's args (an object), got null."],
+    );
+    // A null environment is the field check's to refuse, not a crash here.
+    assert.doesNotThrow(() => lambdaImageArgs({ platform: "linux/arm64", environments: { dev: null } } as never));
+  });
+
+  it("toLambdaImage of a plain object without a plan's shape is refused naming plan, not a TypeError", async () => {
+    assert.match(
+      (await rejected(value(toLambdaImage({ imageUri: URI, plan: { environment: "prod" } } as never))))[0],
+      /^plan: is not a MultiStageImage's plan \(it needs platforms and attestations\), got \{"environment":"prod"\}\.$/,
+    );
+  });
+});
