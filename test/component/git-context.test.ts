@@ -54,4 +54,39 @@ describe("MultiStageImage with a Git context", () => {
     assert.match(missing[0].reason, /could not be checked out: .*nosuch/);
     assert.equal(resources.length, 0);
   });
+
+  it("a token as the URL's user alone, as a plain or a secret value, is refused without being shown; nothing is checked out", async () => {
+    useStack("production");
+    for (const context of [
+      "https://ghs_Tok3nTok3nTok3nTok3nTok3n@github.com/example/app.git#main",
+      "git://s3cr3t-t0ken@git.example.com/app.git#main",
+    ]) {
+      const errors = inputErrors(() => new MultiStageImage("git", { context, registry: REGISTRY }));
+      assert.deepEqual(
+        errors.map((e) => e.propertyPath),
+        ["context"],
+      );
+      assert.ok(!/Tok3n|s3cr3t-t0ken/.test(JSON.stringify(errors)), JSON.stringify(errors));
+    }
+    // As a secret (another resource's output, a secret config value): the failure names no token either.
+    const image = new MultiStageImage("git", {
+      context: pulumi.secret("https://ghs_Tok3nTok3nTok3nTok3nTok3n@github.com/example/app.git#main"),
+      registry: REGISTRY,
+    } as never);
+    const failure = await value(image.plan).then(
+      () => undefined,
+      (err: unknown) => String(err),
+    );
+    assert.ok(failure && !failure.includes("Tok3n"), failure);
+  });
+
+  it("a checkout is private to the user (0700), and its .git/config holds no credential", async () => {
+    useStack("production");
+    const image = new MultiStageImage("git", { context: `${server.url}#main:services/api`, registry: REGISTRY });
+    const plan = await value(image.plan);
+    const checkout = path.dirname(path.dirname(plan.context));
+    assert.equal(fs.statSync(checkout).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.dirname(checkout)).mode & 0o777, 0o700);
+    assert.doesNotMatch(fs.readFileSync(path.join(checkout, ".git", "config"), "utf8"), /@/);
+  });
 });
