@@ -7,10 +7,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputsError, MultiStageImage, type MultiStageImageArgs } from "../../src";
+import { COMPONENT_TYPE, packageProvider } from "../../src/provider";
 import { BAD_CASES, type BadCase } from "../fixtures/bad/cases";
 import { REPO_ROOT } from "../helpers";
-import { resources, useStack } from "./mocks";
+import { resources, useStack, value } from "./mocks";
 
 const SERVICE = path.join(REPO_ROOT, "examples", "node-service", "app");
 
@@ -79,4 +81,62 @@ describe("Bad inputs are refused with code, place, message and fix, and nothing 
     for (const e of error.errors) assert.ok(e.reason.length < 3000, `${e.reason.length} characters`);
     assert.match(error.message, /more characters\)/);
   });
+});
+
+/**
+ * Round four's classes again, as another language's program sends them through the package
+ * provider's construct: every value plain (YAML), and every value an Output with a dependency
+ * (Python and Go wrap what comes from another resource). Refused by the same path, nothing leaked.
+ */
+describe("Bad inputs through construct, in each language's shape", () => {
+  const ROUND_FOUR = BAD_CASES.filter((c) => ["credentials", "sizes", "unclear"].includes(c.category));
+  const provider = packageProvider();
+  const shapes: Record<string, (v: unknown) => unknown> = {
+    "plain values (YAML)": (v) => v,
+    "Outputs (Python, Go)": (v) => pulumi.output(v),
+  };
+  it(`round four has cases in every class (${ROUND_FOUR.length})`, () => assert.ok(ROUND_FOUR.length >= 10));
+  for (const [shape, wrap] of Object.entries(shapes))
+    for (const c of ROUND_FOUR)
+      it(`${shape}: ${c.name}`, async () => {
+        useStack(c.stack ?? "production", c.config ?? {});
+        const args: Record<string, unknown> = {
+          buildArgs: { APP_VERSION: "1.0.0" },
+          gitSha: "0123456789abcdef0123456789abcdef01234567",
+          ...contextFor(c),
+          ...c.args,
+        };
+        const inputs = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, wrap(v)]));
+        const constructed = await provider.construct!("bad", COMPONENT_TYPE, inputs, {}).then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        );
+        if ("error" in constructed) {
+          // Known at construction: refused there, by path.
+          const { error } = constructed;
+          assert.ok(
+            pulumi.InputPropertiesError.isInstance(error),
+            `expected InputPropertiesError, got ${String(error)}`,
+          );
+          const paths = error.errors.map((e) => e.propertyPath);
+          if (c.expect.property) assert.ok(paths.includes(c.expect.property), `${paths.join(", ")}`);
+          if (c.absent) assert.doesNotMatch(JSON.stringify(error.errors) + error.message, c.absent, "a value leaked");
+        } else {
+          // Known once the Outputs resolve: the component fails then, naming the property, before any image.
+          const state = constructed.result.state as Record<string, pulumi.Output<unknown>>;
+          const failure = await value(state.plan).then(
+            () => undefined,
+            (err: unknown) => err,
+          );
+          assert.ok(failure instanceof Error, "the plan resolved: the bad input was accepted");
+          if (c.expect.property) assert.ok(failure.message.includes(c.expect.property), failure.message);
+          if (c.absent) assert.doesNotMatch(failure.message, c.absent, "a value leaked");
+        }
+        // Nothing but the component itself (which holds the failure when the values came late).
+        assert.deepEqual(
+          resources.map((r) => r.type).filter((t) => t !== COMPONENT_TYPE),
+          [],
+          "nothing may be created",
+        );
+      });
 });
