@@ -274,8 +274,23 @@ export class SupplyChain {
   ): Promise<string> {
     const env = key ? { ...this.env, [KEY_VARIABLE]: key.key, COSIGN_PASSWORD: key.keyPassword ?? "" } : this.env;
     try {
-      return await runProcess(this.cosignBinary, args, env, { ...options, step, label: "cosign", quiet: true });
+      return await runProcess(this.cosignBinary, args, env, {
+        ...options,
+        step,
+        label: "cosign",
+        quiet: true,
+        secrets: key ? [key.key, key.keyPassword ?? ""] : [],
+      });
     } catch (err) {
+      // The key's password is wrong (or missing): said as the args name it, not as cosign's text.
+      if (
+        key &&
+        err instanceof DockerCommandError &&
+        /decrypt|decryption failed|incorrect passphrase/i.test(err.output)
+      )
+        throw new Error(
+          `signing.keyPassword does not open signing.key (cosign could not decrypt it${key.keyPassword ? "" : "; no keyPassword was given"}). Give the password the key was made with (cosign generate-key-pair asks for it), as a secret.`,
+        );
       throw missingTool(err, this.cosignBinary, "cosign", "MULTISTAGE_COSIGN");
     }
   }
