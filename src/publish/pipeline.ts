@@ -576,8 +576,8 @@ interface Origin {
 
 /**
  * Before the release tags: verify the signature an image this environment did not build must
- * carry (a trusted key's, with its inputs hash), sign it, attach its SBOM and provenance beside
- * it, and run the release gate with its digest-pinned reference. Any refusal names the image and
+ * carry (a trusted key's, with its inputs hash), run the release gate with its digest-pinned
+ * reference, and only then sign it and attach its SBOM and provenance beside it. Any refusal names the image and
  * leaves it without this environment's tags. What is already there (this environment's
  * signature, an attestation) is not made again.
  */
@@ -617,6 +617,8 @@ async function vouch(publish: Publish, image: string, origin: Origin, phases: Vo
         `environment "${env}" refuses ${image}: it carries no signature by a trusted key (${trusted.length} ${trusted.length === 1 ? "key" : "keys"}) for inputs ${origin.hash} (cosign: ${found.detail}). It gets none of this environment's tags. Sign it where it was built and tested (that environment's signing key), or trust that key in signing.publicKeys.`,
       );
   }
+  // Every check before any signature: an image its gate refused carries none of this environment's.
+  if (release?.gate) await releaseGateStep(publish, chain, image, release.gate);
   if (key && own) {
     checkpoint(publish, "sign");
     const annotations = { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash, [SIGNATURE_ANNOTATIONS.environment]: env };
@@ -628,7 +630,6 @@ async function vouch(publish: Publish, image: string, origin: Origin, phases: Vo
     });
   }
   if (referrers && key) await attestStep(publish, chain, image, key, origin);
-  if (release?.gate) await releaseGateStep(publish, chain, image, release.gate);
 }
 
 /** Attach the SBOM (syft's, of the pushed image) and the build's provenance as signed attestations, once each. */

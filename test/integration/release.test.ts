@@ -234,6 +234,21 @@ describe("Integration: signing, attestations beside the image and the release ga
     );
     assert.match(failing.message, /CVE-2026-4242 critical in left-pad 1\.3\.0/);
     assert.equal(await findManifest(repositoryPath, PRODUCTION_TAG, engine.registry), undefined);
+    // Every check before any signature: the image its gate refused carries none of production's.
+    assert.throws(
+      () =>
+        cosign([
+          "verify",
+          "--key",
+          path.join(keys, "production.pub"),
+          "--insecure-ignore-tlog=true",
+          "--trusted-root",
+          trustedRoot(),
+          `${engine.registry.server}/${repositoryPath}@${staging.digest}`,
+        ]),
+      /no signatures found|no matching signatures/,
+      "production signed an image its release gate refused",
+    );
 
     const passed = await publish(
       "production",

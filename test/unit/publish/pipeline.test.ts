@@ -684,3 +684,41 @@ describe("The release path never skips itself: however the login was given", () 
     );
   });
 });
+
+describe("Sign only after every check", () => {
+  it("a failing release gate leaves no signature and no attestation of this environment; a passing one comes before them", async () => {
+    const plan = planFor(
+      { staging: { releaseGate: { command: "scan" }, attestations: { sbom: true, store: "referrers" } } },
+      "staging",
+      {
+        signing: { key: true, publicKeys: [] },
+      },
+    );
+    const failing = fakeHost();
+    await assert.rejects(
+      publishImage(
+        request(plan, { signing: { key: "K1" } }),
+        undefined,
+        {},
+        {
+          ...failing,
+          supplyChain: fakeChain(failing, {}, { gateFails: true }),
+        },
+      ),
+      /the release gate refused/,
+    );
+    assert.ok(!failing.calls.some((c) => /^(sign|attest|tag) /.test(c)), failing.calls.join("\n"));
+    const passing = fakeHost();
+    await publishImage(
+      request(plan, { signing: { key: "K1" } }),
+      undefined,
+      {},
+      {
+        ...passing,
+        supplyChain: fakeChain(passing),
+      },
+    );
+    const order = passing.calls.filter((c) => /^(release gate|sign|attest|tag) /.test(c)).map((c) => c.split(" ")[0]);
+    assert.deepEqual(order, ["release", "sign", "attest", "tag"]);
+  });
+});
