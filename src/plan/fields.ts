@@ -268,6 +268,8 @@ function closeByCase(value: string, allowed: readonly string[]): string {
 /** A value as a message may show it: JSON, bounded. */
 export function describeValue(value: unknown): string {
   if (typeof value === "function") return "a function";
+  // JSON would say null for these.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : excerpt(text, 60);
 }

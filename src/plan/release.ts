@@ -6,6 +6,7 @@
 import type { Diagnostic } from "../dockerfile";
 import type { AttestationSpec } from "./builder";
 import type { EnvironmentArgs, EnvironmentKind } from "./environments";
+import { describeValue } from "./fields";
 
 /** A command run with the digest-pinned reference before the release tags (a scanner, a policy check). */
 export interface ReleaseGateArgs {
@@ -104,7 +105,7 @@ function planGate(gate: ReleaseGateArgs, key: string, diagnostics: Diagnostic[])
       severity: "error",
       code: "invalid-release",
       property: `${property}.timeoutSeconds`,
-      message: `${JSON.stringify(gate.timeoutSeconds)} is not a number of seconds from 1 to 86400.`,
+      message: `${describeValue(gate.timeoutSeconds)} is not a number of seconds from 1 to 86400.`,
       hint: "Give whole seconds, e.g. 600 (the default).",
     });
   return diagnostics.length === before ? { command: gate.command, timeoutSeconds: timeout, property } : undefined;
