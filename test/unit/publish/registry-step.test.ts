@@ -32,6 +32,19 @@ describe("registryStep", () => {
     );
   });
 
+  it("a 4xx that is not a refusal (400, 404, 405, 413): the request itself is at fault, never 'retried / overloaded'", async () => {
+    for (const status of [400, 404, 405, 413]) {
+      const err = await registryFailure(() =>
+        registryStep("tag", "r.example.com", () =>
+          Promise.reject(new RegistryError(`PUT … answered ${status}`, status)),
+        ),
+      );
+      assert.equal(err.retryable, false);
+      assert.match(err.message, new RegExp(`refused the request itself \\(${status}\\): retrying will not help`));
+      assert.doesNotMatch(err.message, /overloaded|after retries/);
+    }
+  });
+
   it("anything else passes through as it is", async () => {
     const other = new Error("not the registry");
     await assert.rejects(
