@@ -33,6 +33,8 @@ export class RegistryError extends Error {
     message: string,
     readonly status: number,
     readonly where: { readonly registry?: string; readonly step?: string } = {},
+    /** The registry's own error code (`TAG_INVALID`, `NAME_UNKNOWN`, `DENIED`), when it sent one: decide on it, never on the text. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = "RegistryError";
@@ -340,9 +342,21 @@ async function registryRequest(
     throw new RegistryError(
       `${method} ${url} answered ${res.status} ${scrubRegistryText(res.statusText, carried(credentials, authorization), 80)}${detail}.${fix}`,
       res.status,
+      {},
+      errorCode(reason),
     );
   }
   return res;
+}
+
+/** The first error code of a distribution-spec error body (`{"errors":[{"code":"TAG_INVALID",…}]}`), if it is one. */
+function errorCode(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { errors?: Array<{ code?: unknown }> }).errors?.[0]?.code;
+    return typeof code === "string" && /^[A-Z_]{2,64}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -439,7 +453,10 @@ export async function findManifest(
 /**
  * Give the manifest `digest` of `repository` the tags `tags` (GET it once as stored, PUT it
  * under each tag): a release without a build or a pull, the registry's bytes unchanged, so
- * the digest stays the same.
+ * the digest stays the same. A tag that already names `digest` is not put again: registries
+ * with immutable tags (ECR) refuse a second PUT even of the same digest. A tag the registry
+ * refuses to move (`TAG_INVALID`, an immutable tag naming another image) fails naming the tag,
+ * the image it names and the fix.
  */
 export async function tagManifest(
   repository: string,
@@ -448,15 +465,29 @@ export async function tagManifest(
   credentials: RegistryAccess,
   insecure?: boolean,
 ): Promise<void> {
-  const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
-    headers: { Accept: MANIFEST_TYPES },
-  });
-  const body = await res.arrayBuffer();
-  const contentType = res.headers.get("content-type") ?? "";
+  let manifest: { body: ArrayBuffer; contentType: string } | undefined;
   for (const tag of tags) {
+    // As containerd's pusher does: HEAD the tag first, and leave it when it already names the image.
+    const named = await findManifest(repository, tag, credentials, insecure);
+    if (named === digest) continue;
+    if (!manifest) {
+      const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
+        headers: { Accept: MANIFEST_TYPES },
+      });
+      manifest = { body: await res.arrayBuffer(), contentType: res.headers.get("content-type") ?? "" };
+    }
     const put = await registryRequest("PUT", repository, `manifests/${tag}`, credentials, insecure, {
-      headers: { "Content-Type": contentType },
-      body,
+      headers: { "Content-Type": manifest.contentType },
+      body: manifest.body,
+    }).catch((err: unknown) => {
+      if (err instanceof RegistryError && err.code === "TAG_INVALID" && named !== undefined)
+        throw new RegistryError(
+          `the tag ${tag} of ${repository} already names ${named}, and the registry keeps its tags immutable (TAG_INVALID), so it cannot name ${digest}. Tags that follow the inputs ({inputsHash}, {gitSha}) never need to move; a moving tag needs a mutable repository, or an exclusion filter for it (IMMUTABLE_WITH_EXCLUSION).`,
+          err.status,
+          {},
+          err.code,
+        );
+      throw err;
     });
     const stored = contentDigest(put, `PUT ${repository}/manifests/${tag}`, false, credentials);
     if (stored && stored !== digest)

@@ -111,10 +111,12 @@ function stepFailure(step: RegistryStep, server: string, err: RegistryError, ano
             : err.status >= 400 && err.status < 500
               ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
               : `Check the repository and its permissions in ${server}.`;
-  return new RegistryError(`${step} in ${server} failed: ${err.message} ${fix}`, err.status, {
-    registry: server,
-    step,
-  });
+  return new RegistryError(
+    `${step} in ${server} failed: ${err.message} ${fix}`,
+    err.status,
+    { registry: server, step },
+    err.code,
+  );
 }
 
 /** How publishing runs: the executor's options, and where its one-line statuses go. */
