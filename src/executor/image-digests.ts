@@ -5,7 +5,7 @@
  */
 import type { DockerExecutor } from "./docker-cli";
 import { digestOf, isDigestPinned, parseImageReference } from "../plan";
-import { type RegistryAccess, findManifest } from "./registry";
+import { type RegistryAccess, apiHost, findManifest } from "./registry";
 
 /** Where a reference lives: the registry host, the repository path in it, the tag or digest. */
 export interface ImageLocation {
@@ -14,16 +14,14 @@ export interface ImageLocation {
   reference: string;
 }
 
-const DOCKER_HUB = "registry-1.docker.io";
-
 /** `node:20` → Docker Hub's `library/node:20`; `ghcr.io/team/app@sha256:…` → its host, path and digest. */
 export function locateImage(image: string): ImageLocation {
   const ref = parseImageReference(image);
   const reference = ref.digest ?? ref.tag ?? "latest";
-  if (ref.registry !== undefined && ref.registry !== "docker.io" && ref.registry !== "index.docker.io")
-    return { server: ref.registry, repository: ref.repository, reference };
+  const server = apiHost(ref.registry ?? "docker.io");
+  if (server !== apiHost("docker.io")) return { server, repository: ref.repository, reference };
   return {
-    server: DOCKER_HUB,
+    server,
     repository: ref.repository.includes("/") ? ref.repository : `library/${ref.repository}`,
     reference,
   };
