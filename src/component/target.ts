@@ -40,7 +40,9 @@ export function createPushTarget(
   }
   const environment = getEnvironmentArgs(spec.environment, spec.environments).args;
   const cache = registryCacheEnabled(args.registryCache, environment.registryCache, args.builder !== undefined);
-  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache, planned);
+  // Signatures and attestations are tags beside the image that each new signer re-puts.
+  const signs = spec.signing?.key === true;
+  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache, planned, signs);
   return {
     repositoryUrl: repo.repositoryUrl,
     credentials: getEcrCredentials(repo.repositoryUrl, parent),

@@ -193,6 +193,12 @@ export function validateRepositoryArgs(
   if (args.pullAccess) validatePullAccess(args.pullAccess, "repository.pullAccess", diagnostics);
 }
 
+/** The wildcard filters of the tags an IMMUTABLE repository must let move: the cache's, the signatures'. */
+export const SIGNATURE_TAG_FILTER = "sha256-*";
+function exclusions(registryCache: boolean, signs: boolean): string[] {
+  return [...(registryCache ? [CACHE_TAG_FILTER] : []), ...(signs ? [SIGNATURE_TAG_FILTER] : [])];
+}
+
 /**
  * Create (or adopt) the repository and its policies as children of `parent`; `args` must be
  * valid. Nothing is registered before `after` resolves, and nothing at all when it fails.
@@ -205,6 +211,7 @@ export function createRepository(
   parent: pulumi.Resource,
   registryCache = false,
   after: pulumi.Output<unknown> = pulumi.output(undefined),
+  signs = false,
 ): Repository {
   const opts = { parent };
   if (args.existing !== undefined) {
@@ -218,12 +225,17 @@ export function createRepository(
     `${name}-repo`,
     {
       name: args.name,
-      // The registry cache re-pushes its cache-* tags on every build: an IMMUTABLE repository
-      // keeps every release tag immutable and lets only those move.
-      ...(registryCache && tagMutability(args, kind) === "IMMUTABLE"
+      // An IMMUTABLE repository keeps every release tag immutable and lets only the tags that
+      // must move do so: the registry cache re-pushes its cache-* tags on every build, and
+      // cosign (v2, the one pinned) appends each new signature or attestation by re-putting
+      // sha256-<digest>.sig / .att (sigstore/cosign#3024), so a second signer needs sha256-*.
+      ...(exclusions(registryCache, signs).length && tagMutability(args, kind) === "IMMUTABLE"
         ? {
             imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-            imageTagMutabilityExclusionFilters: [{ filter: CACHE_TAG_FILTER, filterType: "WILDCARD" }],
+            imageTagMutabilityExclusionFilters: exclusions(registryCache, signs).map((filter) => ({
+              filter,
+              filterType: "WILDCARD",
+            })),
           }
         : { imageTagMutability: tagMutability(args, kind) }),
       imageScanningConfiguration: { scanOnPush: args.scanOnPush ?? true },

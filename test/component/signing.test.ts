@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage } from "../../src";
-import { inputErrors, resources, settle, useStack, value } from "./mocks";
+import { inputErrors, ofType, resources, settle, useStack, value } from "./mocks";
 
 const DOCKERFILE = "FROM scratch AS final\nCOPY app.txt /app.txt\n";
 const REGISTRY = { repository: "127.0.0.1:5055/team/signed", username: "ci", password: pulumi.secret("pw") };
@@ -121,5 +121,30 @@ describe("MultiStageImage with signing", () => {
     const plan = await value(image.plan);
     assert.equal(plan.release, undefined);
     assert.ok(!JSON.stringify(plan).includes("secret-key-text"));
+  });
+});
+
+describe("MultiStageImage with signing on an ECR repository it creates", () => {
+  let app: string;
+  before(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-signing-ecr-"));
+    fs.writeFileSync(path.join(app, "Dockerfile"), DOCKERFILE);
+    fs.writeFileSync(path.join(app, "app.txt"), "hello\n");
+  });
+  after(() => fs.rmSync(app, { recursive: true, force: true }));
+
+  it("an IMMUTABLE production repository lets cosign's sha256-* signature tags move, so a second signer is accepted", async () => {
+    useStack("production");
+    const KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nx\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+    await settle(
+      new MultiStageImage("signed", { context: app, gitSha: "0123456789ab", signing: { key: pulumi.secret(KEY) } })
+        .imageUri,
+    );
+    const [repo] = ofType("aws:ecr/repository:Repository");
+    assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+    assert.deepEqual(repo.inputs.imageTagMutabilityExclusionFilters, [{ filter: "sha256-*", filterType: "WILDCARD" }]);
+    useStack("production");
+    await settle(new MultiStageImage("signed", { context: app, gitSha: "0123456789ab" }).imageUri);
+    assert.equal(ofType("aws:ecr/repository:Repository")[0].inputs.imageTagMutability, "IMMUTABLE");
   });
 });
