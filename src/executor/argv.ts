@@ -156,6 +156,8 @@ export function bakeTarget(
     (settings?.addHosts ?? []).map((h) => /^([^:]+):(.*)$/.exec(h)?.slice(1) ?? [h, ""]),
   );
   const present = <T>(value: T, keep: boolean): T | undefined => (keep ? value : undefined);
+  const sources = cacheSources(plan, repository);
+  const destinations = cacheDestinations(plan, repository);
   const target: BakeTarget = {
     context: source.context,
     dockerfile: source.dockerfileInline === undefined ? source.dockerfile : undefined,
@@ -169,8 +171,8 @@ export function bakeTarget(
     ),
     tags,
     platforms: present(plan.platforms, plan.platforms.length > 0),
-    "cache-from": present(cacheSources(plan, repository), cacheSources(plan, repository).length > 0),
-    "cache-to": present(cacheDestinations(plan, repository), cacheDestinations(plan, repository).length > 0),
+    "cache-from": present(sources, sources.length > 0),
+    "cache-to": present(destinations, destinations.length > 0),
     contexts: present(
       Object.fromEntries(Object.entries(plan.contexts ?? {}).map(([name, c]) => [name, buildContextValue(c)])),
       Object.keys(plan.contexts ?? {}).length > 0,
