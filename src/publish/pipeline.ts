@@ -455,8 +455,19 @@ async function buildStep(publish: Publish): Promise<PushResult> {
     dockerfile: inputs.closureDockerfile,
     tags: api ? [byInputs] : inputs.push ? [...tags, byInputs] : tags,
   };
-  return host.builder
-    .buildImage(plan, publish.repository, { secrets: inputs.secrets, push: inputs.push })
+  const build = (): Promise<PushResult> =>
+    host.builder.buildImage(plan, publish.repository, { secrets: inputs.secrets, push: inputs.push });
+  return build()
+    .catch((err: unknown) => {
+      // A registry failing for a moment (a 5xx, a dropped connection; distribution answers 500 to
+      // one of two publishers pushing the same image at once) is asked once more: the build is
+      // cached, so only the push runs again. A refusal (401, 403) is not.
+      if (err instanceof DockerCommandError && err.step === "push" && pushStatus(err.output) === 0) {
+        host.status("the push failed for a moment; pushing again");
+        return build();
+      }
+      throw err;
+    })
     .catch((err: unknown) => {
       // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
       if (err instanceof DockerCommandError && err.step === "push")

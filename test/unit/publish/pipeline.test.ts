@@ -722,3 +722,34 @@ describe("Sign only after every check", () => {
     assert.deepEqual(order, ["release", "sign", "attest", "tag"]);
   });
 });
+
+describe("A push the registry failed for a moment", () => {
+  const failingOnce = (host: ReturnType<typeof fakeHost>, output: string): PublishHost["builder"] => {
+    let failures = 0;
+    return {
+      ...host.builder,
+      buildImage: async (...args: Parameters<PublishHost["builder"]["buildImage"]>) => {
+        if (failures++ === 0) throw new DockerCommandError("docker push x", 1, output, "push");
+        return host.builder.buildImage(...args);
+      },
+    } as PublishHost["builder"];
+  };
+
+  it("a 500 (another publisher pushing the same image at once) is pushed again once, and the publish succeeds", async () => {
+    const host = fakeHost();
+    const builder = failingOnce(host, "received unexpected HTTP status: 500 Internal Server Error");
+    const result = await publishImage(request(planFor({}, "staging")), undefined, {}, { ...host, builder });
+    assert.equal(result.digest, DIGEST);
+    assert.ok(host.statuses.includes("the push failed for a moment; pushing again"), host.statuses.join("\n"));
+  });
+
+  it("a refusal (401) is not pushed again", async () => {
+    const host = fakeHost();
+    const builder = failingOnce(host, "unauthorized: authentication required");
+    await assert.rejects(
+      publishImage(request(planFor({}, "staging")), undefined, {}, { ...host, builder }),
+      /push in registry\.example\.com failed/,
+    );
+    assert.ok(!host.calls.some((c) => c.startsWith("build")), "pushed again after a refusal");
+  });
+});
