@@ -17,6 +17,7 @@ export {
   type RepositoryArgs,
   REPOSITORY_SPEC,
   createRepository,
+  repositoryTagMutability,
   tagMutability,
   validateRepositoryArgs,
 } from "./repository";

@@ -195,8 +195,31 @@ export function validateRepositoryArgs(
 
 /** The wildcard filters of the tags an IMMUTABLE repository must let move: the cache's, the signatures'. */
 export const SIGNATURE_TAG_FILTER = "sha256-*";
-function exclusions(registryCache: boolean, signs: boolean): string[] {
-  return [...(registryCache ? [CACHE_TAG_FILTER] : []), ...(signs ? [SIGNATURE_TAG_FILTER] : [])];
+
+/**
+ * The tag mutability a created repository gets. An IMMUTABLE repository keeps every release tag
+ * immutable and lets only the tags that must move do so: the registry cache re-pushes its
+ * cache-* tags on every build, and cosign (v2, the one pinned) appends each new signature or
+ * attestation by re-putting sha256-<digest>.sig / .att (sigstore/cosign#3024), so a second
+ * signer needs sha256-*.
+ * @internal
+ */
+export function repositoryTagMutability(
+  args: RepositoryArgs,
+  kind: EnvironmentKind,
+  registryCache: boolean,
+  signs: boolean,
+): {
+  imageTagMutability: "MUTABLE" | "IMMUTABLE" | "IMMUTABLE_WITH_EXCLUSION";
+  imageTagMutabilityExclusionFilters?: Array<{ filter: string; filterType: "WILDCARD" }>;
+} {
+  const filters = [...(registryCache ? [CACHE_TAG_FILTER] : []), ...(signs ? [SIGNATURE_TAG_FILTER] : [])];
+  const mutability = tagMutability(args, kind);
+  if (mutability === "MUTABLE" || filters.length === 0) return { imageTagMutability: mutability };
+  return {
+    imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+    imageTagMutabilityExclusionFilters: filters.map((filter) => ({ filter, filterType: "WILDCARD" })),
+  };
 }
 
 /**
@@ -225,19 +248,7 @@ export function createRepository(
     `${name}-repo`,
     {
       name: args.name,
-      // An IMMUTABLE repository keeps every release tag immutable and lets only the tags that
-      // must move do so: the registry cache re-pushes its cache-* tags on every build, and
-      // cosign (v2, the one pinned) appends each new signature or attestation by re-putting
-      // sha256-<digest>.sig / .att (sigstore/cosign#3024), so a second signer needs sha256-*.
-      ...(exclusions(registryCache, signs).length && tagMutability(args, kind) === "IMMUTABLE"
-        ? {
-            imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-            imageTagMutabilityExclusionFilters: exclusions(registryCache, signs).map((filter) => ({
-              filter,
-              filterType: "WILDCARD",
-            })),
-          }
-        : { imageTagMutability: tagMutability(args, kind) }),
+      ...repositoryTagMutability(args, kind, registryCache, signs),
       imageScanningConfiguration: { scanOnPush: args.scanOnPush ?? true },
       encryptionConfigurations: [
         typeof args.encryption === "object"

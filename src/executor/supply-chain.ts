@@ -291,10 +291,20 @@ export class SupplyChain {
         throw new Error(
           `signing.keyPassword does not open signing.key (cosign could not decrypt it${key.keyPassword ? "" : "; no keyPassword was given"}). Give the password the key was made with (cosign generate-key-pair asks for it), as a secret.`,
         );
+      // The registry keeps the signature tag immutable (ECR's TAG_INVALID): decided on the code cosign prints.
+      const held =
+        err instanceof DockerCommandError && /TAG_INVALID/.test(err.output) && SIGNATURE_TAG.exec(err.output);
+      if (held)
+        throw new Error(
+          `the registry refused ${held[0]} (TAG_INVALID): it keeps that tag immutable, and cosign (v2) adds each signature or attestation by putting its sha256-<digest>.sig / .att tag again once one is there. Let sha256-* tags move in that repository: an exclusion filter sha256-* (ECR: IMMUTABLE_WITH_EXCLUSION, e.g. aws ecr put-image-tag-mutability --image-tag-mutability IMMUTABLE_WITH_EXCLUSION --image-tag-mutability-exclusion-filters filterType=WILDCARD,filter=sha256-*); a repository this component creates for a signing environment has it.`,
+        );
       throw missingTool(err, this.cosignBinary, "cosign", "MULTISTAGE_COSIGN");
     }
   }
 }
+
+/** A cosign (v2) signature or attestation tag: `sha256-<hex>.sig`, `.att`, `.sbom`. */
+const SIGNATURE_TAG = /sha256-[0-9a-f]{64}\.(sig|att|sbom)\b/;
 
 /** A tool that is not installed, said with how to get it; any other failure as it is. */
 function missingTool(err: unknown, binary: string, tool: string, variable: string): unknown {

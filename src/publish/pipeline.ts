@@ -100,19 +100,23 @@ export async function registryStep<T>(
 function stepFailure(step: RegistryStep, server: string, err: RegistryError, anonymous = false): RegistryError {
   const refused = err.status === 401 || err.status === 403;
   const fix =
-    refused && anonymous
-      ? `No credentials for ${server} were found: registry.username and registry.password are not set, and this machine has no login for it (REGISTRY_AUTH_FILE, or Docker's config.json in $DOCKER_CONFIG or ~/.docker: auths, credHelpers, credsStore). Give them, or run docker login ${server} on the machine that runs pulumi up.`
-      : step === "refresh" && refused
-        ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
-        : refused
-          ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-          : err.retryable
-            ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
-            : err.status >= 400 && err.status < 500
-              ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
-              : `Check the repository and its permissions in ${server}.`;
+    err.code === "NAME_UNKNOWN"
+      ? `The repository does not exist there (NAME_UNKNOWN), and this registry creates none on a push (ECR creates repositories only when asked: CreateRepository, or a repository creation template with CREATE_ON_PUSH). Create it (aws ecr create-repository --repository-name <name>), or leave registry out and let the component create it. Nothing was recorded: the state keeps the previous image.`
+      : refused && anonymous
+        ? `No credentials for ${server} were found: registry.username and registry.password are not set, and this machine has no login for it (REGISTRY_AUTH_FILE, or Docker's config.json in $DOCKER_CONFIG or ~/.docker: auths, credHelpers, credsStore). Give them, or run docker login ${server} on the machine that runs pulumi up.`
+        : step === "refresh" && refused
+          ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
+          : refused
+            ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
+            : err.retryable
+              ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
+              : err.code === "TAG_INVALID"
+                ? ""
+                : err.status >= 400 && err.status < 500
+                  ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
+                  : `Check the repository and its permissions in ${server}.`;
   return new RegistryError(
-    `${step} in ${server} failed: ${err.message} ${fix}`,
+    `${step} in ${server} failed: ${err.message}${fix ? ` ${fix}` : ""}`,
     err.status,
     { registry: server, step },
     err.code,
@@ -474,7 +478,7 @@ async function buildStep(publish: Publish): Promise<PushResult> {
         throw stepFailure(
           "push",
           publish.server,
-          new RegistryError(err.message, pushStatus(err.output)),
+          new RegistryError(err.message, pushStatus(err.output), {}, pushCode(err.output)),
           publish.anonymous,
         );
       throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
@@ -489,7 +493,19 @@ async function buildStep(publish: Publish): Promise<PushResult> {
 function pushStatus(output: string): number {
   if (/\b401\b|unauthorized|authentication required|no basic auth credentials/i.test(output)) return 401;
   if (/\b403\b|\bdenied\b|forbidden/i.test(output)) return 403;
+  if (pushCode(output) === "NAME_UNKNOWN") return 404;
+  if (pushCode(output) === "TAG_INVALID") return 400;
   return 0;
+}
+
+/**
+ * The registry's error code a failed push printed, for the codes a fix depends on: the engine
+ * prints a code as its text (`name unknown:`, `tag invalid:`), BuildKit and cosign as the code.
+ */
+function pushCode(output: string): string | undefined {
+  if (/\bname unknown:|\bNAME_UNKNOWN\b/.test(output)) return "NAME_UNKNOWN";
+  if (/\btag invalid:|\bTAG_INVALID\b/.test(output)) return "TAG_INVALID";
+  return undefined;
 }
 
 /** No output names a digest the registry does not hold: ask it before reporting the push. */

@@ -1,0 +1,244 @@
+/**
+ * The publish pipeline against ECR's rules (test/ecr-registry.ts in front of the local registry),
+ * for real: the Docker engine pushes, cosign signs and attests, syft makes the SBOM. The repository
+ * is made as the component makes production's (IMMUTABLE, with the `sha256-*` exclusion when it
+ * signs), the login is ECR's (user AWS, a token). Every path must pass with no tag put twice:
+ * build, reuse with no state, signing by staging then production, promotion in one repository,
+ * and the refusals (a moving tag, a repository that does not exist, a second signer where
+ * `sha256-*` is immutable) must say ECR's reason and the fix.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
+import { repositoryTagMutability } from "../../src/ecr";
+import { findManifest } from "../../src/executor";
+import { parseImageReference, withInputsHash } from "../../src/plan";
+import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
+import { type EcrRegistry, startEcrRegistry } from "../ecr-registry";
+import { type Engine, type SupplyChainTools, requireEngine, requireSupplyChain } from "./engine";
+
+const RUN = Date.now().toString(36);
+const GIT_SHA = "0123456789abcdef0123456789abcdef01234567";
+const DOCKERFILE = [
+  "FROM multistage-local/busybox:1 AS production",
+  `RUN echo ${RUN} > /release`,
+  'CMD ["cat", "/release"]',
+  "",
+].join("\n");
+
+describe("Integration: the pipeline against ECR's rules (immutable tags, signatures beside them, tokens)", function () {
+  this.timeout(600_000);
+  let engine: Engine;
+  let tools: SupplyChainTools;
+  let ecr: EcrRegistry;
+  let keys: string;
+  let context: string;
+  const signers: Record<string, { key: string; keyPassword: string; pub: string }> = {};
+
+  before(async function () {
+    engine = requireEngine(this);
+    tools = requireSupplyChain(this);
+    const { server, username, password } = engine.registry;
+    ecr = await startEcrRegistry({ upstream: { server, username: username ?? "", password: password ?? "" } });
+    keys = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-keys-"));
+    context = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-"));
+    fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
+    for (const name of ["staging", "production"]) {
+      execFileSync(tools.cosign, ["generate-key-pair", "--output-key-prefix", name], {
+        cwd: keys,
+        env: { ...process.env, COSIGN_PASSWORD: `pw-${name}` },
+        stdio: "ignore",
+      });
+      signers[name] = {
+        key: fs.readFileSync(path.join(keys, `${name}.key`), "utf8"),
+        keyPassword: `pw-${name}`,
+        pub: path.join(keys, `${name}.pub`),
+      };
+    }
+  });
+  after(async () => {
+    await ecr?.close();
+    for (const dir of [keys, context]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The manifest PUTs by tag (not by digest) the registry answered since `mark`. */
+  const tagPuts = (mark: number): string[] =>
+    ecr.requests
+      .slice(mark)
+      .filter((r) => r.method === "PUT" && /\/manifests\/(?!sha256:)/.test(r.path))
+      .map((r) => `${r.status} ${r.path.replace(/^.*\/manifests\//, "")}${r.code ? ` ${r.code}` : ""}`);
+
+  /** Plan `environment` and publish it to `repository` of the ECR registry with an ECR login. */
+  async function publish(
+    repository: string,
+    environment: string,
+    options: Partial<BuildPlanOptions>,
+    signer?: string,
+  ): Promise<PublishResult & { plan: BuildPlan; statuses: string[] }> {
+    const plan = planBuildFromFiles({
+      context,
+      environment,
+      gitSha: GIT_SHA,
+      registryCache: false,
+      testStage: false,
+      ...options,
+    } as BuildPlanOptions);
+    const registry = { server: ecr.server, username: "AWS", password: ecr.issueToken() };
+    const prepared = await prepareImage(plan, registry, { env: engine.env, secret: false, warn: () => undefined });
+    const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${ecr.server}/${repository}:${t}`);
+    const statuses: string[] = [];
+    const key = signer ? signers[signer] : undefined;
+    const result = await publishImage(
+      {
+        plan,
+        references,
+        push: true,
+        registry,
+        ...prepared,
+        ...(key ? { signing: { key: key.key, keyPassword: key.keyPassword } } : {}),
+        cwd: context,
+      },
+      undefined,
+      {
+        env: { ...engine.env, MULTISTAGE_COSIGN: tools.cosign, MULTISTAGE_SYFT: tools.syft },
+        onStatus: (l) => statuses.push(l),
+      },
+    );
+    return { ...result, plan, statuses };
+  }
+
+  const signing = (publicKeys: string[] = []): Partial<BuildPlanOptions> => ({
+    signing: { key: true, publicKeys: publicKeys.map((p) => fs.readFileSync(p, "utf8")) },
+  });
+  const production = (extra: Partial<BuildPlanOptions> = {}): Partial<BuildPlanOptions> => ({
+    ...signing([signers.staging.pub]),
+    environments: { production: { promoteFrom: "staging" } },
+    ...extra,
+  });
+  const access = (): { server: string; username: string; password: string } => ({
+    server: ecr.server,
+    username: "AWS",
+    password: ecr.issueToken(),
+  });
+
+  let stagingDigest = "";
+
+  it("a repository that does not exist: NAME_UNKNOWN, said with the fix, and nothing is created", async () => {
+    const repository = `ecr-${RUN}/missing`;
+    const err = await publish(repository, "staging", {}).then(
+      () => assert.fail("ECR has no such repository"),
+      (e: Error) => e,
+    );
+    assert.match(err.message, /does not exist/);
+    assert.match(err.message, /create/i);
+    assert.ok(!ecr.repositories().includes(repository));
+  });
+
+  it("staging on production's settings (IMMUTABLE with sha256-*): built, signed, attested; each tag put once", async () => {
+    const repository = `ecr-${RUN}/app`;
+    const settings = repositoryTagMutability({}, "production", false, true);
+    assert.equal(settings.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+    ecr.createRepository(repository, {
+      imageTagMutability: settings.imageTagMutability,
+      exclusionFilters: settings.imageTagMutabilityExclusionFilters?.map((f) => f.filter),
+    });
+    const mark = ecr.requests.length;
+    const staged = await publish(repository, "staging", { ...signing(), attestations: { sbom: true } }, "staging");
+    assert.equal(staged.reused, false);
+    stagingDigest = staged.digest;
+    const puts = tagPuts(mark);
+    assert.ok(
+      puts.every((p) => p.startsWith("201 ")),
+      puts.join("\n"),
+    );
+    // One PUT per tag, except the signatures' own tags, which cosign (v2) re-puts to append.
+    const releaseTags = puts.filter((p) => !/ sha256-/.test(` ${p.slice(4)}`)).map((p) => p.slice(4));
+    assert.deepEqual([...new Set(releaseTags)], releaseTags, `a tag put twice: ${puts.join(", ")}`);
+    assert.ok(
+      puts.some((p) => p.endsWith(".sig")),
+      "a signature",
+    );
+    assert.ok(
+      puts.some((p) => p.endsWith(".att")),
+      "an attestation",
+    );
+  });
+
+  it("staging again with no state: found by its inputs, nothing put, nothing signed again", async () => {
+    const repository = `ecr-${RUN}/app`;
+    const mark = ecr.requests.length;
+    const again = await publish(repository, "staging", { ...signing(), attestations: { sbom: true } }, "staging");
+    assert.equal(again.reused, true);
+    assert.equal(again.digest, stagingDigest);
+    assert.deepEqual(tagPuts(mark), [], "an empty-state rerun puts no tag (ECR refuses a second PUT)");
+  });
+
+  it("production promotes staging's digest in the same repository, signs after its checks; a rerun puts nothing", async () => {
+    const repository = `ecr-${RUN}/app`;
+    const mark = ecr.requests.length;
+    const promoted = await publish(repository, "production", production(), "production");
+    assert.equal(promoted.digest, stagingDigest);
+    const puts = tagPuts(mark);
+    assert.ok(
+      puts.every((p) => p.startsWith("201 ")),
+      puts.join("\n"),
+    );
+    assert.ok(
+      puts.some((p) => /production-0123456789ab$/.test(p)),
+      puts.join(", "),
+    );
+    assert.ok(
+      puts.some((p) => p.endsWith(".sig")),
+      "production's signature beside staging's",
+    );
+    const tag = parseImageReference(promoted.references[0]).tag as string;
+    assert.equal(await findManifest(repository, tag, access()), stagingDigest);
+    const rerun = ecr.requests.length;
+    const again = await publish(repository, "production", production(), "production");
+    assert.equal(again.digest, stagingDigest);
+    assert.deepEqual(tagPuts(rerun), []);
+  });
+
+  it("a moving tag in an IMMUTABLE repository: refused with TAG_INVALID's reason and the fix", async () => {
+    const repository = `ecr-${RUN}/moving`;
+    ecr.createRepository(repository, { imageTagMutability: "IMMUTABLE" });
+    await publish(repository, "dev", { movingTags: ["latest"], environments: { dev: { target: "production" } } });
+    fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE.replace(`echo ${RUN}`, `echo ${RUN}-2`));
+    try {
+      const err = await publish(repository, "dev", {
+        movingTags: ["latest"],
+        environments: { dev: { target: "production" } },
+        gitSha: "1111111111111111111111111111111111111111",
+      }).then(
+        () => assert.fail("an IMMUTABLE repository refuses to move latest"),
+        (e: Error) => e,
+      );
+      assert.match(err.message, /the tag latest of .* already names sha256:[0-9a-f]{64}/);
+      assert.match(err.message, /TAG_INVALID/);
+      assert.match(err.message, /IMMUTABLE_WITH_EXCLUSION|mutable repository/);
+    } finally {
+      fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
+    }
+  });
+
+  it("a second signer where sha256-* is immutable (IMMUTABLE, no exclusion): refused with the exclusion filter as the fix", async () => {
+    const repository = `ecr-${RUN}/no-exclusion`;
+    ecr.createRepository(repository, { imageTagMutability: "IMMUTABLE" });
+    await publish(repository, "staging", signing(), "staging");
+    const err = await publish(repository, "production", production(), "production").then(
+      () => assert.fail("cosign v2 re-puts sha256-<digest>.sig"),
+      (e: Error) => e,
+    );
+    assert.match(err.message, /TAG_INVALID/);
+    assert.match(err.message, /sha256-\*/);
+    assert.match(err.message, /IMMUTABLE_WITH_EXCLUSION/);
+    assert.equal(
+      await findManifest(repository, "production-0123456789ab", access()),
+      undefined,
+      "no production tag on an image production could not sign",
+    );
+  });
+});
