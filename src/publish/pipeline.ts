@@ -262,7 +262,9 @@ interface Publish {
   /** Whether no credentials were found for the registry (a refusal then says so). */
   readonly anonymous: boolean;
   /** Every secret value this publish holds: no error it raises shows one. */
-  readonly secrets: readonly string[];
+  readonly secrets: string[];
+  /** Whether the login is the machine's, which can be asked again when it expires (an ECR token lasts 12 hours). */
+  readonly renewable: boolean;
   /** Milliseconds per step, as they run. */
   readonly timings: Partial<Record<PublishStep, number>>;
   /** Whether the builder's config holds the registry's login yet (cosign and syft read it there). */
@@ -328,6 +330,7 @@ export async function publishImage(
       api: inputs.push && onRegistry ? (credentials ?? { server }) : undefined,
       anonymous: credentials === undefined,
       secrets,
+      renewable: credentials !== undefined && !given,
       timings: {},
       loggedIn: false,
     };
@@ -430,7 +433,7 @@ async function lookupStep(publish: Publish): Promise<string | undefined> {
   return registryStep(
     "lookup",
     server,
-    () => host.registry.findManifest(publish.repositoryPath, publish.byInputs, api),
+    () => renewing(publish, () => host.registry.findManifest(publish.repositoryPath, publish.byInputs, api)),
     publish.anonymous,
   );
 }
@@ -461,28 +464,35 @@ async function buildStep(publish: Publish): Promise<PushResult> {
   };
   const build = (): Promise<PushResult> =>
     host.builder.buildImage(plan, publish.repository, { secrets: inputs.secrets, push: inputs.push });
-  return build()
-    .catch((err: unknown) => {
-      // A registry failing for a moment (a 5xx, a dropped connection; distribution answers 500 to
-      // one of two publishers pushing the same image at once) is asked once more: the build is
-      // cached, so only the push runs again. A refusal (401, 403) is not.
-      if (err instanceof DockerCommandError && err.step === "push" && pushStatus(err.output) === 0) {
-        host.status("the push failed for a moment; pushing again");
-        return build();
-      }
-      throw err;
-    })
-    .catch((err: unknown) => {
-      // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
-      if (err instanceof DockerCommandError && err.step === "push")
-        throw stepFailure(
-          "push",
-          publish.server,
-          new RegistryError(err.message, pushStatus(err.output), {}, pushCode(err.output)),
-          publish.anonymous,
-        );
-      throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
-    });
+  return (
+    build()
+      .catch((err: unknown) => {
+        // A registry failing for a moment (a 5xx, a dropped connection; distribution answers 500 to
+        // one of two publishers pushing the same image at once) is asked once more: the build is
+        // cached, so only the push runs again. A refusal (401, 403) is not.
+        if (err instanceof DockerCommandError && err.step === "push" && pushStatus(err.output) === 0) {
+          host.status("the push failed for a moment; pushing again");
+          return build();
+        }
+        throw err;
+      })
+      // A login that expired on the way (ECR: 403 DENIED) is asked for again, and the push repeated.
+      .catch(async (err: unknown) => {
+        if (isRefusal(err) && (await renewLogin(publish))) return build();
+        throw err;
+      })
+      .catch((err: unknown) => {
+        // The engine's `docker push` failed (after its own retries): said as the other registry steps are.
+        if (err instanceof DockerCommandError && err.step === "push")
+          throw stepFailure(
+            "push",
+            publish.server,
+            new RegistryError(err.message, pushStatus(err.output), {}, pushCode(err.output)),
+            publish.anonymous,
+          );
+        throw explainBuildFailure(err, inputs.plan, inputs.closureDockerfile, "build");
+      })
+  );
 }
 
 /**
@@ -515,13 +525,54 @@ async function confirmStep(publish: Publish, digest: string): Promise<void> {
   const held = await registryStep(
     "confirm",
     server,
-    () => host.registry.findManifest(publish.repositoryPath, digest, api as RegistryAccess),
+    () => renewing(publish, () => host.registry.findManifest(publish.repositoryPath, digest, api as RegistryAccess)),
     publish.anonymous,
   );
   if (held !== digest)
     throw new Error(
       `confirm in ${server} failed: the push reported ${digest}, but ${publish.repository} does not hold it. Run pulumi up again; the state keeps the previous image.`,
     );
+}
+
+/** How a refusal reads in a tool's output (cosign's `DENIED`, `403 Forbidden`). */
+const REFUSED = /\b403\b|\bDENIED\b/;
+
+/** A refusal of the login: the registry's 403, or a push or tool whose output says so. */
+function isRefusal(err: unknown): boolean {
+  if (err instanceof RegistryError) return err.status === 403;
+  return err instanceof DockerCommandError && (pushStatus(err.output) === 403 || REFUSED.test(err.output));
+}
+
+/**
+ * `run()`, once more after a refused login was renewed: a login from the machine (a credential
+ * helper such as ECR's) can expire during a long update (an ECR token lasts 12 hours and is then
+ * answered 403 DENIED, with no challenge to re-authenticate on), so it is asked for again rather
+ * than failing the update halfway. A login the program gave cannot be renewed here.
+ */
+async function renewing<T>(publish: Publish, run: () => Promise<T>, refused?: (value: T) => boolean): Promise<T> {
+  try {
+    const value = await run();
+    if (refused?.(value) && (await renewLogin(publish))) return await run();
+    return value;
+  } catch (err) {
+    if (isRefusal(err) && (await renewLogin(publish))) return await run();
+    throw err;
+  }
+}
+
+/** Ask the machine for its login again; true when it gave a new one, now used everywhere (the API, the builder's config). */
+async function renewLogin(publish: Publish): Promise<boolean> {
+  const { credentials, host } = publish;
+  if (!publish.renewable || !credentials || !host.registry.machineLogin) return false;
+  const fresh = await host.registry.machineLogin(publish.server);
+  if (!fresh || (fresh.password === credentials.password && fresh.username === credentials.username)) return false;
+  publish.secrets.push(...credentialForms(fresh));
+  // The same object is the API's login and the builder's: every later step uses the new one.
+  Object.assign(credentials, { username: fresh.username, password: fresh.password });
+  publish.loggedIn = false;
+  await login(publish, credentials);
+  host.status("the registry refused the login (expired); renewed it from the machine's login and went on");
+  return true;
 }
 
 /** Log the builder in once per publish: its config is where the builder, cosign and syft find the login. */
@@ -549,7 +600,7 @@ async function releaseStep(
     registryStep(
       "measure",
       server,
-      () => host.registry.imageSize(publish.repositoryPath, digest, api),
+      () => renewing(publish, () => host.registry.imageSize(publish.repositoryPath, digest, api)),
       publish.anonymous,
     ),
   );
@@ -572,7 +623,7 @@ async function releaseStep(
     registryStep(
       "tag",
       server,
-      () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api),
+      () => renewing(publish, () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api)),
       publish.anonymous,
     ),
   );
@@ -639,7 +690,11 @@ async function vouch(publish: Publish, image: string, origin: Origin, phases: Vo
     host.status("verifying its signature");
     const trusted = [...(own ? [own] : []), ...release.publicKeys];
     const found = await timed(publish, "verify", () =>
-      chain.verify(image, trusted, { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash }),
+      renewing(
+        publish,
+        () => chain.verify(image, trusted, { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash }),
+        (found) => !found.verified && REFUSED.test(found.detail),
+      ),
     );
     if (!found.verified)
       throw new Error(
@@ -652,10 +707,16 @@ async function vouch(publish: Publish, image: string, origin: Origin, phases: Vo
     checkpoint(publish, "sign");
     const annotations = { [SIGNATURE_ANNOTATIONS.inputs]: origin.hash, [SIGNATURE_ANNOTATIONS.environment]: env };
     await timed(publish, "sign", async () => {
-      const signed = origin.built ? undefined : await chain.verify(image, [own], annotations);
+      const signed = origin.built
+        ? undefined
+        : await renewing(
+            publish,
+            () => chain.verify(image, [own], annotations),
+            (found) => !found.verified && REFUSED.test(found.detail),
+          );
       if (signed?.verified) return;
       host.status("signing");
-      await chain.sign(image, key, annotations);
+      await renewing(publish, () => chain.sign(image, key, annotations));
     });
   }
   if (referrers && key) await attestStep(publish, chain, image, key, origin);
@@ -673,10 +734,10 @@ async function attestStep(
   const { sbom, provenance } = inputs.plan.attestations;
   checkpoint(publish, "attest");
   await timed(publish, "attest", async () => {
-    const present = origin.built ? [] : await chain.attestationTypes(image);
+    const present = origin.built ? [] : await renewing(publish, () => chain.attestationTypes(image));
     if (sbom && !present.includes(PREDICATE_TYPES.sbom)) {
       host.status("attaching its SBOM");
-      await chain.attest(image, key, "sbom", await chain.sbom(image));
+      await renewing(publish, async () => chain.attest(image, key, "sbom", await chain.sbom(image)));
     }
     if (provenance !== false && !present.includes(PREDICATE_TYPES.provenance)) {
       if (origin.provenance === undefined)
@@ -685,7 +746,7 @@ async function attestStep(
         );
       else {
         host.status("attaching its provenance");
-        await chain.attest(image, key, "provenance", JSON.stringify(origin.provenance));
+        await renewing(publish, () => chain.attest(image, key, "provenance", JSON.stringify(origin.provenance)));
       }
     }
   });
@@ -737,7 +798,7 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   const found = await registryStep(
     "promote",
     server,
-    () => host.registry.findManifest(sourcePath, byInputs, sourceLogin ?? { server }),
+    () => renewing(publish, () => host.registry.findManifest(sourcePath, byInputs, sourceLogin ?? { server })),
     anonymous,
   );
   if (!found) {
@@ -753,7 +814,10 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
     await registryStep(
       "promote",
       publish.server,
-      () => host.registry.tagManifest(publish.repositoryPath, found, tags, credentials ?? { server: publish.server }),
+      () =>
+        renewing(publish, () =>
+          host.registry.tagManifest(publish.repositoryPath, found, tags, credentials ?? { server: publish.server }),
+        ),
       anonymous,
     );
     return outputs(publish, found, `${repository}@${found}`, true, reason);

@@ -71,13 +71,18 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
       .filter((r) => r.method === "PUT" && /\/manifests\/(?!sha256:)/.test(r.path))
       .map((r) => `${r.status} ${r.path.replace(/^.*\/manifests\//, "")}${r.code ? ` ${r.code}` : ""}`);
 
-  /** Plan `environment` and publish it to `repository` of the ECR registry with an ECR login. */
+  /**
+   * Plan `environment` and publish it to `repository` of the ECR registry with an ECR login: a
+   * token in the program's registry args, or (`machine`) none there, the machine's credential helper's.
+   */
   async function publish(
     repository: string,
     environment: string,
     options: Partial<BuildPlanOptions>,
     signer?: string,
+    machine?: { registry: EcrRegistry; env: NodeJS.ProcessEnv; given?: boolean },
   ): Promise<PublishResult & { plan: BuildPlan; statuses: string[] }> {
+    const target = machine?.registry ?? ecr;
     const plan = planBuildFromFiles({
       context,
       environment,
@@ -86,9 +91,14 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
       testStage: false,
       ...options,
     } as BuildPlanOptions);
-    const registry = { server: ecr.server, username: "AWS", password: ecr.issueToken() };
+    const registry =
+      machine && !machine.given
+        ? { server: target.server }
+        : { server: target.server, username: "AWS", password: target.issueToken() };
     const prepared = await prepareImage(plan, registry, { env: engine.env, secret: false, warn: () => undefined });
-    const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${ecr.server}/${repository}:${t}`);
+    const references = withInputsHash(plan.tags, prepared.inputs.hash).map(
+      (t) => `${target.server}/${repository}:${t}`,
+    );
     const statuses: string[] = [];
     const key = signer ? signers[signer] : undefined;
     const result = await publishImage(
@@ -103,7 +113,7 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
       },
       undefined,
       {
-        env: { ...engine.env, MULTISTAGE_COSIGN: tools.cosign, MULTISTAGE_SYFT: tools.syft },
+        env: { ...engine.env, ...machine?.env, MULTISTAGE_COSIGN: tools.cosign, MULTISTAGE_SYFT: tools.syft },
         onStatus: (l) => statuses.push(l),
       },
     );
@@ -240,5 +250,82 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
       undefined,
       "no production tag on an image production could not sign",
     );
+  });
+
+  it("a token that expires during the update is renewed from the machine's credential helper, not a failure halfway", async () => {
+    // Tokens that last 4 s (ECR's last 12 hours), a release gate that outlasts one: signing and
+    // tagging then meet 403 DENIED, which has no challenge to re-authenticate on.
+    const { server, username, password } = engine.registry;
+    const short = await startEcrRegistry({
+      upstream: { server, username: username ?? "", password: password ?? "" },
+      tokenLifetimeMs: 4000,
+    });
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-helper-"));
+    try {
+      const repository = `ecr-${RUN}/renewed`;
+      short.createRepository(repository, {
+        imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+        exclusionFilters: ["sha256-*"],
+      });
+      // The machine's login as ECR's credential helper gives it: a new token on every `get`.
+      const helper = path.join(home, "docker-credential-ecr-test");
+      fs.writeFileSync(
+        helper,
+        [
+          `#!${process.execPath}`,
+          `fetch("http://${short.server}/_ecr/token", { method: "POST" }).then((r) => r.json()).then((t) =>`,
+          `  process.stdout.write(JSON.stringify({ ServerURL: "${short.server}", Username: t.username, Secret: t.password })));`,
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      fs.mkdirSync(path.join(home, "docker"));
+      fs.writeFileSync(
+        path.join(home, "docker", "config.json"),
+        JSON.stringify({ credHelpers: { [short.server]: "ecr-test" } }),
+      );
+      const env = { DOCKER_CONFIG: path.join(home, "docker"), PATH: `${home}${path.delimiter}${process.env.PATH}` };
+      const slowGate: Partial<BuildPlanOptions> = {
+        ...signing(),
+        environments: { staging: { releaseGate: { command: "sleep 5" } } },
+      };
+      const renewed = await publish(repository, "staging", slowGate, "staging", { registry: short, env });
+      assert.ok(
+        renewed.statuses.some((l) => /renewed it from the machine's login/.test(l)),
+        renewed.statuses.join(" · "),
+      );
+      const denied = short.requests.filter((r) => r.status === 403 && r.code === "DENIED");
+      assert.ok(denied.length > 0, "the token did expire on the way");
+      assert.ok(short.requests.filter((r) => r.path === "/_ecr/token").length >= 2, "a second token was asked for");
+      assert.equal(
+        await findManifest(repository, "staging-0123456789ab", {
+          server: short.server,
+          username: "AWS",
+          password: short.issueToken(),
+        }),
+        renewed.digest,
+      );
+      // A token the program gave cannot be renewed here: the same update fails at the first refusal, naming it.
+      fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE.replace(`echo ${RUN}`, `echo ${RUN}-renew`));
+      const err = await publish(
+        repository,
+        "staging",
+        { ...slowGate, gitSha: "2222222222222222222222222222222222222222" },
+        "staging",
+        {
+          registry: short,
+          env: {},
+          given: true,
+        },
+      ).then(
+        () => assert.fail("without a machine login the expired token is not renewed"),
+        (e: Error) => e,
+      );
+      assert.match(err.message, /DENIED|403|expired/);
+    } finally {
+      fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
+      await short.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
