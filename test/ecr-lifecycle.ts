@@ -64,8 +64,10 @@ export function lifecyclePolicyProblems(text: string): string[] {
     const s = rule.selection;
     const at = `rule ${rule.rulePriority}`;
     if (!Number.isInteger(s.countNumber) || s.countNumber < 1) problems.push(`${at}: countNumber must be ≥ 1`);
-    if (s.countType === "imageCountMoreThan" && s.countUnit) problems.push(`${at}: imageCountMoreThan takes no countUnit`);
-    if (s.countType !== "imageCountMoreThan" && s.countUnit !== "days") problems.push(`${at}: ${s.countType} needs countUnit days`);
+    if (s.countType === "imageCountMoreThan" && s.countUnit)
+      problems.push(`${at}: imageCountMoreThan takes no countUnit`);
+    if (s.countType !== "imageCountMoreThan" && s.countUnit !== "days")
+      problems.push(`${at}: ${s.countType} needs countUnit days`);
     if (s.tagStatus === "tagged") {
       const lists = [s.tagPatternList, s.tagPrefixList].filter((l) => l !== undefined);
       if (lists.length !== 1 || lists[0].length === 0)
@@ -128,7 +130,8 @@ export function evaluateLifecycle(policy: string, images: readonly LifecycleImag
     let chosen: LifecycleImage[];
     if (s.countType === "imageCountMoreThan")
       chosen = [...candidates].sort((a, b) => b.pushedAt - a.pushedAt).slice(s.countNumber);
-    else if (s.countType === "sinceImagePushed") chosen = candidates.filter((i) => now - i.pushedAt > s.countNumber * DAY);
+    else if (s.countType === "sinceImagePushed")
+      chosen = candidates.filter((i) => now - i.pushedAt > s.countNumber * DAY);
     else if (s.countType === "sinceImagePulled")
       chosen = candidates.filter((i) => now - (i.lastPulledAt ?? i.pushedAt) > s.countNumber * DAY);
     else chosen = [];
@@ -140,8 +143,7 @@ export function evaluateLifecycle(policy: string, images: readonly LifecycleImag
     changed = false;
     for (const image of images)
       if (!acted.has(image.digest) && image.children)
-        for (const child of image.children)
-          if (acted.delete(child)) changed = true;
+        for (const child of image.children) if (acted.delete(child)) changed = true;
   }
   const expired = new Map<string, number | "subject">();
   const archived = new Set<string>();

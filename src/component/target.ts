@@ -6,7 +6,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { RegistryInputs } from "../registry";
 import { createRepository, getEcrCredentials } from "../ecr";
-import { getEnvironmentArgs, registryCacheEnabled } from "../plan";
+import { getEnvironmentArgs, registryCacheEnabled, releaseTagPatterns } from "../plan";
 import { getRegistryTarget } from "../registry";
 import type { MultiStageImageArgs } from "./args";
 import type { ComponentSpec } from "./spec";
@@ -42,10 +42,23 @@ export function createPushTarget(
   const cache = registryCacheEnabled(args.registryCache, environment.registryCache, args.builder !== undefined);
   // Signatures and attestations are tags beside the image that each new signer re-puts.
   const signs = spec.signing?.key === true;
-  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache, planned, signs);
+  // The lifecycle rules claim this environment's releases by their tags' patterns, so none expires what it deploys.
+  const fixed = [...stringsOf(args.tags), ...stringsOf(environment.tags)];
+  const patterns = releaseTagPatterns(
+    args.tagStrategy,
+    spec.environment,
+    fixed,
+    Object.keys(args.additionalImages ?? {}),
+  );
+  const repo = createRepository(spec.name, args.repository ?? {}, spec.kind, parent, cache, planned, signs, patterns);
   return {
     repositoryUrl: repo.repositoryUrl,
     credentials: getEcrCredentials(repo.repositoryUrl, parent),
     repository: repo.repository,
   };
+}
+
+/** The plain strings of a tag list (an unknown Output stands for none: its tags are checked when known). */
+function stringsOf(tags: unknown): string[] {
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
 }

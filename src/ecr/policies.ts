@@ -4,24 +4,43 @@
  */
 import type { Diagnostic, EnvironmentKind } from "../plan";
 
-/** Lifecycle rules, in the terms people think in; rendered to ECR's rule list. */
+/**
+ * Lifecycle rules, in the terms people think in; rendered to ECR's rule list so that what an
+ * environment deploys is never expired: its releases (the images with its release tags) are
+ * claimed by the first rules, which no lower rule may then expire (ECR applies one rule per image,
+ * the highest that selects it), and so are the signatures and attestations beside them.
+ */
 export interface LifecyclePolicyArgs {
-  /** Expire untagged images this many days after they were pushed. `0` disables the rule. */
+  /** Expire untagged images (superseded caches and signature versions) this many days after they were pushed. `0` disables the rule. */
   readonly expireUntaggedAfterDays?: number;
-  /** Keep only this many tagged images (newest first) whose tags match `taggedPatterns`. `0` disables the rule. */
+  /**
+   * Keep this many releases (images whose tags match `taggedPatterns`, newest pushed first): the
+   * release a stack deploys is the newest, and no lower rule expires a release. `0` disables the rule.
+   */
   readonly keepLastTagged?: number;
-  /** Tag patterns the tagged rule applies to (ECR wildcards, `*` matches any). @default ["*"] */
+  /**
+   * The release tags' patterns (ECR wildcards, `*` matches any; one rule each, as ECR ANDs a
+   * rule's patterns). @default the environment's tag templates as patterns (`{env}-{gitShortSha}` → `dev-*`), or `["*"]` for a function
+   */
   readonly taggedPatterns?: readonly string[];
-  /** Keep only this many images of any kind (the catch-all last rule). `0` disables the rule. */
+  /** Keep only this many images of any kind (the catch-all last rule: builds never released, caches). `0` disables the rule. */
   readonly keepLast?: number;
 }
 
-/** Defaults: dev expires untagged after 1 day and keeps 20; production keeps 100 tagged releases. */
+/**
+ * Defaults: dev keeps 20 releases, staging 50, production 100, and their signatures; untagged
+ * images go after 1, 7 and 14 days; dev and staging keep 50 and 100 images in all.
+ */
 export const DEFAULT_LIFECYCLE: Readonly<Record<EnvironmentKind, LifecyclePolicyArgs>> = {
-  development: { expireUntaggedAfterDays: 1, keepLast: 20 },
-  staging: { expireUntaggedAfterDays: 7, keepLast: 50 },
+  development: { expireUntaggedAfterDays: 1, keepLastTagged: 20, keepLast: 50 },
+  staging: { expireUntaggedAfterDays: 7, keepLastTagged: 50, keepLast: 100 },
   production: { expireUntaggedAfterDays: 14, keepLastTagged: 100 },
 };
+
+/** cosign's (v2) signature and attestation tags, `sha256-<digest>.sig` / `.att`: images of their own. */
+export const SIGNATURE_TAG_PATTERN = "sha256-*";
+/** Signatures and attestations kept per release kept (a `.sig` and an `.att`, with room to spare). */
+const SIGNATURES_PER_RELEASE = 3;
 
 interface LifecycleRule {
   rulePriority: number;
@@ -34,6 +53,11 @@ interface LifecycleRule {
     countNumber: number;
   };
   action: { type: "expire" };
+}
+
+/** ECR's limits on a `tagPatternList` entry: tag characters and `*`, at most four `*`. */
+function isTagPattern(pattern: string): boolean {
+  return /^[A-Za-z0-9_.*-]{1,128}$/.test(pattern) && (pattern.match(/\*/g) ?? []).length <= 4;
 }
 
 /** Add an `invalid-lifecycle-policy` diagnostic (at `property`) for every invalid field. */
@@ -53,12 +77,12 @@ export function validateLifecyclePolicy(args: LifecyclePolicyArgs, property: str
       problem(field, `must be a whole number ≥ 0, got ${value}.`, "Use 0 to disable the rule.");
     }
   }
-  const patterns = args.taggedPatterns ?? ["*"];
-  if (patterns.length === 0 || patterns.some((p) => !/^[A-Za-z0-9_.*-]{1,128}$/.test(p))) {
+  const patterns = args.taggedPatterns;
+  if (patterns !== undefined && (patterns.length === 0 || patterns.some((p) => !isTagPattern(p)))) {
     problem(
       "taggedPatterns",
       `must be non-empty tag patterns, got ${JSON.stringify(patterns)}.`,
-      'Use letters, digits, _ . - and * (any characters), e.g. ["v*"].',
+      'Use letters, digits, _ . - and up to four * (any characters), e.g. ["v*"].',
     );
   }
   if (!args.expireUntaggedAfterDays && !args.keepLastTagged && !args.keepLast) {
@@ -72,27 +96,44 @@ export function validateLifecyclePolicy(args: LifecyclePolicyArgs, property: str
   }
 }
 
-/** The lifecycle policy document for valid `args` (see `validateLifecyclePolicy`). */
-export function lifecyclePolicyDocument(args: LifecyclePolicyArgs): string {
-  const patterns = [...(args.taggedPatterns ?? ["*"])];
+/**
+ * The lifecycle policy document for valid `args` (see `validateLifecyclePolicy`).
+ * `releasePatterns`: the environment's release tags as patterns (`releaseTagPatterns`), used
+ * unless `args.taggedPatterns` is given.
+ */
+export function lifecyclePolicyDocument(args: LifecyclePolicyArgs, releasePatterns: readonly string[] = ["*"]): string {
+  const patterns = [...new Set(args.taggedPatterns ?? releasePatterns)];
   const rules: LifecycleRule[] = [];
   const add = (description: string, selection: LifecycleRule["selection"]): void => {
     rules.push({ rulePriority: rules.length + 1, description, selection, action: { type: "expire" } });
   };
+  if (args.keepLastTagged) {
+    // First: a release is claimed by its rule, and no lower rule may expire it.
+    for (const pattern of patterns)
+      add(`Keep the last ${args.keepLastTagged} releases tagged ${pattern}`, {
+        tagStatus: "tagged",
+        tagPatternList: [pattern],
+        countType: "imageCountMoreThan",
+        countNumber: args.keepLastTagged,
+      });
+  }
+  if (!patterns.includes("*")) {
+    // Then the signatures and attestations beside them (cosign's sha256-… tags, images of their
+    // own that the tagged and catch-all rules would otherwise count and expire).
+    const kept = SIGNATURES_PER_RELEASE * (args.keepLastTagged || args.keepLast || 100);
+    add(`Keep the last ${kept} signatures and attestations (${SIGNATURE_TAG_PATTERN})`, {
+      tagStatus: "tagged",
+      tagPatternList: [SIGNATURE_TAG_PATTERN],
+      countType: "imageCountMoreThan",
+      countNumber: kept,
+    });
+  }
   if (args.expireUntaggedAfterDays) {
     add(`Expire untagged images after ${args.expireUntaggedAfterDays} day(s)`, {
       tagStatus: "untagged",
       countType: "sinceImagePushed",
       countUnit: "days",
       countNumber: args.expireUntaggedAfterDays,
-    });
-  }
-  if (args.keepLastTagged) {
-    add(`Keep the last ${args.keepLastTagged} tagged images matching ${patterns.join(", ")}`, {
-      tagStatus: "tagged",
-      tagPatternList: patterns,
-      countType: "imageCountMoreThan",
-      countNumber: args.keepLastTagged,
     });
   }
   if (args.keepLast) {

@@ -235,6 +235,7 @@ export function createRepository(
   registryCache = false,
   after: pulumi.Output<unknown> = pulumi.output(undefined),
   signs = false,
+  releasePatterns?: readonly string[],
 ): Repository {
   const opts = { parent };
   if (args.existing !== undefined) {
@@ -273,7 +274,7 @@ export function createRepository(
   const lifecyclePolicy = lifecycle
     ? new ecr.LifecyclePolicy(
         `${name}-lifecycle`,
-        { repository: repository.name, policy: lifecyclePolicyDocument(lifecycle) },
+        { repository: repository.name, policy: lifecyclePolicyDocument(lifecycle, releasePatterns) },
         opts,
       )
     : undefined;

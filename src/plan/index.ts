@@ -123,6 +123,7 @@ export {
   INPUTS_HASH_PLACEHOLDER,
   defaultTagStrategy,
   expandTagStrategy,
+  releaseTagPatterns,
   releaseTags,
   tagsFor,
   validateTag,

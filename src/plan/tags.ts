@@ -186,6 +186,34 @@ export function checkSharedTags(
   });
 }
 
+/**
+ * The release tags of environment `env` as ECR lifecycle patterns: each template with `{env}`
+ * filled in and every other placeholder a `*` (`{env}-{gitShortSha}` → `dev-*`), the fixed tags
+ * as they are, each under every `prefixes` entry (`migrations-dev-*`, for additional images).
+ * `undefined` for a function strategy, whose tags only running it shows.
+ */
+export function releaseTagPatterns(
+  strategy: TagStrategy | undefined,
+  env: string,
+  fixed: readonly string[] = [],
+  prefixes: readonly string[] = [],
+): string[] | undefined {
+  if (typeof strategy === "function") return undefined;
+  const templates =
+    strategy === undefined ? [`{env}-${INPUTS_HASH_PLACEHOLDER}`] : isTemplateList(strategy) ? strategy : [strategy];
+  const envTag = env.replace(/[^A-Za-z0-9_.-]/g, "-");
+  const patterns = [...templates, ...fixed].map((t) =>
+    t
+      .split("{env}")
+      .join(envTag)
+      .replace(/\{\w+\}/g, "*")
+      .replace(/\*+/g, "*"),
+  );
+  const prefixed = [...patterns, ...prefixes.flatMap((prefix) => patterns.map((p) => `${prefix}-${p}`))];
+  // ECR takes at most four * in a pattern; a template with more is kept by the broadest pattern.
+  return [...new Set(prefixed.map((p) => ((p.match(/\*/g) ?? []).length > 4 ? "*" : p)))];
+}
+
 /** `expandTagStrategy`, throwing a `MultiStageError` for any problem. */
 export function tagsFor(strategy: TagStrategy | undefined, context: TagContext): string[] {
   const diagnostics: Diagnostic[] = [];

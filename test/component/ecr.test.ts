@@ -50,13 +50,47 @@ describe("MultiStageImage: ECR repository policies per environment", () => {
     ]);
     assert.equal(repo.inputs.name, "team/svc");
     const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
-    assert.equal(rules.length, 1);
-    assert.equal(rules[0].selection.countNumber, 3);
+    // The signatures beside the releases are claimed before the catch-all count.
+    assert.deepEqual(
+      rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }) => [
+        r.selection.tagStatus,
+        r.selection.tagPatternList,
+        r.selection.countNumber,
+      ]),
+      [
+        ["tagged", ["sha256-*"], 9],
+        ["any", undefined, 3],
+      ],
+    );
 
     useStack("dev");
     const none = new MultiStageImage("svc", { ...serviceArgs, repository: { lifecyclePolicy: false } });
     await settle(none.imageUri);
     assert.equal(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy").length, 0);
+  });
+
+  it("claims the environment's releases by its tags' patterns first, then their signatures, in the default lifecycle", async () => {
+    useStack("production");
+    const image = new MultiStageImage("svc", {
+      ...serviceArgs,
+      tagStrategy: ["{env}-{gitShortSha}", "v{version}"],
+      version: "1.2.3",
+    });
+    await settle(image.imageUri);
+    const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
+    assert.deepEqual(
+      rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }) => [
+        r.selection.tagStatus,
+        r.selection.tagPatternList,
+        r.selection.countNumber,
+      ]),
+      [
+        ["tagged", ["production-*"], 100],
+        ["tagged", ["v*"], 100],
+        ["tagged", ["sha256-*"], 300],
+        ["untagged", undefined, 14],
+      ],
+    );
   });
 
   it("replicates to other regions when asked", async () => {

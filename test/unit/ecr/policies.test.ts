@@ -10,7 +10,7 @@ import {
   validateLifecyclePolicy,
   validatePullAccess,
 } from "../../../src/ecr";
-import type { Diagnostic } from "../../../src/plan";
+import { type Diagnostic, releaseTagPatterns } from "../../../src/plan";
 
 function lifecycleProblems(args: LifecyclePolicyArgs): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
@@ -25,41 +25,75 @@ function pullProblems(args: PullAccessArgs): Diagnostic[] {
 }
 
 describe("ECR lifecycle policy", () => {
-  it("renders the dev default: untagged after 1 day, keep the last 20", () => {
-    const rules = JSON.parse(lifecyclePolicyDocument(DEFAULT_LIFECYCLE.development)).rules;
+  it("renders the dev default: its releases first (dev-*), their signatures, untagged after 1 day, 50 in all", () => {
+    const rules = JSON.parse(
+      lifecyclePolicyDocument(DEFAULT_LIFECYCLE.development, releaseTagPatterns(undefined, "dev")),
+    ).rules;
     assert.deepEqual(rules, [
       {
         rulePriority: 1,
+        description: "Keep the last 20 releases tagged dev-*",
+        selection: { tagStatus: "tagged", tagPatternList: ["dev-*"], countType: "imageCountMoreThan", countNumber: 20 },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: "Keep the last 60 signatures and attestations (sha256-*)",
+        selection: {
+          tagStatus: "tagged",
+          tagPatternList: ["sha256-*"],
+          countType: "imageCountMoreThan",
+          countNumber: 60,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 3,
         description: "Expire untagged images after 1 day(s)",
         selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 1 },
         action: { type: "expire" },
       },
       {
-        rulePriority: 2,
-        description: "Keep the last 20 images",
-        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 20 },
+        rulePriority: 4,
+        description: "Keep the last 50 images",
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 },
         action: { type: "expire" },
       },
     ]);
   });
 
-  it("renders the production default: keep the last 100 tagged releases", () => {
-    const rules = JSON.parse(lifecyclePolicyDocument(DEFAULT_LIFECYCLE.production)).rules;
-    assert.deepEqual(rules[1].selection, {
-      tagStatus: "tagged",
-      tagPatternList: ["*"],
-      countType: "imageCountMoreThan",
-      countNumber: 100,
-    });
+  it("release patterns: templates with {env} filled and other placeholders as *, fixed tags, additional images' prefixes", () => {
+    assert.deepEqual(releaseTagPatterns(undefined, "production"), ["production-*"]);
+    assert.deepEqual(releaseTagPatterns(["{env}-{gitShortSha}", "v{version}", "{target}-{env}-{inputsHash}"], "qa"), [
+      "qa-*",
+      "v*",
+      "*-qa-*",
+    ]);
+    assert.deepEqual(releaseTagPatterns("{env}-{gitShortSha}", "dev", ["stable"], ["migrations"]), [
+      "dev-*",
+      "stable",
+      "migrations-dev-*",
+      "migrations-stable",
+    ]);
+    assert.equal(
+      releaseTagPatterns(() => ["x"], "dev"),
+      undefined,
+      "a function's tags are known only by running it",
+    );
+    assert.deepEqual(releaseTagPatterns("{env}{version}{gitSha}{target}{gitShortSha}x{inputsHash}", "a"), ["a*x*"]);
   });
 
-  it("puts the catch-all rule last, as ECR requires", () => {
-    const rules = JSON.parse(
-      lifecyclePolicyDocument({ keepLast: 5, keepLastTagged: 3, taggedPatterns: ["release-*"] }),
-    ).rules;
+  it("a function strategy (patterns unknown) is kept by * and has no separate signature rule; the catch-all stays last", () => {
+    const rules = JSON.parse(lifecyclePolicyDocument({ keepLast: 5, keepLastTagged: 3 })).rules;
     assert.deepEqual(
-      rules.map((r: { selection: { tagStatus: string } }) => r.selection.tagStatus),
-      ["tagged", "any"],
+      rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[] } }) => [
+        r.selection.tagStatus,
+        r.selection.tagPatternList,
+      ]),
+      [
+        ["tagged", ["*"]],
+        ["any", undefined],
+      ],
     );
   });
 
