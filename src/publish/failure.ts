@@ -112,6 +112,14 @@ export function explainBuildFailure(
   what: "build" | "test gate",
 ): unknown {
   if (!(err instanceof DockerCommandError) || (err.step !== "build" && err.step !== "test gate")) return err;
+  // Every stage built; BuildKit's own step that failed is writing the registry cache (its
+  // `cache-*` tag, which moves on every build): said as that, with the registry's answer.
+  const cache = /^ > exporting cache to registry:\n[\s\S]*?^(ERROR: .*)$/m.exec(err.output);
+  if (cache)
+    return new Error(
+      `${what} of environment "${plan.environment}": every stage built, but the registry refused its cache (${excerpt(cache[1], LINE_CHARACTERS)}). The registry cache puts its cache-<target>-<env> tag again on every build: a repository that keeps tags immutable (ECR's IMMUTABLE) must let cache-* tags move (an exclusion filter cache-*, IMMUTABLE_WITH_EXCLUSION; a repository this component creates has it), or turn the cache off (registryCache: false). The whole build log: ${keepLog(err.output, plan.environment)}`,
+      { cause: err },
+    );
   const step = failedStep(err.output);
   if (!step) return err;
   let text = "";

@@ -190,6 +190,20 @@ describe("E2E: pulumi up dev → staging → production against ECR's rules, the
     assert.deepEqual(tagPuts(mark), [], "ECR refuses a second PUT of a tag, even of the same digest: none was sent");
   });
 
+  it("refresh finds no drift through ECR's rules; destroy keeps every pushed digest (running tasks still pull them)", async () => {
+    assert.ok(first.production, "needs the first round");
+    for (const env of ENVIRONMENTS) {
+      const stack = await stackFor(env, "multistage-ecr", { server: ecr.server, path: pathOf(env), ...ecrLogin() });
+      const refreshed = await stack.refresh();
+      assert.equal(refreshed.summary.resourceChanges?.update ?? 0, 0, `${env}: ${refreshed.stdout}`);
+      const preview = await stack.preview();
+      assert.deepEqual(Object.keys(preview.changeSummary).sort(), ["same"], `${env}: nothing to do after refresh`);
+      await stack.destroy();
+      const digest = parseImageReference(first[env] as string).digest as string;
+      assert.equal(await findManifest(pathOf(env), digest, { server: ecr.server, ...ecrLogin() }), digest);
+    }
+  });
+
   it("the same program on plain distribution (MUTABLE, no rules): staging and production pass the same way", async () => {
     const { server, username, password } = engine.registry;
     const plain = {

@@ -64,6 +64,31 @@ describe("A failed build says where", () => {
     fs.rmSync(logFile);
   });
 
+  it("a registry that refuses the cache's tag: said as the cache, with the exclusion filter or registryCache: false", () => {
+    // BuildKit's own step names the failure; the registry's code is lost in its output ("unknown:").
+    const log = [
+      "#14 exporting cache to registry",
+      "#14 writing cache manifest sha256:abc 0.0s done",
+      "------",
+      " > exporting cache to registry:",
+      "------",
+      "ERROR: failed to build: failed to solve: error writing manifest blob: unknown: The image tag 'cache-app-dev' already exists in the 'ns/app' repository and cannot be overwritten because the tag is immutable.",
+    ].join("\n");
+    const err = explainBuildFailure(
+      new DockerCommandError("docker-buildx build .", 1, log, "build"),
+      { environment: "dev", dockerfile: "D", stages: [] },
+      "D",
+      "build",
+    ) as Error;
+    assert.match(
+      err.message,
+      /^build of environment "dev": every stage built, but the registry refused its cache \(ERROR: failed to build/,
+    );
+    assert.match(err.message, /an exclusion filter cache-\*, IMMUTABLE_WITH_EXCLUSION/);
+    assert.match(err.message, /registryCache: false/);
+    fs.rmSync(/The whole build log: (.*)$/.exec(err.message)?.[1] ?? "");
+  });
+
   it("leaves other failures as they are", () => {
     const push = new DockerCommandError("docker push x", 1, "#1 ERROR: denied", "push");
     // Decided on the step, not the command's text: a repository named "build" is still a push.
