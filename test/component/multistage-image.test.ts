@@ -71,14 +71,18 @@ describe("MultiStageImage under Pulumi mocks", () => {
       assert.equal(repo.inputs.forceDelete, true);
       const [policy] = ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy");
       const rules = JSON.parse(policy.inputs.policy as string).rules;
+      // The stack's releases (dev-*) first, then their signatures, before the untagged and catch-all rules.
       assert.deepEqual(
-        rules.map((r: { selection: { tagStatus: string; countNumber: number } }) => [
+        rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }) => [
           r.selection.tagStatus,
+          r.selection.tagPatternList,
           r.selection.countNumber,
         ]),
         [
-          ["untagged", 1],
-          ["any", 20],
+          ["tagged", ["dev-*"], 20],
+          ["tagged", ["sha256-*"], 60],
+          ["untagged", undefined, 1],
+          ["any", undefined, 50],
         ],
       );
     });
@@ -161,9 +165,14 @@ describe("MultiStageImage under Pulumi mocks", () => {
       assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
       assert.equal(repo.inputs.forceDelete, false);
       const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
+      // Its releases by their tags' patterns: the default strategy's and the fixed tag.
+      assert.deepEqual(
+        rules.slice(0, 2).map((r: { selection: { tagPatternList: string[] } }) => r.selection.tagPatternList),
+        [["production-*"], ["v1.0.0"]],
+      );
       assert.deepEqual(rules[1].selection, {
         tagStatus: "tagged",
-        tagPatternList: ["*"],
+        tagPatternList: ["v1.0.0"],
         countType: "imageCountMoreThan",
         countNumber: 100,
       });
