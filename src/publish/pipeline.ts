@@ -17,6 +17,7 @@ import {
   type SigningKey,
   SupplyChain,
   findManifest,
+  getManifest,
   imageSize,
   machineLogin,
   parseStepLine,
@@ -163,6 +164,7 @@ export function inputsTag(hash: string): string {
 /** The registry's API, as the pipeline uses it (the executor's registry client is the real one). */
 export interface RegistryClient {
   findManifest: typeof findManifest;
+  getManifest: typeof getManifest;
   tagManifest: typeof tagManifest;
   imageSize: typeof imageSize;
   /**
@@ -219,7 +221,13 @@ export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHos
   const env = options.env ?? process.env;
   return {
     builder,
-    registry: { findManifest, tagManifest, imageSize, machineLogin: (server) => machineLogin(server, env) },
+    registry: {
+      findManifest,
+      getManifest,
+      tagManifest,
+      imageSize,
+      machineLogin: (server) => machineLogin(server, env),
+    },
     status,
     supplyChain,
   };
@@ -630,6 +638,33 @@ async function releaseStep(
   return outputs(publish, digest, `${repository}@${digest}`, reused, reason, size);
 }
 
+/**
+ * The digest every release tag of `publish` already names in its repository, when that image is
+ * `source`'s copy (the same image config per platform: a copy's layers may be compressed anew, so
+ * its digest can differ); otherwise undefined, and the image is copied.
+ */
+async function existingCopy(
+  publish: Publish,
+  source: { path: string; digest: string; access: RegistryAccess },
+): Promise<string | undefined> {
+  const { host, tags } = publish;
+  const api = publish.api ?? publish.credentials ?? { server: publish.server };
+  const held = await Promise.all(tags.map((tag) => host.registry.findManifest(publish.repositoryPath, tag, api)));
+  const digest = held[0];
+  if (!digest || held.some((d) => d !== digest)) return undefined;
+  const configs = async (path: string, reference: string, access: RegistryAccess): Promise<string[]> => {
+    const manifest = await host.registry.getManifest(path, reference, access);
+    if (!manifest.body.manifests) return [manifest.body.config?.digest ?? ""];
+    const children = manifest.body.manifests.filter((m) => m.platform && m.platform.os !== "unknown");
+    return (await Promise.all(children.map((m) => configs(path, m.digest, access)))).flat().sort();
+  };
+  const [mine, theirs] = await Promise.all([
+    configs(publish.repositoryPath, digest, api),
+    configs(source.path, source.digest, source.access),
+  ]);
+  return JSON.stringify(mine) === JSON.stringify(theirs) ? digest : undefined;
+}
+
 /** The annotation keys of the signatures made here. */
 export const SIGNATURE_ANNOTATIONS = {
   inputs: "dev.multistage.inputs",
@@ -825,6 +860,27 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   // Another repository: the source is verified and gated where it is, before anything is copied;
   // the copy is signed (and attested) in its new repository, where signatures are looked for.
   await vouch(publish, source, { built: false, hash }, { sign: false, credentials: sourceLogin });
+  // Registry first here too: the copy an earlier promotion made (a rerun from empty state) is the
+  // release, signed where it is; pushing its tags again is what an IMMUTABLE repository refuses.
+  const copy = await registryStep(
+    "promote",
+    publish.server,
+    () =>
+      renewing(publish, () =>
+        existingCopy(publish, { path: sourcePath, digest: found, access: sourceLogin ?? { server } }),
+      ),
+    anonymous,
+  );
+  if (copy) {
+    await vouch(publish, `${repository}@${copy}`, { built: false, hash }, { verify: false, gate: false });
+    return outputs(
+      publish,
+      copy,
+      `${repository}@${copy}`,
+      true,
+      `${reason}; the copy in ${repository} is already there`,
+    );
+  }
   if (sourceLogin) await host.builder.login(sourceLogin);
   if (credentials && server !== credentials.server) await host.builder.login(credentials);
   await host.builder.pull(source);

@@ -212,6 +212,30 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
     assert.deepEqual(tagPuts(rerun), []);
   });
 
+  it("production promotes into its own IMMUTABLE repository (a copy), signs it there; a rerun from empty state puts nothing", async () => {
+    const source = `ecr-${RUN}/staging-app`;
+    const target = `ecr-${RUN}/production-app`;
+    ecr.createRepository(source, { imageTagMutability: "MUTABLE" });
+    ecr.createRepository(target, { imageTagMutability: "IMMUTABLE_WITH_EXCLUSION", exclusionFilters: ["sha256-*"] });
+    await publish(source, "staging", signing(), "staging");
+    const across = production({
+      environments: { production: { promoteFrom: "staging", promoteRepository: `${ecr.server}/${source}` } },
+    });
+    const mark = ecr.requests.length;
+    const copied = await publish(target, "production", across, "production");
+    assert.equal(copied.reused, true);
+    const puts = tagPuts(mark);
+    assert.ok(
+      puts.every((p) => p.startsWith("201 ")),
+      puts.join("\n"),
+    );
+    assert.ok(await findManifest(target, "production-0123456789ab", access()));
+    const rerun = ecr.requests.length;
+    const again = await publish(target, "production", across, "production");
+    assert.equal(again.digest, copied.digest, "the copy already there is the release");
+    assert.deepEqual(tagPuts(rerun), [], "no tag put again: ECR would refuse it");
+  });
+
   it("a moving tag in an IMMUTABLE repository: refused with TAG_INVALID's reason and the fix", async () => {
     const repository = `ecr-${RUN}/moving`;
     ecr.createRepository(repository, { imageTagMutability: "IMMUTABLE" });

@@ -15,6 +15,8 @@ import { type PublishHost, type PublishRequest, publishImage } from "../../../sr
 import { targetInputs } from "../../../src/context";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
+/** The image config a digest's manifest names in the fake registry (`sha256:config` unless set). */
+const configs: Record<string, string> = {};
 const SOURCE = `sha256:${"5".repeat(64)}`;
 const DOCKERFILE = "FROM busybox:1.36 AS test\nRUN true\nFROM busybox:1.36 AS app\nRUN true\n";
 
@@ -73,6 +75,14 @@ function fakeHost(
       findManifest: async (repository: string, reference: string, access: { server: string }) => {
         step(`find ${access.server}/${repository}:${reference.replace(/^inputs-.*/, "inputs-<hash>")}`);
         return held[reference];
+      },
+      getManifest: async (repository: string, digest: string) => {
+        step(`get ${repository}@${digest.slice(0, 13)}`);
+        return {
+          digest,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          body: { config: { digest: configs[digest] ?? "sha256:config", mediaType: "" } },
+        };
       },
       tagManifest: async (repository: string, digest: string, tags: readonly string[]) => {
         step(`tag ${repository}@${digest.slice(0, 13)} ${tags.join(",")}`);
@@ -217,11 +227,35 @@ describe("The publish pipeline, through a host of its own", () => {
     const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
     const result = await publishImage(req, undefined, {}, host);
     assert.equal(result.digest, DIGEST);
-    assert.deepEqual(host.calls.slice(1, 3), [
+    assert.deepEqual(host.calls.slice(1, 4), [
+      `find registry.example.com/team/app:${plan.tags[0]}`,
       "login registry.example.com",
       `pull registry.example.com/team/app-staging@${SOURCE}`,
     ]);
     assert.ok(host.calls.some((c) => c.startsWith("push registry.example.com/team/app:")));
+  });
+
+  it("promoted from another repository again (empty state): the copy already there is the release, nothing pushed", async () => {
+    const plan = planFor({ staging: {}, production: { promoteFrom: "staging" } });
+    const req = request(plan, {
+      promote: {
+        from: "staging",
+        hash: `sha256:${"7".repeat(64)}`,
+        repository: "registry.example.com/team/app-staging",
+      },
+    });
+    const copy = `sha256:${"c".repeat(64)}`;
+    const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE, [plan.tags[0]]: copy });
+    const result = await publishImage(req, undefined, {}, host);
+    assert.equal(result.digest, copy);
+    assert.match(result.rebuildReason, /the copy in registry\.example\.com\/team\/app is already there$/);
+    assert.ok(!host.calls.some((c) => /^(pull|push) /.test(c)), host.calls.join("\n"));
+    // The same tags naming another image (its config differs): copied again, and the registry decides.
+    configs[copy] = "sha256:another-config";
+    const stale = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE, [plan.tags[0]]: copy });
+    await publishImage(req, undefined, {}, stale);
+    assert.ok(stale.calls.some((c) => c.startsWith(`pull registry.example.com/team/app-staging@${SOURCE}`)));
+    delete configs[copy];
   });
 
   it("a promotion whose source has no image with its inputs says to run the source first", async () => {
