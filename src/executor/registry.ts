@@ -3,6 +3,7 @@
  * the registry asks: basic (htpasswd, ECR), or a Bearer token from the realm its
  * `WWW-Authenticate` challenge names (Docker Hub, GHCR, Harbor, GitLab, distribution's token auth).
  */
+import * as crypto from "crypto";
 import { excerpt, redactCredentials } from "../plan";
 import type { RegistryAccess } from "../registry";
 
@@ -404,10 +405,20 @@ export async function getManifest(
   const res = await registryRequest("GET", repository, `manifests/${reference}`, credentials, insecure, {
     headers: { Accept: MANIFEST_TYPES },
   });
+  const what = `GET ${repository}/manifests/${reference}`;
+  const header = contentDigest(res, what, false, credentials);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  let body: RegistryManifest["body"];
+  try {
+    body = JSON.parse(bytes.toString("utf8")) as RegistryManifest["body"];
+  } catch {
+    throw new RegistryError(`${what} answered ${bytes.length} bytes that are not JSON`, 502);
+  }
   return {
-    digest: contentDigest(res, `GET ${repository}/manifests/${reference}`, false, credentials) ?? "",
+    // ECR sends Docker-Content-Digest on HEAD only: the digest is then the bytes' own.
+    digest: header ?? `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`,
     mediaType: res.headers.get("content-type") ?? "",
-    body: await readJson<RegistryManifest["body"]>(res, `GET ${repository}/manifests/${reference}`),
+    body,
   };
 }
 

@@ -3,6 +3,7 @@
  * the credentials, a Retry-After longer than the request's bound, a malformed digest header.
  */
 import { strict as assert } from "assert";
+import * as crypto from "crypto";
 import {
   findManifest,
   getManifest,
@@ -48,6 +49,25 @@ describe("What a registry error may quote", () => {
         assert.match(err.message, /UNAUTHORIZED/, "the registry's own reason stays");
         assert.match(err.message, /Check that ci-user may pull from team\/app/);
       }
+    } finally {
+      await reg.close();
+    }
+  });
+
+  it("a GET without Docker-Content-Digest (ECR sends it on HEAD only): the digest of the bytes served", async () => {
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      layers: [],
+    });
+    const reg = await fakeRegistry((_req, res) => {
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" });
+      res.end(body);
+    });
+    try {
+      const manifest = await getManifest("team/app", "v1", access(reg.server));
+      assert.equal(manifest.digest, `sha256:${crypto.createHash("sha256").update(body).digest("hex")}`);
+      assert.deepEqual(manifest.body.layers, []);
     } finally {
       await reg.close();
     }
