@@ -17,6 +17,7 @@
  *   (`ImageReferencedByManifestList`, 6.12); the children of an expired index stay behind.
  * - `transition` to `archive`: an archived image answers 404 to a pull (6.9).
  */
+import { globMatches } from "./ecr-registry";
 
 export interface LifecycleImage {
   readonly digest: string;
@@ -83,14 +84,6 @@ export function lifecyclePolicyProblems(text: string): string[] {
   return problems;
 }
 
-function glob(pattern: string, tag: string): boolean {
-  const re = pattern
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
-    .join(".*");
-  return new RegExp(`^${re}$`).test(tag);
-}
-
 /** Whether `image` meets the tagging requirements of `selection`. */
 export function selects(selection: Selection, image: LifecycleImage): boolean {
   switch (selection.tagStatus) {
@@ -100,7 +93,7 @@ export function selects(selection: Selection, image: LifecycleImage): boolean {
       return image.tags.length === 0;
     case "tagged":
       if (image.tags.length === 0) return false;
-      if (selection.tagPatternList) return selection.tagPatternList.every((p) => image.tags.some((t) => glob(p, t)));
+      if (selection.tagPatternList) return selection.tagPatternList.every((p) => image.tags.some((t) => globMatches(p, t)));
       return (selection.tagPrefixList ?? []).every((p) => image.tags.some((t) => t.startsWith(p)));
   }
 }

@@ -105,8 +105,8 @@ interface Repository {
   referrers: Map<string, Array<Record<string, unknown>>>;
 }
 
-/** An anchored glob: `*` is any run of characters, everything else itself (1.3, the strict reading). */
-function globMatches(filter: string, tag: string): boolean {
+/** An anchored glob: `*` is any run of characters, everything else itself (1.3, the strict reading; lifecycle patterns, 6.2). */
+export function globMatches(filter: string, tag: string): boolean {
   const pattern = filter
     .split("*")
     .map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&"))
@@ -443,4 +443,13 @@ export async function startEcrRegistry(options: EcrRegistryOptions): Promise<Ecr
       }),
   };
   return registry;
+}
+
+/** An ECR-faithful registry in front of `registry` (the local one), with `options`. */
+export function startEcrInFront(
+  registry: { readonly server: string; readonly username?: string; readonly password?: string },
+  options: Omit<EcrRegistryOptions, "upstream"> = {},
+): Promise<EcrRegistry> {
+  const { server, username = "", password = "" } = registry;
+  return startEcrRegistry({ ...options, upstream: { server, username, password } });
 }

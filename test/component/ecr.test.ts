@@ -3,7 +3,18 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, toEcsContainerDefinition, toKubernetesContainer } from "../../src";
 import { REPO_ROOT } from "../helpers";
-import { ECR_PASSWORD, REGISTRY, inputErrors, ofType, published, resources, settle, useStack, value } from "./mocks";
+import {
+  ECR_PASSWORD,
+  REGISTRY,
+  inputErrors,
+  lifecycleRules,
+  ofType,
+  published,
+  resources,
+  settle,
+  useStack,
+  value,
+} from "./mocks";
 
 // These tests read the docker back end's resources (one docker.Image per tag); the
 // docker-build back end (the default) has its own tests in backends/docker-build.test.ts.
@@ -49,19 +60,11 @@ describe("MultiStageImage: ECR repository policies per environment", () => {
       { encryptionType: "KMS", kmsKey: "arn:aws:kms:us-east-1:123456789012:key/abc" },
     ]);
     assert.equal(repo.inputs.name, "team/svc");
-    const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
     // The signatures beside the releases are claimed before the catch-all count.
-    assert.deepEqual(
-      rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }) => [
-        r.selection.tagStatus,
-        r.selection.tagPatternList,
-        r.selection.countNumber,
-      ]),
-      [
-        ["tagged", ["sha256-*"], 9],
-        ["any", undefined, 3],
-      ],
-    );
+    assert.deepEqual(lifecycleRules(), [
+      ["tagged", ["sha256-*"], 9],
+      ["any", undefined, 3],
+    ]);
 
     useStack("dev");
     const none = new MultiStageImage("svc", { ...serviceArgs, repository: { lifecyclePolicy: false } });
@@ -77,20 +80,12 @@ describe("MultiStageImage: ECR repository policies per environment", () => {
       version: "1.2.3",
     });
     await settle(image.imageUri);
-    const rules = JSON.parse(ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string).rules;
-    assert.deepEqual(
-      rules.map((r: { selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }) => [
-        r.selection.tagStatus,
-        r.selection.tagPatternList,
-        r.selection.countNumber,
-      ]),
-      [
-        ["tagged", ["production-*"], 100],
-        ["tagged", ["v*"], 100],
-        ["tagged", ["sha256-*"], 300],
-        ["untagged", undefined, 14],
-      ],
-    );
+    assert.deepEqual(lifecycleRules(), [
+      ["tagged", ["production-*"], 100],
+      ["tagged", ["v*"], 100],
+      ["tagged", ["sha256-*"], 300],
+      ["untagged", undefined, 14],
+    ]);
   });
 
   it("replicates to other regions when asked", async () => {

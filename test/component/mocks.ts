@@ -128,3 +128,14 @@ export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void
   await Promise.all(outputs.map((o) => value(o)));
   await new Promise((r) => setTimeout(r, 50));
 }
+
+/** The component's lifecycle policy (the first one recorded) as `[tagStatus, tagPatternList, countNumber]` per rule. */
+export function lifecycleRules(): Array<[string, string[] | undefined, number]> {
+  const text = ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy")[0].inputs.policy as string;
+  const rules = (
+    JSON.parse(text) as {
+      rules: Array<{ selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number } }>;
+    }
+  ).rules;
+  return rules.map((r) => [r.selection.tagStatus, r.selection.tagPatternList, r.selection.countNumber]);
+}

@@ -14,12 +14,12 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { repositoryTagMutability } from "../../src/ecr";
 import { findManifest } from "../../src/executor";
 import { parseImageReference } from "../../src/plan";
 import { exampleSettings } from "../../scripts/lib/local";
-import { type EcrRegistry, type RepositorySettings, startEcrRegistry } from "../ecr-registry";
+import { type EcrRegistry, type RepositorySettings, startEcrInFront } from "../ecr-registry";
 import { type Engine, type SupplyChainTools, requireEngine, requireSupplyChain } from "../integration/engine";
 import { type E2eWorkspace, requireE2eWorkspace } from "./workspace";
 
@@ -44,8 +44,7 @@ describe("E2E: pulumi up dev → staging → production against ECR's rules, the
       MULTISTAGE_SYFT: tools.syft,
       MULTISTAGE_GIT_SHA: GIT_SHA,
     });
-    const { server, username, password } = engine.registry;
-    ecr = await startEcrRegistry({ upstream: { server, username: username ?? "", password: password ?? "" } });
+    ecr = await startEcrInFront(engine.registry);
     for (const name of ["staging", "production"]) {
       execFileSync(tools.cosign, ["generate-key-pair", "--output-key-prefix", name], {
         cwd: workspace.root,
@@ -132,6 +131,15 @@ describe("E2E: pulumi up dev → staging → production against ECR's rules, the
       .map((r) => `${r.status} ${r.path.replace(/^.*\/manifests\//, "")}${r.code ? ` ${r.code}` : ""}`);
 
   const first: Partial<Record<Env, string>> = {};
+  /** `pulumi up` of `env`'s stack on the ECR-faithful registry, its time and reason printed. */
+  const upOnEcr = async (env: Env, when: string): Promise<UpResult> => {
+    const stack = await stackFor(env, "multistage-ecr", { server: ecr.server, path: pathOf(env), ...ecrLogin() });
+    const started = Date.now();
+    const up = await stack.up();
+    const took = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`      up ${env}${when}: ${took}s: ${String(up.outputs.rebuildReason.value)}`);
+    return up;
+  };
 
   it("dev, staging (signed, attested) and production (promoted, gated, signed again) on ECR's rules", async () => {
     // As the component creates them: dev's MUTABLE, production's IMMUTABLE with sha256-* for its signers.
@@ -145,12 +153,7 @@ describe("E2E: pulumi up dev → staging → production against ECR's rules, the
     ecr.createRepository(repositories.app, production);
     const mark = ecr.requests.length;
     for (const env of ENVIRONMENTS) {
-      const stack = await stackFor(env, "multistage-ecr", { server: ecr.server, path: pathOf(env), ...ecrLogin() });
-      const started = Date.now();
-      const up = await stack.up();
-      console.log(
-        `      up ${env}: ${((Date.now() - started) / 1000).toFixed(1)}s: ${String(up.outputs.rebuildReason.value)}`,
-      );
+      const up = await upOnEcr(env, "");
       first[env] = up.outputs.imageUri.value as string;
       const tag = parseImageReference((up.outputs.tags.value as string[])[0]).tag as string;
       const access = { server: ecr.server, ...ecrLogin() };
@@ -178,12 +181,7 @@ describe("E2E: pulumi up dev → staging → production against ECR's rules, the
     }
     const mark = ecr.requests.length;
     for (const env of ENVIRONMENTS) {
-      const stack = await stackFor(env, "multistage-ecr", { server: ecr.server, path: pathOf(env), ...ecrLogin() });
-      const started = Date.now();
-      const up = await stack.up();
-      console.log(
-        `      up ${env} from empty state: ${((Date.now() - started) / 1000).toFixed(1)}s: ${String(up.outputs.rebuildReason.value)}`,
-      );
+      const up = await upOnEcr(env, " from empty state");
       assert.equal(up.outputs.imageUri.value, first[env], `${env}: the same digest`);
       assert.match(String(up.outputs.rebuildReason.value), /reused|promoted/, `${env}: nothing built`);
     }

@@ -14,7 +14,7 @@ import { getManifest } from "../../src/executor";
 import { withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { exampleSettings } from "../../scripts/lib/local";
-import { type EcrRegistry, startEcrRegistry } from "../ecr-registry";
+import { type EcrRegistry, startEcrInFront } from "../ecr-registry";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 
 const RUN = Date.now().toString(36);
@@ -29,8 +29,7 @@ describe("Integration: BuildKit on ECR's rules (multi-platform index, registry c
   before(async function () {
     engine = requireEngine(this);
     builder = requireBuilder(this);
-    const { server, username, password } = engine.registry;
-    ecr = await startEcrRegistry({ upstream: { server, username: username ?? "", password: password ?? "" } });
+    ecr = await startEcrInFront(engine.registry);
     // A copy of the go-service app: a test below changes a file of it.
     context = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-builder-"));
     fs.cpSync(exampleSettings("go-service").args.context as string, context, { recursive: true });

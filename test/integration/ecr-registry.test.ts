@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
-import { type EcrRegistry, startEcrRegistry, tagIsImmutable } from "../ecr-registry";
+import { type EcrRegistry, startEcrInFront, tagIsImmutable } from "../ecr-registry";
 import { type Engine, requireEngine } from "./engine";
 
 interface Answer {
@@ -111,7 +111,7 @@ describe("ECR-faithful registry: each rule against it, and against plain distrib
   before(async function () {
     engine = requireEngine(this);
     const { server, username, password } = engine.registry;
-    ecr = await startEcrRegistry({ upstream: { server, username: username ?? "", password: password ?? "" } });
+    ecr = await startEcrInFront(engine.registry);
     fake = { server: ecr.server, auth: `Basic ${Buffer.from(`AWS:${ecr.issueToken()}`).toString("base64")}` };
     plain = { server, auth: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` };
   });
@@ -139,12 +139,7 @@ describe("ECR-faithful registry: each rule against it, and against plain distrib
   });
 
   it("3.4: an expired token gets 403 DENIED with no challenge (not 401), and a new token works", async () => {
-    const short = await startEcrRegistry({
-      upstream: {
-        server: plain.server,
-        username: engine.registry.username ?? "",
-        password: engine.registry.password ?? "",
-      },
+    const short = await startEcrInFront(engine.registry, {
       tokenLifetimeMs: 300,
     });
     try {
@@ -276,12 +271,7 @@ describe("ECR-faithful registry: each rule against it, and against plain distrib
   });
 
   it("5.1: an image carries at most the registry's tags per image, then 403 DENIED", async () => {
-    const few = await startEcrRegistry({
-      upstream: {
-        server: plain.server,
-        username: engine.registry.username ?? "",
-        password: engine.registry.password ?? "",
-      },
+    const few = await startEcrInFront(engine.registry, {
       tagsPerImage: 2,
     });
     try {

@@ -17,7 +17,7 @@ import { repositoryTagMutability } from "../../src/ecr";
 import { findManifest } from "../../src/executor";
 import { parseImageReference, withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
-import { type EcrRegistry, startEcrRegistry } from "../ecr-registry";
+import { type EcrRegistry, startEcrInFront } from "../ecr-registry";
 import { type Engine, type SupplyChainTools, requireEngine, requireSupplyChain } from "./engine";
 
 const RUN = Date.now().toString(36);
@@ -41,8 +41,7 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
   before(async function () {
     engine = requireEngine(this);
     tools = requireSupplyChain(this);
-    const { server, username, password } = engine.registry;
-    ecr = await startEcrRegistry({ upstream: { server, username: username ?? "", password: password ?? "" } });
+    ecr = await startEcrInFront(engine.registry);
     keys = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-keys-"));
     context = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-"));
     fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
@@ -279,9 +278,7 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
   it("a token that expires during the update is renewed from the machine's credential helper, not a failure halfway", async () => {
     // Tokens that last 4 s (ECR's last 12 hours), a release gate that outlasts one: signing and
     // tagging then meet 403 DENIED, which has no challenge to re-authenticate on.
-    const { server, username, password } = engine.registry;
-    const short = await startEcrRegistry({
-      upstream: { server, username: username ?? "", password: password ?? "" },
+    const short = await startEcrInFront(engine.registry, {
       tokenLifetimeMs: 4000,
     });
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-helper-"));
