@@ -184,8 +184,15 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
     if (booleans.length) alternatives.push({ type: "boolean" });
     if (strings.length && !others.some((m) => m.flags & ts.TypeFlags.String)) alternatives.push({ type: "string" });
     for (const m of others) alternatives.push(single(m, where, hint, () => (input = true)));
+    // A list among other forms (`"{env}-…"` or a list of templates; `true` or a list of names) is
+    // declared as any value: Pulumi's Python SDK cannot send a list for a union-typed input
+    // (pulumi/pulumi#17181: "Unexpected type. Expected 'list'"). Construct checks the form, by path.
     const spec: Spec =
-      alternatives.length === 1 ? alternatives[0] : { oneOf: alternatives.map((a) => stripDescription(a)) };
+      alternatives.length === 1
+        ? alternatives[0]
+        : alternatives.some((a) => a.type === "array")
+          ? { $ref: "pulumi.json#/Any" }
+          : { oneOf: alternatives.map((a) => stripDescription(a)) };
     if (strings.length) spec.__values = strings.map((s) => s.value);
     return { spec, input };
   };

@@ -93,7 +93,8 @@ export function selects(selection: Selection, image: LifecycleImage): boolean {
       return image.tags.length === 0;
     case "tagged":
       if (image.tags.length === 0) return false;
-      if (selection.tagPatternList) return selection.tagPatternList.every((p) => image.tags.some((t) => globMatches(p, t)));
+      if (selection.tagPatternList)
+        return selection.tagPatternList.every((p) => image.tags.some((t) => globMatches(p, t)));
       return (selection.tagPrefixList ?? []).every((p) => image.tags.some((t) => t.startsWith(p)));
   }
 }

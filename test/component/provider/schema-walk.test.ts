@@ -33,6 +33,8 @@ interface Place {
   fields?: string[];
   required?: string[];
   secret: boolean;
+  /** Where the schema says any value: the forms the table takes there (each is tried). */
+  forms?: FieldSpec[];
 }
 
 const schema = JSON.parse(packageSchema()) as {
@@ -94,6 +96,14 @@ function walkTable(): Map<string, Place> {
     if (spec.secret || secret) place.secret = true;
     switch (spec.type) {
       case "oneOf":
+        // A list among other forms is any value in the schema (Python cannot send a list for a union).
+        if (
+          spec.options.some((o) => o.type === "list") &&
+          spec.options.filter((o) => o.type !== "function").length > 1
+        ) {
+          place.forms = spec.options.filter((o) => o.type !== "function");
+          return void place.kinds.add("any");
+        }
         return spec.options.forEach((o) => visit(o, where, !!spec.secret));
       case "object":
         place.kinds.add("object");
@@ -197,6 +207,21 @@ function sample(places: Map<string, Place>, where: string, kind: Kind): unknown 
     );
   return SAMPLE[kind];
 }
+/** Values of a form the table declares (where the schema says any value): each boolean, a list of one. */
+function formSamples(form: FieldSpec): unknown[] {
+  switch (form.type) {
+    case "boolean":
+      return [true, false];
+    case "list":
+      return [formSamples(form.of).slice(0, 1)];
+    case "number":
+      return [7];
+    case "string":
+      return [form.allowed?.[0] ?? "x"];
+    default:
+      return [{}];
+  }
+}
 /** Reasons that say the value's type, name or allowed value is wrong (not a later, semantic check). */
 const TYPE_PROBLEM = /must be|is not a field|is not one of|is an Output/;
 
@@ -231,8 +256,10 @@ describe("The schema against construct, walked", () => {
     const wrong: string[] = [];
     for (const [where, place] of fromSchema) {
       for (const kind of place.kinds) {
-        const values =
-          kind === "boolean"
+        const forms = kind === "any" ? fromTable.get(where)?.forms : undefined;
+        const values = forms
+          ? forms.flatMap(formSamples)
+          : kind === "boolean"
             ? [true, false]
             : kind === "string" && place.allowed
               ? place.allowed
