@@ -37,7 +37,7 @@ describe("The published package", function () {
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it("is built on prepack and ships the compiled entry points with their declarations, the provider plugin and its schema, nothing else", () => {
+  it("is built on prepack and ships the compiled entry points with their declarations, the provider plugin, its schema and the Python SDK, nothing else", () => {
     for (const entry of [
       "lib/index",
       "lib/dockerfile/index",
@@ -48,10 +48,18 @@ describe("The published package", function () {
       assert.ok(files.includes(`${entry}.js`), `${entry}.js missing from ${tarball}`);
       assert.ok(files.includes(`${entry}.d.ts`), `${entry}.d.ts missing`);
     }
-    assert.deepEqual(files.filter((f) => !f.startsWith("lib/") && !["package.json", "README.md"].includes(f)).sort(), [
-      "bin/pulumi-resource-multistage",
-      "schema.json",
-    ]);
+    assert.deepEqual(
+      files
+        .filter(
+          (f) => !f.startsWith("lib/") && !f.startsWith("sdk/python/") && !["package.json", "README.md"].includes(f),
+        )
+        .sort(),
+      ["bin/pulumi-resource-multistage", "schema.json"],
+    );
+    // The Python SDK generated from that schema, for `pip install ./node_modules/pulumi-multistage-image/sdk/python`.
+    for (const file of ["sdk/python/pyproject.toml", "sdk/python/pulumi_multistage/__init__.py"])
+      assert.ok(files.includes(file), `${file} missing from ${tarball}`);
+    assert.ok(!files.some((f) => /__pycache__|\.pyc$/.test(f)), "compiled Python in the tarball");
   });
 
   it("ships the provider plugin as an executable, beside the schema it serves", () => {

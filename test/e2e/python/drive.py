@@ -1,0 +1,48 @@
+"""Runs program.py as an inline Automation API program: `python drive.py <preview|up|destroy>
+<stack> <work dir> <config.json>`. The environment is the workspace's (PULUMI_*, PATH with the
+package's plugin). Prints one line `RESULT <json>` last."""
+
+import json
+import sys
+
+from pulumi import automation as auto
+
+from program import program
+
+
+def main() -> int:
+    command, stack_name, work_dir, config_file = sys.argv[1:5]
+    stack = auto.create_or_select_stack(
+        stack_name=stack_name,
+        project_name="python-service",
+        program=program,
+        opts=auto.LocalWorkspaceOptions(work_dir=work_dir),
+    )
+    with open(config_file, encoding="utf8") as f:
+        config = json.load(f)
+    stack.set_all_config({k: auto.ConfigValue(value=v["value"], secret=v.get("secret", False)) for k, v in config.items()})
+    try:
+        if command == "preview":
+            preview = stack.preview()
+            result = {"changeSummary": preview.change_summary, "stdout": preview.stdout}
+        elif command == "up":
+            up = stack.up()
+            result = {
+                "changes": up.summary.resource_changes,
+                "outputs": {k: ("[secret]" if v.secret else v.value) for k, v in up.outputs.items()},
+                "stdout": up.stdout,
+            }
+        elif command == "destroy":
+            destroyed = stack.destroy()
+            result = {"changes": destroyed.summary.resource_changes}
+        else:
+            raise ValueError(f"unknown command {command}")
+    except auto.CommandError as err:
+        print("RESULT " + json.dumps({"error": str(err)}))
+        return 1
+    print("RESULT " + json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
