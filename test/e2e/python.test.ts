@@ -192,7 +192,7 @@ describe("E2E: the component from a Python program (inline Automation API, the g
     const nested = py("up", "dev", { devTypo: "true" });
     assert.ok(nested.error, "an unknown field");
     assert.match(nested.error ?? "", /environments\.dev\.targt/);
-    assert.match(nested.error ?? "", /Did you mean target\?/);
+    assert.match(nested.error ?? "", /environments\.dev\.targt: is not a setting\. Did you mean "target"/);
     console.log(`      what a Python user sees (stage): ${/error: [^\n]*buidler[^\n]*/.exec(stage.error ?? "")?.[0]}`);
     console.log(`      what a Python user sees (nested): ${/error: [^\n]*targt[^\n]*/.exec(nested.error ?? "")?.[0]}`);
   });

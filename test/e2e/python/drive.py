@@ -20,6 +20,10 @@ def main() -> int:
     )
     with open(config_file, encoding="utf8") as f:
         config = json.load(f)
+    # The stack's config is exactly the file's: a key an earlier run set and this one does not is removed.
+    stale = [k for k in stack.get_all_config() if k.split(":", 1)[-1] not in config]
+    if stale:
+        stack.remove_all_config(stale)
     stack.set_all_config({k: auto.ConfigValue(value=v["value"], secret=v.get("secret", False)) for k, v in config.items()})
     try:
         if command == "preview":
