@@ -197,7 +197,7 @@ describe("E2E: the component from a Python program (inline Automation API, the g
     console.log(`      what a Python user sees (nested): ${/error: [^\n]*targt[^\n]*/.exec(nested.error ?? "")?.[0]}`);
   });
 
-  it("a failing test gate fails production's up with the stage, the line and the failing test; nothing pushed", () => {
+  it("a failing test gate fails production's up with the stage, the line and the failing test; nothing pushed", async () => {
     const test = path.join(context, "test", "server.test.js");
     const original = fs.readFileSync(test, "utf8");
     fs.writeFileSync(test, original.replace('version: "1.2.3"', 'version: "9.9.9"'));
@@ -212,6 +212,8 @@ describe("E2E: the component from a Python program (inline Automation API, the g
       console.log(
         `      what a Python user sees (gate): ${/test gate of environment[^\n]*/.exec(up.error ?? "")?.[0]}`,
       );
+      const held = await manifestDigest(REPOSITORY_PATH, "production-9e0b00000000", engine.registry);
+      assert.equal(held, digests.production, "production's tag still names the image that passed");
     } finally {
       fs.writeFileSync(test, original);
     }
