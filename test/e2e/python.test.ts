@@ -254,6 +254,43 @@ describe("E2E: the component from a Python program (inline Automation API, the g
     }
   });
 
+  it("the README's Python example, as written, previews (its ./app the node-service app)", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const example = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, "the README has a Python example");
+    const dir = path.join(workspace.root, "readme");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.cpSync(context, path.join(dir, "app"), { recursive: true });
+    // A user's project is a git checkout: {gitShortSha} comes from its commit.
+    const git = (...args: string[]): void =>
+      void execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", ...args], { stdio: "ignore" });
+    git("init", "-q", "-b", "main");
+    git("add", "-A");
+    git("commit", "-q", "-m", "app");
+    const body = example
+      .trimEnd()
+      .split("\n")
+      .map((l) => `    ${l}`)
+      .join("\n");
+    fs.writeFileSync(path.join(program, "readme_program.py"), `def program() -> None:\n${body}\n`);
+    const file = path.join(workspace.root, "config-readme.json");
+    fs.writeFileSync(file, "{}");
+    const run = spawnSync(
+      path.join(program, "venv", "bin", "python"),
+      [path.join(program, "drive.py"), "preview", "dev", dir, file],
+      {
+        cwd: dir,
+        env: { ...env, MULTISTAGE_PY_PROGRAM: "readme_program", PYTHONPATH: program },
+        encoding: "utf8",
+      },
+    );
+    const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    assert.ok(line, `${run.stdout}\n${run.stderr}`);
+    const result = JSON.parse(line.slice("RESULT ".length)) as DriverResult;
+    assert.equal(result.error, undefined, result.error);
+    assert.deepEqual(result.changeSummary, { create: 3 });
+  });
+
   it("destroy removes the stacks' resources and keeps the pushed digests", async () => {
     for (const stack of ENVIRONMENTS) {
       const destroyed = py("destroy", stack);

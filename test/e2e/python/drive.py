@@ -1,13 +1,16 @@
-"""Runs program.py as an inline Automation API program: `python drive.py <preview|up|destroy>
+"""Runs program.py (or the module MULTISTAGE_PY_PROGRAM names) as an inline Automation API program: `python drive.py <preview|up|destroy>
 <stack> <work dir> <config.json>`. The environment is the workspace's (PULUMI_*, PATH with the
 package's plugin). Prints one line `RESULT <json>` last."""
 
+import importlib
 import json
+import os
 import sys
 
 from pulumi import automation as auto
 
-from program import program
+# The program's module: program.py, or another (MULTISTAGE_PY_PROGRAM) such as the README's example.
+program = importlib.import_module(os.environ.get("MULTISTAGE_PY_PROGRAM", "program")).program
 
 
 def main() -> int:
