@@ -13,3 +13,5 @@ bin=$(bash "$repo/scripts/pulumi-tools.sh")
 rm -rf "$out/go" "$out/python"
 node -e 'process.stdout.write(require(process.argv[1]).packageSchema())' "$repo/lib/provider" >"$out/schema.json"
 "$bin/multistage-gen-sdk" "$out/schema.json" "$out"
+# The Go SDK as a module of its own (what the npm package ships in sdk/go): its go.mod and go.sum.
+cp "$repo/tools/sdk-go/go.mod" "$repo/tools/sdk-go/go.sum" "$out/go/"
