@@ -87,18 +87,7 @@ export function languageSuite(language: LanguageProgram): void {
       const file = path.join(workspace.root, `config-${stack}.json`);
       fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
       const started = Date.now();
-      const run = spawnSync(driver.command, [...driver.args, command, stack, program, file], {
-        cwd: program,
-        env,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      assert.ok(
-        line,
-        `${language.name}: ${command} ${stack} printed no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`,
-      );
-      const result = JSON.parse(line.slice("RESULT ".length)) as DriverResult;
+      const result = runDriver(driver, [command, stack, program, file], program, env);
       const label = step ?? `${command} (${stack})${Object.keys(overrides).length ? " edited" : ""}`;
       if (!result.error) timings[label] = { ...timings[label], program: (Date.now() - started) / 1000 };
       return result;
@@ -144,7 +133,7 @@ export function languageSuite(language: LanguageProgram): void {
     });
 
     for (const stack of ENVIRONMENTS)
-      it(`up on ${stack}: built, pushed, pinned to the registry's digest; the list tag_strategy and the consumer function work`, async () => {
+      it(`up on ${stack}: built, pushed, pinned to the registry's digest; the list tag_strategy and the consumer functions work`, async () => {
         const up = drive("up", stack);
         assert.equal(up.error, undefined, up.error);
         assert.deepEqual(up.changes, { create: 3 });
@@ -167,6 +156,16 @@ export function languageSuite(language: LanguageProgram): void {
           imagePullPolicy: "IfNotPresent",
           ports: [{ containerPort: 3000, protocol: "TCP" }],
         });
+        // And the ECS one: the task definition's container runs the digest too.
+        const ecs = (
+          up.outputs as {
+            ecs: { name: string; image: string; essential: boolean; portMappings: Array<{ containerPort: number }> };
+          }
+        ).ecs;
+        assert.equal(ecs.image, outputs.imageUri);
+        assert.equal(ecs.name, "web");
+        assert.equal(ecs.essential, true);
+        assert.equal(ecs.portMappings[0].containerPort, 3000);
         digests[stack] = digest;
       });
 
@@ -289,4 +288,51 @@ export function languageSuite(language: LanguageProgram): void {
       driver: () => driver,
     });
   });
+}
+
+/** Make `dir` a git checkout of what it holds (a user's project is one: `{gitShortSha}` comes from its commit). */
+export function gitCheckout(dir: string): void {
+  for (const args of [
+    ["init", "-q", "-b", "main"],
+    ["add", "-A"],
+    ["commit", "-q", "-m", "app"],
+  ])
+    execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", ...args], { stdio: "ignore" });
+}
+
+/** Run a language's driver with `args` (`<command> <stack> <work dir> <config.json>`); the result it prints last. */
+export function runDriver(
+  driver: { command: string; args: string[] },
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): DriverResult {
+  const run = spawnSync(driver.command, [...driver.args, ...args], {
+    cwd,
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  assert.ok(
+    line,
+    `${driver.command} ${args.join(" ")} printed no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`,
+  );
+  return JSON.parse(line.slice("RESULT ".length)) as DriverResult;
+}
+
+/** `dir` (a copy of the app under `app/`, a git checkout) previewed by `driver` as stack dev, with no config. */
+export function previewExample(
+  suite: LanguageSuite,
+  name: string,
+  driver: { command: string; args: string[] },
+  env: NodeJS.ProcessEnv,
+): DriverResult {
+  const dir = path.join(suite.workspace().root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(suite.context(), path.join(dir, "app"), { recursive: true });
+  gitCheckout(dir);
+  const file = path.join(suite.workspace().root, `config-${name}.json`);
+  fs.writeFileSync(file, "{}");
+  return runDriver(driver, ["preview", "dev", dir, file], dir, env);
 }

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { REPO_ROOT } from "../helpers";
-import { type DriverResult, languageSuite } from "./languages";
+import { languageSuite, previewExample } from "./languages";
 
 languageSuite({
   name: "Python",
@@ -34,17 +34,6 @@ languageSuite({
       const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
       const example = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
       assert.ok(example, "the README has a Python example");
-      const dir = path.join(suite.workspace().root, "readme");
-      fs.mkdirSync(dir, { recursive: true });
-      fs.cpSync(suite.context(), path.join(dir, "app"), { recursive: true });
-      // A user's project is a git checkout: {gitShortSha} comes from its commit.
-      const git = (...args: string[]): void =>
-        void execFileSync("git", ["-C", dir, "-c", "user.name=t", "-c", "user.email=t@t", ...args], {
-          stdio: "ignore",
-        });
-      git("init", "-q", "-b", "main");
-      git("add", "-A");
-      git("commit", "-q", "-m", "app");
       const body = example
         .trimEnd()
         .split("\n")
@@ -52,17 +41,11 @@ languageSuite({
         .join("\n");
       const program = suite.program();
       fs.writeFileSync(path.join(program, "readme_program.py"), `def program() -> None:\n${body}\n`);
-      const file = path.join(suite.workspace().root, "config-readme.json");
-      fs.writeFileSync(file, "{}");
-      const { command, args } = suite.driver();
-      const run = spawnSync(command, [...args, "preview", "dev", dir, file], {
-        cwd: dir,
-        env: { ...suite.env(), MULTISTAGE_PY_PROGRAM: "readme_program", PYTHONPATH: program },
-        encoding: "utf8",
+      const result = previewExample(suite, "readme", suite.driver(), {
+        ...suite.env(),
+        MULTISTAGE_PY_PROGRAM: "readme_program",
+        PYTHONPATH: program,
       });
-      const line = run.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      assert.ok(line, `${run.stdout}\n${run.stderr}`);
-      const result = JSON.parse(line.slice("RESULT ".length)) as DriverResult;
       assert.equal(result.error, undefined, result.error);
       assert.deepEqual(result.changeSummary, { create: 3 });
     });

@@ -3,8 +3,8 @@
  * (scripts/gen-sdks.sh, Pulumi's own Go and Python generators) and checked as their users would
  * build them: the Go SDK and a program using it compile against github.com/pulumi/pulumi/sdk/v3;
  * the Python SDK installs into a virtualenv beside `pulumi` from PyPI, imports, and a program
- * using it type-checks with mypy --strict; the Python SDK committed in sdk/python (shipped in the npm
- * package) is the generated one. The programs run for real in test/e2e/python.test.ts (inline
+ * using it type-checks with mypy --strict; the SDKs committed in sdk/python and sdk/go (shipped in the
+ * npm package) are the generated ones. The programs run for real in test/e2e/python.test.ts (inline
  * Automation API programs need no language host).
  */
 import { strict as assert } from "assert";
@@ -43,6 +43,26 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
   });
 
   after(() => work && fs.rmSync(work, { recursive: true, force: true }));
+
+  it("the SDKs the npm package ships (sdk/python, sdk/go) are the ones the schema generates (npm run sdks)", () => {
+    const files = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && !/__pycache__|\.pyc$|\.egg-info/.test(path.join(e.parentPath, e.name)))
+        .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+        .sort();
+    for (const language of ["python", "go"]) {
+      const committed = path.join(REPO_ROOT, "sdk", language);
+      const generated = path.join(sdks, language);
+      assert.deepEqual(files(committed), files(generated), `sdk/${language}: run npm run sdks`);
+      for (const file of files(generated))
+        assert.equal(
+          fs.readFileSync(path.join(committed, file), "utf8"),
+          fs.readFileSync(path.join(generated, file), "utf8"),
+          `sdk/${language}/${file} is not what the schema generates: run npm run sdks`,
+        );
+    }
+  });
 
   describe("Go", () => {
     let module: string;
@@ -84,24 +104,6 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
       mustRun(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", path.join(sdks, "python")], work);
       program = path.join(work, "program.py");
       fs.copyFileSync(path.join(REPO_ROOT, "tools", "sdk-python", "program.py"), program);
-    });
-
-    it("the Python SDK the npm package ships (sdk/python) is the one generated from the schema (npm run sdks)", () => {
-      const files = (dir: string): string[] =>
-        fs
-          .readdirSync(dir, { recursive: true, withFileTypes: true })
-          .filter((e) => e.isFile() && !/__pycache__|\.pyc$|\.egg-info/.test(path.join(e.parentPath, e.name)))
-          .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-          .sort();
-      const committed = path.join(REPO_ROOT, "sdk", "python");
-      const generated = path.join(sdks, "python");
-      assert.deepEqual(files(committed), files(generated));
-      for (const file of files(generated))
-        assert.equal(
-          fs.readFileSync(path.join(committed, file), "utf8"),
-          fs.readFileSync(path.join(generated, file), "utf8"),
-          `sdk/python/${file} is not what the schema generates: run npm run sdks`,
-        );
     });
 
     it("installs beside pulumi from PyPI and imports, with the package's version", () => {

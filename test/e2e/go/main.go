@@ -17,7 +17,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
-func program(ctx *pulumi.Context) error {
+// The program the driver runs: the app, or (built with readme.go) the README's example.
+var program = appProgram
+
+func appProgram(ctx *pulumi.Context) error {
 	cfg := config.New(ctx, "")
 	target := cfg.Get("devTarget")
 	if target == "" {
@@ -61,6 +64,14 @@ func program(ctx *pulumi.Context) error {
 		Name:     pulumi.String("web"),
 		Ports:    multistage.ContainerPortArray{multistage.ContainerPortArgs{ContainerPort: 3000}},
 	})
+	ecs := multistage.ToEcsContainerDefinitionOutput(ctx, multistage.ToEcsContainerDefinitionOutputArgs{
+		ImageUri: app.ImageUri,
+		Name:     pulumi.String("web"),
+		Ports:    multistage.ContainerPortArray{multistage.ContainerPortArgs{ContainerPort: 3000}},
+	})
+	ctx.Export("ecs", ecs.ApplyT(func(e multistage.ToEcsContainerDefinitionResult) map[string]interface{} {
+		return map[string]interface{}{"name": e.Name, "image": e.Image, "essential": e.Essential, "portMappings": e.PortMappings}
+	}))
 	ctx.Export("imageUri", app.ImageUri)
 	ctx.Export("digest", app.Digest)
 	ctx.Export("target", app.Target)

@@ -45,6 +45,15 @@ def program() -> None:
         name="web",
         ports=[multistage.ContainerPort(container_port=3000)],
     )
+    ecs = multistage.to_ecs_container_definition_output(
+        image_uri=app.image_uri,
+        name="web",
+        ports=[multistage.ContainerPort(container_port=3000)],
+    )
+    pulumi.export(
+        "ecs",
+        ecs.apply(lambda e: {"name": e.name, "image": e.image, "essential": e.essential, "portMappings": e.port_mappings}),
+    )
     pulumi.export("imageUri", app.image_uri)
     pulumi.export("digest", app.digest)
     pulumi.export("target", app.target)
