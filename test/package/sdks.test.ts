@@ -12,8 +12,10 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import { REPO_ROOT } from "../helpers";
 import { pulumiTools } from "../e2e/workspace";
+import { declaredValues, walkSchema, walkTable, withValue } from "../schema-places";
 
 function run(command: string, args: string[], cwd: string): { status: number; output: string } {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, GOFLAGS: "-mod=readonly" } });
@@ -48,7 +50,9 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
     const files = (dir: string): string[] =>
       fs
         .readdirSync(dir, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile() && !/__pycache__|\.pyc$|\.egg-info/.test(path.join(e.parentPath, e.name)))
+        .filter(
+          (e) => e.isFile() && !/__pycache__|\.pyc$|\.egg-info|\/(build|dist)\//.test(path.join(e.parentPath, e.name)),
+        )
         .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
         .sort();
     for (const language of ["python", "go"]) {
@@ -104,6 +108,48 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
       mustRun(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", path.join(sdks, "python")], work);
       program = path.join(work, "program.py");
       fs.copyFileSync(path.join(REPO_ROOT, "tools", "sdk-python", "program.py"), program);
+    });
+
+    it("every type the schema declares at each input place, sent from Python, reaches the component as that value", () => {
+      // The values the schema walk shows construct accepts (test/component/provider/schema-walk.test.ts),
+      // each sent through the SDK under Pulumi's mocks: what Python sends must be exactly that value.
+      const fromSchema = walkSchema();
+      const fromTable = walkTable();
+      const seen = new Set<string>();
+      const cases: Array<{ property: string; value: unknown; where: string }> = [];
+      for (const [where, place] of fromSchema)
+        for (const kind of place.kinds)
+          for (const v of declaredValues(fromSchema, fromTable, where, kind)) {
+            if (v === null || v === undefined) continue;
+            const property = where.split(/\.|\[/)[0];
+            const value = withValue(where, v)[property];
+            const key = JSON.stringify([property, value]);
+            if (!seen.has(key)) cases.push({ property, value, where });
+            seen.add(key);
+          }
+      const file = path.join(work, "type-cases.json");
+      fs.writeFileSync(file, JSON.stringify(cases));
+      const probe = path.join(REPO_ROOT, "tools", "sdk-python", "types_probe.py");
+      const out = mustRun(python, [probe, file], work);
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      assert.ok(line, out.slice(-3000));
+      const results = JSON.parse(line.slice("RESULT ".length)) as Array<{ sent?: unknown; error?: string }>;
+      // A secret arrives as Pulumi's secret value (its signature beside the value): the schema's secret fields, only.
+      const SECRET = "4dabf18193072939515e22adb298388d";
+      const unwrap = (where: string, sent: unknown): unknown => {
+        const wrapped = sent !== null && typeof sent === "object" && SECRET in sent;
+        if (wrapped !== (fromSchema.get(where.split(/\.|\[/)[0])?.secret ?? false)) return { secretness: wrapped };
+        return wrapped ? (sent as unknown as { value: unknown }).value : sent;
+      };
+      const wrong = cases
+        .map((c, i) => ({ ...c, ...results[i], sent: unwrap(c.where, results[i]?.sent) }))
+        .filter((r) => r.error !== undefined || !isDeepStrictEqual(r.sent, JSON.parse(JSON.stringify(r.value))))
+        .map(
+          (r) =>
+            `${r.where}: sent ${JSON.stringify(r.sent)} for ${JSON.stringify(r.value)}${r.error ? ` (${r.error})` : ""}`,
+        );
+      assert.deepEqual(wrong, []);
+      console.log(`      ${cases.length} values at ${fromSchema.size} places sent from Python as written`);
     });
 
     it("installs beside pulumi from PyPI and imports, with the package's version", () => {

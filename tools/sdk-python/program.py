@@ -1,5 +1,5 @@
-"""A Python program using the generated SDK: imported and type-checked with mypy (not run: the
-Python language host cannot be built on this project's machine)."""
+"""A Python program using the generated SDK, type-checked with mypy --strict by the package tests
+(test/package/sdks.test.ts); the e2e suite runs test/e2e/python/program.py for real."""
 
 import pulumi
 import pulumi_multistage as multistage

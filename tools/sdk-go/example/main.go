@@ -1,5 +1,5 @@
-// A Go program using the generated SDK: compiled (not run: the Go language host cannot be built
-// on this project's machine) to check the SDK's types against the Pulumi Go SDK.
+// A Go program using the generated SDK, compiled and vetted by the package tests to check the
+// SDK's types against the Pulumi Go SDK; the e2e suite runs test/e2e/go/main.go for real.
 package main
 
 import (
