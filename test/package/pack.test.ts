@@ -37,7 +37,7 @@ describe("The published package", function () {
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it("is built on prepack and ships the compiled entry points with their declarations, the provider plugin, its schema and the Python SDK, nothing else", () => {
+  it("is built on prepack and ships the compiled entry points with their declarations, the provider plugin, its schema and the Python and Go SDKs, nothing else", () => {
     for (const entry of [
       "lib/index",
       "lib/dockerfile/index",
@@ -51,13 +51,24 @@ describe("The published package", function () {
     assert.deepEqual(
       files
         .filter(
-          (f) => !f.startsWith("lib/") && !f.startsWith("sdk/python/") && !["package.json", "README.md"].includes(f),
+          (f) =>
+            !f.startsWith("lib/") &&
+            !f.startsWith("sdk/python/") &&
+            !f.startsWith("sdk/go/") &&
+            !["package.json", "README.md"].includes(f),
         )
         .sort(),
       ["bin/pulumi-resource-multistage", "schema.json"],
     );
     // The Python SDK generated from that schema, for `pip install ./node_modules/pulumi-multistage-image/sdk/python`.
-    for (const file of ["sdk/python/pyproject.toml", "sdk/python/pulumi_multistage/__init__.py"])
+    // And the Go SDK's module, for a replace of its path with ./node_modules/pulumi-multistage-image/sdk/go.
+    for (const file of [
+      "sdk/python/pyproject.toml",
+      "sdk/python/pulumi_multistage/__init__.py",
+      "sdk/go/go.mod",
+      "sdk/go/go.sum",
+      "sdk/go/multistage/multiStageImage.go",
+    ])
       assert.ok(files.includes(file), `${file} missing from ${tarball}`);
     assert.ok(!files.some((f) => /__pycache__|\.pyc$/.test(f)), "compiled Python in the tarball");
   });
