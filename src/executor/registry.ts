@@ -5,7 +5,7 @@
  */
 import * as crypto from "crypto";
 import { excerpt, redactCredentials } from "../plan";
-import type { RegistryAccess } from "../registry";
+import { type RegistryAccess, loginSecretForms } from "../registry";
 
 /** A registry and, unless it is read anonymously, the credentials for it: the registry layer's one credential type. */
 export type { RegistryAccess } from "../registry";
@@ -77,12 +77,8 @@ function boundText(ms: number): string {
  * its `Authorization` header, and any token.
  */
 function carried(access: RegistryAccess, authorization: Record<string, string> = {}): string[] {
-  const values = [access.password, authorization.Authorization, authorization.Authorization?.replace(/^\S+\s+/, "")];
-  if (access.username !== undefined && access.password !== undefined) {
-    values.push(`${access.username}:${access.password}`);
-    values.push(Buffer.from(`${access.username}:${access.password}`).toString("base64"));
-  }
-  return values.filter((v): v is string => typeof v === "string" && v.length >= 4);
+  const header = [authorization.Authorization, authorization.Authorization?.replace(/^\S+\s+/, "")];
+  return [...loginSecretForms(access), ...header.filter((v): v is string => typeof v === "string" && v.length >= 4)];
 }
 
 /**

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isPemKey, registryHost } from "../plan";
-import { decodeAuth } from "../registry";
+import { decodeAuth, loginSecretForms } from "../registry";
 import { DockerCommandError, type ExecutorStep, runProcess } from "./process";
 import { isLoopbackRegistry } from "./registry";
 
@@ -237,7 +237,7 @@ export class SupplyChain {
       };
       return Object.values(config.auths ?? {}).flatMap(({ auth }) => {
         const login = auth ? decodeAuth(auth) : undefined;
-        return auth && login ? [auth, `${login.username}:${login.password}`, login.password] : [];
+        return auth && login ? [auth, ...loginSecretForms({ server: "", ...login })] : [];
       });
     } catch {
       return [];

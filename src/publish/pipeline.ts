@@ -23,6 +23,7 @@ import {
   parseStepLine,
   tagManifest,
 } from "../executor";
+import { loginSecretForms } from "../registry";
 import { explainBuildFailure } from "./failure";
 import {
   type BuildPlan,
@@ -322,7 +323,7 @@ export async function publishImage(
     // No login given: the machine's own, as docker push would find it (it is not in the executor's private config).
     const credentials =
       given ?? (inputs.push || inputs.promote ? await host.registry.machineLogin?.(server) : undefined);
-    if (credentials && !given) secrets.push(...credentialForms(credentials));
+    if (credentials && !given) secrets.push(...loginSecretForms(credentials));
     const onRegistry = registryHost(repository) === server;
     const publish: Publish = {
       inputs,
@@ -396,17 +397,11 @@ function needsRegistryApi(plan: BuildPlan): string | undefined {
   return undefined;
 }
 
-/** A login's secret forms: the password, `user:password` and its base64 (a config's `auth`). */
-function credentialForms(credentials: RegistryCredentials): string[] {
-  const pair = `${credentials.username}:${credentials.password}`;
-  return [credentials.password, pair, Buffer.from(pair).toString("base64")];
-}
-
 /** Every secret value a publish request holds: the registry's login, the signing key and its password, the build secrets. */
 function knownSecrets(inputs: PublishRequest): string[] {
   const { username, password } = inputs.registry;
   return [
-    ...(password !== undefined ? credentialForms({ server: "", username: username ?? "", password }) : []),
+    ...(password !== undefined ? loginSecretForms({ server: "", username: username ?? "", password }) : []),
     ...(inputs.signing ? [inputs.signing.key, inputs.signing.keyPassword ?? ""] : []),
     ...Object.values(inputs.secrets ?? {}),
   ].filter((s) => s.length >= 4);
@@ -574,7 +569,7 @@ async function renewLogin(publish: Publish): Promise<boolean> {
   if (!publish.renewable || !credentials || !host.registry.machineLogin) return false;
   const fresh = await host.registry.machineLogin(publish.server);
   if (!fresh || (fresh.password === credentials.password && fresh.username === credentials.username)) return false;
-  publish.secrets.push(...credentialForms(fresh));
+  publish.secrets.push(...loginSecretForms(fresh));
   // The same object is the API's login and the builder's: every later step uses the new one.
   Object.assign(credentials, { username: fresh.username, password: fresh.password });
   publish.loggedIn = false;

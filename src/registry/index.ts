@@ -7,5 +7,5 @@ export {
   validateRegistryArgs,
 } from "./registry";
 export { REGISTRY_CODES } from "./codes";
-export type { RegistryAccess, RegistryCredentials, RegistryInputs } from "./credentials";
+export { type RegistryAccess, type RegistryCredentials, type RegistryInputs, loginSecretForms } from "./credentials";
 export { type AuthEntry, type AuthFile, decodeAuth, entryFor, fromEntry, loginKeys, readAuthFile } from "./auth-files";
