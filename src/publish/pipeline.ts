@@ -429,16 +429,11 @@ function outputs(
 
 /** Registry first: the digest of an image pushed before with these inputs, if the registry holds one. */
 async function lookupStep(publish: Publish): Promise<string | undefined> {
-  const { api, host, server } = publish;
+  const { api, host } = publish;
   if (!api) return undefined;
   checkpoint(publish, "lookup");
   host.status("resolving its inputs in the registry");
-  return registryStep(
-    "lookup",
-    server,
-    () => renewing(publish, () => host.registry.findManifest(publish.repositoryPath, publish.byInputs, api)),
-    publish.anonymous,
-  );
+  return apiStep(publish, "lookup", () => host.registry.findManifest(publish.repositoryPath, publish.byInputs, api));
 }
 
 /**
@@ -506,9 +501,8 @@ async function buildStep(publish: Publish): Promise<PushResult> {
 function pushStatus(output: string): number {
   if (/\b401\b|unauthorized|authentication required|no basic auth credentials/i.test(output)) return 401;
   if (/\b403\b|\bdenied\b|forbidden/i.test(output)) return 403;
-  if (pushCode(output) === "NAME_UNKNOWN") return 404;
-  if (pushCode(output) === "TAG_INVALID") return 400;
-  return 0;
+  const code = pushCode(output);
+  return code === "NAME_UNKNOWN" ? 404 : code === "TAG_INVALID" ? 400 : 0;
 }
 
 /**
@@ -525,16 +519,22 @@ function pushCode(output: string): string | undefined {
 async function confirmStep(publish: Publish, digest: string): Promise<void> {
   const { host, server, api } = publish;
   checkpoint(publish, "confirm");
-  const held = await registryStep(
-    "confirm",
-    server,
-    () => renewing(publish, () => host.registry.findManifest(publish.repositoryPath, digest, api as RegistryAccess)),
-    publish.anonymous,
+  const held = await apiStep(publish, "confirm", () =>
+    host.registry.findManifest(publish.repositoryPath, digest, api as RegistryAccess),
   );
   if (held !== digest)
     throw new Error(
       `confirm in ${server} failed: the push reported ${digest}, but ${publish.repository} does not hold it. Run pulumi up again; the state keeps the previous image.`,
     );
+}
+
+/**
+ * A registry step of this publish through the registry's API: a refused machine login renewed
+ * and the step asked once more, then any failure said as `registryStep` says it. `server`: the
+ * registry asked (the source's, for a promotion's lookup).
+ */
+function apiStep<T>(publish: Publish, step: RegistryStep, run: () => Promise<T>, server = publish.server): Promise<T> {
+  return registryStep(step, server, () => renewing(publish, run), publish.anonymous);
 }
 
 /** How a refusal reads in a tool's output (cosign's `DENIED`, `403 Forbidden`). */
@@ -596,16 +596,11 @@ async function releaseStep(
   reason: string,
   provenance?: unknown,
 ): Promise<PublishResult> {
-  const { api, host, server, repository, tags } = publish;
+  const { api, host, repository, tags } = publish;
   if (!api) return outputs(publish, digest, `${repository}@${digest}`, reused, reason);
   checkpoint(publish, "measure");
   const size = await timed(publish, "measure", () =>
-    registryStep(
-      "measure",
-      server,
-      () => renewing(publish, () => host.registry.imageSize(publish.repositoryPath, digest, api)),
-      publish.anonymous,
-    ),
+    apiStep(publish, "measure", () => host.registry.imageSize(publish.repositoryPath, digest, api)),
   );
   const budget = publish.inputs.plan.sizeBudget;
   if (budget && size.bytes > budget.bytes) {
@@ -623,12 +618,7 @@ async function releaseStep(
   checkpoint(publish, "release");
   host.status(`tagging (${tags.length} ${tags.length === 1 ? "tag" : "tags"})`);
   await timed(publish, "release", () =>
-    registryStep(
-      "tag",
-      server,
-      () => renewing(publish, () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api)),
-      publish.anonymous,
-    ),
+    apiStep(publish, "tag", () => host.registry.tagManifest(publish.repositoryPath, digest, tags, api)),
   );
   return outputs(publish, digest, `${repository}@${digest}`, reused, reason, size);
 }
@@ -812,7 +802,7 @@ async function releaseGateStep(
  * in the same repository, by tagging its manifest; in another, by pulling it and pushing it.
  */
 async function promoteStep(publish: Publish): Promise<PublishResult> {
-  const { inputs, host, repository, tags, credentials, anonymous } = publish;
+  const { inputs, host, repository, tags, credentials } = publish;
   const {
     from,
     hash,
@@ -825,11 +815,11 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   const sourcePath = parseImageReference(sourceRepository).repository;
   // The source is read with the same login (its registry's), or anonymously when there is none.
   const sourceLogin = credentials && { ...credentials, server };
-  const found = await registryStep(
+  const found = await apiStep(
+    publish,
     "promote",
+    () => host.registry.findManifest(sourcePath, byInputs, sourceLogin ?? { server }),
     server,
-    () => renewing(publish, () => host.registry.findManifest(sourcePath, byInputs, sourceLogin ?? { server })),
-    anonymous,
   );
   if (!found) {
     throw new Error(
@@ -841,14 +831,8 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   if (sourceRepository === repository) {
     // Verified, signed, attested and gated where it is, before it gets this environment's tags.
     await vouch(publish, source, { built: false, hash });
-    await registryStep(
-      "promote",
-      publish.server,
-      () =>
-        renewing(publish, () =>
-          host.registry.tagManifest(publish.repositoryPath, found, tags, credentials ?? { server: publish.server }),
-        ),
-      anonymous,
+    await apiStep(publish, "promote", () =>
+      host.registry.tagManifest(publish.repositoryPath, found, tags, credentials ?? { server: publish.server }),
     );
     return outputs(publish, found, `${repository}@${found}`, true, reason);
   }
@@ -857,14 +841,8 @@ async function promoteStep(publish: Publish): Promise<PublishResult> {
   await vouch(publish, source, { built: false, hash }, { sign: false, credentials: sourceLogin });
   // Registry first here too: the copy an earlier promotion made (a rerun from empty state) is the
   // release, signed where it is; pushing its tags again is what an IMMUTABLE repository refuses.
-  const copy = await registryStep(
-    "promote",
-    publish.server,
-    () =>
-      renewing(publish, () =>
-        existingCopy(publish, { path: sourcePath, digest: found, access: sourceLogin ?? { server } }),
-      ),
-    anonymous,
+  const copy = await apiStep(publish, "promote", () =>
+    existingCopy(publish, { path: sourcePath, digest: found, access: sourceLogin ?? { server } }),
   );
   if (copy) {
     await vouch(publish, `${repository}@${copy}`, { built: false, hash }, { verify: false, gate: false });
