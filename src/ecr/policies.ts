@@ -37,8 +37,12 @@ export const DEFAULT_LIFECYCLE: Readonly<Record<EnvironmentKind, LifecyclePolicy
   production: { expireUntaggedAfterDays: 14, keepLastTagged: 100 },
 };
 
-/** cosign's (v2) signature and attestation tags, `sha256-<digest>.sig` / `.att`: images of their own. */
-export const SIGNATURE_TAG_PATTERN = "sha256-*";
+/**
+ * cosign's (v2) signature and attestation tags, `sha256-<digest>.sig` / `.att`, as a wildcard
+ * (ECR's lifecycle patterns and tag-mutability exclusion filters read it alike): images of their
+ * own, each new signer re-putting them.
+ */
+export const SIGNATURE_TAG_FILTER = "sha256-*";
 /** Signatures and attestations kept per release kept (a `.sig` and an `.att`, with room to spare). */
 const SIGNATURES_PER_RELEASE = 3;
 
@@ -121,9 +125,9 @@ export function lifecyclePolicyDocument(args: LifecyclePolicyArgs, releasePatter
     // Then the signatures and attestations beside them (cosign's sha256-… tags, images of their
     // own that the tagged and catch-all rules would otherwise count and expire).
     const kept = SIGNATURES_PER_RELEASE * (args.keepLastTagged || args.keepLast || 100);
-    add(`Keep the last ${kept} signatures and attestations (${SIGNATURE_TAG_PATTERN})`, {
+    add(`Keep the last ${kept} signatures and attestations (${SIGNATURE_TAG_FILTER})`, {
       tagStatus: "tagged",
-      tagPatternList: [SIGNATURE_TAG_PATTERN],
+      tagPatternList: [SIGNATURE_TAG_FILTER],
       countType: "imageCountMoreThan",
       countNumber: kept,
     });

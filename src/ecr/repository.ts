@@ -23,6 +23,7 @@ import {
 } from "../plan";
 import {
   DEFAULT_LIFECYCLE,
+  SIGNATURE_TAG_FILTER,
   type LifecyclePolicyArgs,
   type PullAccessArgs,
   isValidRepositoryName,
@@ -192,9 +193,6 @@ export function validateRepositoryArgs(
     validateLifecyclePolicy(args.lifecyclePolicy, "repository.lifecyclePolicy", diagnostics);
   if (args.pullAccess) validatePullAccess(args.pullAccess, "repository.pullAccess", diagnostics);
 }
-
-/** The wildcard filters of the tags an IMMUTABLE repository must let move: the cache's, the signatures'. */
-export const SIGNATURE_TAG_FILTER = "sha256-*";
 
 /**
  * The tag mutability a created repository gets. An IMMUTABLE repository keeps every release tag

@@ -204,11 +204,15 @@ async function withRetries(what: string, send: (signal: AbortSignal) => Promise<
 
 /** An answer's JSON; a body that is not JSON fails without quoting it (it may echo what was sent). */
 async function readJson<T>(res: Response, what: string): Promise<T> {
-  const text = await res.text();
+  return parseJson<T>(Buffer.from(await res.arrayBuffer()), what);
+}
+
+/** `bytes` (a registry's answer to `what`) as JSON; a 502 when they are not. */
+function parseJson<T>(bytes: Buffer, what: string): T {
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(bytes.toString("utf8")) as T;
   } catch {
-    throw new RegistryError(`${what} answered ${text.length} bytes that are not JSON`, 502);
+    throw new RegistryError(`${what} answered ${bytes.length} bytes that are not JSON`, 502);
   }
 }
 
@@ -404,12 +408,7 @@ export async function getManifest(
   const what = `GET ${repository}/manifests/${reference}`;
   const header = contentDigest(res, what, false, credentials);
   const bytes = Buffer.from(await res.arrayBuffer());
-  let body: RegistryManifest["body"];
-  try {
-    body = JSON.parse(bytes.toString("utf8")) as RegistryManifest["body"];
-  } catch {
-    throw new RegistryError(`${what} answered ${bytes.length} bytes that are not JSON`, 502);
-  }
+  const body = parseJson<RegistryManifest["body"]>(bytes, what);
   return {
     // ECR sends Docker-Content-Digest on HEAD only: the digest is then the bytes' own.
     digest: header ?? `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`,

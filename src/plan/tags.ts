@@ -201,11 +201,10 @@ export function releaseTagPatterns(
   if (typeof strategy === "function") return undefined;
   const templates =
     strategy === undefined ? [`{env}-${INPUTS_HASH_PLACEHOLDER}`] : isTemplateList(strategy) ? strategy : [strategy];
-  const envTag = env.replace(/[^A-Za-z0-9_.-]/g, "-");
   const patterns = [...templates, ...fixed].map((t) =>
     t
       .split("{env}")
-      .join(envTag)
+      .join(tagSafe(env))
       .replace(/\{\w+\}/g, "*")
       .replace(/\*+/g, "*"),
   );
@@ -260,8 +259,13 @@ function expandTemplate(
         `Pass ${key === "version" ? "version" : "gitSha"} in the args.`,
       );
     }
-    return value.replace(/[^A-Za-z0-9_.-]/g, "-");
+    return tagSafe(value);
   });
+}
+
+/** A placeholder's value as it stands in a tag: each character a tag cannot hold made `-`. */
+function tagSafe(value: string): string {
+  return value.replace(/[^A-Za-z0-9_.-]/g, "-");
 }
 
 /** A template without a per-release placeholder gives every release the same tag (the default has one). */
