@@ -168,10 +168,12 @@ export function validateRepositoryArgs(
     );
   }
   (args.replicateTo ?? []).forEach((r, i) => {
-    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r.region))
+    if (typeof r.region !== "string" || !/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r.region))
       problem(
         `repository.replicateTo[${i}].region`,
-        `"${r.region}" is not an AWS region name.`,
+        typeof r.region === "string"
+          ? `"${r.region}" is not an AWS region name.`
+          : "is missing: a replica needs its region.",
         'Use e.g. "eu-west-1".',
       );
     if (typeof r.registryId === "string" && !/^\d{12}$/.test(r.registryId)) {

@@ -28,6 +28,87 @@ function mustRun(command: string, args: string[], cwd: string): string {
   return output;
 }
 
+/**
+ * What Go sends for `value` at `where`: a required field of an object left out arrives as its Go type's
+ * zero value (`""`, `0`, `false`), because the SDK's plain struct has it. construct then names the field
+ * (schema-walk.test.ts checks each such empty value is refused by its path, never taken as given).
+ */
+function withGoZeros(where: string, value: unknown, places = walkSchema()): unknown {
+  const place = places.get(where);
+  // A union is `interface{}` in Go: the value is sent as written, all the way down.
+  if (value === null || typeof value !== "object" || !place || place.kinds.size !== 1) return value;
+  if (Array.isArray(value)) return value.map((item) => withGoZeros(`${where}[0]`, item, places));
+  if (!place.kinds.has("object"))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withGoZeros(`${where}.k`, v, places)]));
+  const zero = (field: string): unknown => {
+    const kinds = places.get(`${where}.${field}`)?.kinds;
+    if (kinds?.size !== 1) return undefined;
+    return kinds.has("string") ? "" : kinds?.has("number") ? 0 : kinds?.has("boolean") ? false : undefined;
+  };
+  const filled: Record<string, unknown> = {};
+  for (const field of place.required ?? [])
+    if (!(field in value) && zero(field) !== undefined) filled[field] = zero(field);
+  for (const [k, v] of Object.entries(value)) filled[k] = withGoZeros(`${where}.${k}`, v, places);
+  return filled;
+}
+
+/** A secret as Pulumi's wire form carries it: its signature beside the value. */
+const SECRET = "4dabf18193072939515e22adb298388d";
+
+/**
+ * The values the schema walk shows construct accepts (test/component/provider/schema-walk.test.ts),
+ * one per kind at each input place, sent by `send` (a language's probe, given the cases' file, printing
+ * `RESULT <json>`: per case what its SDK sent, or its error). Wrong: each case that did not arrive
+ * exactly as written, secret exactly where the schema's input is.
+ */
+function probeTypes(
+  send: (casesFile: string) => string,
+  arrives: (where: string, value: unknown) => unknown = (_, value) => value,
+): {
+  cases: Array<{ property: string; value: unknown; where: string }>;
+  wrong: string[];
+} {
+  const fromSchema = walkSchema();
+  const fromTable = walkTable();
+  const seen = new Set<string>();
+  const cases: Array<{ property: string; value: unknown; where: string }> = [];
+  for (const [where, place] of fromSchema)
+    for (const kind of place.kinds)
+      for (const v of declaredValues(fromSchema, fromTable, where, kind)) {
+        if (v === null || v === undefined) continue;
+        const property = where.split(/\.|\[/)[0];
+        const value = withValue(where, v)[property];
+        const key = JSON.stringify([property, value]);
+        if (!seen.has(key)) cases.push({ property, value, where });
+        seen.add(key);
+      }
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "multistage-types-")), "type-cases.json");
+  fs.writeFileSync(file, JSON.stringify(cases));
+  const out = send(file);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+  assert.ok(line, out.slice(-3000));
+  const results = JSON.parse(line.slice("RESULT ".length)) as Array<{ sent?: unknown; error?: string }>;
+  assert.equal(results.length, cases.length, "one result per case");
+  const unwrap = (where: string, sent: unknown): unknown => {
+    const wrapped = sent !== null && typeof sent === "object" && SECRET in sent;
+    if (wrapped !== (fromSchema.get(where.split(/\.|\[/)[0])?.secret ?? false)) return { secretness: wrapped };
+    return wrapped ? (sent as unknown as { value: unknown }).value : sent;
+  };
+  const wrong = cases
+    .map((c, i) => ({ ...c, ...results[i], sent: unwrap(c.where, results[i]?.sent) }))
+    .filter(
+      (r) =>
+        r.error !== undefined ||
+        !isDeepStrictEqual(r.sent, arrives(r.property, JSON.parse(JSON.stringify(r.value)) as unknown)),
+    )
+    .map(
+      (r) =>
+        `${r.where}: sent ${JSON.stringify(r.sent)} for ${JSON.stringify(r.value)}${r.error ? ` (${r.error})` : ""}`,
+    );
+  return { cases, wrong };
+}
+
 describe("The SDKs for Python and Go, generated from the package's schema", function () {
   this.timeout(1_800_000);
   let work: string;
@@ -82,6 +163,35 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
       mustRun("go", ["vet", "./..."], module);
     });
 
+    it("every type the schema declares at each input place, sent from Go with the SDK's types, reaches the component as that value", () => {
+      // tools/sdk-go/probe builds each value with the SDK's own types, chosen by each field's Go type
+      // from these: the generated package's input types (pulumiTypes.go), written as a user writes them.
+      const source = fs.readFileSync(path.join(module, "multistage", "pulumiTypes.go"), "utf8");
+      const types = [...source.matchAll(/^type (\w+(?:Args|Array|Map)) (?:struct|\[\]|map)/gm)].map((m) => m[1]);
+      assert.ok(types.includes("EnvironmentArgs"), "the generated package's types were not found");
+      fs.writeFileSync(
+        path.join(module, "probe", "candidates.go"),
+        [
+          "//go:build probe",
+          "",
+          "package main",
+          "",
+          'import "github.com/pulumi-multistage-image/pulumi-multistage-image/sdk/go/multistage"',
+          "",
+          "func candidates() []any {",
+          `\treturn append(pulumiCandidates, ${types.map((t) => `multistage.${t}{}`).join(", ")})`,
+          "}",
+          "",
+        ].join("\n"),
+      );
+      const { cases, wrong } = probeTypes(
+        (file) => mustRun("go", ["run", "-tags", "probe", "./probe", file], module),
+        (where, value) => withGoZeros(where, value),
+      );
+      assert.deepEqual(wrong, []);
+      console.log(`      ${cases.length} values at ${walkSchema().size} places sent from Go as written`);
+    });
+
     it("a program that misuses the SDK does not compile (the check can fail)", () => {
       const main = path.join(module, "example", "main.go");
       const good = fs.readFileSync(main, "utf8");
@@ -111,45 +221,10 @@ describe("The SDKs for Python and Go, generated from the package's schema", func
     });
 
     it("every type the schema declares at each input place, sent from Python, reaches the component as that value", () => {
-      // The values the schema walk shows construct accepts (test/component/provider/schema-walk.test.ts),
-      // each sent through the SDK under Pulumi's mocks: what Python sends must be exactly that value.
-      const fromSchema = walkSchema();
-      const fromTable = walkTable();
-      const seen = new Set<string>();
-      const cases: Array<{ property: string; value: unknown; where: string }> = [];
-      for (const [where, place] of fromSchema)
-        for (const kind of place.kinds)
-          for (const v of declaredValues(fromSchema, fromTable, where, kind)) {
-            if (v === null || v === undefined) continue;
-            const property = where.split(/\.|\[/)[0];
-            const value = withValue(where, v)[property];
-            const key = JSON.stringify([property, value]);
-            if (!seen.has(key)) cases.push({ property, value, where });
-            seen.add(key);
-          }
-      const file = path.join(work, "type-cases.json");
-      fs.writeFileSync(file, JSON.stringify(cases));
       const probe = path.join(REPO_ROOT, "tools", "sdk-python", "types_probe.py");
-      const out = mustRun(python, [probe, file], work);
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      assert.ok(line, out.slice(-3000));
-      const results = JSON.parse(line.slice("RESULT ".length)) as Array<{ sent?: unknown; error?: string }>;
-      // A secret arrives as Pulumi's secret value (its signature beside the value): the schema's secret fields, only.
-      const SECRET = "4dabf18193072939515e22adb298388d";
-      const unwrap = (where: string, sent: unknown): unknown => {
-        const wrapped = sent !== null && typeof sent === "object" && SECRET in sent;
-        if (wrapped !== (fromSchema.get(where.split(/\.|\[/)[0])?.secret ?? false)) return { secretness: wrapped };
-        return wrapped ? (sent as unknown as { value: unknown }).value : sent;
-      };
-      const wrong = cases
-        .map((c, i) => ({ ...c, ...results[i], sent: unwrap(c.where, results[i]?.sent) }))
-        .filter((r) => r.error !== undefined || !isDeepStrictEqual(r.sent, JSON.parse(JSON.stringify(r.value))))
-        .map(
-          (r) =>
-            `${r.where}: sent ${JSON.stringify(r.sent)} for ${JSON.stringify(r.value)}${r.error ? ` (${r.error})` : ""}`,
-        );
+      const { cases, wrong } = probeTypes((file) => mustRun(python, [probe, file], work));
       assert.deepEqual(wrong, []);
-      console.log(`      ${cases.length} values at ${fromSchema.size} places sent from Python as written`);
+      console.log(`      ${cases.length} values at ${walkSchema().size} places sent from Python as written`);
     });
 
     it("installs beside pulumi from PyPI and imports, with the package's version", () => {

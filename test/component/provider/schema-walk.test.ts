@@ -92,4 +92,24 @@ describe("The schema against construct, walked", () => {
     }
     assert.deepEqual(missed, []);
   });
+
+  it("a required field Go leaves out arrives as its zero value, and construct refuses it by its path", async () => {
+    // Go's SDK sends an object type's required scalar as its plain struct holds it: "" when unset.
+    const zeros: Array<[string, unknown]> = [];
+    for (const [where, place] of fromSchema)
+      if (place.kinds.size === 1 && place.kinds.has("object"))
+        for (const field of place.required ?? []) {
+          const kinds = fromSchema.get(`${where}.${field}`)!.kinds;
+          if (kinds.size === 1 && kinds.has("string")) zeros.push([`${where}.${field}`, ""]);
+        }
+    assert.ok(zeros.length >= 3, `found ${zeros.map(([w]) => w).join(", ")}`);
+    const taken: string[] = [];
+    for (const [place, zero] of zeros) {
+      // An environment's own settings are checked when its stack runs: the walk's stack is dev.
+      const where = place.replace(/^environments\.k\./, "environments.dev.");
+      const reason = (await refusals(withValue(where, zero))).get(where);
+      if (!reason) taken.push(`${where} = ${JSON.stringify(zero)}`);
+    }
+    assert.deepEqual(taken, []);
+  });
 });
