@@ -7,7 +7,7 @@
 import { type Diagnostic, type DockerfileModel, didYouMean, excerpt, findStage, stageLabel } from "../dockerfile";
 import { needsBuilder } from "./builder";
 import { parseSize } from "./environments";
-import type { PlanArgs } from "./options";
+import type { NetworkMode, PlanArgs } from "./options";
 
 /** The label the OCI convention reads for where the source is (`docker/metadata-action` fills it too). */
 export const SOURCE_LABEL = "org.opencontainers.image.source";
@@ -23,11 +23,6 @@ export const TARGET_LABEL = "dev.multistage.target";
  * rebuilds nothing (an image found by its inputs keeps the commit and version that built it).
  */
 export const RELEASE_LABELS: readonly string[] = [REVISION_LABEL, VERSION_LABEL];
-
-/** The network `RUN` instructions get (`--network`). */
-export type NetworkMode = "default" | "host" | "none";
-/** `--network`'s values. */
-export const NETWORK_MODES: Record<NetworkMode, true> = { default: true, host: true, none: true };
 
 /** The resource limits `--ulimit` takes (Docker's and BuildKit's list). */
 const ULIMIT_NAMES = [

@@ -4,9 +4,8 @@
  * attestations and SSH forwarding. Each is checked here, with the property at fault.
  */
 import type { Diagnostic } from "../dockerfile";
-import { sha256 } from "./closure";
+import { sha256 } from "./digest";
 import { isValidTag } from "./image-ref";
-import type { AttestationStore } from "./release";
 
 /** TLS files for a `tcp://` BuildKit endpoint (paths on the machine running `pulumi up`). */
 export interface BuilderTlsArgs {
@@ -78,6 +77,14 @@ export interface AttestationArgs {
    */
   readonly store?: AttestationStore;
 }
+
+/**
+ * Where attestations go. `"index"`: BuildKit pushes them with the image, which then is an index
+ * (Lambda and some ECS setups refuse one). `"referrers"`: the image stays one manifest, and its
+ * SBOM and provenance are signed in-toto attestations beside it (cosign's format), which needs a
+ * signing key.
+ */
+export type AttestationStore = "index" | "referrers";
 
 /** Attestations as a plan carries them. */
 export interface AttestationSpec {

@@ -4,7 +4,7 @@
  * A build given only these cannot be changed by anything else, so an edit elsewhere in
  * the context (another service, a dev-only file, the README) leaves the target as it is.
  */
-import * as crypto from "crypto";
+import { sha256 } from "./digest";
 import { type NamedContext, namedContext } from "./contexts";
 import {
   type DockerfileModel,
@@ -17,11 +17,6 @@ import {
 
 /** What a stage's inputs hold for a volatile arg in place of its value's hash. */
 export const VOLATILE = "volatile";
-
-/** `sha256:…` of a string. */
-export function sha256(text: string): string {
-  return `sha256:${crypto.createHash("sha256").update(text).digest("hex")}`;
-}
 
 /**
  * What one stage of a closure is made from, as far as the Dockerfile and the args tell:

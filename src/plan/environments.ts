@@ -3,10 +3,22 @@
  * target and settings it builds with, and the production guard.
  */
 import type { AttestationArgs } from "./builder";
-import type { ReleaseGateArgs } from "./release";
 
 /** What an environment is for; decides the default target and how strict the checks are. */
 export type EnvironmentKind = "development" | "production" | "staging";
+
+/** A command run with the digest-pinned reference before the release tags (a scanner, a policy check). */
+export interface ReleaseGateArgs {
+  /**
+   * Run by `/bin/sh -c` in the program's directory, with `MULTISTAGE_IMAGE` (`<repository>@<digest>`),
+   * `MULTISTAGE_IMAGE_DIGEST`, `MULTISTAGE_ENVIRONMENT` and `DOCKER_CONFIG` (the registry's login)
+   * set. A non-zero exit refuses the release with its output.
+   * @example "grype \"$MULTISTAGE_IMAGE\" --fail-on high"
+   */
+  readonly command: string;
+  /** Seconds it may run before it is stopped and the release refused. @default 600 */
+  readonly timeoutSeconds?: number;
+}
 
 /**
  * Build settings of one environment: what `environments.<name>` in the component args

@@ -23,6 +23,8 @@ export {
   isCommit,
   type LatePlanArg,
   type LatePlanInputs,
+  NETWORK_MODES,
+  type NetworkMode,
   PLAN_ARG_KEYS,
   type PlanArgs,
   type PlanContext,
@@ -42,6 +44,7 @@ export {
 export {
   type AttestationArgs,
   type AttestationSpec,
+  type AttestationStore,
   type BuilderEndpointArgs,
   type BuilderSpec,
   type BuilderTlsArgs,
@@ -62,6 +65,7 @@ export {
   type EnvironmentArgs,
   type EnvironmentEntry,
   type EnvironmentKind,
+  type ReleaseGateArgs,
   classifyEnvironment,
   environmentKind,
   getEnvironmentArgs,
@@ -71,8 +75,6 @@ export {
 export {
   type BuildSettings,
   type BuildSettingsArgs,
-  type NetworkMode,
-  NETWORK_MODES,
   RELEASE_LABELS,
   REVISION_LABEL,
   SOURCE_LABEL,
@@ -83,7 +85,8 @@ export {
 export { type CacheType, cacheImage, isCacheEntry, parseCacheEntry } from "./cache-entries";
 export { type NamedContext, buildContextValue } from "./contexts";
 export { type OutputsSpec } from "./exports";
-export { type StageInputSpec, type TargetClosure, type WholeContextReason, sha256, targetClosure } from "./closure";
+export { type StageInputSpec, type TargetClosure, type WholeContextReason, targetClosure } from "./closure";
+export { sha256 } from "./digest";
 export { type StageInputs, type TargetInputs, closureImages } from "./target-inputs";
 export { type InputsRecord, type RebuildCause, type RebuildReason, inputsRecord, rebuildReason } from "./reasons";
 export {
@@ -129,15 +132,7 @@ export {
   validateTag,
   withInputsHash,
 } from "./tags";
-export {
-  type AttestationStore,
-  type ReleaseGateArgs,
-  type ReleaseSpec,
-  type SigningContext,
-  holdsPrivateKey,
-  isPemKey,
-  publicKeyBlock,
-} from "./release";
+export { type ReleaseSpec, type SigningContext, holdsPrivateKey, isPemKey, publicKeyBlock } from "./release";
 export { DAEMONLESS_ENGINES, type EngineName } from "./engine";
 export { PLAN_CODES } from "./codes";
 export {

@@ -6,7 +6,14 @@
  */
 import type { Diagnostic } from "../dockerfile";
 import { didYouMean, excerpt } from "../dockerfile";
-import type { AttestationArgs, BuilderEndpointArgs, BuilderTlsArgs, RegistryCacheArgs, SshArgs } from "./builder";
+import type {
+  AttestationArgs,
+  AttestationStore,
+  BuilderEndpointArgs,
+  BuilderTlsArgs,
+  RegistryCacheArgs,
+  SshArgs,
+} from "./builder";
 import {
   BOOLEAN,
   type FieldSpec,
@@ -23,11 +30,15 @@ import {
   describeValue,
   object,
 } from "./fields";
-import { NETWORK_MODES, type NetworkMode } from "./build-settings";
-import { type EnvironmentArgs, type EnvironmentKind, parseSize } from "./environments";
-import type { AttestationStore, ReleaseGateArgs, SigningContext } from "./release";
+import { type EnvironmentArgs, type EnvironmentKind, type ReleaseGateArgs, parseSize } from "./environments";
+import type { SigningContext } from "./release";
 import type { TagStrategy } from "./tags";
 import type { EngineName } from "./engine";
+
+/** The network `RUN` instructions get (`--network`). */
+export type NetworkMode = "default" | "host" | "none";
+/** `--network`'s values. */
+export const NETWORK_MODES: Record<NetworkMode, true> = { default: true, host: true, none: true };
 
 /** The args of `MultiStageImage` that decide the plan, with every value known. */
 export interface PlanArgs {

@@ -4,22 +4,9 @@
  * and run the release gate. Each is checked here, with the property at fault.
  */
 import type { Diagnostic } from "../dockerfile";
-import type { AttestationSpec } from "./builder";
-import type { EnvironmentArgs, EnvironmentKind } from "./environments";
+import type { AttestationSpec, AttestationStore } from "./builder";
+import type { EnvironmentArgs, EnvironmentKind, ReleaseGateArgs } from "./environments";
 import { describeValue } from "./fields";
-
-/** A command run with the digest-pinned reference before the release tags (a scanner, a policy check). */
-export interface ReleaseGateArgs {
-  /**
-   * Run by `/bin/sh -c` in the program's directory, with `MULTISTAGE_IMAGE` (`<repository>@<digest>`),
-   * `MULTISTAGE_IMAGE_DIGEST`, `MULTISTAGE_ENVIRONMENT` and `DOCKER_CONFIG` (the registry's login)
-   * set. A non-zero exit refuses the release with its output.
-   * @example "grype \"$MULTISTAGE_IMAGE\" --fail-on high"
-   */
-  readonly command: string;
-  /** Seconds it may run before it is stopped and the release refused. @default 600 */
-  readonly timeoutSeconds?: number;
-}
 
 /** What the component knows of `signing` (the key's value never enters a plan). */
 export interface SigningContext {
@@ -110,14 +97,6 @@ function planGate(gate: ReleaseGateArgs, key: string, diagnostics: Diagnostic[])
     });
   return diagnostics.length === before ? { command: gate.command, timeoutSeconds: timeout, property } : undefined;
 }
-
-/**
- * Where attestations go. `"index"`: BuildKit pushes them with the image, which then is an index
- * (Lambda and some ECS setups refuse one). `"referrers"`: the image stays one manifest, and its
- * SBOM and provenance are signed in-toto attestations beside it (cosign's format), which needs a
- * signing key.
- */
-export type AttestationStore = "index" | "referrers";
 
 /**
  * Where this environment's attestations go: `store` as given, else beside the image when it is
