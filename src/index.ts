@@ -66,7 +66,7 @@ export {
   rebuildReason,
 } from "./plan";
 export { planBuildFromFiles, readDockerfile, targetInputs } from "./context";
-export { type ImageSize } from "./executor";
+export { type ImageSize } from "./registry";
 export {
   LINT_RULES,
   type LintFinding,

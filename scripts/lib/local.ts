@@ -6,13 +6,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
-import {
-  type BuildResult,
-  type DockerExecutor,
-  type PushResult,
-  type RegistryCredentials,
-  manifestDigest,
-} from "../../src/executor";
+import { type BuildResult, type DockerExecutor, type PushResult, type RegistryCredentials } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { detectGitSha } from "../../src/context";
 import type { ExampleSettings } from "../../examples/types";
 

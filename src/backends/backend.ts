@@ -4,11 +4,11 @@
  * report the digest-pinned reference.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RegistryInputs } from "../registry";
+import type { RegistryInputs, ImageSize } from "../registry";
 import type { ImageResourceHost } from "./docker-cli-resource";
-import type { ImageSize } from "../executor";
 import { type BuildPlan, type InputsRecord, withInputsHash } from "../plan";
 import { type PreparedImage, prepareImage } from "../publish";
+import { baseImageResolver } from "../host";
 import type { BackendSupport } from "./support";
 
 /**
@@ -118,12 +118,11 @@ export function prepareTarget(
   );
   const read = pulumi.all([plan, access]).apply(async ([p, registryAccess]) =>
     prepareImage(p, registryAccess, {
-      env: process.env,
       secret: await pulumi.isSecret(plan),
       warn: (message) => void pulumi.log.warn(message, parent),
       // Under a program's own mocks there is no engine (no address to reach one): no build, and
       // no registry to ask. (hasEngine() is false until something has asked for the engine.)
-      resolveImages: pulumi.runtime.getEngine() !== undefined,
+      ...(pulumi.runtime.getEngine() !== undefined ? { resolveImages: baseImageResolver(process.env) } : {}),
     }),
   );
   return { inputs: read.inputs, closureDockerfile: read.closureDockerfile, promote: read.apply((r) => r.promote) };

@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import { hashedLabels } from "../plan";
 import type { RegistryCredentials } from "../registry";
 import { type PublishHost, type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
+import { dockerHost, registryClient } from "../host";
 
 /** What the dynamic resource receives; resolved values. */
 export type DockerCliImageInputs = PublishRequest;
@@ -42,7 +43,11 @@ export async function publish(
     env: process.env,
     onStatus: (line: string) => process.stderr.write(`multistage: ${image}: ${line}\n`),
   };
-  const { timings, ...published } = await publishImage(inputs, previous?.inputs, options, host);
+  const { timings, ...published } = await publishImage(
+    inputs,
+    previous?.inputs,
+    host ?? dockerHost(inputs.plan, options),
+  );
   // The time of each step is said, not kept: it would change the state on every update.
   if (timings && Object.keys(timings).length)
     options.onStatus(
@@ -117,7 +122,7 @@ export const provider = {
     const { drift: _previous, ...rest } = props;
     void _previous;
     if (!props.digest || !props.imageUri.includes("@")) return { id, props: rest }; // not pushed: nothing to ask
-    const drift = await registryDrift(props, props.registry ?? {});
+    const drift = await registryDrift(props, props.registry ?? {}, registryClient(process.env));
     return { id, props: drift ? { ...rest, drift } : rest };
   },
   async create(inputs: DockerCliImageInputs): Promise<{ id: string; outs: DockerCliImageOutputs }> {

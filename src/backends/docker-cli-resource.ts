@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageSize } from "../executor";
+import type { ImageSize } from "../registry";
 
 /**
  * The provider as Pulumi's dynamic-provider host loads it: the source of a module whose

@@ -49,17 +49,10 @@ import {
   readPublicKeys,
   targetInputs,
 } from "../context";
-import {
-  type BakeSource,
-  type RegistryAccess,
-  SupplyChain,
-  bakeTarget,
-  findManifest,
-  getBlob,
-  getManifest,
-  machineLogin,
-} from "../executor";
+import { type BakeSource, SupplyChain, bakeTarget, machineLogin } from "../executor";
+import { type RegistryAccess, findManifest, getBlob, getManifest } from "../registry";
 import { SIGNATURE_ANNOTATIONS, inputsTag, prepareImage, publishImage } from "../publish";
+import { baseImageResolver, dockerHost } from "../host";
 
 /** A usage error: exit code 2. */
 class UsageError extends Error {}
@@ -638,7 +631,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
   const registry = registryAccess(repository, io.env);
   // The same pipeline as the image resource: registry first, the gate, build, measure, tags.
   const prepared = await prepareImage(plan, registry, {
-    env: io.env,
+    resolveImages: baseImageResolver(io.env),
     secret: false,
     warn: (message) => io.err(`warning: ${message}\n`),
   });
@@ -653,7 +646,7 @@ async function buildCommand(args: readonly string[], io: CliIo): Promise<number>
       ...prepared,
     },
     undefined,
-    { env: io.env, onOutput: (line) => io.err(`${line}\n`) },
+    dockerHost(plan, { env: io.env, onOutput: (line) => io.err(`${line}\n`) }),
   );
   io.err(`${published.rebuildReason}\n`);
   if (published.size) io.err(`size: ${(published.size.bytes / 1e6).toFixed(1)} MB\n`);
@@ -703,7 +696,7 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
   // As the pipeline does: no login in the environment, the machine's own (docker login, a helper).
   const registry = given.username !== undefined ? given : ((await machineLogin(given.server, io.env)) ?? given);
   const prepared = await prepareImage(plan, registry, {
-    env: io.env,
+    resolveImages: baseImageResolver(io.env),
     secret: false,
     warn: (m) => io.err(`warning: ${m}\n`),
   });

@@ -7,7 +7,7 @@
  */
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageSize } from "../executor";
+import type { ImageSize } from "../registry";
 import { BACKENDS, DEFAULT_BACKEND, type ImageResourceHost, type PublishedImage } from "../backends";
 import { type BuildPlan, type EnvironmentKind, type PlannedStage, digestOf } from "../plan";
 import type { MultiStageImageArgs } from "./args";

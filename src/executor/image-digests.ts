@@ -5,7 +5,7 @@
  */
 import type { DockerExecutor } from "./docker-cli";
 import { digestOf, isDigestPinned, parseImageReference } from "../plan";
-import { type RegistryAccess, apiHost, findManifest } from "./registry";
+import { type RegistryAccess, apiHost, findManifest } from "../registry";
 
 /** Where a reference lives: the registry host, the repository path in it, the tag or digest. */
 export interface ImageLocation {

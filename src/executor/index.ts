@@ -1,7 +1,9 @@
 /**
- * Run a `BuildPlan` with the Docker CLI (BuildKit), and read and tag manifests through the
- * registry API: what the publish pipeline runs. Published as `pulumi-multistage-image/executor`;
- * the tests' own helpers (list, run, remove images) live in scripts/lib/engine-executor.ts.
+ * Run a `BuildPlan` with the Docker CLI (BuildKit), Podman or Buildah; sign, verify and attest
+ * with cosign and syft; read this machine's registry logins: the builder host the publish
+ * pipeline is given. Published as `pulumi-multistage-image/executor`. The registry's API client
+ * is the registry layer's (`src/registry`); the argv builders, process runner, builder-node and
+ * progress parsers are internals their own tests import by file.
  */
 export {
   type BuildOptions,
@@ -13,46 +15,13 @@ export {
   type ImageInspect,
   type PushResult,
   type RegistryCredentials,
-  sweepStaleConfigDirs,
 } from "./docker-cli";
-export {
-  type BakeSource,
-  type BakeTarget,
-  type BuildFlags,
-  bakeTarget,
-  buildArguments,
-  buildxArguments,
-  engineBuildArguments,
-  remoteBuilder,
-} from "./argv";
+export { type BakeSource, type BakeTarget, bakeTarget } from "./argv";
 export { OciEngineExecutor } from "./oci-engine";
-export { findBuildx } from "./buildx";
-export { DockerCommandError, type ExecutorStep, type RunOptions, onInterrupt, runProcess } from "./process";
-export { BuilderEndpointError, probeBuilderEndpoint } from "./endpoint";
-export { type BuilderNode, builderNodes, spreadOverNodes } from "./nodes";
-export { type BuildStep, type FailedStep, executedSteps, failedStep, parseBuildSteps, parseStepLine } from "./progress";
-export { type ImageLocation, type ResolvedImages, locateImage, resolveImageDigests } from "./image-digests";
-export {
-  type ImageSize,
-  type RegistryAccess,
-  type RegistryManifest,
-  findManifest,
-  imageSize,
-  getBlob,
-  getManifest,
-  isLoopbackRegistry,
-  isValidDigest,
-  DEFAULT_REGISTRY_TIMEOUT_MS,
-  REGISTRY_TIMEOUT_RANGE_MS,
-  requestTimeoutMs,
-  scrubRegistryText,
-  manifestDigest,
-  parseBearerChallenge,
-  RegistryError,
-  RETRY_POLICY,
-  retryAfterMs,
-  tagManifest,
-} from "./registry";
+export { DockerCommandError, type ExecutorStep } from "./process";
+export { BuilderEndpointError } from "./endpoint";
+export { type FailedStep, failedStep, parseStepLine } from "./progress";
+export { type ResolvedImages, resolveImageDigests } from "./image-digests";
 export { type MachineLogin, machineLogin } from "./machine-login";
 export {
   type AttestationKind,

@@ -11,7 +11,7 @@ import { type BuildPlan, DIGEST, type EngineName, registryHost } from "../plan";
 import { type BuildFlags, engineBuildArguments } from "./argv";
 import { type DockerCliOptions, DockerExecutor } from "./docker-cli";
 import { DockerCommandError } from "./process";
-import { isLoopbackRegistry } from "./registry";
+import { isLoopbackRegistry } from "../registry";
 import type { RegistryCredentials } from "../registry";
 
 /** Where each engine's binary is looked for: `$MULTISTAGE_PODMAN` / `$MULTISTAGE_BUILDAH`, else on PATH. */

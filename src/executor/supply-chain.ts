@@ -11,7 +11,7 @@ import * as path from "path";
 import { isPemKey, registryHost } from "../plan";
 import { decodeAuth, loginSecretForms } from "../registry";
 import { DockerCommandError, type ExecutorStep, runProcess } from "./process";
-import { isLoopbackRegistry } from "./registry";
+import { isLoopbackRegistry } from "../registry";
 
 /** A cosign private key (PEM) and its password: secrets. */
 export interface SigningKey {

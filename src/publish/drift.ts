@@ -2,7 +2,7 @@
  * What `pulumi refresh` asks of a published image: does its registry still hold the digest,
  * and do its release tags still point at it? No Pulumi SDK: the image resource's provider runs it.
  */
-import { type RegistryAccess, findManifest, machineLogin } from "../executor";
+import type { RegistryAccess } from "../registry";
 import { parseImageReference, registryHost, repositoryOf } from "../plan";
 import { type RegistryClient, registryStep } from "./pipeline";
 
@@ -20,14 +20,12 @@ export interface PublishedRecord {
  * What changed in the registry behind the state's back: the digest gone (deleted, expired by a
  * lifecycle rule), a release tag gone or moved to another image. `undefined` when nothing did.
  * A registry that cannot be asked fails naming it and the fix; nothing is assumed gone for it.
+ * `registry`: the host's client (`registryClient`, backends/, is the real one).
  */
 export async function registryDrift(
   published: PublishedRecord,
   credentials: Omit<RegistryAccess, "server">,
-  registry: Pick<RegistryClient, "findManifest" | "machineLogin"> = {
-    findManifest,
-    machineLogin: (server) => machineLogin(server),
-  },
+  registry: Pick<RegistryClient, "findManifest" | "machineLogin">,
 ): Promise<string | undefined> {
   const repository = repositoryOf(published.imageUri);
   const server = registryHost(repository);

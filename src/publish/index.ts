@@ -1,12 +1,10 @@
 /** The publish pipeline: prepare what a plan needs, then publish it (registry first, gate, build, measure, tag). */
-export { type PrepareOptions, type PreparedImage, prepareImage } from "./prepare";
+export { type PrepareOptions, type PreparedImage, type ResolveImages, prepareImage } from "./prepare";
 export {
   type Builder,
   type PublishHost,
-  type PublishOptions,
   type PublishStep,
   type RegistryClient,
-  dockerHost,
   type PublishRequest,
   type PublishResult,
   type RegistryStep,

@@ -5,25 +5,23 @@
  */
 import {
   DockerCommandError,
-  type DockerCliOptions,
-  DockerExecutor,
-  type ImageSize,
-  OciEngineExecutor,
+  type DockerExecutor,
   type PushResult,
-  type RegistryAccess,
   type RegistryCredentials,
-  RegistryError,
   PREDICATE_TYPES,
   type SigningKey,
-  SupplyChain,
+  type SupplyChain,
+} from "../executor";
+import {
+  loginSecretForms,
+  type ImageSize,
+  type RegistryAccess,
+  RegistryError,
   findManifest,
   getManifest,
   imageSize,
-  machineLogin,
-  parseStepLine,
   tagManifest,
-} from "../executor";
-import { loginSecretForms } from "../registry";
+} from "../registry";
 import { explainBuildFailure } from "./failure";
 import {
   type BuildPlan,
@@ -101,6 +99,8 @@ export async function registryStep<T>(
  */
 function stepFailure(step: RegistryStep, server: string, err: RegistryError, anonymous = false): RegistryError {
   const refused = err.status === 401 || err.status === 403;
+  const unchanged =
+    step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image.";
   const fix =
     err.code === "NAME_UNKNOWN"
       ? `The repository does not exist there (NAME_UNKNOWN), and this registry creates none on a push (ECR creates repositories only when asked: CreateRepository, or a repository creation template with CREATE_ON_PUSH). Create it (aws ecr create-repository --repository-name <name>), or leave registry out and let the component create it. Nothing was recorded: the state keeps the previous image.`
@@ -110,51 +110,24 @@ function stepFailure(step: RegistryStep, server: string, err: RegistryError, ano
           ? `The registry refused the credentials of this image's last update (an ECR token lasts 12 hours). The state is unchanged: refresh again after an update of the image, or check that those credentials may still pull.`
           : refused
             ? `The registry refused the credentials (registry.username and registry.password; an ECR token lasts 12 hours, and the component gets a new one on every run).`
-            : err.retryable
-              ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${step === "refresh" ? "The state is unchanged." : "Nothing was recorded: the state keeps the previous image."}`
-              : err.code === "TAG_INVALID"
-                ? ""
-                : err.status >= 400 && err.status < 500
-                  ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
-                  : `Check the repository and its permissions in ${server}.`;
+            : err.failure === "unreachable"
+              ? `No connection to ${server} could be made: check its name (registry.server, or the repository's host) and, over HTTPS, that this machine trusts its certificate. ${unchanged}`
+              : err.failure === "malformed"
+                ? `${server}, or a proxy before it, answered as the registry API does not: check what serves that address. ${unchanged}`
+                : err.retryable
+                  ? `The registry is failing, overloaded or unreachable, and answered the same after retries: try again once ${server} answers. ${unchanged}`
+                  : err.code === "TAG_INVALID"
+                    ? ""
+                    : err.status >= 400 && err.status < 500
+                      ? `The registry refused the request itself (${err.status}): retrying will not help. Check the repository's name and settings in ${server}.`
+                      : `Check the repository and its permissions in ${server}.`;
   return new RegistryError(
     `${step} in ${server} failed: ${err.message}${fix ? ` ${fix}` : ""}`,
     err.status,
     { registry: server, step },
     err.code,
+    err.failure,
   );
-}
-
-/** How publishing runs: the executor's options, and where its one-line statuses go. */
-export interface PublishOptions extends DockerCliOptions {
-  /**
-   * One line per step, instead of the builder's stream: `resolving …`, `building stage x of n
-   * (name)`, `pushing`, `tagging …`. They name no repository, tag or value: any may be a secret.
-   */
-  onStatus?: (line: string) => void;
-}
-
-/**
- * Turn the builder's plain progress into one status per stage as it starts (`building stage 2
- * of 3 (builder)`) and one when the push starts; every other line is dropped.
- */
-function stageProgress(plan: BuildPlan, status: (line: string) => void): (line: string) => void {
-  const seen = new Set<string>();
-  let pushing = false;
-  return (line) => {
-    const step = parseStepLine(line);
-    if (step) {
-      // A single-stage build names no stage: it is the target.
-      const stage = step.stage ?? plan.targetStage;
-      if (seen.has(stage)) return;
-      seen.add(stage);
-      const at = plan.stages.indexOf(stage);
-      status(at >= 0 ? `building stage ${at + 1} of ${plan.stages.length} (${stage})` : `building stage ${stage}`);
-    } else if (!pushing && /^The push refers to repository|^#\d+ pushing layers/.test(line)) {
-      pushing = true;
-      status("pushing");
-    }
-  };
 }
 
 /** The tag that names an image by its inputs: `inputs-<sha256 hex>`. */
@@ -187,7 +160,7 @@ export type Builder = Pick<DockerExecutor, "login" | "testGate" | "buildImage" |
 
 /**
  * What the pipeline talks to, given to it rather than made by it: the builder, the registry,
- * where its one-line statuses go, and what stops it between steps. `dockerHost` is the real
+ * where its one-line statuses go, and what stops it between steps. `dockerHost` (backends/) is the real
  * one; tests drive the pipeline with their own.
  */
 export interface PublishHost {
@@ -198,40 +171,6 @@ export interface PublishHost {
   readonly signal?: AbortSignal;
   /** Signatures, attestations and the release gate, for plans with `release` or referrer attestations. */
   readonly supplyChain?: SupplyChainClient;
-}
-
-/**
- * The real host: a Docker CLI executor, or Podman's or Buildah's for a plan with `engine` (its
- * output turned into per-stage statuses), the registry client, and cosign and syft.
- */
-export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHost {
-  const status = options.onStatus ?? ((): void => undefined);
-  const progress = stageProgress(plan, status);
-  const executorOptions = {
-    ...options,
-    onOutput: (line: string) => {
-      options.onOutput?.(line);
-      progress(line);
-    },
-  };
-  // A daemonless engine where the plan names one; else the Docker CLI.
-  const builder = plan.engine
-    ? new OciEngineExecutor(plan.engine === "buildah" ? "buildah" : "podman", executorOptions)
-    : new DockerExecutor(executorOptions);
-  const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
-  const env = options.env ?? process.env;
-  return {
-    builder,
-    registry: {
-      findManifest,
-      getManifest,
-      tagManifest,
-      imageSize,
-      machineLogin: (server) => machineLogin(server, env),
-    },
-    status,
-    supplyChain,
-  };
 }
 
 /** The steps of publishing, in order; a cancellation names the one it stopped before. */
@@ -304,13 +243,12 @@ function checkpoint(publish: Publish, step: PublishStep): void {
  * and push it under `inputs-<hash>`, confirm the registry holds it, measure it against the size
  * budget, and give it the release tags; or promote another environment's image. `previous` is
  * the inputs of the image the caller had before (the state's record), for the reason. The image
- * resource's provider and `multistage build` both run it, with `dockerHost` unless given another.
+ * resource's provider and `multistage build` both run it, each with the host it assembles (`dockerHost`).
  */
 export async function publishImage(
   inputs: PublishRequest,
   previous: InputsRecord | undefined,
-  options: PublishOptions,
-  host: PublishHost = dockerHost(inputs.plan, options),
+  host: PublishHost,
 ): Promise<PublishResult> {
   const secrets = knownSecrets(inputs);
   try {

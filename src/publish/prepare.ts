@@ -3,7 +3,7 @@
  * images as the build will see them, the target's inputs, the closure files written for the
  * build, and the promotion's source inputs.
  */
-import { DockerExecutor, type RegistryAccess, resolveImageDigests } from "../executor";
+import { type RegistryAccess } from "../registry";
 import { type BuildPlan, closureImages, digestOf, inputsRecord, isDigestPinned } from "../plan";
 import { targetInputs, writeClosureFiles } from "../context";
 import type { PublishRequest } from "./pipeline";
@@ -11,20 +11,28 @@ import type { PublishRequest } from "./pipeline";
 /** The part of a `PublishRequest` read for its plan. */
 export type PreparedImage = Pick<PublishRequest, "inputs" | "closureDockerfile" | "promote">;
 
+/**
+ * What asks for the digests of base images, as the build will see them: the Docker engine's
+ * local images first when `local` (the engine's own builder reads them), else the registries,
+ * with `registries`' credentials for their hosts. Why each unresolved image is not.
+ * The host's: `baseImageResolver` (backends/) is the real one.
+ */
+export type ResolveImages = (
+  images: readonly string[],
+  options: { local: boolean; registries: readonly RegistryAccess[] },
+) => Promise<{ digests: Record<string, string>; unresolved: Record<string, string> }>;
+
 export interface PrepareOptions {
-  /** The environment of the Docker CLI that resolves local images. */
-  env: NodeJS.ProcessEnv;
   /** Where a warning goes (an image that could not be resolved). */
   warn: (message: string) => void;
   /** The plan holds secret build args: a warning then names no image (`FROM ${BASE}`). */
   secret: boolean;
   /**
-   * Ask the engine and the registries for the base images' digests. Off under a program's own
-   * mocks (no engine: nothing will be built, and a unit test must not reach out to registries);
-   * each image then counts by its reference as written.
-   * @default true
+   * What resolves the base images' digests. Absent under a program's own mocks (no engine:
+   * nothing will be built, and a unit test must not reach out to registries): each image then
+   * counts by its reference as written.
    */
-  resolveImages?: boolean;
+  resolveImages?: ResolveImages;
 }
 
 /** Read what publishing `plan` needs; `registry` is the image registry's access, for its own host. */
@@ -65,23 +73,19 @@ async function imageDigests(
   const images = [...new Set(plans.flatMap(closureImages))];
   // A digest the reference pins is known without asking anyone: it counts even under mocks.
   const pinned = Object.fromEntries(images.filter(isDigestPinned).map((image) => [image, digestOf(image) as string]));
-  if (!images.length || options.resolveImages === false) return pinned;
+  if (!images.length || !options.resolveImages) return pinned;
   // The Docker engine's own builder reads its local images; BuildKit builders and the daemonless
   // engines pull from registries, so the registries' digests are what they see.
-  const engine = plans.some((p) => !p.builder && !p.engine) ? new DockerExecutor({ env: options.env }) : undefined;
-  try {
-    const { digests, unresolved } = await resolveImageDigests(images, { engine, registries: [registry] });
-    const fix =
-      "its tag alone counts in the inputs hash, so a new image under that tag does not rebuild. Pin it by digest (image@sha256:…) to be sure.";
-    for (const [image, why] of Object.entries(unresolved))
-      options.warn(
-        // A secret build arg may be part of the reference (FROM ${BASE}): then it is not named.
-        options.secret
-          ? `an image of the target could not be resolved to a digest (not named: the plan holds secret build args); ${fix}`
-          : `image ${image}: its digest could not be resolved (${why}); ${fix}`,
-      );
-    return digests;
-  } finally {
-    engine?.dispose();
-  }
+  const local = plans.some((p) => !p.builder && !p.engine);
+  const { digests, unresolved } = await options.resolveImages(images, { local, registries: [registry] });
+  const fix =
+    "its tag alone counts in the inputs hash, so a new image under that tag does not rebuild. Pin it by digest (image@sha256:…) to be sure.";
+  for (const [image, why] of Object.entries(unresolved))
+    options.warn(
+      // A secret build arg may be part of the reference (FROM ${BASE}): then it is not named.
+      options.secret
+        ? `an image of the target could not be resolved to a digest (not named: the plan holds secret build args); ${fix}`
+        : `image ${image}: its digest could not be resolved (${why}); ${fix}`,
+    );
+  return { ...digests, ...pinned };
 }

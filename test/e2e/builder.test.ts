@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { getBlob, getManifest } from "../../src/executor";
+import { getBlob, getManifest } from "../../src/registry";
 import { exampleSettings } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";

@@ -10,7 +10,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { manifestDigest } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { type Consumer, consumerOn, drive, newestSdk, oldestSdk, sdkCopies, writeConsumerApp } from "../consumer";
 import { type Engine, requireEngine } from "../integration/engine";
 import { pulumiEnv, requirePulumiTools } from "./workspace";

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { findManifest, tagManifest } from "../../src/executor";
+import { findManifest, tagManifest } from "../../src/registry";
 import { type Engine, requireEngine } from "../integration/engine";
 import { restartRegistry, stopRegistry } from "../integration/faults";
 import { localRegistryStack, requireE2eWorkspace } from "./workspace";

@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
 import { repositoryTagMutability } from "../../src/ecr";
-import { findManifest } from "../../src/executor";
+import { findManifest } from "../../src/registry";
 import { parseImageReference } from "../../src/plan";
 import { exampleSettings } from "../../scripts/lib/local";
 import { type EcrRegistry, type RepositorySettings, startEcrInFront } from "../ecr-registry";

@@ -13,7 +13,7 @@ import { strict as assert } from "assert";
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { manifestDigest } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { consumerOn, newestSdk } from "../consumer";
 import { REPO_ROOT } from "../helpers";
 import { type Engine, requireEngine } from "../integration/engine";

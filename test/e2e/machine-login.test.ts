@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { findManifest } from "../../src/executor";
+import { findManifest } from "../../src/registry";
 import { parseImageReference } from "../../src/plan";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";

@@ -9,7 +9,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { getManifest } from "../../src/executor";
+import { getManifest } from "../../src/registry";
 import { parseImageReference } from "../../src/plan";
 import { REPO_ROOT, exampleSettings } from "../../scripts/lib/local";
 import {

@@ -11,7 +11,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { findManifest, getManifest } from "../../src/executor";
+import { findManifest, getManifest } from "../../src/registry";
 import { parseImageReference } from "../../src/plan";
 import { exampleSettings } from "../../scripts/lib/local";
 import {

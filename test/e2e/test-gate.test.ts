@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { manifestDigest } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { type Engine, requireEngine } from "../integration/engine";
 import { requireE2eWorkspace } from "./workspace";
 import { parseImageReference } from "../../src/plan";

@@ -14,7 +14,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { manifestDigest } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { consumerOn, newestSdk } from "../consumer";
 import { REPO_ROOT } from "../helpers";
 import { type Engine, requireEngine } from "../integration/engine";

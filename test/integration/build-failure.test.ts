@@ -4,6 +4,7 @@
  * Dockerfile's line and instruction, the exit code and that step's last lines; the whole log is
  * in the file the message names. The test gate's failure is reported the same way.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -31,11 +32,19 @@ describe("Integration: a failed build says where", function () {
       allowUnpinnedBaseImages: true,
     } as Parameters<typeof planBuildFromFiles>[0]);
     const registry = { server: engine.registry.server };
-    const prepared = await prepareImage(plan, registry, { env: engine.env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(engine.env),
+      secret: false,
+      warn: () => undefined,
+    });
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `multistage-tests/failure:${t}`);
-    const err = await publishImage({ plan, references, push: false, registry, ...prepared }, undefined, {
-      env: engine.env,
-    }).then(
+    const err = await publishImage(
+      { plan, references, push: false, registry, ...prepared },
+      undefined,
+      dockerHost(plan, {
+        env: engine.env,
+      }),
+    ).then(
       () => assert.fail("the build should fail"),
       (e: unknown) => e as Error,
     );

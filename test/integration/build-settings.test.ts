@@ -12,7 +12,7 @@ import * as path from "path";
 import { type BuildPlanOptions, planBuildFromFiles } from "../../src";
 import { checkoutGitContext, detectSourceUrl, inlineDockerfile, parseGitContext } from "../../src/context";
 import { startGitServer } from "../git-server";
-import { getBlob, getManifest } from "../../src/executor";
+import { getBlob, getManifest } from "../../src/registry";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 
 const RUN = Date.now().toString(36);

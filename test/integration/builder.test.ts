@@ -11,14 +11,10 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { type BuildPlan, planBuildFromFiles } from "../../src";
-import {
-  BuilderEndpointError,
-  executedSteps,
-  getBlob,
-  getManifest,
-  manifestDigest,
-  probeBuilderEndpoint,
-} from "../../src/executor";
+import { BuilderEndpointError } from "../../src/executor";
+import { executedSteps } from "../../src/executor/progress";
+import { probeBuilderEndpoint } from "../../src/executor/endpoint";
+import { getBlob, getManifest, manifestDigest } from "../../src/registry";
 import { localPlan } from "../../scripts/lib/local";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 

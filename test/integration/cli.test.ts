@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../src/cli/main";
-import { manifestDigest } from "../../src/executor";
+import { manifestDigest } from "../../src/registry";
 import { REPO_ROOT } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";
 

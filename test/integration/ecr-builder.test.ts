@@ -4,13 +4,14 @@
  * the release tag, docker/buildx#663), and the registry cache's moving `cache-*` tag, which an
  * IMMUTABLE repository takes only with the exclusion filter the component sets.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { type BuildPlanOptions, planBuildFromFiles } from "../../src";
 import { repositoryTagMutability } from "../../src/ecr";
-import { getManifest } from "../../src/executor";
+import { getManifest } from "../../src/registry";
 import { withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { exampleSettings } from "../../scripts/lib/local";
@@ -51,7 +52,11 @@ describe("Integration: BuildKit on ECR's rules (multi-platform index, registry c
       ...options,
     } as BuildPlanOptions);
     const registry = { server: ecr.server, username: "AWS", password: ecr.issueToken() };
-    const prepared = await prepareImage(plan, registry, { env: builder.env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(builder.env),
+      secret: false,
+      warn: () => undefined,
+    });
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${ecr.server}/${repository}:${t}`);
     // The builder pulls its base images from the local registry (docker.io's mirror), with that login.
     const configDir = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-ecr-builder-config-"));
@@ -59,10 +64,14 @@ describe("Integration: BuildKit on ECR's rules (multi-platform index, registry c
     const auth = Buffer.from(`${local.username}:${local.password}`).toString("base64");
     fs.writeFileSync(path.join(configDir, "config.json"), JSON.stringify({ auths: { [local.server]: { auth } } }));
     try {
-      return await publishImage({ plan, references, push: true, registry, ...prepared, cwd: context }, undefined, {
-        env: builder.env,
-        configDir,
-      });
+      return await publishImage(
+        { plan, references, push: true, registry, ...prepared, cwd: context },
+        undefined,
+        dockerHost(plan, {
+          env: builder.env,
+          configDir,
+        }),
+      );
     } finally {
       fs.rmSync(configDir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@
  * and the refusals (a moving tag, a repository that does not exist, a second signer where
  * `sha256-*` is immutable) must say ECR's reason and the fix.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -14,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
 import { repositoryTagMutability } from "../../src/ecr";
-import { findManifest } from "../../src/executor";
+import { findManifest } from "../../src/registry";
 import { parseImageReference, withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { type EcrRegistry, startEcrInFront } from "../ecr-registry";
@@ -94,7 +95,11 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
       machine && !machine.given
         ? { server: target.server }
         : { server: target.server, username: "AWS", password: target.issueToken() };
-    const prepared = await prepareImage(plan, registry, { env: engine.env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(engine.env),
+      secret: false,
+      warn: () => undefined,
+    });
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map(
       (t) => `${target.server}/${repository}:${t}`,
     );
@@ -111,10 +116,10 @@ describe("Integration: the pipeline against ECR's rules (immutable tags, signatu
         cwd: context,
       },
       undefined,
-      {
+      dockerHost(plan, {
         env: { ...engine.env, ...machine?.env, MULTISTAGE_COSIGN: tools.cosign, MULTISTAGE_SYFT: tools.syft },
         onStatus: (l) => statuses.push(l),
-      },
+      }),
     );
     return { ...result, plan, statuses };
   }

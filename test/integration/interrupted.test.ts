@@ -20,17 +20,18 @@ const PUBLISHER = `
 const { planBuildFromFiles } = require(${JSON.stringify(path.join(REPO_ROOT, "src"))});
 const { withInputsHash } = require(${JSON.stringify(path.join(REPO_ROOT, "src", "plan"))});
 const { prepareImage, publishImage } = require(${JSON.stringify(path.join(REPO_ROOT, "src", "publish"))});
+const { dockerHost } = require(${JSON.stringify(path.join(REPO_ROOT, "src", "host"))});
 (async () => {
   const context = process.argv[1];
   const plan = planBuildFromFiles({ context, environment: "dev", gitSha: "0123456789abcdef" });
   const registry = { server: "127.0.0.1:1" };
   const env = { ...process.env };
-  const prepared = await prepareImage(plan, registry, { env, secret: true, warn: () => undefined, resolveImages: false });
+  const prepared = await prepareImage(plan, registry, { secret: true, warn: () => undefined });
   const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => "multistage-tests/interrupted:" + t);
-  await publishImage({ plan, references, push: false, registry, secrets: { TOKEN: process.env.TEST_SECRET }, ...prepared }, undefined, {
+  await publishImage({ plan, references, push: false, registry, secrets: { TOKEN: process.env.TEST_SECRET }, ...prepared }, undefined, dockerHost(plan, {
     env,
     onOutput: (line) => { if (line.includes("sleep")) console.log("RUNNING"); },
-  });
+  }));
   console.log("PUBLISHED");
 })().catch((err) => { console.log("FAILED " + err.message.split("\\n")[0]); process.exit(1); });
 `;

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planBuildFromFiles, lambdaImageArgs, toLambdaImage } from "../../src";
-import { getBlob, getManifest } from "../../src/executor";
+import { getBlob, getManifest } from "../../src/registry";
 import { value } from "../outputs";
 import { type Builder, type Engine, requireBuilder, requireEngine } from "./engine";
 

@@ -5,12 +5,13 @@
  * "overloaded or unreachable" registry, and against an open registry every release step was
  * skipped. Now the push, registry first, the size budget and the release gate all run.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planBuildFromFiles } from "../../src";
-import { findManifest } from "../../src/executor";
+import { findManifest } from "../../src/registry";
 import { withInputsHash } from "../../src/plan";
 import { prepareImage, publishImage } from "../../src/publish";
 import { type Engine, requireEngine } from "./engine";
@@ -50,14 +51,22 @@ describe("Integration: the release path with the machine's own registry login", 
     } as Parameters<typeof planBuildFromFiles>[0]);
     // No username, no password: what a program gives when CI ran docker login.
     const registry = { server: engine.registry.server };
-    const prepared = await prepareImage(plan, registry, { env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(env),
+      secret: false,
+      warn: () => undefined,
+    });
     const repository = `${engine.registry.server}/multistage-tests/machine-login`;
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${repository}:${t}`);
     return {
       plan,
-      result: await publishImage({ plan, references, push: true, registry, ...prepared, cwd: context }, undefined, {
-        env,
-      }),
+      result: await publishImage(
+        { plan, references, push: true, registry, ...prepared, cwd: context },
+        undefined,
+        dockerHost(plan, {
+          env,
+        }),
+      ),
     };
   }
 

@@ -7,10 +7,11 @@
  * BuildKit); the engine's own builder counts its local image IDs instead. The digests are compared
  * and printed with why they differ.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import { type BuildPlan, type BuildPlanOptions } from "../../src";
-import { getBlob, getManifest } from "../../src/executor";
+import { getBlob, getManifest } from "../../src/registry";
 import { withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { localPlan } from "../../scripts/lib/local";
@@ -53,10 +54,18 @@ describe("Integration: Podman and Buildah publish the seed app as the Docker CLI
     const plan = localPlan("go-service", environment, {}, { ...options, testStage: environment === "production" });
     const env = way === "buildkit" ? builder.env : way === "docker" ? engine.env : daemonless.env;
     const registry = engine.registry;
-    const prepared = await prepareImage(plan, registry, { env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(env),
+      secret: false,
+      warn: () => undefined,
+    });
     const repository = `${registry.server}/multistage-tests/engines-${way}-${RUN}`;
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${repository}:${t}`);
-    const result = await publishImage({ plan, references, push: true, registry, ...prepared }, undefined, { env });
+    const result = await publishImage(
+      { plan, references, push: true, registry, ...prepared },
+      undefined,
+      dockerHost(plan, { env }),
+    );
     const timings = Object.entries(result.timings ?? {})
       .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
       .join(", ");

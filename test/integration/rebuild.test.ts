@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import type { BuildPlan } from "../../src";
 import { dependentStages, findStage, stageLabel } from "../../src/dockerfile";
-import { type BuildStep, executedSteps } from "../../src/executor";
+import { type BuildStep, executedSteps } from "../../src/executor/progress";
 import { readDockerfile } from "../../src/context";
 import { exampleSettings, localPlan } from "../../scripts/lib/local";
 import { type Engine, requireEngine } from "./engine";

@@ -5,13 +5,14 @@
  * credential or a registry stopped mid-push fails naming the step, the registry and the fix;
  * after a restart the same publish succeeds.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planBuildFromFiles } from "../../src";
 import { parseImageReference, withInputsHash } from "../../src/plan";
-import { RETRY_POLICY, findManifest } from "../../src/executor";
+import { RETRY_POLICY, findManifest } from "../../src/registry";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import { type Engine, requireEngine } from "./engine";
 import { type FaultProxy, restartRegistry, startFaultProxy, stopRegistry } from "./faults";
@@ -42,9 +43,17 @@ describe("Integration: registry faults during publish", function () {
     );
     const plan = planBuildFromFiles({ context, environment: "dev", gitSha: "0123456789abcdef" });
     const registry = { server: proxy.server, ...credentials };
-    const prepared = await prepareImage(plan, registry, { env: engine.env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(engine.env),
+      secret: false,
+      warn: () => undefined,
+    });
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map((t) => `${proxy.server}/${REPOSITORY}:${t}`);
-    return publishImage({ plan, references, push: true, registry, ...prepared }, undefined, { env: engine.env });
+    return publishImage(
+      { plan, references, push: true, registry, ...prepared },
+      undefined,
+      dockerHost(plan, { env: engine.env }),
+    );
   }
 
   const failure = (promise: Promise<unknown>): Promise<Error> =>

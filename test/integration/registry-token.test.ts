@@ -13,15 +13,8 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import {
-  resolveImageDigests,
-  RegistryError,
-  type RegistryCredentials,
-  findManifest,
-  getManifest,
-  imageSize,
-  tagManifest,
-} from "../../src/executor";
+import { resolveImageDigests, type RegistryCredentials } from "../../src/executor";
+import { RegistryError, findManifest, getManifest, imageSize, tagManifest } from "../../src/registry";
 import { EngineExecutor } from "../../scripts/lib/engine-executor";
 import { type Engine, requireEngine } from "./engine";
 

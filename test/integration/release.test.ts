@@ -7,6 +7,7 @@
  * when no key it trusts signed it, takes it (adding its own signature) when one did, and a release
  * gate that fails refuses it with its output; a refused image gets no production tag.
  */
+import { baseImageResolver, dockerHost } from "../../src/host";
 import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -14,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { type BuildPlan, type BuildPlanOptions, planBuildFromFiles } from "../../src";
 import { main } from "../../src/cli/main";
-import { findManifest, getManifest } from "../../src/executor";
+import { findManifest, getManifest } from "../../src/registry";
 import { parseImageReference, withInputsHash } from "../../src/plan";
 import { type PublishResult, prepareImage, publishImage } from "../../src/publish";
 import {
@@ -86,7 +87,11 @@ describe("Integration: signing, attestations beside the image and the release ga
       ...options,
     } as BuildPlanOptions);
     const registry = engine.registry;
-    const prepared = await prepareImage(plan, registry, { env: builder.env, secret: false, warn: () => undefined });
+    const prepared = await prepareImage(plan, registry, {
+      resolveImages: baseImageResolver(builder.env),
+      secret: false,
+      warn: () => undefined,
+    });
     const references = withInputsHash(plan.tags, prepared.inputs.hash).map(
       (t) => `${registry.server}/${repositoryPath}:${t}`,
     );
@@ -94,7 +99,7 @@ describe("Integration: signing, attestations beside the image and the release ga
     const result = await publishImage(
       { plan, references, push: true, registry, ...prepared, ...(key ? { signing: key } : {}), cwd: context },
       undefined,
-      { env: builder.env, onStatus: (l) => statuses.push(l) },
+      dockerHost(plan, { env: builder.env, onStatus: (l) => statuses.push(l) }),
     );
     console.log(`      ${environment}: ${statuses.join(" · ")}`);
     console.log(

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { RegistryError } from "../../src/executor";
+import { RegistryError } from "../../src/registry";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

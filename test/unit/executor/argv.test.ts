@@ -2,14 +2,9 @@
 import { strict as assert } from "assert";
 import { type BuildPlan, planBuild } from "../../../src/plan";
 import { parseDockerfile } from "../../../src/dockerfile";
-import {
-  DockerCommandError,
-  buildArguments,
-  buildxArguments,
-  engineBuildArguments,
-  remoteBuilder,
-  runProcess,
-} from "../../../src/executor";
+import { DockerCommandError } from "../../../src/executor";
+import { buildArguments, buildxArguments, engineBuildArguments, remoteBuilder } from "../../../src/executor/argv";
+import { runProcess } from "../../../src/executor/process";
 
 const plan = (extra: Partial<BuildPlan> = {}): BuildPlan => ({
   ...planBuild(parseDockerfile("FROM busybox:1.36 AS build\nARG V\nFROM build AS final\n"), {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { locateImage } from "../../../src/executor";
+import { locateImage } from "../../../src/executor/image-digests";
 
 describe("where an image reference lives", () => {
   it("Docker Hub names, hosts with ports, digests", () => {

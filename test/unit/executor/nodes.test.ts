@@ -1,6 +1,7 @@
 /** Which node of a buildx builder builds which platform, from `buildx inspect`. */
 import { strict as assert } from "assert";
-import { builderNodes, buildxArguments, spreadOverNodes } from "../../../src/executor";
+import { builderNodes, spreadOverNodes } from "../../../src/executor/nodes";
+import { buildxArguments } from "../../../src/executor/argv";
 import { planBuild } from "../../../src/plan";
 import { dockerfile } from "../../helpers";
 

@@ -7,7 +7,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DockerCommandError, runProcess } from "../../../src/executor";
+import { DockerCommandError } from "../../../src/executor";
+import { runProcess } from "../../../src/executor/process";
 
 /** Whether a process with this PID is alive (a zombie waiting for its reaper is not). */
 function alive(pid: number): boolean {

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { type BuildPlanOptions, planBuild } from "../../../src/plan";
-import { buildxArguments } from "../../../src/executor";
+import { buildxArguments } from "../../../src/executor/argv";
 import { dockerfile, planProblems } from "../../helpers";
 
 const PARSED = dockerfile(`

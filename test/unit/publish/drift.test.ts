@@ -1,6 +1,7 @@
 /** Refresh against a registry on this machine that answers well, or badly. */
 import { strict as assert } from "assert";
 import { registryDrift } from "../../../src/publish";
+import { registryClient } from "../../../src/host";
 import { fakeRegistry } from "../fake-registry";
 
 const DIGEST = `sha256:${"c".repeat(64)}`;
@@ -20,6 +21,7 @@ describe("registryDrift", () => {
       const drift = await registryDrift(
         { digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`, `${repo}:moved`, repo] },
         {},
+        registryClient(),
       );
       assert.deepEqual(asked, [
         `/v2/team/app/manifests/${DIGEST}`,
@@ -40,7 +42,11 @@ describe("registryDrift", () => {
     try {
       const repo = `${reg.server}/team/app`;
       await assert.rejects(
-        registryDrift({ digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`] }, {}),
+        registryDrift(
+          { digest: DIGEST, imageUri: `${repo}@${DIGEST}`, references: [`${repo}:dev-1`] },
+          {},
+          registryClient(),
+        ),
         (err: Error) =>
           /^refresh in 127\.0\.0\.1:\d+ failed: .*not a digest.*The state is unchanged/s.test(err.message),
       );

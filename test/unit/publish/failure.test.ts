@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DockerCommandError, failedStep, parseBuildSteps } from "../../../src/executor";
+import { DockerCommandError, failedStep } from "../../../src/executor";
+import { parseBuildSteps } from "../../../src/executor/progress";
 import { explainBuildFailure, failingTestLines, locateStep } from "../../../src/publish/failure";
 
 const DOCKERFILE = `FROM busybox:1 AS build

@@ -9,7 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { publish as providerPublish } from "../../../src/backends/docker-cli-provider";
 import { parseDockerfile } from "../../../src/dockerfile";
-import { DockerCommandError, type ImageSize, type RegistryCredentials, RegistryError } from "../../../src/executor";
+import { DockerCommandError, type RegistryCredentials } from "../../../src/executor";
+import { type ImageSize, RegistryError } from "../../../src/registry";
 import { type BuildPlan, type BuildPlanOptions, inputsRecord, planBuild } from "../../../src/plan";
 import { type PublishHost, type PublishRequest, publishImage } from "../../../src/publish";
 import { targetInputs } from "../../../src/context";
@@ -130,7 +131,7 @@ describe("The publish pipeline, through a host of its own", () => {
     const plan = planFor();
     const req = request(plan);
     const host = fakeHost({ [`inputs-${req.inputs.hash.replace("sha256:", "")}`]: DIGEST });
-    const result = await publishImage(req, undefined, {}, host);
+    const result = await publishImage(req, undefined, host);
     assert.equal(result.reused, true);
     assert.equal(result.imageUri, `registry.example.com/team/app@${DIGEST}`);
     assert.match(
@@ -148,7 +149,7 @@ describe("The publish pipeline, through a host of its own", () => {
   it("built: login, the gate, the build under the inputs tag alone, confirm, measure, then the release tags", async () => {
     const plan = planFor();
     const host = fakeHost();
-    const result = await publishImage(request(plan), undefined, {}, host);
+    const result = await publishImage(request(plan), undefined, host);
     assert.equal(result.reused, false);
     assert.equal(result.digest, DIGEST);
     assert.match(result.rebuildReason, /^first build/);
@@ -169,7 +170,7 @@ describe("The publish pipeline, through a host of its own", () => {
     const host = fakeHost();
     host.registry.findManifest = async () => undefined;
     await assert.rejects(
-      publishImage(request(planFor()), undefined, {}, host),
+      publishImage(request(planFor()), undefined, host),
       /confirm in registry\.example\.com failed: the push reported sha256:d+/,
     );
     assert.deepEqual(host.calls.at(-1), "dispose");
@@ -177,7 +178,7 @@ describe("The publish pipeline, through a host of its own", () => {
 
   it("gated and failed: the test's own line is said, nothing is built or tagged", async () => {
     const host = fakeHost({}, { gateFails: true });
-    await assert.rejects(publishImage(request(planFor()), undefined, {}, host), (err: Error) => {
+    await assert.rejects(publishImage(request(planFor()), undefined, host), (err: Error) => {
       assert.match(err.message, /^test gate of environment "production" failed in stage "test"/);
       assert.match(err.message, /what failed:\n {2}\| not ok 1 - adds/);
       return true;
@@ -190,7 +191,7 @@ describe("The publish pipeline, through a host of its own", () => {
     const plan = planFor({ production: { sizeBudget: "500kB" } });
     const host = fakeHost({}, { size: 2_000_000 });
     await assert.rejects(
-      publishImage(request(plan), undefined, {}, host),
+      publishImage(request(plan), undefined, host),
       /environments\.production\.sizeBudget: the image is 2\.0 MB, over its budget of 0\.5 MB; its largest layers: 0\.9 MB "RUN true"/,
     );
     assert.ok(host.calls.includes("measure"));
@@ -201,7 +202,7 @@ describe("The publish pipeline, through a host of its own", () => {
     const plan = planFor({ staging: {}, production: { promoteFrom: "staging" } });
     const req = request(plan, { promote: { from: "staging", hash: `sha256:${"7".repeat(64)}` } });
     const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
-    const result = await publishImage(req, undefined, {}, host);
+    const result = await publishImage(req, undefined, host);
     assert.equal(result.digest, SOURCE);
     assert.equal(result.reused, true);
     assert.match(
@@ -225,7 +226,7 @@ describe("The publish pipeline, through a host of its own", () => {
       },
     });
     const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
-    const result = await publishImage(req, undefined, {}, host);
+    const result = await publishImage(req, undefined, host);
     assert.equal(result.digest, DIGEST);
     assert.deepEqual(host.calls.slice(1, 4), [
       `find registry.example.com/team/app:${plan.tags[0]}`,
@@ -246,14 +247,14 @@ describe("The publish pipeline, through a host of its own", () => {
     });
     const copy = `sha256:${"c".repeat(64)}`;
     const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE, [plan.tags[0]]: copy });
-    const result = await publishImage(req, undefined, {}, host);
+    const result = await publishImage(req, undefined, host);
     assert.equal(result.digest, copy);
     assert.match(result.rebuildReason, /the copy in registry\.example\.com\/team\/app is already there$/);
     assert.ok(!host.calls.some((c) => /^(pull|push) /.test(c)), host.calls.join("\n"));
     // The same tags naming another image (its config differs): copied again, and the registry decides.
     configs[copy] = "sha256:another-config";
     const stale = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE, [plan.tags[0]]: copy });
-    await publishImage(req, undefined, {}, stale);
+    await publishImage(req, undefined, stale);
     assert.ok(stale.calls.some((c) => c.startsWith(`pull registry.example.com/team/app-staging@${SOURCE}`)));
     delete configs[copy];
   });
@@ -261,7 +262,7 @@ describe("The publish pipeline, through a host of its own", () => {
   it("a promotion whose source has no image with its inputs says to run the source first", async () => {
     const plan = planFor({ staging: {}, production: { promoteFrom: "staging" } });
     const req = request(plan, { promote: { from: "staging", hash: `sha256:${"7".repeat(64)}` } });
-    await assert.rejects(publishImage(req, undefined, {}, fakeHost()), /run pulumi up on "staging" first/);
+    await assert.rejects(publishImage(req, undefined, fakeHost()), /run pulumi up on "staging" first/);
   });
 
   it("drift repaired: the update after a refresh found drift says so first", async () => {
@@ -269,7 +270,7 @@ describe("The publish pipeline, through a host of its own", () => {
     const req = request(plan);
     const host = fakeHost({ [`inputs-${req.inputs.hash.replace("sha256:", "")}`]: DIGEST });
     const previous = {
-      ...(await publishImage(req, undefined, {}, fakeHost())),
+      ...(await publishImage(req, undefined, fakeHost())),
       fingerprint: "f",
       drift: "tag production-x is gone",
     };
@@ -288,7 +289,7 @@ describe("The publish pipeline, through a host of its own", () => {
       const controller = new AbortController();
       const host = fakeHost({}, { controller, abortAfter: after });
       await assert.rejects(
-        publishImage(request(planFor()), undefined, {}, host),
+        publishImage(request(planFor()), undefined, host),
         new RegExp(`cancelled before its ${next} step: nothing from that step on ran`),
       );
       assert.equal(host.calls.at(-2), after, host.calls.join("\n"));
@@ -355,7 +356,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const host = fakeHost();
     const sigs: Signatures = {};
     const req = request(plan, { signing });
-    const result = await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    const result = await publishImage(req, undefined, { ...host, supplyChain: fakeChain(host, sigs) });
     const signAt = host.calls.indexOf("sign registry.example.com/team/app@dddd staging");
     const tagAt = host.calls.findIndex((c) => c.startsWith("tag "));
     assert.ok(signAt > 0 && signAt < tagAt, host.calls.join("\n"));
@@ -371,7 +372,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const req = request(plan, { signing });
     const host = fakeHost({ [hashTag(req)]: DIGEST });
     await assert.rejects(
-      publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      publishImage(req, undefined, { ...host, supplyChain: fakeChain(host) }),
       new RegExp(
         `environment "production" refuses registry\\.example\\.com/team/app@${DIGEST}: it carries no signature by a trusted key \\(1 key\\) for inputs ${req.inputs.hash}`,
       ),
@@ -389,7 +390,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     ]) {
       const host = fakeHost({ [hashTag(req)]: DIGEST });
       await assert.rejects(
-        publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, { [image]: [signature] }) }),
+        publishImage(req, undefined, { ...host, supplyChain: fakeChain(host, { [image]: [signature] }) }),
         /refuses .* no signature by a trusted key \(2 keys\)/,
       );
       assert.ok(!host.calls.some((c) => c.startsWith("tag ")));
@@ -409,7 +410,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
         },
       ],
     };
-    await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    await publishImage(req, undefined, { ...host, supplyChain: fakeChain(host, sigs) });
     const steps = host.calls.filter((c) => /^(verify|sign|tag) /.test(c)).map((c) => c.split(" ")[0]);
     // Verified, then its own signature looked for (none yet), made, and the tags.
     assert.deepEqual(steps, ["verify", "verify", "sign", "tag"]);
@@ -420,7 +421,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const plan = withRelease({}, "production", { key: false, publicKeys: ["PUB:K2"] });
     const host = fakeHost();
     await assert.rejects(
-      publishImage(request(plan), undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      publishImage(request(plan), undefined, { ...host, supplyChain: fakeChain(host) }),
       /releases only images signed by a trusted key, and registry\.example\.com\/team\/app has no image with these inputs \(inputs-[0-9a-f]{64}\) to verify; nothing was built/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("gate") || c.startsWith("build")), host.calls.join("\n"));
@@ -436,13 +437,13 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const image = `registry.example.com/team/app@${SOURCE}`;
     const unsigned = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
     await assert.rejects(
-      publishImage(req, undefined, {}, { ...unsigned, supplyChain: fakeChain(unsigned) }),
+      publishImage(req, undefined, { ...unsigned, supplyChain: fakeChain(unsigned) }),
       new RegExp(`refuses registry\\.example\\.com/team/app@${SOURCE}: it carries no signature`),
     );
     assert.ok(!unsigned.calls.some((c) => c.startsWith("tag ")));
     const signed = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
     const sigs: Signatures = { [image]: [{ publicKey: "PUB:K1", annotations: { "dev.multistage.inputs": hash } }] };
-    const result = await publishImage(req, undefined, {}, { ...signed, supplyChain: fakeChain(signed, sigs) });
+    const result = await publishImage(req, undefined, { ...signed, supplyChain: fakeChain(signed, sigs) });
     assert.equal(result.digest, SOURCE);
     assert.ok(signed.calls.some((c) => c.startsWith("tag ")));
   });
@@ -464,7 +465,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const source = `registry.example.com/team/app-staging@${SOURCE}`;
     const host = fakeHost({ [`inputs-${"7".repeat(64)}`]: SOURCE });
     const sigs: Signatures = { [source]: [{ publicKey: "PUB:K1", annotations: { "dev.multistage.inputs": hash } }] };
-    await publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host, sigs) });
+    await publishImage(req, undefined, { ...host, supplyChain: fakeChain(host, sigs) });
     const order = host.calls
       .filter((c) => /^(verify|release gate|pull|push|sign) /.test(c))
       .map((c) => c.replace(/ .*@/, " @").split(" ").slice(0, 2).join(" "));
@@ -484,17 +485,12 @@ describe("The publish pipeline's release steps: signing, verification, attestati
       publicKeys: [],
     });
     const passing = fakeHost();
-    await publishImage(request(plan), undefined, {}, { ...passing, supplyChain: fakeChain(passing) });
+    await publishImage(request(plan), undefined, { ...passing, supplyChain: fakeChain(passing) });
     const gateAt = passing.calls.indexOf("release gate scan registry.example.com/team/app@dddd");
     assert.ok(gateAt > 0 && gateAt < passing.calls.findIndex((c) => c.startsWith("tag ")), passing.calls.join("\n"));
     const failing = fakeHost();
     await assert.rejects(
-      publishImage(
-        request(plan),
-        undefined,
-        {},
-        { ...failing, supplyChain: fakeChain(failing, {}, { gateFails: true }) },
-      ),
+      publishImage(request(plan), undefined, { ...failing, supplyChain: fakeChain(failing, {}, { gateFails: true }) }),
       (err: Error) =>
         /^environments\.staging\.releaseGate: the release gate refused registry\.example\.com\/team\/app@sha256:d{64} \(exit 3\)/.test(
           err.message,
@@ -515,7 +511,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const builder = host.builder as unknown as { buildImage: (...a: unknown[]) => Promise<Record<string, unknown>> };
     const build = builder.buildImage;
     builder.buildImage = async (...a) => ({ ...(await build(...a)), provenance: { buildType: "x" } });
-    await publishImage(request(plan, { signing }), undefined, {}, { ...host, supplyChain: fakeChain(host) });
+    await publishImage(request(plan, { signing }), undefined, { ...host, supplyChain: fakeChain(host) });
     assert.deepEqual(
       host.calls.filter((c) => /^(sbom|attest) /.test(c)),
       [
@@ -526,19 +522,14 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     );
     // Found again by its inputs with both attached: neither is made again.
     const again = fakeHost({ [hashTag(request(plan))]: DIGEST });
-    await publishImage(
-      request(plan, { signing }),
-      undefined,
-      {},
-      {
-        ...again,
-        supplyChain: fakeChain(
-          again,
-          {},
-          { attested: ["https://spdx.dev/Document", "https://slsa.dev/provenance/v0.2"] },
-        ),
-      },
-    );
+    await publishImage(request(plan, { signing }), undefined, {
+      ...again,
+      supplyChain: fakeChain(
+        again,
+        {},
+        { attested: ["https://spdx.dev/Document", "https://slsa.dev/provenance/v0.2"] },
+      ),
+    });
     assert.ok(!again.calls.some((c) => /^(sbom|attest) /.test(c)), again.calls.join("\n"));
   });
 
@@ -546,7 +537,7 @@ describe("The publish pipeline's release steps: signing, verification, attestati
     const plan = withRelease({}, "staging", { key: true, publicKeys: [] });
     const host = fakeHost();
     await assert.rejects(
-      publishImage(request(plan), undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      publishImage(request(plan), undefined, { ...host, supplyChain: fakeChain(host) }),
       /signs its images, but no signing key reached the image resource/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("tag ")));
@@ -562,7 +553,7 @@ describe("The release path never skips itself: however the login was given", () 
     const req = request(plan, { registry: anonymous });
     const host = fakeHost({ [hashTag(req)]: DIGEST });
     await assert.rejects(
-      publishImage(req, undefined, {}, { ...host, supplyChain: fakeChain(host) }),
+      publishImage(req, undefined, { ...host, supplyChain: fakeChain(host) }),
       /environment "production" refuses registry\.example\.com\/team\/app@sha256:d{64}: it carries no signature/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("tag ") || c.startsWith("build")), host.calls.join("\n"));
@@ -571,12 +562,7 @@ describe("The release path never skips itself: however the login was given", () 
   it("without a login, a build is pushed under its inputs tag alone, confirmed, measured, gated and only then tagged", async () => {
     const plan = planFor({ staging: { releaseGate: { command: "scan" }, sizeBudget: "10MB" } }, "staging");
     const host = fakeHost();
-    await publishImage(
-      request(plan, { registry: anonymous }),
-      undefined,
-      {},
-      { ...host, supplyChain: fakeChain(host) },
-    );
+    await publishImage(request(plan, { registry: anonymous }), undefined, { ...host, supplyChain: fakeChain(host) });
     const order = host.calls.map((c) => c.split(" ")[0]);
     assert.deepEqual(
       order.filter((c) => ["find", "build", "measure", "release", "tag"].includes(c)),
@@ -591,15 +577,10 @@ describe("The release path never skips itself: however the login was given", () 
     const plan = planFor({ staging: { releaseGate: { command: "scan" } } }, "staging");
     const host = fakeHost();
     await assert.rejects(
-      publishImage(
-        request(plan, { registry: anonymous }),
-        undefined,
-        {},
-        {
-          ...host,
-          supplyChain: fakeChain(host, {}, { gateFails: true }),
-        },
-      ),
+      publishImage(request(plan, { registry: anonymous }), undefined, {
+        ...host,
+        supplyChain: fakeChain(host, {}, { gateFails: true }),
+      }),
       /the release gate refused/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("tag ")), host.calls.join("\n"));
@@ -617,7 +598,7 @@ describe("The release path never skips itself: however the login was given", () 
         return host.registry.findManifest(repository, reference, access as RegistryCredentials);
       },
     };
-    const result = await publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, registry });
+    const result = await publishImage(request(plan, { registry: anonymous }), undefined, { ...host, registry });
     assert.ok(host.calls.includes("login registry.example.com"), host.calls.join("\n"));
     assert.deepEqual([...new Set(used)], ["robot"]);
     assert.ok(!JSON.stringify(result).includes("from-the-machine"));
@@ -636,7 +617,7 @@ describe("The release path never skips itself: however the login was given", () 
       },
     };
     await assert.rejects(
-      publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, registry }),
+      publishImage(request(plan, { registry: anonymous }), undefined, { ...host, registry }),
       (err: Error) =>
         /lookup in registry\.example\.com failed/.test(err.message) &&
         /No credentials for registry\.example\.com were found: registry\.username and registry\.password are not set/.test(
@@ -657,7 +638,7 @@ describe("The release path never skips itself: however the login was given", () 
       },
     } as PublishHost["builder"];
     await assert.rejects(
-      publishImage(request(plan, { registry: anonymous }), undefined, {}, { ...host, builder }),
+      publishImage(request(plan, { registry: anonymous }), undefined, { ...host, builder }),
       (err: Error) =>
         /push in registry\.example\.com failed/.test(err.message) &&
         /No credentials/.test(err.message) &&
@@ -669,15 +650,10 @@ describe("The release path never skips itself: however the login was given", () 
     const plan = planFor({ staging: { releaseGate: { command: "scan" } } }, "staging");
     const host = fakeHost();
     await assert.rejects(
-      publishImage(
-        request(plan, { registry: { server: "other.example.com" } }),
-        undefined,
-        {},
-        {
-          ...host,
-          supplyChain: fakeChain(host),
-        },
-      ),
+      publishImage(request(plan, { registry: { server: "other.example.com" } }), undefined, {
+        ...host,
+        supplyChain: fakeChain(host),
+      }),
       /registry\.server: other\.example\.com is not the registry of registry\.example\.com\/team\/app.*release gate would not run; nothing was built/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("build") || c.startsWith("gate")), host.calls.join("\n"));
@@ -707,7 +683,6 @@ describe("The release path never skips itself: however the login was given", () 
           signing: { key: "K1-private-key-text" },
         }),
         undefined,
-        {},
         { ...host, supplyChain: leaky },
       ),
       (err: Error) =>
@@ -730,28 +705,18 @@ describe("Sign only after every check", () => {
     );
     const failing = fakeHost();
     await assert.rejects(
-      publishImage(
-        request(plan, { signing: { key: "K1" } }),
-        undefined,
-        {},
-        {
-          ...failing,
-          supplyChain: fakeChain(failing, {}, { gateFails: true }),
-        },
-      ),
+      publishImage(request(plan, { signing: { key: "K1" } }), undefined, {
+        ...failing,
+        supplyChain: fakeChain(failing, {}, { gateFails: true }),
+      }),
       /the release gate refused/,
     );
     assert.ok(!failing.calls.some((c) => /^(sign|attest|tag) /.test(c)), failing.calls.join("\n"));
     const passing = fakeHost();
-    await publishImage(
-      request(plan, { signing: { key: "K1" } }),
-      undefined,
-      {},
-      {
-        ...passing,
-        supplyChain: fakeChain(passing),
-      },
-    );
+    await publishImage(request(plan, { signing: { key: "K1" } }), undefined, {
+      ...passing,
+      supplyChain: fakeChain(passing),
+    });
     const order = passing.calls.filter((c) => /^(release gate|sign|attest|tag) /.test(c)).map((c) => c.split(" ")[0]);
     assert.deepEqual(order, ["release", "sign", "attest", "tag"]);
   });
@@ -772,7 +737,7 @@ describe("A push the registry failed for a moment", () => {
   it("a 500 (another publisher pushing the same image at once) is pushed again once, and the publish succeeds", async () => {
     const host = fakeHost();
     const builder = failingOnce(host, "received unexpected HTTP status: 500 Internal Server Error");
-    const result = await publishImage(request(planFor({}, "staging")), undefined, {}, { ...host, builder });
+    const result = await publishImage(request(planFor({}, "staging")), undefined, { ...host, builder });
     assert.equal(result.digest, DIGEST);
     assert.ok(host.statuses.includes("the push failed for a moment; pushing again"), host.statuses.join("\n"));
   });
@@ -781,7 +746,7 @@ describe("A push the registry failed for a moment", () => {
     const host = fakeHost();
     const builder = failingOnce(host, "unauthorized: authentication required");
     await assert.rejects(
-      publishImage(request(planFor({}, "staging")), undefined, {}, { ...host, builder }),
+      publishImage(request(planFor({}, "staging")), undefined, { ...host, builder }),
       /push in registry\.example\.com failed/,
     );
     assert.ok(!host.calls.some((c) => c.startsWith("build")), "pushed again after a refusal");

@@ -1,6 +1,6 @@
 /** A registry step's failure is typed: its step, its registry, its status and whether to retry. */
 import { strict as assert } from "assert";
-import { RegistryError } from "../../../src/executor";
+import { RegistryError, worthRetrying } from "../../../src/registry";
 import { registryStep } from "../../../src/publish";
 import { registryFailure } from "../fake-registry";
 
@@ -43,6 +43,44 @@ describe("registryStep", () => {
       assert.match(err.message, new RegExp(`refused the request itself \\(${status}\\): retrying will not help`));
       assert.doesNotMatch(err.message, /overloaded|after retries/);
     }
+  });
+
+  it("how it failed is typed, not a made-up status: a timeout and a dropped connection are worth retrying; no connection, a malformed answer and 501 are not", async () => {
+    const cases: Array<[RegistryError, boolean, RegExp]> = [
+      [
+        new RegistryError("HEAD … did not answer within 30 s", 0, {}, undefined, "timeout"),
+        true,
+        /failing, overloaded or unreachable/,
+      ],
+      [
+        new RegistryError("HEAD … failed: ECONNRESET", 0, {}, undefined, "dropped"),
+        true,
+        /failing, overloaded or unreachable/,
+      ],
+      [
+        new RegistryError("HEAD … failed: ENOTFOUND", 0, {}, undefined, "unreachable"),
+        false,
+        /No connection to r\.example\.com could be made: check its name/,
+      ],
+      [
+        new RegistryError("HEAD … returned no Docker-Content-Digest header", 200, {}, undefined, "malformed"),
+        false,
+        /or a proxy before it, answered as the registry API does not/,
+      ],
+      [new RegistryError("HEAD … answered 501", 501), false, /Check the repository and its permissions/],
+    ];
+    for (const [given, retryable, fix] of cases) {
+      const err = await registryFailure(() => registryStep("lookup", "r.example.com", () => Promise.reject(given)));
+      assert.equal(err.failure, given.failure, given.message);
+      assert.equal(err.status, given.status, given.message);
+      assert.equal(err.retryable, retryable, given.message);
+      assert.match(err.message, fix);
+    }
+    // The one rule, as the request's retries read it.
+    assert.deepEqual(
+      [429, 500, 501, 502, 503, 504, 404].map((status) => worthRetrying("answered", status)),
+      [true, true, false, true, true, true, false],
+    );
   });
 
   it("anything else passes through as it is", async () => {

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
-import { tagManifest } from "../../../src/executor";
+import { tagManifest } from "../../../src/registry";
 import { fakeRegistry, registryFailure } from "../fake-registry";
 
 const MANIFEST = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json" });

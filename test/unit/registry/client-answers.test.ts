@@ -11,7 +11,7 @@ import {
   manifestDigest,
   requestTimeoutMs,
   scrubRegistryText,
-} from "../../../src/executor";
+} from "../../../src/registry";
 import { fakeRegistry, registryFailure } from "../fake-registry";
 
 const PASSWORD = "s3cr3t-Pa55word-value";
@@ -197,7 +197,9 @@ describe("Digests a registry sends are checked", () => {
       try {
         const err = await registryFailure(() => manifestDigest("team/app", "v1", access(reg.server)));
         assert.match(err.message, /not a digest/);
-        assert.equal(err.status, 502);
+        assert.equal(err.failure, "malformed");
+        assert.equal(err.status, 200, "the status the registry answered, not a made-up one");
+        assert.equal(err.retryable, false);
         const err2 = await registryFailure(() => getManifest("team/app", "v1", access(reg.server)));
         assert.match(err2.message, /not a digest/);
       } finally {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { retryAfterMs } from "../../../src/executor";
+import { retryAfterMs } from "../../../src/registry";
 
 describe("Retry-After", () => {
   it("reads seconds and HTTP dates; anything else is no answer", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { getBlob, getManifest, isLoopbackRegistry, manifestDigest, parseBearerChallenge } from "../../../src/executor";
+import { getBlob, getManifest, isLoopbackRegistry, manifestDigest, parseBearerChallenge } from "../../../src/registry";
 
 describe("registry auth challenges", () => {
   it("reads a Bearer challenge's realm, service and scope, quoted or not", () => {

@@ -5,10 +5,7 @@
  */
 import * as crypto from "crypto";
 import { excerpt, redactCredentials } from "../plan";
-import { type RegistryAccess, loginSecretForms } from "../registry";
-
-/** A registry and, unless it is read anonymously, the credentials for it: the registry layer's one credential type. */
-export type { RegistryAccess } from "../registry";
+import { type RegistryAccess, loginSecretForms } from "./credentials";
 
 /** `Authorization: Basic …` for the credentials, or none when anonymous. */
 function basicAuth(access: RegistryAccess): Record<string, string> {
@@ -25,9 +22,32 @@ const MANIFEST_TYPES = [
 ].join(", ");
 
 /**
- * A registry's answer that was not a success: the status (0: no answer), the request in the
- * message, and, once a pipeline step reports it, the registry and the step. Callers decide on
- * these, not on the message.
+ * How a registry request failed, as its error carries it (never as a made-up HTTP status):
+ * - `answered`: the registry answered with a status that is not a success (`status`);
+ * - `malformed`: it answered, but not as the API says (a body that is not JSON, a digest header
+ *   that is not a digest, no token): it, or a proxy before it, is answering wrongly;
+ * - `timeout`: no success within the request's bound (`requestTimeoutMs`), retries included;
+ * - `dropped`: the connection was refused or dropped before an answer;
+ * - `unreachable`: no connection could be made as asked (a name that does not resolve, TLS refused).
+ */
+export type RegistryFailure = "answered" | "malformed" | "timeout" | "dropped" | "unreachable";
+
+/** Answers that say "again later": too many requests, and the registry or its proxy failing for a moment. */
+const AGAIN_LATER = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * The one rule for what is worth another try, read by a request's retries (`withRetries`) and by
+ * what a failed step tells the user: an answer that says "again later", a connection refused or
+ * dropped, or a bound that ran out.
+ */
+export function worthRetrying(failure: RegistryFailure, status: number): boolean {
+  return failure === "dropped" || failure === "timeout" || (failure === "answered" && AGAIN_LATER.has(status));
+}
+
+/**
+ * A registry's answer that was not a success: how it failed, the status it answered (0: it did
+ * not answer), the request in the message, and, once a pipeline step reports it, the registry
+ * and the step. Callers decide on these, not on the message.
  */
 export class RegistryError extends Error {
   constructor(
@@ -36,14 +56,15 @@ export class RegistryError extends Error {
     readonly where: { readonly registry?: string; readonly step?: string } = {},
     /** The registry's own error code (`TAG_INVALID`, `NAME_UNKNOWN`, `DENIED`), when it sent one: decide on it, never on the text. */
     readonly code?: string,
+    readonly failure: RegistryFailure = status === 0 ? "dropped" : "answered",
   ) {
     super(message);
     this.name = "RegistryError";
   }
 
-  /** Worth trying again later: the registry was unreachable, overloaded or failing (no answer, 429, 5xx). */
+  /** Worth trying again later (`worthRetrying`). */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    return worthRetrying(this.failure, this.status);
   }
 }
 
@@ -118,25 +139,33 @@ function contentDigest(
 ): string | undefined {
   const digest = res.headers.get("docker-content-digest");
   if (digest === null || digest === "") {
-    if (required) throw new RegistryError(`${what} returned no Docker-Content-Digest header`, 502);
+    if (required)
+      throw new RegistryError(
+        `${what} returned no Docker-Content-Digest header`,
+        res.status,
+        {},
+        undefined,
+        "malformed",
+      );
     return undefined;
   }
   if (!isValidDigest(digest))
     throw new RegistryError(
       `${what} returned a Docker-Content-Digest that is not a digest (${JSON.stringify(scrubRegistryText(digest, carried(credentials), 80))}); a registry, or a proxy before it, is answering wrongly`,
-      502,
+      res.status,
+      {},
+      undefined,
+      "malformed",
     );
   return digest;
 }
 
 /**
- * How requests are retried: answers that say "again later" (429, and 500, 502, 503, 504: the
- * registry or its proxy failing for a moment) and dropped connections, up to `attempts` in
- * all, waiting `firstDelayMs` doubling to `maxDelayMs`, or what `Retry-After` asks (at most
- * `maxRetryAfterMs`). A timeout is not retried: it has waited long enough already.
+ * How requests are retried (what is worth it, `worthRetrying` says): up to `attempts` in all,
+ * waiting `firstDelayMs` doubling to `maxDelayMs`, or what `Retry-After` asks (at most
+ * `maxRetryAfterMs`). A timeout ends the request: the bound has run out.
  */
 export const RETRY_POLICY = { attempts: 5, firstDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
-const RETRIED_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** The wait a `Retry-After` header asks for (seconds or an HTTP date), in ms. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -149,10 +178,12 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** A connection the registry (or something between) dropped or refused: worth another try. */
-function droppedConnection(err: unknown): boolean {
+/** How a request that got no answer failed: a connection the registry (or something between) dropped or refused, or none made. */
+function noAnswer(err: unknown): RegistryFailure {
   const code = (err as { cause?: { code?: string } }).cause?.code ?? "";
-  return err instanceof TypeError && /ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code);
+  return err instanceof TypeError && /ECONNRESET|ECONNREFUSED|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED/.test(code)
+    ? "dropped"
+    : "unreachable";
 }
 
 /**
@@ -168,24 +199,38 @@ async function withRetries(what: string, send: (signal: AbortSignal) => Promise<
     let res: Response | undefined;
     const left = deadline - Date.now();
     const tries = attempt > 1 ? ` (${attempt - 1} attempts)` : "";
-    if (left <= 0) throw new RegistryError(`${what} did not succeed within ${boundText(bound)}${tries}`, 504);
+    if (left <= 0)
+      throw new RegistryError(
+        `${what} did not succeed within ${boundText(bound)}${tries}`,
+        0,
+        {},
+        undefined,
+        "timeout",
+      );
     try {
       res = await send(AbortSignal.timeout(left));
     } catch (err) {
       if ((err as Error).name === "TimeoutError")
         throw new RegistryError(
           `${what} did not answer within ${boundText(bound)}${attempt > 1 ? ` (${attempt} attempts)` : ""}`,
-          504,
+          0,
+          {},
+          undefined,
+          "timeout",
         );
-      if (!droppedConnection(err) || attempt >= RETRY_POLICY.attempts) {
+      const failure = noAnswer(err);
+      if (!worthRetrying(failure, 0) || attempt >= RETRY_POLICY.attempts) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         throw new RegistryError(
           `${what} failed: ${cause?.code ?? cause?.message ?? (err as Error).message}${attempt > 1 ? ` (${attempt} attempts)` : ""}`,
           0,
+          {},
+          undefined,
+          failure,
         );
       }
     }
-    if (res && (!RETRIED_STATUS.has(res.status) || attempt >= RETRY_POLICY.attempts)) {
+    if (res && (!worthRetrying("answered", res.status) || attempt >= RETRY_POLICY.attempts)) {
       if (attempt > 1 && !res.ok) return withAttempts(res, attempt);
       return res;
     }
@@ -196,6 +241,9 @@ async function withRetries(what: string, send: (signal: AbortSignal) => Promise<
       throw new RegistryError(
         `${what} answered ${res ? `${res.status} ${res.statusText}` : "by dropping the connection"} (${attempt} attempts)${asked !== undefined ? ` and asked to be retried after ${asked / 1000} s` : ""}; another attempt would pass ${boundText(bound)}`,
         res?.status ?? 0,
+        {},
+        undefined,
+        "timeout",
       );
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, RETRY_POLICY.maxDelayMs);
@@ -204,15 +252,21 @@ async function withRetries(what: string, send: (signal: AbortSignal) => Promise<
 
 /** An answer's JSON; a body that is not JSON fails without quoting it (it may echo what was sent). */
 async function readJson<T>(res: Response, what: string): Promise<T> {
-  return parseJson<T>(Buffer.from(await res.arrayBuffer()), what);
+  return parseJson<T>(Buffer.from(await res.arrayBuffer()), what, res.status);
 }
 
-/** `bytes` (a registry's answer to `what`) as JSON; a 502 when they are not. */
-function parseJson<T>(bytes: Buffer, what: string): T {
+/** `bytes` (a registry's answer to `what`, with `status`) as JSON; a malformed answer when they are not. */
+function parseJson<T>(bytes: Buffer, what: string, status: number): T {
   try {
     return JSON.parse(bytes.toString("utf8")) as T;
   } catch {
-    throw new RegistryError(`${what} answered ${bytes.length} bytes that are not JSON`, 502);
+    throw new RegistryError(
+      `${what} answered ${bytes.length} bytes that are not JSON`,
+      status,
+      {},
+      undefined,
+      "malformed",
+    );
   }
 }
 
@@ -279,7 +333,14 @@ async function bearerToken(
     `the token service of ${credentials.server}`,
   );
   const token = body.token ?? body.access_token;
-  if (!token) throw new RegistryError(`the token service of ${credentials.server} answered without a token`, 502);
+  if (!token)
+    throw new RegistryError(
+      `the token service of ${credentials.server} answered without a token`,
+      res.status,
+      {},
+      undefined,
+      "malformed",
+    );
   // The spec's default lifetime is 60 s; keep a margin.
   tokens.set(key, { token, until: Date.now() + Math.max(0, (body.expires_in ?? 60) - 10) * 1000 });
   return token;
@@ -408,7 +469,7 @@ export async function getManifest(
   const what = `GET ${repository}/manifests/${reference}`;
   const header = contentDigest(res, what, false, credentials);
   const bytes = Buffer.from(await res.arrayBuffer());
-  const body = parseJson<RegistryManifest["body"]>(bytes, what);
+  const body = parseJson<RegistryManifest["body"]>(bytes, what, res.status);
   return {
     // ECR sends Docker-Content-Digest on HEAD only: the digest is then the bytes' own.
     digest: header ?? `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`,
@@ -497,7 +558,13 @@ export async function tagManifest(
     });
     const stored = contentDigest(put, `PUT ${repository}/manifests/${tag}`, false, credentials);
     if (stored && stored !== digest)
-      throw new RegistryError(`PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`, 502);
+      throw new RegistryError(
+        `PUT ${repository}/manifests/${tag} stored ${stored}, not ${digest}`,
+        put.status,
+        {},
+        undefined,
+        "malformed",
+      );
   }
 }
 
