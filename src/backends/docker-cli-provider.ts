@@ -4,7 +4,7 @@
  * through the publish pipeline. Imports no Pulumi SDK.
  */
 import * as crypto from "crypto";
-import { hashedLabels } from "../plan";
+import { imageSettings } from "../plan";
 import type { RegistryCredentials } from "../registry";
 import { type PublishHost, type PublishRequest, type PublishResult, publishImage, registryDrift } from "../publish";
 import { dockerHost, registryClient } from "../host";
@@ -69,14 +69,12 @@ export async function publish(
  * A hash of what changes the image or where it goes: the target's inputs, the tags, push, and
  * the build settings. Not the paths (a checkout elsewhere builds the same image), not the
  * warnings, the credentials, args the target does not declare or the values of volatile args.
+ * @internal
  */
-function fingerprint(inputs: PublishRequest): string {
+export function fingerprint(inputs: PublishRequest): string {
   const p = inputs.plan;
-  const volatile = new Set(p.volatileArgs ?? []);
-  // Only the args the target's stages declare change the image; volatile ones never rebuild it.
-  const buildArgs = Object.entries(p.buildArgs).filter(
-    ([name]) => !volatile.has(name) && p.consumedArgs.includes(name),
-  );
+  // What rebuilds the image besides the inputs hash's closure: the one rule the hash reads too.
+  const { buildArgs, metadata } = imageSettings(p);
   const settings: unknown[] = [
     p.target,
     p.platforms,
@@ -91,11 +89,7 @@ function fingerprint(inputs: PublishRequest): string {
     p.testTarget,
     buildArgs,
   ];
-  // Labels and annotations go into the image; the release's labels alone rebuild nothing. Only
-  // when there are any, so a stack made before they existed sees no change.
-  const labels = hashedLabels(p.labels ?? {}, p.volatileLabels ?? []);
-  const annotations = Object.entries(p.annotations ?? {}).sort();
-  if (labels.length || annotations.length) settings.push([labels, annotations]);
+  if (metadata.length) settings.push(metadata);
   // What vouches for the image before its tags (signing, verification, the gate), when set.
   if (p.release) settings.push({ release: p.release });
   const hash = crypto.createHash("sha256");

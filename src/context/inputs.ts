@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
 import { MultiStageError } from "../dockerfile";
-import { type BuildPlan, type StageInputs, type TargetInputs, hashedLabels, sha256 } from "../plan";
+import { type BuildPlan, type StageInputs, type TargetInputs, imageSettings, sha256 } from "../plan";
 
 /** A dockerignore pattern that matches `file` literally. */
 function literal(file: string): string {
@@ -96,7 +96,6 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
     throw new Error(`the plan of "${plan.environment}" has no closure (made without the Dockerfile's text)`);
   const userRules = userIgnoreText(plan.context, plan.dockerfile);
   const { files, lines } = walkContext(plan.context, userRules, matcher(closure.patterns ?? "all"));
-  const volatile = new Set(plan.volatileArgs);
   const fingerprints = new Map<string, string>();
   const stages: StageInputs[] = closure.stages.map((spec) => {
     const reads = matcher(spec.reads);
@@ -126,14 +125,9 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
     fingerprints.set(spec.stage, fingerprint);
     return { ...spec, files: own, digests, fingerprint };
   });
-  const consumed = Object.entries(plan.buildArgs)
-    .filter(([name]) => !volatile.has(name) && plan.consumedArgs.includes(name))
-    .map(([name, value]) => [name, sha256(value)]);
-  // Labels and annotations are part of the image (the release's own labels are not hashed); only
-  // when there are any, so an image without them keeps the hash it had before they existed.
-  const labels = hashedLabels(plan.labels ?? {}, plan.volatileLabels ?? []);
-  const annotations = Object.entries(plan.annotations ?? {}).sort();
-  const metadata = labels.length || annotations.length ? [labels, annotations] : [];
+  // What else rebuilds the image: the one rule the image resource's fingerprint reads too.
+  const { buildArgs, metadata } = imageSettings(plan);
+  const consumed = buildArgs.map(([name, value]) => [name, sha256(value)]);
   const hash = sha256(
     JSON.stringify([
       closure.preamble,

@@ -104,6 +104,36 @@ export function hashedLabels(labels: Readonly<Record<string, string>>, volatile:
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** What of a plan `imageSettings` reads. */
+export interface ImageSettingsSource {
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly consumedArgs: readonly string[];
+  readonly volatileArgs?: readonly string[];
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly volatileLabels?: readonly string[];
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The one rule for which of a plan's settings rebuild the image, beside its closure and
+ * platforms: the build args its stages declare, but not the volatile ones (in the plan's order);
+ * and its labels (not the release's own, nor the target's) with its annotations, or nothing when
+ * there are none, so an image made before they existed keeps its hash. The inputs hash
+ * (context/'s `targetInputs`) and the image resource's fingerprint (backends/) both read it.
+ */
+export function imageSettings(plan: ImageSettingsSource): {
+  buildArgs: Array<[string, string]>;
+  metadata: [] | [string[][], Array<[string, string]>];
+} {
+  const volatile = new Set(plan.volatileArgs ?? []);
+  const buildArgs = Object.entries(plan.buildArgs).filter(
+    ([name]) => !volatile.has(name) && plan.consumedArgs.includes(name),
+  );
+  const labels = hashedLabels(plan.labels ?? {}, plan.volatileLabels ?? []);
+  const annotations = Object.entries(plan.annotations ?? {}).sort();
+  return { buildArgs, metadata: labels.length || annotations.length ? [labels, annotations] : [] };
+}
+
 /** The most one label or annotation value may be (Linux's limit on one argument is 128 KiB), and all of one map. */
 export const MAX_KEY_VALUE_CHARS = 64 * 1024;
 export const MAX_KEY_VALUES_CHARS = 512 * 1024;

@@ -81,6 +81,7 @@ export {
   TARGET_LABEL,
   VERSION_LABEL,
   hashedLabels,
+  imageSettings,
 } from "./build-settings";
 export { type CacheType, cacheImage, isCacheEntry, parseCacheEntry } from "./cache-entries";
 export { type NamedContext, buildContextValue } from "./contexts";

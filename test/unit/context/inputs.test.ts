@@ -5,6 +5,7 @@ import * as path from "path";
 import ignore from "@balena/dockerignore";
 import { type BuildPlan, type BuildPlanOptions, closureImages, inputsRecord, rebuildReason } from "../../../src/plan";
 import { planBuildFromFiles, targetInputs, writeClosureFiles } from "../../../src/context";
+import { fingerprint } from "../../../src/backends/docker-cli-provider";
 
 /** A small monorepo: two services, a shared library, a README, a dev-only folder. */
 const FILES: Record<string, string> = {
@@ -283,5 +284,50 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
     assert.equal(inputs.ignoreFile, FILES[".dockerignore"]);
     assert.ok(inputs.files.includes("README.md"));
     assert.ok(!inputs.files.includes("services/api/src/debug.log"));
+  });
+
+  it("the inputs hash and the image resource's fingerprint change on the same settings: one rule (imageSettings)", () => {
+    const plan = (options: Partial<BuildPlanOptions>): BuildPlan =>
+      planBuildFromFiles({
+        context: root,
+        dockerfile: path.join(root, "services/api/Dockerfile"),
+        environment: "dev",
+        builder: "ci-farm",
+        volatileArgs: ["BUILD_NUMBER"],
+        ...options,
+      });
+    const both = (options: Partial<BuildPlanOptions>): [string, string] => {
+      const p = plan(options);
+      const inputs = inputsRecord(targetInputs(p));
+      const request = {
+        plan: p,
+        inputs,
+        references: [],
+        push: false,
+        registry: { server: "r" },
+        closureDockerfile: "",
+      };
+      return [inputs.hash, fingerprint(request)];
+    };
+    const base = both({ buildArgs: { APP_VERSION: "1" } });
+    const changes: Array<[string, Partial<BuildPlanOptions>, boolean]> = [
+      ["a declared arg's value", { buildArgs: { APP_VERSION: "2" } }, true],
+      ["a volatile arg's value", { buildArgs: { APP_VERSION: "1", BUILD_NUMBER: "7" } }, false],
+      ["an arg no stage declares", { buildArgs: { APP_VERSION: "1", UNUSED: "x" } }, false],
+      ["a label", { buildArgs: { APP_VERSION: "1" }, labels: { team: "api" } }, true],
+      ["an annotation", { buildArgs: { APP_VERSION: "1" }, annotations: { "org.example.a": "b" } }, true],
+      ["the release's version label", { buildArgs: { APP_VERSION: "1" }, version: "9.9.9" }, false],
+    ];
+    const wrong = changes
+      .map(([what, options, rebuilds]) => {
+        const [hash, print] = both(options);
+        return [what, hash !== base[0], print !== base[1], rebuilds] as const;
+      })
+      .filter(([, hash, print, rebuilds]) => hash !== rebuilds || print !== rebuilds)
+      .map(
+        ([what, hash, print]) =>
+          `${what}: inputs hash ${hash ? "changed" : "same"}, fingerprint ${print ? "changed" : "same"}`,
+      );
+    assert.deepEqual(wrong, []);
   });
 });
