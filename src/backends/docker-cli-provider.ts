@@ -26,6 +26,14 @@ export interface DockerCliImageOutputs extends PublishResult {
 }
 
 /**
+ * What the engine's Cancel (Ctrl-C during `pulumi up`) aborts: every publish of this provider's
+ * process stops before its next step. The package's provider (`pulumi-resource-multistage`)
+ * passes Cancel on; Pulumi's dynamic-provider host, which serves the image resource in a
+ * TypeScript program, answers it without telling its provider, so there a publish runs to its end.
+ */
+let cancellation = new AbortController();
+
+/**
  * Publish as the resource's create and update do; `host` is the pipeline's (the Docker CLI and
  * the registry unless a test gives its own).
  * @internal
@@ -35,6 +43,7 @@ export async function publish(
   previous?: DockerCliImageOutputs,
   host?: PublishHost,
 ): Promise<DockerCliImageOutputs> {
+  if (cancellation.signal.aborted) cancellation = new AbortController(); // a new operation after a cancelled one
   // One line per step on the provider's stderr, which Pulumi shows during `up` (a provider runs
   // no step during preview, so preview shows none).
   // The image by its environment and stage: a repository or a tag may be a secret.
@@ -42,6 +51,7 @@ export async function publish(
   const options = {
     env: process.env,
     onStatus: (line: string) => process.stderr.write(`multistage: ${image}: ${line}\n`),
+    signal: cancellation.signal,
   };
   const { timings, ...published } = await publishImage(
     inputs,
@@ -125,5 +135,9 @@ export const provider = {
   },
   async update(olds: DockerCliImageOutputs, news: DockerCliImageInputs): Promise<{ outs: DockerCliImageOutputs }> {
     return { outs: await publish(news, olds) };
+  },
+  /** The engine's Cancel: publishes under way stop before their next step, and fail saying so. */
+  async cancel(): Promise<void> {
+    cancellation.abort();
   },
 };

@@ -24,6 +24,8 @@ export interface PublishOptions extends DockerCliOptions {
    * (name)`, `pushing`, `tagging …`. They name no repository, tag or value: any may be a secret.
    */
   onStatus?: (line: string) => void;
+  /** Aborted (the engine's Cancel, on Ctrl-C): the pipeline stops before its next step. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -68,7 +70,13 @@ export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHos
     ? new OciEngineExecutor(plan.engine === "buildah" ? "buildah" : "podman", executorOptions)
     : new DockerExecutor(executorOptions);
   const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
-  return { builder, registry: registryClient(options.env ?? process.env), status, supplyChain };
+  return {
+    builder,
+    registry: registryClient(options.env ?? process.env),
+    status,
+    supplyChain,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
 }
 
 /** The registry's API, with this machine's own logins (Docker's config.json, its helpers, REGISTRY_AUTH_FILE) read from `env`. */

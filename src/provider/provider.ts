@@ -106,6 +106,8 @@ export function packageProvider(): provider.Provider {
       imageOnly(urn);
       return images.read(id, plain(props) as DockerCliImageOutputs);
     },
+    // Ctrl-C during `pulumi up`: the engine's Cancel stops each publish before its next step.
+    cancel: () => images.cancel(),
     // Pushed images stay in the registry (its lifecycle rules expire them), as in TypeScript.
     async delete(_id, urn) {
       imageOnly(urn);
