@@ -81,6 +81,30 @@ export function resolveSpec(
     isLate: isLateValue,
     skip: ["environments"],
   });
+  const { fromConfig, environments } = resolveEnvironments(args, config, diagnostics);
+  const kind = environmentKind(environment, environments);
+  checkEnvironmentName(args, config, environment, environments, kind, diagnostics);
+  checkRegistryChoice(args, kind, componentArgsOk, diagnostics);
+  checkSecretIds(args, diagnostics);
+  const signing = signingContext(args, diagnostics);
+  validateBackendSupport(args, environments, diagnostics);
+  checkBackendName(args, diagnostics);
+  checkAdditionalImageKeys(name, args, diagnostics);
+  const secretBuildArgs = secretConfigBuildArgs(fromConfig);
+  // Last: what the checks above did not already name (unknown fields, allowed values, types).
+  validateFields(args, diagnostics);
+  return { name, args, environment, kind, environments, secretBuildArgs, ...(signing ? { signing } : {}), diagnostics };
+}
+
+/**
+ * The environments: the args', with stack config `multistage:environments` merged over them, each
+ * field of the right type (the others are reported, and planning goes on without them).
+ */
+function resolveEnvironments(
+  args: MultiStageImageArgs,
+  config: ComponentConfig | pulumi.Config,
+  diagnostics: Diagnostic[],
+): { fromConfig: unknown; environments: Record<string, EnvironmentArgs> } {
   const fromConfig = config.getObject<unknown>("environments");
   // Only fields of the right type are merged: the others are reported, and planning goes on without them.
   const configured = validEnvironments(fromConfig ?? {}, "multistage:environments", diagnostics);
@@ -102,7 +126,18 @@ export function resolveSpec(
         "multistage:environments",
       ),
     );
-  const kind = environmentKind(environment, environments);
+  return { fromConfig, environments };
+}
+
+/** The environment's name goes into every tag: say here when it cannot, and when no entry applies to it. */
+function checkEnvironmentName(
+  args: MultiStageImageArgs,
+  config: ComponentConfig | pulumi.Config,
+  environment: string,
+  environments: Record<string, EnvironmentArgs>,
+  kind: EnvironmentKind,
+  diagnostics: Diagnostic[],
+): void {
   const entry = getEnvironmentArgs(environment, environments);
   if (!entry.matched && Object.keys(environments).length > 0) {
     diagnostics.push({
@@ -134,6 +169,15 @@ export function resolveSpec(
       hint: "Set environment (or multistage:environment) to a short name such as dev, staging or production.",
     });
   }
+}
+
+/** `registry` (any OCI registry) or `repository` (ECR), each checked; not both. */
+function checkRegistryChoice(
+  args: MultiStageImageArgs,
+  kind: EnvironmentKind,
+  componentArgsOk: boolean,
+  diagnostics: Diagnostic[],
+): void {
   if (args.registry && componentArgsOk) {
     validateRegistryArgs(args.registry, diagnostics);
     if (args.repository) {
@@ -154,6 +198,10 @@ export function resolveSpec(
         diagnostics,
       );
   }
+}
+
+/** Each build secret's id is one BuildKit accepts. */
+function checkSecretIds(args: MultiStageImageArgs, diagnostics: Diagnostic[]): void {
   for (const id of Object.keys(args.secrets ?? {})) {
     if (/^[A-Za-z0-9_.-]+$/.test(id)) continue;
     diagnostics.push({
@@ -164,8 +212,10 @@ export function resolveSpec(
       hint: "Use letters, digits, '_', '.' and '-', as in RUN --mount=type=secret,id=NPM_TOKEN.",
     });
   }
-  const signing = signingContext(args, diagnostics);
-  validateBackendSupport(args, environments, diagnostics);
+}
+
+/** `backend` names one. */
+function checkBackendName(args: MultiStageImageArgs, diagnostics: Diagnostic[]): void {
   if (args.backend !== undefined && !Object.hasOwn(BACKENDS, args.backend)) {
     diagnostics.push({
       severity: "error",
@@ -177,6 +227,10 @@ export function resolveSpec(
         .join(", ")}.`,
     });
   }
+}
+
+/** Each key of `additionalImages` names resources of its own and can prefix a tag. */
+function checkAdditionalImageKeys(name: string, args: MultiStageImageArgs, diagnostics: Diagnostic[]): void {
   for (const key of Object.keys(args.additionalImages ?? {})) {
     if (key === "image" || key.startsWith("image-")) {
       diagnostics.push({
@@ -197,19 +251,19 @@ export function resolveSpec(
       hint: "Use letters, digits, _ . and -, starting with a letter or digit.",
     });
   }
-  const secretBuildArgs =
-    isRecord(fromConfig) && isSecretConfig("multistage:environments")
-      ? [
-          ...new Set(
-            Object.values(fromConfig).flatMap((e) =>
-              isRecord(e) && isRecord(e.buildArgs) ? Object.keys(e.buildArgs) : [],
-            ),
+}
+
+/** The build args stack config sets as a secret (`pulumi config set --secret multistage:environments`): their values stay secret. */
+function secretConfigBuildArgs(fromConfig: unknown): string[] {
+  return isRecord(fromConfig) && isSecretConfig("multistage:environments")
+    ? [
+        ...new Set(
+          Object.values(fromConfig).flatMap((e) =>
+            isRecord(e) && isRecord(e.buildArgs) ? Object.keys(e.buildArgs) : [],
           ),
-        ]
-      : [];
-  // Last: what the checks above did not already name (unknown fields, allowed values, types).
-  validateFields(args, diagnostics);
-  return { name, args, environment, kind, environments, secretBuildArgs, ...(signing ? { signing } : {}), diagnostics };
+        ),
+      ]
+    : [];
 }
 
 /**
@@ -262,108 +316,138 @@ function validateBackendSupport(
   const name = args.backend ?? DEFAULT_BACKEND;
   if (!Object.hasOwn(BACKENDS, name)) return;
   const { supports } = BACKENDS[name];
-  const able = (feature: (s: BackendSupport) => boolean): string =>
-    Object.entries(BACKENDS)
-      .filter(([, b]) => feature(b.supports))
-      .map(([n]) => `"${n}"`)
-      .join(" or ");
-  const refuse = (property: string, what: string, feature: (s: BackendSupport) => boolean): void => {
-    diagnostics.push({
+  const refuse = backendRefusal(name, diagnostics);
+  // Each capability the args ask for (at the first property that asks), refused when this back end lacks it.
+  const use = (where: string | undefined, what: string, has: (s: BackendSupport) => boolean): void => {
+    if (where !== undefined && !has(supports)) refuse(where, what, has);
+  };
+  const at = (field: string, asks: (value: unknown) => boolean, common = true): string | undefined =>
+    usedAt(args, environments, field, asks, common);
+  const given = (value: unknown): boolean => value !== undefined;
+  use(Object.keys(args.secrets ?? {}).length > 0 ? "secrets" : undefined, "pass build secrets", (s) => s.secrets);
+  use((args.ssh ?? []).length > 0 ? "ssh" : undefined, "forward SSH agents", (s) => s.ssh);
+  checkBuilderSupport(args, name, supports, refuse, diagnostics);
+  const cacheOn =
+    (args.registryCache !== undefined && args.registryCache !== false) ||
+    Object.values(environments).some((e) => e.registryCache === true);
+  use(cacheOn ? "registryCache" : undefined, "export a registry cache", (s) => s.registryCache);
+  const several = (p: unknown): boolean => Array.isArray(p) && p.length > 1;
+  use(at("platforms", several), "build several platforms into one index", (s) => s.multiPlatform);
+  use(at("promoteFrom", given, false), "promote another environment's image", (s) => s.promotion);
+  use(at("sizeBudget", given, false), "measure the pushed image against a size budget", (s) => s.sizeBudget);
+  // Without registry.username/password the budget is measured with the machine's own login (or
+  // anonymously): the pipeline never skips it, and a registry that refuses says what is missing.
+  use(
+    (args.volatileArgs ?? []).length > 0 ? "volatileArgs" : undefined,
+    "keep a build arg's new value from rebuilding the image (its provider diffs every build arg)",
+    (s) => s.volatileArgs,
+  );
+  if (checkDeletePushedImages(args, diagnostics))
+    use(
+      args.deletePushedImages === true ? "deletePushedImages" : undefined,
+      "delete pushed images from the registry",
+      (s) => s.deleteImages,
+    );
+  const attests = (a: unknown): boolean => a === true || (isRecord(a) && !!(a.provenance || a.sbom));
+  use(at("attestations", attests), "attach attestations", (s) => s.attestations);
+  use(
+    args.engine !== undefined && args.engine !== "docker" ? "engine" : undefined,
+    `build with ${args.engine} (its provider runs the Docker CLI or BuildKit)`,
+    (s) => s.daemonless,
+  );
+  use(args.signing !== undefined ? "signing" : undefined, "sign images or verify their signatures", (s) => s.release);
+  use(at("releaseGate", given, false), "run a release gate before the release tags", (s) => s.release);
+  const nonEmpty = (v: unknown): boolean =>
+    v !== undefined && v !== false && !(typeof v === "object" && v !== null && !Object.keys(v).length);
+  for (const input of BUILD_INPUTS) use(at(input, nonEmpty), `pass ${input}`, (s) => s.inputs.includes(input));
+  use(otherCacheEntry(args, environments), "read a cache other than an image", (s) => s.cacheEntries);
+}
+
+/** What refuses a capability the back end `name` lacks, naming the back ends that have it. */
+function backendRefusal(
+  name: string,
+  diagnostics: Diagnostic[],
+): (property: string, what: string, has: (s: BackendSupport) => boolean) => void {
+  return (property, what, has) =>
+    void diagnostics.push({
       severity: "error",
       code: "invalid-backend",
       property,
       message: `the ${name} back end cannot ${what}.`,
-      hint: `Use backend ${able(feature)}.`,
+      hint: `Use backend ${ableBackends(has)}.`,
     });
-  };
-  if (Object.keys(args.secrets ?? {}).length > 0 && !supports.secrets)
-    refuse("secrets", "pass build secrets", (s) => s.secrets);
-  if ((args.ssh ?? []).length > 0 && !supports.ssh) refuse("ssh", "forward SSH agents", (s) => s.ssh);
-  const builder = args.builder;
-  if (builder !== undefined) {
-    const endpoint = isBuilderEndpoint(builder);
-    if (supports.builder === "none") refuse("builder", "build on another builder", (s) => s.builder !== "none");
-    else if (endpoint && supports.builder === "name") {
-      diagnostics.push({
-        severity: "error",
-        code: "invalid-backend",
-        property: "builder",
-        message: `the ${name} back end selects buildx builders by name only, not by endpoint.`,
-        hint: `Register it once (docker buildx create --name farm --driver remote <endpoint>) and pass builder: "farm", or use backend ${able((s) => s.builder === "any")}.`,
-      });
-    }
-  }
-  const cacheOn =
-    (args.registryCache !== undefined && args.registryCache !== false) ||
-    Object.values(environments).some((e) => e.registryCache === true);
-  if (cacheOn && !supports.registryCache) refuse("registryCache", "export a registry cache", (s) => s.registryCache);
-  const several = [
-    ["platforms", args.platforms] as const,
-    ...Object.entries(environments).map(([k, e]) => [`environments.${k}.platforms`, e.platforms] as const),
-  ].find(([, p]) => (p?.length ?? 0) > 1);
-  if (several && !supports.multiPlatform)
-    refuse(several[0], "build several platforms into one index", (s) => s.multiPlatform);
-  const promoting = Object.entries(environments).find(([, e]) => e.promoteFrom !== undefined);
-  if (promoting && !supports.promotion)
-    refuse(`environments.${promoting[0]}.promoteFrom`, "promote another environment's image", (s) => s.promotion);
-  const budget = Object.entries(environments).find(([, e]) => e.sizeBudget !== undefined);
-  if (budget && !supports.sizeBudget)
-    refuse(
-      `environments.${budget[0]}.sizeBudget`,
-      "measure the pushed image against a size budget",
-      (s) => s.sizeBudget,
-    );
-  // Without registry.username/password the budget is measured with the machine's own login (or
-  // anonymously): the pipeline never skips it, and a registry that refuses says what is missing.
-  if ((args.volatileArgs ?? []).length > 0 && !supports.volatileArgs)
-    refuse(
-      "volatileArgs",
-      "keep a build arg's new value from rebuilding the image (its provider diffs every build arg)",
-      (s) => s.volatileArgs,
-    );
-  if (args.deletePushedImages !== undefined && typeof args.deletePushedImages !== "boolean") {
+}
+
+/** The back ends that have a capability, as a hint names them. */
+function ableBackends(has: (s: BackendSupport) => boolean): string {
+  return Object.entries(BACKENDS)
+    .filter(([, b]) => has(b.supports))
+    .map(([n]) => `"${n}"`)
+    .join(" or ");
+}
+
+/** The first property that asks `asks` of `field`: the common arg (unless `common` is false), then each environment's. */
+function usedAt(
+  args: MultiStageImageArgs,
+  environments: Readonly<Record<string, EnvironmentArgs>>,
+  field: string,
+  asks: (value: unknown) => boolean,
+  common = true,
+): string | undefined {
+  const places: Array<[string, unknown]> = [
+    ...(common ? [[field, (args as unknown as Record<string, unknown>)[field]] as [string, unknown]] : []),
+    ...Object.entries(environments).map(
+      ([k, e]) => [`environments.${k}.${field}`, (e as Record<string, unknown>)[field]] as [string, unknown],
+    ),
+  ];
+  return places.find(([, v]) => asks(v))?.[0];
+}
+
+/** `builder` on a back end that takes none, or an endpoint on one that takes buildx builders by name only. */
+function checkBuilderSupport(
+  args: MultiStageImageArgs,
+  name: string,
+  supports: BackendSupport,
+  refuse: (property: string, what: string, has: (s: BackendSupport) => boolean) => void,
+  diagnostics: Diagnostic[],
+): void {
+  if (args.builder === undefined) return;
+  if (supports.builder === "none") refuse("builder", "build on another builder", (s) => s.builder !== "none");
+  else if (isBuilderEndpoint(args.builder) && supports.builder === "name")
     diagnostics.push({
       severity: "error",
       code: "invalid-backend",
-      property: "deletePushedImages",
-      message: `deletePushedImages must be true or false, got ${JSON.stringify(args.deletePushedImages)}.`,
-      hint: "Leave it out to keep pushed images, or set deletePushedImages: true to delete them with their resource.",
+      property: "builder",
+      message: `the ${name} back end selects buildx builders by name only, not by endpoint.`,
+      hint: `Register it once (docker buildx create --name farm --driver remote <endpoint>) and pass builder: "farm", or use backend ${ableBackends((s) => s.builder === "any")}.`,
     });
-  } else if (args.deletePushedImages === true && !supports.deleteImages)
-    refuse("deletePushedImages", "delete pushed images from the registry", (s) => s.deleteImages);
-  const attesting = [
-    ["attestations", args.attestations] as const,
-    ...Object.entries(environments).map(([k, e]) => [`environments.${k}.attestations`, e.attestations] as const),
-  ].find(([, a]) => a && (a === true || a.provenance || a.sbom));
-  if (attesting && !supports.attestations) refuse(attesting[0], "attach attestations", (s) => s.attestations);
-  if (args.engine !== undefined && args.engine !== "docker" && !supports.daemonless)
-    refuse("engine", `build with ${args.engine} (its provider runs the Docker CLI or BuildKit)`, (s) => s.daemonless);
-  if (args.signing !== undefined && !supports.release)
-    refuse("signing", "sign images or verify their signatures", (s) => s.release);
-  const gated = Object.entries(environments).find(([, e]) => e.releaseGate !== undefined);
-  if (gated && !supports.release)
-    refuse(`environments.${gated[0]}.releaseGate`, "run a release gate before the release tags", (s) => s.release);
-  for (const input of BUILD_INPUTS) {
-    if (supports.inputs.includes(input)) continue;
-    const where = [
-      [input, (args as unknown as Record<string, unknown>)[input]] as const,
-      ...Object.entries(environments).map(
-        ([k, e]) => [`environments.${k}.${input}`, (e as Record<string, unknown>)[input]] as const,
-      ),
-    ].find(
-      ([, v]) => v !== undefined && v !== false && !(typeof v === "object" && v !== null && !Object.keys(v).length),
-    );
-    if (where) refuse(where[0], `pass ${input}`, (s) => s.inputs.includes(input));
-  }
-  // Known now (cacheFrom may be an Output: the back end refuses it when it resolves).
+}
+
+/** `deletePushedImages` is a boolean (or absent); false when it is refused as another type. */
+function checkDeletePushedImages(args: MultiStageImageArgs, diagnostics: Diagnostic[]): boolean {
+  if (args.deletePushedImages === undefined || typeof args.deletePushedImages === "boolean") return true;
+  diagnostics.push({
+    severity: "error",
+    code: "invalid-backend",
+    property: "deletePushedImages",
+    message: `deletePushedImages must be true or false, got ${JSON.stringify(args.deletePushedImages)}.`,
+    hint: "Leave it out to keep pushed images, or set deletePushedImages: true to delete them with their resource.",
+  });
+  return false;
+}
+
+/** The first cache entry known now that is not an image (cacheFrom may be an Output: the back end refuses it when it resolves). */
+function otherCacheEntry(
+  args: MultiStageImageArgs,
+  environments: Readonly<Record<string, EnvironmentArgs>>,
+): string | undefined {
   const entries = [
     ...(Array.isArray(args.cacheFrom) ? args.cacheFrom.map((e, i) => [`cacheFrom[${i}]`, e] as const) : []),
     ...Object.entries(environments).flatMap(([k, e]) =>
       (e.cacheFrom ?? []).map((entry, i) => [`environments.${k}.cacheFrom[${i}]`, entry] as const),
     ),
   ];
-  const other = entries.find(([, e]) => typeof e === "string" && cacheImage(e) === undefined);
-  if (other && !supports.cacheEntries) refuse(other[0], "read a cache other than an image", (s) => s.cacheEntries);
+  return entries.find(([, e]) => typeof e === "string" && cacheImage(e) === undefined)?.[0];
 }
 
 /**
