@@ -663,6 +663,60 @@ export interface VerifyCheck {
 
 /** `multistage verify -e <env> <ref>`: is this image the one this checkout's inputs build? Nothing is built. */
 async function verifyCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const verify = parseVerifyArgs(args, io);
+  if (verify === "help") return help("verify", io);
+  const { values, reference, ref, keys } = verify;
+  const plan = planBuildFromFiles(commandLineOptions(values, io));
+  const repository = repositoryOf(reference);
+  const given = registryAccess(repository, io.env);
+  // As the pipeline does: no login in the environment, the machine's own (docker login, a helper).
+  const registry = given.username !== undefined ? given : ((await machineLogin(given.server, io.env)) ?? given);
+  const prepared = await prepareImage(plan, registry, {
+    resolveImages: baseImageResolver(io.env),
+    secret: false,
+    warn: (m) => io.err(`warning: ${m}\n`),
+  });
+  const hash = prepared.inputs.hash;
+  const digest = await findManifest(ref.repository, ref.digest ?? ref.tag ?? "", registry);
+  if (!digest) {
+    io.err(`${reference}: the registry holds no such image.\n`);
+    return 1;
+  }
+  const image = `${repository}@${digest}`;
+  const checks: VerifyCheck[] = [
+    // The signature: the strong answer (a key vouched for these inputs).
+    keys.length
+      ? await signatureCheck(image, keys, hash, registry, io)
+      : { check: "signature", result: "not checked", detail: "no --key given" },
+    await inputsTagCheck(ref.repository, hash, digest, registry),
+    await reproducibleCheck(plan, ref.repository, digest, registry),
+  ];
+  const verified = verifyVerdict(checks);
+  if (values.json)
+    io.out(`${JSON.stringify({ image, environment: plan.environment, inputs: hash, verified, checks }, null, 2)}\n`);
+  else {
+    io.out(
+      `image: ${image}\ninputs: ${hash} (this checkout, environment ${plan.environment}, target ${plan.targetStage})\n`,
+    );
+    for (const c of checks)
+      io.out(`${c.result === "yes" ? "✔" : c.result === "no" ? "✘" : "-"} ${c.check}: ${c.detail}\n`);
+    io.out(verified ? "verified: this is the image this checkout builds\n" : "not verified\n");
+  }
+  return verified ? 0 : 1;
+}
+
+/** `verify`'s command line: its options, the image reference (with a registry and a tag or digest) and the keys read. */
+function parseVerifyArgs(
+  args: readonly string[],
+  io: CliIo,
+):
+  | "help"
+  | {
+      values: Parsed<typeof COMMON> & { key?: string[] };
+      reference: string;
+      ref: ReturnType<typeof parseImageReference>;
+      keys: ReturnType<typeof readPublicKeys>;
+    } {
   const parsed = parseArgs({
     args: [...args],
     options: { ...COMMON, key: { type: "string", multiple: true } },
@@ -670,7 +724,7 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
     strict: true,
   });
   const values = parsed.values as Parsed<typeof COMMON> & { key?: string[] };
-  if (values.help) return help("verify", io);
+  if (values.help) return "help";
   if (!values.env) throw new UsageError("verify needs --env <environment>");
   if (parsed.positionals.length !== 1)
     throw new UsageError("verify needs one image reference, e.g. ghcr.io/acme/api:production-1a2b3c4");
@@ -689,87 +743,68 @@ async function verifyCommand(args: readonly string[], io: CliIo): Promise<number
       throw new UsageError(err.diagnostics.map((d) => formatDiagnostic(d)).join("\n"));
     }
   })();
-  const opts = commandLineOptions(values, io);
-  const plan = planBuildFromFiles(opts);
-  const repository = repositoryOf(reference);
-  const given = registryAccess(repository, io.env);
-  // As the pipeline does: no login in the environment, the machine's own (docker login, a helper).
-  const registry = given.username !== undefined ? given : ((await machineLogin(given.server, io.env)) ?? given);
-  const prepared = await prepareImage(plan, registry, {
-    resolveImages: baseImageResolver(io.env),
-    secret: false,
-    warn: (m) => io.err(`warning: ${m}\n`),
-  });
-  const hash = prepared.inputs.hash;
-  const digest = await findManifest(ref.repository, ref.digest ?? ref.tag ?? "", registry);
-  if (!digest) {
-    io.err(`${reference}: the registry holds no such image.\n`);
-    return 1;
-  }
-  const image = `${repository}@${digest}`;
-  const checks: VerifyCheck[] = [];
-  // The signature: the strong answer (a key vouched for these inputs).
-  if (keys.length) {
-    const config = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-verify-"));
-    try {
-      if (registry.username && registry.password)
-        fs.writeFileSync(
-          path.join(config, "config.json"),
-          JSON.stringify({
-            auths: {
-              [registry.server]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString("base64") },
-            },
-          }),
-          { mode: 0o600 },
-        );
-      const found = await new SupplyChain({ env: io.env, dockerConfig: config }).verify(image, keys, {
-        [SIGNATURE_ANNOTATIONS.inputs]: hash,
-      });
-      const by = [
-        ...new Set(found.signatures.map((s) => s.annotations[SIGNATURE_ANNOTATIONS.environment]).filter(Boolean)),
-      ];
-      checks.push(
-        found.verified
-          ? {
-              check: "signature",
-              result: "yes",
-              detail: `signed by a trusted key for these inputs${by.length ? ` (environment ${by.join(", ")})` : ""}`,
-            }
-          : {
-              check: "signature",
-              result: "no",
-              detail: `no signature by ${keys.length === 1 ? "the key" : "any of the keys"} for inputs ${hash} (cosign: ${found.detail})`,
-            },
+  return { values, reference, ref, keys };
+}
+
+/** Whether a trusted key signed `image` for these inputs (cosign, with the registry's login in a private config). */
+async function signatureCheck(
+  image: string,
+  keys: ReturnType<typeof readPublicKeys>,
+  hash: string,
+  registry: RegistryAccess,
+  io: CliIo,
+): Promise<VerifyCheck> {
+  const config = fs.mkdtempSync(path.join(os.tmpdir(), "multistage-verify-"));
+  try {
+    if (registry.username && registry.password)
+      fs.writeFileSync(
+        path.join(config, "config.json"),
+        JSON.stringify({
+          auths: {
+            [registry.server]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString("base64") },
+          },
+        }),
+        { mode: 0o600 },
       );
-    } finally {
-      fs.rmSync(config, { recursive: true, force: true });
-    }
-  } else checks.push({ check: "signature", result: "not checked", detail: "no --key given" });
-  const byInputs = await findManifest(ref.repository, inputsTag(hash), registry);
-  checks.push(
-    byInputs === digest
-      ? { check: "inputs tag", result: "yes", detail: `${inputsTag(hash)} names this digest` }
+    const found = await new SupplyChain({ env: io.env, dockerConfig: config }).verify(image, keys, {
+      [SIGNATURE_ANNOTATIONS.inputs]: hash,
+    });
+    const by = [
+      ...new Set(found.signatures.map((s) => s.annotations[SIGNATURE_ANNOTATIONS.environment]).filter(Boolean)),
+    ];
+    return found.verified
+      ? {
+          check: "signature",
+          result: "yes",
+          detail: `signed by a trusted key for these inputs${by.length ? ` (environment ${by.join(", ")})` : ""}`,
+        }
       : {
-          check: "inputs tag",
+          check: "signature",
           result: "no",
-          detail: byInputs
-            ? `${inputsTag(hash)} names another digest, ${byInputs}`
-            : `the repository has no ${inputsTag(hash)}`,
-        },
-  );
-  checks.push(await reproducibleCheck(plan, ref.repository, digest, registry));
-  const verified = verifyVerdict(checks);
-  if (values.json)
-    io.out(`${JSON.stringify({ image, environment: plan.environment, inputs: hash, verified, checks }, null, 2)}\n`);
-  else {
-    io.out(
-      `image: ${image}\ninputs: ${hash} (this checkout, environment ${plan.environment}, target ${plan.targetStage})\n`,
-    );
-    for (const c of checks)
-      io.out(`${c.result === "yes" ? "✔" : c.result === "no" ? "✘" : "-"} ${c.check}: ${c.detail}\n`);
-    io.out(verified ? "verified: this is the image this checkout builds\n" : "not verified\n");
+          detail: `no signature by ${keys.length === 1 ? "the key" : "any of the keys"} for inputs ${hash} (cosign: ${found.detail})`,
+        };
+  } finally {
+    fs.rmSync(config, { recursive: true, force: true });
   }
-  return verified ? 0 : 1;
+}
+
+/** Whether the repository's `inputs-<hash>` tag names `digest`. */
+async function inputsTagCheck(
+  repository: string,
+  hash: string,
+  digest: string,
+  registry: RegistryAccess,
+): Promise<VerifyCheck> {
+  const byInputs = await findManifest(repository, inputsTag(hash), registry);
+  return byInputs === digest
+    ? { check: "inputs tag", result: "yes", detail: `${inputsTag(hash)} names this digest` }
+    : {
+        check: "inputs tag",
+        result: "no",
+        detail: byInputs
+          ? `${inputsTag(hash)} names another digest, ${byInputs}`
+          : `the repository has no ${inputsTag(hash)}`,
+      };
 }
 
 /**
