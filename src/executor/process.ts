@@ -179,77 +179,31 @@ export function runProcess(
     const child = spawn(binary, args, { env, stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd, detached: true });
     running.add(child);
     watchSignals();
-    let timedOut = false;
-    let settled = false;
-    const timers: NodeJS.Timeout[] = [];
-    if (options.timeoutMs !== undefined)
-      timers.push(
-        setTimeout(() => {
-          timedOut = true;
-          signalGroup(child, "SIGTERM");
-          timers.push(setTimeout(() => signalGroup(child, "SIGKILL"), KILL_GRACE_MS));
-        }, options.timeoutMs),
-      );
-    let stdout = "";
-    let stderr = "";
-    const keep = (kept: string, chunk: Buffer): string => {
-      const text = kept + chunk.toString();
-      return text.length > 2 * MAX_OUTPUT_BYTES ? text.slice(text.length - MAX_OUTPUT_BYTES) : text;
-    };
-    const forward = (chunk: Buffer): void => {
-      if (!options.quiet && options.onOutput)
-        for (const line of chunk.toString().split("\n")) if (line) options.onOutput(clean(line));
-    };
-    child.stdout?.on("data", (c: Buffer) => {
-      stdout = keep(stdout, c);
-      forward(c);
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr = keep(stderr, c);
-      forward(c);
-    });
+    const bound = boundRun(child, options.timeoutMs);
+    const output = collectOutput(child, options.quiet ? undefined : options.onOutput, clean);
     // Its exit code says what went wrong; a closed stdin only repeats it.
     child.stdin?.on("error", () => undefined);
+    let settled = false;
     const finish = (code: number | null): void => {
       if (settled) return;
       settled = true;
-      timers.forEach(clearTimeout);
-      // What it started and left running (`cmd &`) ends with it.
-      signalGroup(child, "SIGKILL");
-      running.delete(child);
-      if (running.size === 0 && cleanups.size === 0) unwatchSignals();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      bound.clear();
+      release(child);
       // What it resolves with is data for the caller (a helper's JSON); what a failure shows is cleaned.
-      const out = keepTail(stdout, MAX_OUTPUT_BYTES);
-      const err = keepTail(stderr, MAX_OUTPUT_BYTES);
-      if (timedOut) {
-        const bound = (options.timeoutMs ?? 0) / 1000;
+      const { out, err } = output();
+      if (bound.timedOut()) {
         const took = ((Date.now() - started) / 1000).toFixed(1);
-        reject(
-          new DockerCommandError(
-            shown,
-            code,
-            clean(`${out}${err}`) +
-              `\n(stopped at its bound of ${bound} s, with everything it started; it ran ${took} s)`,
-            options.step,
-          ),
-        );
-        return;
-      }
-      if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? out : out + err);
+        const said = `\n(stopped at its bound of ${(options.timeoutMs ?? 0) / 1000} s, with everything it started; it ran ${took} s)`;
+        reject(new DockerCommandError(shown, code, clean(`${out}${err}`) + said, options.step));
+      } else if (code === 0 || options.allowFailure) resolve(options.stdoutOnly ? out : out + err);
       else reject(new DockerCommandError(shown, code, clean(out + err), options.step));
     };
     child.on("error", (err) => {
       if (settled) return;
       settled = true;
-      timers.forEach(clearTimeout);
+      bound.clear();
       running.delete(child);
-      // E2BIG: the arguments passed Linux's limit (128 KiB one, about 2 MiB in all): said, not a bare errno.
-      const said = /E2BIG/.test(String(err))
-        ? `${String(err)}: its arguments (${args.reduce((n, a) => n + a.length, 0)} characters, the longest ${Math.max(0, ...args.map((a) => a.length))}) are over what Linux lets one command carry; shorten the labels, annotations or build args that make them.`
-        : String(err);
-      reject(new DockerCommandError(shown, null, clean(said), options.step));
+      reject(new DockerCommandError(shown, null, clean(spawnFailure(err, args)), options.step));
     });
     // Settled once it has exited and its output is read: at once when the pipes close, else
     // (a child it left holds them) after a moment, ending what it left behind.
@@ -265,4 +219,61 @@ export function runProcess(
     });
     child.stdin?.end(options.stdin ?? "");
   });
+}
+
+/** A run's bound: at `timeoutMs`, SIGTERM to its group, SIGKILL a moment later. */
+function boundRun(child: ChildProcess, timeoutMs: number | undefined): { timedOut: () => boolean; clear: () => void } {
+  let timedOut = false;
+  const timers: NodeJS.Timeout[] = [];
+  if (timeoutMs !== undefined)
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        signalGroup(child, "SIGTERM");
+        timers.push(setTimeout(() => signalGroup(child, "SIGKILL"), KILL_GRACE_MS));
+      }, timeoutMs),
+    );
+  return { timedOut: () => timedOut, clear: () => timers.forEach(clearTimeout) };
+}
+
+/** What a run printed (the last MAX_OUTPUT_BYTES of each stream), each line passed to `onOutput` cleaned as it comes. */
+function collectOutput(
+  child: ChildProcess,
+  onOutput: ((line: string) => void) | undefined,
+  clean: (text: string) => string,
+): () => { out: string; err: string } {
+  let stdout = "";
+  let stderr = "";
+  const keep = (kept: string, chunk: Buffer): string => {
+    const text = kept + chunk.toString();
+    return text.length > 2 * MAX_OUTPUT_BYTES ? text.slice(text.length - MAX_OUTPUT_BYTES) : text;
+  };
+  const forward = (chunk: Buffer): void => {
+    if (onOutput) for (const line of chunk.toString().split("\n")) if (line) onOutput(clean(line));
+  };
+  child.stdout?.on("data", (c: Buffer) => {
+    stdout = keep(stdout, c);
+    forward(c);
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr = keep(stderr, c);
+    forward(c);
+  });
+  return () => ({ out: keepTail(stdout, MAX_OUTPUT_BYTES), err: keepTail(stderr, MAX_OUTPUT_BYTES) });
+}
+
+/** A finished run let go: what it started and left running (`cmd &`) ends with it, its pipes closed. */
+function release(child: ChildProcess): void {
+  signalGroup(child, "SIGKILL");
+  running.delete(child);
+  if (running.size === 0 && cleanups.size === 0) unwatchSignals();
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+/** Why a command could not start; E2BIG (the arguments passed Linux's limit: 128 KiB one, about 2 MiB in all) said, not a bare errno. */
+function spawnFailure(err: Error, args: readonly string[]): string {
+  return /E2BIG/.test(String(err))
+    ? `${String(err)}: its arguments (${args.reduce((n, a) => n + a.length, 0)} characters, the longest ${Math.max(0, ...args.map((a) => a.length))}) are over what Linux lets one command carry; shorten the labels, annotations or build args that make them.`
+    : String(err);
 }
