@@ -130,25 +130,14 @@ function walk(
 ): void {
   if (value === undefined || value === null) return;
   const fix = spec.credentialFree ?? noCredentials;
-  // A wrong type under a path already reported is that report's; an unknown field or value is its own.
-  const reported = (p: string, under: boolean): boolean =>
-    diagnostics.some(
-      (d) =>
-        d.severity === "error" &&
-        d.property !== undefined &&
-        (p === d.property || (under && (p.startsWith(`${d.property}.`) || p.startsWith(`${d.property}[`)))),
-    );
-  const push = (p: string, message: string, hint: string, under = true): void => {
-    if (!reported(p, under))
-      diagnostics.push({ severity: "error", code: options.code, property: p || undefined, message, hint });
-  };
+  const report = reporter(diagnostics, options);
   const wrong = (expected: string): void =>
-    push(path, `must be ${expected}, got ${describeValue(value)}.`, `Fix its type; see ${options.see}.`);
-  const join = (p: string, key: string): string => (p ? `${p}.${key}` : key);
+    report(path, `must be ${expected}, got ${describeValue(value)}.`, `Fix its type; see ${options.see}.`);
+  const inner = (item: unknown, of: FieldSpec, at: string): void => walk(item, of, at, diagnostics, options, fix);
   if (options.isLate?.(value)) {
     // Declared once: only a field that takes Outputs may be one; the others decide the plan now.
     if (!spec.late)
-      push(
+      report(
         path,
         "is an Output (known only once it resolves), but it decides the plan and the resources when the component is constructed.",
         `Pass a plain value here; Outputs go where ${options.see} takes pulumi.Input.`,
@@ -162,58 +151,96 @@ function walk(
       if (typeof value !== "function") wrong("a function");
       return;
     case "string":
-      if (typeof value !== "string") return wrong("a string");
-      if (fix !== undefined) {
-        const carried = findCredential(value);
-        if (carried)
-          return push(
-            path,
-            `holds ${carried}, which would be kept in the plan, the state and the logs (shown here without it: "${excerpt(value, 80)}").`,
-            fix,
-            false,
-          );
-      }
-      if (spec.allowed && !spec.allowed.includes(value))
-        push(
-          path,
-          `"${excerpt(value, 60)}" is not one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.${closeByCase(value, spec.allowed) || didYouMean(value, spec.allowed)}`,
-          `Use one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.`,
-          false,
-        );
-      return;
+      return typeof value === "string" ? checkString(value, spec, path, fix, report) : wrong("a string");
     case "boolean":
     case "number":
       if (typeof value !== spec.type) wrong(spec.type === "boolean" ? "true or false" : "a number");
       return;
     case "list":
       if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
-      value.forEach((item, i) => walk(item, spec.of, `${path}[${i}]`, diagnostics, options, fix));
+      value.forEach((item, i) => inner(item, spec.of, `${path}[${i}]`));
       return;
     case "map":
       if (!isRecord(value)) return wrong(`a map${describeItems(spec.of)}`);
-      for (const [key, item] of Object.entries(value)) walk(item, spec.of, join(path, key), diagnostics, options, fix);
+      for (const [key, item] of Object.entries(value)) inner(item, spec.of, joinPath(path, key));
       return;
-    case "object": {
-      if (!isRecord(value)) return wrong(`an object (${spec.name})`);
-      const names = Object.keys(spec.fields);
-      for (const [key, item] of Object.entries(value)) {
-        const field = spec.fields[key];
-        if (field) walk(item, field, join(path, key), diagnostics, options, fix);
-        else
-          push(
-            join(path, key),
-            `is not a field of ${path || spec.name}.${didYouMean(key, names)}`,
-            `Its fields: ${names.join(", ")}.`,
-            false,
-          );
-      }
-      return;
-    }
+    case "object":
+      return isRecord(value) ? walkFields(value, spec, path, inner, report) : wrong(`an object (${spec.name})`);
     case "oneOf": {
       const option = spec.options.find((o) => fits(value, o));
-      if (option) return walk(value, option, path, diagnostics, options, fix);
+      if (option) return inner(value, option, path);
       return wrong(spec.options.map(describeSpec).join(", or "));
     }
+  }
+}
+
+/** Where a check's problem goes: its path, message and fix, once. */
+type Report = (path: string, message: string, hint: string, under?: boolean) => void;
+
+/** Report a problem unless its path was reported already (or, `under`, a path above it: a wrong type there is that report's). */
+function reporter(diagnostics: Diagnostic[], options: CheckOptions): Report {
+  const reported = (p: string, under: boolean): boolean =>
+    diagnostics.some(
+      (d) =>
+        d.severity === "error" &&
+        d.property !== undefined &&
+        (p === d.property || (under && (p.startsWith(`${d.property}.`) || p.startsWith(`${d.property}[`)))),
+    );
+  return (p, message, hint, under = true) => {
+    if (!reported(p, under))
+      diagnostics.push({ severity: "error", code: options.code, property: p || undefined, message, hint });
+  };
+}
+
+/** `a.b` (or `b` at the top). */
+function joinPath(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** A string: no credential where the field is credential-free (`fix` says how), one of the allowed values. */
+function checkString(
+  value: string,
+  spec: Extract<FieldSpec, { type: "string" }>,
+  path: string,
+  fix: string | undefined,
+  report: Report,
+): void {
+  const carried = fix === undefined ? undefined : findCredential(value);
+  if (carried)
+    return report(
+      path,
+      `holds ${carried}, which would be kept in the plan, the state and the logs (shown here without it: "${excerpt(value, 80)}").`,
+      fix as string,
+      false,
+    );
+  if (spec.allowed && !spec.allowed.includes(value))
+    report(
+      path,
+      `"${excerpt(value, 60)}" is not one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.${closeByCase(value, spec.allowed) || didYouMean(value, spec.allowed)}`,
+      `Use one of ${spec.allowed.map((v) => `"${v}"`).join(", ")}.`,
+      false,
+    );
+}
+
+/** An object's fields, each checked by its entry; a field it does not have is named with the closest. */
+function walkFields(
+  value: Record<string, unknown>,
+  spec: Extract<FieldSpec, { type: "object" }>,
+  path: string,
+  inner: (item: unknown, of: FieldSpec, at: string) => void,
+  report: Report,
+): void {
+  const names = Object.keys(spec.fields);
+  for (const [key, item] of Object.entries(value)) {
+    const field = spec.fields[key];
+    if (field) inner(item, field, joinPath(path, key));
+    else
+      report(
+        joinPath(path, key),
+        `is not a field of ${path || spec.name}.${didYouMean(key, names)}`,
+        `Its fields: ${names.join(", ")}.`,
+        false,
+      );
   }
 }
 
