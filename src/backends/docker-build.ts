@@ -4,7 +4,7 @@
  */
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { buildContextValue, isCacheEntry, pinByDigest } from "../plan";
+import { type BuildPlan, buildContextValue, isCacheEntry, pinByDigest } from "../plan";
 import {
   type ImageBackend,
   type PublishArgs,
@@ -28,8 +28,44 @@ export function dockerBuildImageArgs(
   const { plan, secrets } = args;
   // Cache refs live in the image's repository: not secret because the plan's build args are,
   // but secret when a cacheFrom reference was given as one.
-  const plainCache = pulumi.unsecret(
-    pulumi.all([plan, args.repositoryUrl]).apply(([p, url]) => ({
+  const cache = secretIf(cacheEntries(plan, args.repositoryUrl), args.secretCacheRefs);
+  const settings = buildSettings(plan);
+  const credentials = secretCredentials(args.registry);
+  return {
+    ...(secrets ? { secrets } : {}),
+    tags: references,
+    push: args.push,
+    context: plan.apply(buildContext),
+    // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
+    // that admits only the files the closure copies: the provider's context hash (and BuildKit)
+    // see nothing else, so an edit elsewhere in the context does not rebuild this image.
+    dockerfile: { location: pulumi.unsecret(pulumi.output(closureDockerfile)) },
+    target: plan.target,
+    buildArgs: plan.buildArgs,
+    platforms: settings.platforms,
+    builder: settings.builder.apply((name) => (name ? { name } : {})),
+    ssh: settings.ssh,
+    labels: settings.labels,
+    network: settings.network,
+    addHosts: settings.addHosts,
+    noCache: settings.noCache,
+    pull: settings.pull,
+    load: settings.load,
+    exports: settings.exports,
+    cacheFrom: cache.from,
+    cacheTo: cache.to,
+    registries: [{ address: credentials.server, username: credentials.username, password: credentials.password }],
+    buildOnPreview: args.buildOnPreview,
+  };
+}
+
+/**
+ * The caches docker-build reads and writes: the plan's entries and the registry cache's tags in the
+ * image's repository (`url`). Not secret because the plan's build args are.
+ */
+function cacheEntries(plan: PublishArgs["plan"], url: PublishArgs["repositoryUrl"]) {
+  return pulumi.unsecret(
+    pulumi.all([plan, url]).apply(([p, url]) => ({
       from: [
         ...p.cacheFrom.map((ref) => (isCacheEntry(ref) ? { raw: ref } : { registry: { ref } })),
         ...(p.cache && url ? p.cache.from.map((tag) => ({ registry: { ref: `${url}:${tag}` } })) : []),
@@ -51,8 +87,11 @@ export function dockerBuildImageArgs(
       ],
     })),
   );
-  const cache = secretIf(plainCache, args.secretCacheRefs);
-  const settings = pulumi.unsecret(
+}
+
+/** The build settings as docker-build's `Image` takes them; not secret because the plan's build args are. */
+function buildSettings(plan: PublishArgs["plan"]) {
+  return pulumi.unsecret(
     plan.apply((p) => ({
       platforms: p.platforms as dockerBuild.Platform[],
       builder: p.builder?.name,
@@ -68,41 +107,19 @@ export function dockerBuildImageArgs(
       exports: p.outputs.exports.map((raw) => ({ raw })),
     })),
   );
-  const credentials = secretCredentials(args.registry);
+}
+
+/** The build context and its named contexts, as docker-build takes them. */
+function buildContext(p: BuildPlan): dockerBuild.types.input.BuildContextArgs {
   return {
-    ...(secrets ? { secrets } : {}),
-    tags: references,
-    push: args.push,
-    context: plan.apply((p) => ({
-      location: p.context,
-      ...(Object.keys(p.contexts).length
-        ? {
-            named: Object.fromEntries(
-              Object.entries(p.contexts).map(([name, c]) => [name, { location: buildContextValue(c) }]),
-            ),
-          }
-        : {}),
-    })),
-    // The Dockerfile reduced to the target's closure, with a <Dockerfile>.dockerignore beside it
-    // that admits only the files the closure copies: the provider's context hash (and BuildKit)
-    // see nothing else, so an edit elsewhere in the context does not rebuild this image.
-    dockerfile: { location: pulumi.unsecret(pulumi.output(closureDockerfile)) },
-    target: plan.target,
-    buildArgs: plan.buildArgs,
-    platforms: settings.platforms,
-    builder: settings.builder.apply((name) => (name ? { name } : {})),
-    ssh: settings.ssh,
-    labels: settings.labels,
-    network: settings.network,
-    addHosts: settings.addHosts,
-    noCache: settings.noCache,
-    pull: settings.pull,
-    load: settings.load,
-    exports: settings.exports,
-    cacheFrom: cache.from,
-    cacheTo: cache.to,
-    registries: [{ address: credentials.server, username: credentials.username, password: credentials.password }],
-    buildOnPreview: args.buildOnPreview,
+    location: p.context,
+    ...(Object.keys(p.contexts).length
+      ? {
+          named: Object.fromEntries(
+            Object.entries(p.contexts).map(([name, c]) => [name, { location: buildContextValue(c) }]),
+          ),
+        }
+      : {}),
   };
 }
 
