@@ -92,7 +92,6 @@ export function targetClosure(
   volatileArgs: readonly string[] = [],
   contexts: Readonly<Record<string, NamedContext>> = {},
 ): TargetClosure {
-  const named = (ref: string): NamedContext | undefined => namedContext(contexts, ref);
   const inClosure = new Set(resolution.stages.map((s) => s.index));
   const lines = text.split("\n");
   for (const stage of model.stages) {
@@ -124,49 +123,68 @@ export function targetClosure(
     const whole = wholeContextRead(stage, scope, model, own);
     wholeContext ??= whole;
     for (const p of own) patterns.add(p);
-    const label = stageLabel(stage);
-    const args: Record<string, string> = {};
-    for (const usage of resolution.args.args) {
-      const declared = usage.declaredIn.includes(label);
-      const onFrom = stage.fromVariables.some((v) => v.name === usage.name);
-      if (!declared && !onFrom) continue;
-      // A volatile arg is there by name only: its values never change the inputs.
-      args[usage.name] = volatile.has(usage.name) ? VOLATILE : sha256(usage.value ?? "\0unset");
-    }
-    const from = stage.dependencies.find((d) => d.via === "FROM");
-    const others = stage.dependencies.filter((d) => d.via !== "FROM");
-    const baseRef = from?.kind === "image" ? (resolution.args.baseImages.get(stage.index) ?? from.image) : undefined;
-    const baseContext = baseRef === undefined ? undefined : named(baseRef);
-    // An image context stands for its image (its digest counts like any base's); a directory
-    // context for the files the stage reads from it.
-    const images = others.flatMap((d) => {
-      if (d.kind !== "image") return [];
-      const context = named(d.image);
-      return context?.kind === "directory" ? [] : [context?.kind === "image" ? context.image : d.image];
-    });
-    const read = contextReadsOf(stage, contexts, scope, model.escape);
-    if (baseContext?.kind === "directory" && baseRef !== undefined) read[baseRef] = "all";
-    stages.push({
-      stage: label,
-      text: sha256(original.slice(stage.line - 1, stage.endLine).join("\n")),
-      base:
-        from === undefined
-          ? "scratch"
-          : from.kind === "stage"
-            ? `stage ${stageLabel(model.stages[from.stage])}`
-            : baseContext?.kind === "directory"
-              ? `context ${baseRef}`
-              : `image ${baseContext?.kind === "image" ? baseContext.image : baseRef}`,
-      uses: [...new Set(others.flatMap((d) => (d.kind === "stage" ? [stageLabel(model.stages[d.stage])] : [])))],
-      images: [...new Set(images)],
-      args,
-      reads: whole ? "all" : [...own].sort(),
-      ...(Object.keys(read).length ? { contexts: read } : {}),
-    });
+    stages.push(stageInputSpec(stage, { model, resolution, contexts, scope, original, volatile }, whole, own));
   }
   return wholeContext
     ? { dockerfile, wholeContext, preamble, stages }
     : { dockerfile, patterns: [...patterns].sort(), preamble, stages };
+}
+
+/** What one stage's inputs are made of, from the stage graph alone (its files are added from disk). */
+function stageInputSpec(
+  stage: Stage,
+  closure: {
+    model: DockerfileModel;
+    resolution: TargetResolution;
+    contexts: Readonly<Record<string, NamedContext>>;
+    scope: Map<string, string | undefined>;
+    original: readonly string[];
+    volatile: ReadonlySet<string>;
+  },
+  whole: WholeContextReason | undefined,
+  own: ReadonlySet<string>,
+): StageInputSpec {
+  const { model, resolution, contexts, scope, original, volatile } = closure;
+  const named = (ref: string): NamedContext | undefined => namedContext(contexts, ref);
+  const label = stageLabel(stage);
+  const args: Record<string, string> = {};
+  for (const usage of resolution.args.args) {
+    const declared = usage.declaredIn.includes(label);
+    const onFrom = stage.fromVariables.some((v) => v.name === usage.name);
+    if (!declared && !onFrom) continue;
+    // A volatile arg is there by name only: its values never change the inputs.
+    args[usage.name] = volatile.has(usage.name) ? VOLATILE : sha256(usage.value ?? "\0unset");
+  }
+  const from = stage.dependencies.find((d) => d.via === "FROM");
+  const others = stage.dependencies.filter((d) => d.via !== "FROM");
+  const baseRef = from?.kind === "image" ? (resolution.args.baseImages.get(stage.index) ?? from.image) : undefined;
+  const baseContext = baseRef === undefined ? undefined : named(baseRef);
+  // An image context stands for its image (its digest counts like any base's); a directory
+  // context for the files the stage reads from it.
+  const images = others.flatMap((d) => {
+    if (d.kind !== "image") return [];
+    const context = named(d.image);
+    return context?.kind === "directory" ? [] : [context?.kind === "image" ? context.image : d.image];
+  });
+  const read = contextReadsOf(stage, contexts, scope, model.escape);
+  if (baseContext?.kind === "directory" && baseRef !== undefined) read[baseRef] = "all";
+  return {
+    stage: label,
+    text: sha256(original.slice(stage.line - 1, stage.endLine).join("\n")),
+    base:
+      from === undefined
+        ? "scratch"
+        : from.kind === "stage"
+          ? `stage ${stageLabel(model.stages[from.stage])}`
+          : baseContext?.kind === "directory"
+            ? `context ${baseRef}`
+            : `image ${baseContext?.kind === "image" ? baseContext.image : baseRef}`,
+    uses: [...new Set(others.flatMap((d) => (d.kind === "stage" ? [stageLabel(model.stages[d.stage])] : [])))],
+    images: [...new Set(images)],
+    args,
+    reads: whole ? "all" : [...own].sort(),
+    ...(Object.keys(read).length ? { contexts: read } : {}),
+  };
 }
 
 /** What `stage` copies or mounts from each named directory context: paths, or `all`. */
