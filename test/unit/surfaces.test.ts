@@ -251,3 +251,50 @@ describe("The import graph of src/", () => {
     assert.deepEqual(layerViolations([edge("cli/a.ts", "dockerfile/index.ts")], src), []);
   });
 });
+
+/** The functions of a source longer than `max` lines: named declarations, methods, and functions bound to a name. */
+export function longFunctions(file: string, text: string, max: number): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const parent = node.parent;
+    const name =
+      (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name
+        ? node.name.getText(source)
+        : (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) &&
+            (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent))
+          ? parent.name.getText(source)
+          : undefined;
+    if (name && (node as ts.FunctionLikeDeclaration).body) {
+      const lines =
+        source.getLineAndCharacterOfPosition(node.end).line -
+        source.getLineAndCharacterOfPosition(node.getStart(source)).line +
+        1;
+      if (lines > max) found.push(`${name} (${lines} lines)`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe("Functions of src/ read in one screen", () => {
+  const src = path.join(REPO_ROOT, "src");
+  // The Dockerfile parser and the lint rules follow BuildKit's own shape (one switch per instruction).
+  const EXEMPT = ["dockerfile", "lint"];
+
+  it("no function is over 80 lines outside the Dockerfile parser and the lint rules", () => {
+    const long = sources(src)
+      .filter((file) => !EXEMPT.includes(path.relative(src, file).split(path.sep)[0]))
+      .flatMap((file) =>
+        longFunctions(file, fs.readFileSync(file, "utf8"), 80).map((f) => `${path.relative(src, file)}: ${f}`),
+      );
+    assert.deepEqual(long, []);
+  });
+
+  it("the check sees a long function, method and arrow function (it can fail)", () => {
+    const body = Array.from({ length: 81 }, (_, i) => `  const v${i} = ${i};`).join("\n");
+    const text = `function a() {\n${body}\n}\nclass C { m() {\n${body}\n} }\nconst f = () => {\n${body}\n};\nfunction short() { return 1; }\n`;
+    assert.deepEqual(longFunctions("x.ts", text, 80), ["a (83 lines)", "m (83 lines)", "f (83 lines)"]);
+  });
+});
