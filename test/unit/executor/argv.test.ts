@@ -3,7 +3,13 @@ import { strict as assert } from "assert";
 import { type BuildPlan, planBuild } from "../../../src/plan";
 import { parseDockerfile } from "../../../src/dockerfile";
 import { DockerCommandError } from "../../../src/executor";
-import { buildArguments, buildxArguments, engineBuildArguments, remoteBuilder } from "../../../src/executor/argv";
+import {
+  bakeTarget,
+  buildArguments,
+  buildxArguments,
+  engineBuildArguments,
+  remoteBuilder,
+} from "../../../src/executor/argv";
 import { runProcess } from "../../../src/executor/process";
 
 const plan = (extra: Partial<BuildPlan> = {}): BuildPlan => ({
@@ -117,6 +123,87 @@ describe("executor arguments", () => {
     // --no-cache once, whether the plan or the caller (the drift repair) asks for it.
     const twice = buildArguments(set, "r/app", "/i", { noCache: true });
     assert.equal(twice.filter((a) => a === "--no-cache").length, 1);
+  });
+
+  it("bake carries every flag buildx build gets for the same plan: a new flag without a Bake key fails here", () => {
+    // A plan with every setting a build flag carries.
+    const every = planBuild(
+      parseDockerfile(
+        "FROM busybox:1.36 AS deps\nRUN --mount=type=secret,id=TOKEN --mount=type=ssh true\nCOPY --from=shared / /s\nFROM deps AS final\n",
+      ),
+      {
+        context: "/ctx",
+        environment: "production",
+        gitSha: "0123456789abcdef0123456789abcdef01234567",
+        builder: "farm",
+        buildArgs: { V: "1" },
+        secrets: ["TOKEN"],
+        ssh: [{ id: "default" }],
+        contexts: { shared: "/libs/shared" },
+        platforms: ["linux/amd64", "linux/arm64"],
+        labels: { "com.example.team": "payments" },
+        annotations: { "org.opencontainers.image.description": "API" },
+        network: "none",
+        addHosts: ["db:10.0.0.5"],
+        noCache: true,
+        noCacheFilter: ["deps"],
+        pull: true,
+        shmSize: "64MB",
+        ulimits: ["nofile=1024:2048"],
+        cacheFrom: ["type=local,src=/cache"],
+        cacheTo: ["type=local,dest=/cache"],
+        exports: ["type=oci,dest=/out/app.tar"],
+        registryCache: true,
+        reproducible: true,
+        attestations: true,
+      },
+    );
+    const buildx = buildxArguments(every, "r/app", "farm", "/m", {
+      push: true,
+      exportCache: true,
+      secretFiles: { TOKEN: "/s/TOKEN" },
+    });
+    const flags = new Set(buildx.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]));
+    // Each flag's Bake key (docs.docker.com/build/bake/reference/#target).
+    const BAKE: Record<string, string> = {
+      "--file": "dockerfile",
+      "--target": "target",
+      "--build-arg": "args",
+      "--platform": "platforms",
+      "--label": "labels",
+      "--annotation": "annotations",
+      "--build-context": "contexts",
+      "--secret": "secret",
+      "--ssh": "ssh",
+      "--cache-from": "cache-from",
+      "--cache-to": "cache-to",
+      "--no-cache": "no-cache",
+      "--no-cache-filter": "no-cache-filter",
+      "--pull": "pull",
+      "--network": "network",
+      "--add-host": "extra-hosts",
+      "--shm-size": "shm-size",
+      "--ulimit": "ulimits",
+      "--output": "output",
+      "--provenance": "attest",
+      "--sbom": "attest",
+      "--tag": "tags",
+    };
+    // How this run builds, not what: the builder (named in the notes), progress, where metadata goes, push or load.
+    const RUN_ONLY = ["--builder", "--progress", "--metadata-file", "--push", "--load"];
+    const unmapped = [...flags].filter((f) => !(f in BAKE) && !RUN_ONLY.includes(f));
+    assert.deepEqual(
+      unmapped,
+      [],
+      "flags of buildx build with no Bake key in this test's map (add it, and to bakeTarget)",
+    );
+    const { target, notExpressed } = bakeTarget(every, "r/app", { context: "/ctx", dockerfile: "/ctx/Dockerfile" });
+    const missing = [...flags]
+      .filter((f) => f in BAKE && target[BAKE[f]] === undefined)
+      .map((f) => `${f} → ${BAKE[f]}`);
+    assert.deepEqual(missing, [], "bake lost settings buildx build gets");
+    assert.ok(flags.size >= 20, `${flags.size} flags`);
+    assert.match(notExpressed.join("; "), /builder \(run bake with --builder farm\)/);
   });
 
   it("buildx build: the registry cache in the repository, pushed by BuildKit, or loaded when one platform", () => {
