@@ -2,26 +2,10 @@
  * What each back end can carry, feature by feature: the one table the component's refusals,
  * the README's back-end table and its tests are read against.
  */
+import type { PlanArgs } from "../plan";
 
-/** The plan args a back end hands to BuildKit as they are (labels, annotations, the build settings). */
-export type BuildInput =
-  | "labels"
-  | "annotations"
-  | "network"
-  | "addHosts"
-  | "noCache"
-  | "noCacheFilter"
-  | "pull"
-  | "shmSize"
-  | "ulimits"
-  | "cacheTo"
-  | "contexts"
-  | "load"
-  | "exports"
-  | "reproducible";
-
-/** Every `BuildInput`, in the README's order. */
-export const BUILD_INPUTS: readonly BuildInput[] = [
+/** The plan args a back end hands to BuildKit as they are (labels, annotations, the build settings), in the README's order. */
+export const BUILD_INPUTS = [
   "labels",
   "annotations",
   "network",
@@ -36,7 +20,10 @@ export const BUILD_INPUTS: readonly BuildInput[] = [
   "load",
   "exports",
   "reproducible",
-];
+] as const satisfies ReadonlyArray<keyof PlanArgs>;
+
+/** One of `BUILD_INPUTS`. */
+export type BuildInput = (typeof BUILD_INPUTS)[number];
 
 /**
  * What a back end can pass to BuildKit; the component refuses, before creating anything,

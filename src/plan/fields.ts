@@ -18,6 +18,10 @@ export interface FieldFlags {
    * everything under it; the text is the refusal's fix.
    */
   readonly credentialFree?: string;
+  /** How a refusal says the value it takes ("a stage name, true or false"), when its type does not say it well. */
+  readonly expected?: string;
+  /** The form a value of the right type must also have (a size), refused as not `expected` when it has not. */
+  readonly form?: (value: unknown) => boolean;
 }
 
 /** One field's declaration. */
@@ -26,7 +30,13 @@ export type FieldSpec =
   | (FieldFlags & { readonly type: "boolean" | "number" | "any" | "function" })
   | (FieldFlags & { readonly type: "list"; readonly of: FieldSpec })
   | (FieldFlags & { readonly type: "map"; readonly of: FieldSpec })
-  | (FieldFlags & { readonly type: "object"; readonly name: string; readonly fields: FieldTable })
+  | (FieldFlags & {
+      readonly type: "object";
+      readonly name: string;
+      readonly fields: FieldTable;
+      /** The fields it must have. */
+      readonly required?: readonly string[];
+    })
   | (FieldFlags & { readonly type: "oneOf"; readonly options: readonly FieldSpec[] });
 
 /** The fields of an object type, by name. */
@@ -50,7 +60,11 @@ export const STRINGS: FieldSpec = { type: "list", of: STRING };
 export const STRING_MAP: FieldSpec = { type: "map", of: STRING };
 
 /** An object type's declaration. */
-export function object<T>(name: string, fields: Fields<T>, flags: FieldFlags = {}): ObjectSpec {
+export function object<T>(
+  name: string,
+  fields: Fields<T>,
+  flags: FieldFlags & { required?: ReadonlyArray<keyof T & string> } = {},
+): ObjectSpec {
   return { type: "object", name, fields: fields as FieldTable, ...flags };
 }
 
@@ -132,7 +146,11 @@ function walk(
   const fix = spec.credentialFree ?? noCredentials;
   const report = reporter(diagnostics, options);
   const wrong = (expected: string): void =>
-    report(path, `must be ${expected}, got ${describeValue(value)}.`, `Fix its type; see ${options.see}.`);
+    report(
+      path,
+      `must be ${spec.expected ?? expected}, got ${describeValue(value)}.`,
+      `Fix its type; see ${options.see}.`,
+    );
   const inner = (item: unknown, of: FieldSpec, at: string): void => walk(item, of, at, diagnostics, options, fix);
   if (options.isLate?.(value)) {
     // Declared once: only a field that takes Outputs may be one; the others decide the plan now.
@@ -151,10 +169,13 @@ function walk(
       if (typeof value !== "function") wrong("a function");
       return;
     case "string":
-      return typeof value === "string" ? checkString(value, spec, path, fix, report) : wrong("a string");
+      if (typeof value !== "string") return wrong("a string");
+      if (spec.form && !spec.form(value)) return wrong("a string");
+      return checkString(value, spec, path, fix, report);
     case "boolean":
     case "number":
-      if (typeof value !== spec.type) wrong(spec.type === "boolean" ? "true or false" : "a number");
+      if (typeof value !== spec.type || (spec.form && !spec.form(value)))
+        wrong(spec.type === "boolean" ? "true or false" : "a number");
       return;
     case "list":
       if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
@@ -168,7 +189,7 @@ function walk(
       return isRecord(value) ? walkFields(value, spec, path, inner, report) : wrong(`an object (${spec.name})`);
     case "oneOf": {
       const option = spec.options.find((o) => fits(value, o));
-      if (option) return inner(value, option, path);
+      if (option && (!spec.form || spec.form(value))) return inner(value, option, path);
       return wrong(spec.options.map(describeSpec).join(", or "));
     }
   }
@@ -231,6 +252,14 @@ function walkFields(
   report: Report,
 ): void {
   const names = Object.keys(spec.fields);
+  for (const field of spec.required ?? [])
+    if (value[field] === undefined)
+      report(
+        joinPath(path, field),
+        `is missing: ${path || spec.name} needs it.`,
+        `Give ${field} (${describeSpec(spec.fields[field])}).`,
+        false,
+      );
   for (const [key, item] of Object.entries(value)) {
     const field = spec.fields[key];
     if (field) inner(item, field, joinPath(path, key));
@@ -262,6 +291,7 @@ function fits(value: unknown, spec: FieldSpec): boolean {
 }
 
 function describeSpec(spec: FieldSpec): string {
+  if (spec.expected) return spec.expected;
   switch (spec.type) {
     case "string":
       return spec.allowed ? spec.allowed.map((v) => `"${v}"`).join(", ") : "a string";

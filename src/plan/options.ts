@@ -17,6 +17,7 @@ import type {
 import {
   BOOLEAN,
   type FieldSpec,
+  type FieldTable,
   type Fields,
   NUMBER,
   STRING,
@@ -24,7 +25,6 @@ import {
   STRING_MAP,
   allowedValues,
   checkField,
-  checksCredentials,
   NO_CREDENTIALS,
   credentialFree,
   describeValue,
@@ -338,82 +338,6 @@ export function toPlanOptions(args: PlanArgs, context: PlanContext): BuildPlanOp
   };
 }
 
-type Shape =
-  | "string"
-  | "boolean"
-  | "strings"
-  | "record"
-  | "environments"
-  | "testStage"
-  | "tagStrategy"
-  | "builder"
-  | "registryCache"
-  | "attestations"
-  | "ssh"
-  | "size"
-  | "releaseGate";
-
-/** Every plan arg and the shape its value must have: the list the CLI's `--config` reads. */
-const PLAN_ARG_SHAPES: { readonly [K in keyof PlanArgs]-?: Shape } = {
-  context: "string",
-  dockerfile: "string",
-  dockerfileInline: "string",
-  environments: "environments",
-  target: "string",
-  contexts: "record",
-  devTargets: "strings",
-  buildArgs: "record",
-  volatileArgs: "strings",
-  testStage: "testStage",
-  platform: "string",
-  platforms: "strings",
-  builder: "builder",
-  registryCache: "registryCache",
-  attestations: "attestations",
-  ssh: "ssh",
-  tagStrategy: "tagStrategy",
-  tags: "strings",
-  movingTags: "strings",
-  gitSha: "string",
-  version: "string",
-  cacheFrom: "strings",
-  allowSecretLikeBuildArgs: "boolean",
-  cacheTo: "strings",
-  load: "boolean",
-  exports: "strings",
-  reproducible: "boolean",
-  engine: "string",
-  labels: "record",
-  defaultLabels: "boolean",
-  annotations: "record",
-  network: "string",
-  addHosts: "strings",
-  noCache: "boolean",
-  noCacheFilter: "strings",
-  pull: "boolean",
-  shmSize: "size",
-  ulimits: "strings",
-};
-
-/** The names of the plan args. */
-export const PLAN_ARG_KEYS = Object.keys(PLAN_ARG_SHAPES) as ReadonlyArray<keyof PlanArgs>;
-
-const SHAPE_TEXT: Record<Shape, string> = {
-  string: "a string",
-  boolean: "true or false",
-  strings: "a list of strings",
-  record: "a map of strings",
-  environments: "a map of environment names to settings",
-  testStage: "a stage name, true or false",
-  tagStrategy: "a template string, a list of templates, or a function returning tags",
-  builder: "a builder name, or { endpoint, tls? }",
-  registryCache: "true, false, or { mode?, fromEnvironments? }",
-  attestations: "true, false, or { provenance?, sbom?, store? }",
-  ssh: "a list of { id, paths? }",
-  size: 'a size: bytes, or "120MB", "1.5GB", "800kB"',
-  releaseGate: "{ command, timeoutSeconds? }",
-};
-
 /**
  * Check the type of every plan arg in `args` that is set and known now (`isLate` tells the
  * ones a program passed as Outputs, checked by the plan once they resolve). `unknownFields`
@@ -434,8 +358,7 @@ export function validatePlanArgs(
   const before = diagnostics.length;
   const known: readonly string[] = [...PLAN_ARG_KEYS, ...(options.extraFields ?? [])];
   for (const [key, value] of Object.entries(args) as Array<[string, unknown]>) {
-    const shape = PLAN_ARG_SHAPES[key as keyof PlanArgs] as Shape | undefined;
-    if (!shape) {
+    if (!Object.hasOwn(PLAN_FIELDS, key)) {
       if (!options.unknownFields || known.includes(key)) continue;
       diagnostics.push({
         severity: "error",
@@ -447,18 +370,8 @@ export function validatePlanArgs(
       continue;
     }
     if (value === undefined || options.skip?.includes(key) || options.isLate?.(value)) continue;
-    if (shape === "environments") {
-      validEnvironments(value, key, diagnostics);
-      continue;
-    }
-    if (hasShape(value, shape)) {
-      checkFields(key, value, diagnostics);
-      continue;
-    }
-    // A list or object whose element is at fault: named by its own path (`tags[1]`, `builder.tls.key`).
-    const before = diagnostics.length;
-    if (sameKind(value, shape)) checkFields(key, value, diagnostics);
-    if (diagnostics.length === before) diagnostics.push(wrongType(key, SHAPE_TEXT[shape], value));
+    if (key === "environments") validEnvironments(value, key, diagnostics);
+    else checkFields(key, value, diagnostics);
   }
   return diagnostics.length === before;
 }
@@ -504,71 +417,6 @@ export function isCommit(value: string): boolean {
   return /^[0-9a-f]{7,64}$/i.test(value);
 }
 
-/** Whether the value is the list or object `shape` takes, so a problem is in what it holds. */
-function sameKind(value: unknown, shape: Shape): boolean {
-  if (shape === "strings" || shape === "ssh") return Array.isArray(value);
-  if (shape === "tagStrategy") return Array.isArray(value);
-  return (
-    (shape === "record" || shape === "builder" || shape === "registryCache" || shape === "attestations") &&
-    isRecord(value)
-  );
-}
-
-function hasShape(value: unknown, shape: Shape): boolean {
-  switch (shape) {
-    case "string":
-      return typeof value === "string";
-    case "boolean":
-      return typeof value === "boolean";
-    case "strings":
-      return Array.isArray(value) && value.every((v) => typeof v === "string");
-    case "record":
-      return isRecord(value) && Object.values(value).every((v) => typeof v === "string");
-    case "testStage":
-      return typeof value === "string" || typeof value === "boolean";
-    case "tagStrategy":
-      return (
-        typeof value === "string" ||
-        typeof value === "function" ||
-        (Array.isArray(value) && value.every((v) => typeof v === "string"))
-      );
-    case "builder":
-      return typeof value === "string" || (isRecord(value) && typeof value.endpoint === "string");
-    case "registryCache":
-    case "attestations":
-      return typeof value === "boolean" || isRecord(value);
-    case "ssh":
-      return Array.isArray(value) && value.every((v) => isRecord(v) && typeof v.id === "string");
-    case "size":
-      return (typeof value === "string" || typeof value === "number") && parseSize(value) !== undefined;
-    default:
-      return isRecord(value);
-  }
-}
-
-/** Every environment setting and the shape its value must have (checked like the plan args). */
-const ENVIRONMENT_FIELDS: Record<keyof EnvironmentArgs, Shape> = {
-  kind: "string",
-  target: "string",
-  buildArgs: "record",
-  tags: "strings",
-  platform: "string",
-  platforms: "strings",
-  registryCache: "boolean",
-  allowNonFinalTarget: "boolean",
-  allowUnpinnedBaseImages: "boolean",
-  allowUnsetBuildArgs: "boolean",
-  promoteFrom: "string",
-  promoteRepository: "string",
-  sizeBudget: "size",
-  labels: "record",
-  annotations: "record",
-  cacheFrom: "strings",
-  cacheTo: "strings",
-  attestations: "attestations",
-  signing: "boolean",
-  releaseGate: "releaseGate",
-};
 const KINDS: readonly EnvironmentKind[] = ["development", "staging", "production"];
 
 /** Environments come from code and from YAML config: check their shape field by field, keeping the valid fields. */
@@ -596,35 +444,18 @@ export function validEnvironments(
     }
     for (const [field, v] of Object.entries(settings)) {
       const path = `${property}.${env}.${field}`;
-      const expected = ENVIRONMENT_FIELDS[field as keyof EnvironmentArgs];
-      if (!expected) {
-        problem(
-          path,
-          `is not a setting.${didYouMean(field, Object.keys(ENVIRONMENT_FIELDS))}`,
-          `Use ${Object.keys(ENVIRONMENT_FIELDS).join(", ")}.`,
-        );
-      } else if (!hasShape(v, expected)) {
-        const before = diagnostics.length;
-        if (sameKind(v, expected))
-          checkField(v, ENVIRONMENT_SPEC.fields[field], path, diagnostics, {
-            code: "invalid-environment",
-            see: "EnvironmentArgs",
-          });
-        if (diagnostics.length === before) wrong(path, SHAPE_TEXT[expected], v);
-      } else if (field === "kind" && !KINDS.includes(v as EnvironmentKind)) {
+      const spec = (ENVIRONMENT_SPEC.fields as FieldTable)[field];
+      if (!spec) {
+        const fields = Object.keys(ENVIRONMENT_SPEC.fields);
+        problem(path, `is not a setting.${didYouMean(field, fields)}`, `Use ${fields.join(", ")}.`);
+      } else if (field === "kind" && typeof v === "string" && !KINDS.includes(v as EnvironmentKind)) {
         problem(
           path,
           `must be one of ${KINDS.join(", ")}, got ${describeValue(v)}.`,
           "Or leave it out to infer it from the name.",
         );
-      } else if (
-        !checksCredentials(ENVIRONMENT_SPEC.fields[field]) ||
-        checkField(v, ENVIRONMENT_SPEC.fields[field], path, diagnostics, {
-          code: "invalid-environment",
-          see: "EnvironmentArgs",
-        })
-      ) {
-        // A field whose values are kept is also checked for credentials (as deep as it goes).
+      } else if (checkField(v, spec, path, diagnostics, { code: "invalid-environment", see: "EnvironmentArgs" })) {
+        // Only a field that passes its entry (its type, its form, no credential where its values are kept) is kept.
         valid[env][field] = v;
       }
     }
@@ -652,8 +483,17 @@ const GIT_FIX =
   "Leave it out of the URL and let Git find it: a credential helper (git config credential.helper), or an SSH URL and agent.";
 const MODE = allowedValues<RegistryCacheArgs["mode"] & string>({ min: true, max: true });
 
+/** A size: bytes, or a number with a unit. */
+const SIZE: FieldSpec = {
+  type: "oneOf",
+  options: [NUMBER, STRING],
+  expected: 'a size: bytes, or "120MB", "1.5GB", "800kB"',
+  form: (value) => parseSize(value as string | number) !== undefined,
+};
+
 const ATTESTATIONS: FieldSpec = {
   type: "oneOf",
+  expected: "true, false, or { provenance?, sbom?, store? }",
   options: [
     BOOLEAN,
     object<AttestationArgs>("AttestationArgs", {
@@ -678,17 +518,18 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   allowUnsetBuildArgs: BOOLEAN,
   promoteFrom: STRING,
   promoteRepository: credentialFree(STRING),
-  sizeBudget: { type: "oneOf", options: [NUMBER, STRING] },
+  sizeBudget: SIZE,
   labels: credentialFree(STRING_MAP, LABEL_FIX),
   annotations: credentialFree(STRING_MAP, LABEL_FIX),
   cacheFrom: credentialFree(STRINGS),
   cacheTo: credentialFree(STRINGS),
   attestations: ATTESTATIONS,
   signing: BOOLEAN,
-  releaseGate: object<ReleaseGateArgs>("ReleaseGateArgs", {
-    command: credentialFree(STRING, GATE_FIX),
-    timeoutSeconds: NUMBER,
-  }),
+  releaseGate: object<ReleaseGateArgs>(
+    "ReleaseGateArgs",
+    { command: credentialFree(STRING, GATE_FIX), timeoutSeconds: NUMBER },
+    { expected: "{ command, timeoutSeconds? }" },
+  ),
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
@@ -702,16 +543,25 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   devTargets: STRINGS,
   buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
   volatileArgs: STRINGS,
-  testStage: { type: "oneOf", options: [STRING, BOOLEAN] },
+  testStage: { type: "oneOf", options: [STRING, BOOLEAN], expected: "a stage name, true or false" },
   platform: STRING,
   platforms: STRINGS,
   builder: {
     type: "oneOf",
     credentialFree: NO_CREDENTIALS,
-    options: [STRING, object<BuilderEndpointArgs>("BuilderEndpointArgs", { endpoint: STRING, tls: BUILDER_TLS })],
+    expected: "a builder name, or { endpoint, tls? }",
+    options: [
+      STRING,
+      object<BuilderEndpointArgs>(
+        "BuilderEndpointArgs",
+        { endpoint: STRING, tls: BUILDER_TLS },
+        { required: ["endpoint"] },
+      ),
+    ],
   },
   registryCache: {
     type: "oneOf",
+    expected: "true, false, or { mode?, fromEnvironments? }",
     options: [
       BOOLEAN,
       object<RegistryCacheArgs>("RegistryCacheArgs", {
@@ -721,8 +571,16 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
     ],
   },
   attestations: ATTESTATIONS,
-  ssh: { type: "list", of: object<SshArgs>("SshArgs", { id: STRING, paths: STRINGS }) },
-  tagStrategy: { type: "oneOf", options: [STRING, STRINGS, { type: "function" }] },
+  ssh: {
+    type: "list",
+    of: object<SshArgs>("SshArgs", { id: STRING, paths: STRINGS }, { required: ["id"] }),
+    expected: "a list of { id, paths? }",
+  },
+  tagStrategy: {
+    type: "oneOf",
+    options: [STRING, STRINGS, { type: "function" }],
+    expected: "a template string, a list of templates, or a function returning tags",
+  },
   tags: STRINGS,
   movingTags: STRINGS,
   gitSha: STRING,
@@ -742,6 +600,9 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   noCache: BOOLEAN,
   noCacheFilter: STRINGS,
   pull: BOOLEAN,
-  shmSize: { type: "oneOf", options: [NUMBER, STRING] },
+  shmSize: SIZE,
   ulimits: STRINGS,
 };
+
+/** The names of the plan args: the list the CLI's `--config` reads. */
+export const PLAN_ARG_KEYS = Object.keys(PLAN_FIELDS) as ReadonlyArray<keyof PlanArgs>;
