@@ -8,6 +8,7 @@ import { BACKENDS, type BackendName } from "../backends";
 import { REPOSITORY_SPEC } from "../ecr";
 import {
   BOOLEAN,
+  BUILD_ARG_FIX,
   type Diagnostic,
   type FieldSpec,
   type Fields,
@@ -16,6 +17,7 @@ import {
   STRING,
   allowedValues,
   checkField,
+  credentialFree,
   late,
   object,
 } from "../plan";
@@ -57,7 +59,8 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
     type: "map",
     of: object<AdditionalImageArgs>("AdditionalImageArgs", {
       target: { type: "oneOf", options: [STRING, { type: "map", of: STRING }] },
-      buildArgs: { type: "map", of: late(STRING) },
+      // Kept in the image's history and the state, as the main image's are.
+      buildArgs: credentialFree({ type: "map", of: late(STRING) }, BUILD_ARG_FIX),
     }),
   },
 });

@@ -18,6 +18,7 @@ import {
   STRING_MAP,
   allowedValues,
   checkField,
+  credentialFree,
   late,
   object,
 } from "../plan";
@@ -97,7 +98,11 @@ export const REPOSITORY_SPEC: FieldSpec = object<RepositoryArgs>("RepositoryArgs
     ],
   },
   pullAccess: object<PullAccessArgs>("PullAccessArgs", { accounts: STRINGS, principals: STRINGS }),
-  tags: STRING_MAP,
+  // AWS tags are shown to anyone who may describe the repository, and kept in the state.
+  tags: credentialFree(
+    STRING_MAP,
+    "AWS tags are visible to anyone who may describe the repository: leave the credential out.",
+  ),
   replicateTo: {
     type: "list",
     of: object<{ region: unknown; registryId: unknown }>("RepositoryReplicateTo", {

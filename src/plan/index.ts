@@ -23,6 +23,7 @@ export {
   isCommit,
   type LatePlanArg,
   type LatePlanInputs,
+  BUILD_ARG_FIX,
   NETWORK_MODES,
   type NetworkMode,
   PLAN_ARG_KEYS,

@@ -474,7 +474,7 @@ const BUILDER_TLS = object<BuilderTlsArgs>("BuilderTlsArgs", {
   serverName: STRING,
 });
 /** The fixes said when a kept field holds a credential (see `credentialFree`). */
-const BUILD_ARG_FIX =
+export const BUILD_ARG_FIX =
   "Build args are kept in the image's history and the state: pass it as a secret (secrets: { NAME: … }, read with RUN --mount=type=secret,id=NAME), e.g. a package index's URL with its token.";
 const LABEL_FIX = "Labels and annotations are in the image for anyone who pulls it: leave the credential out.";
 const GATE_FIX =
