@@ -137,6 +137,21 @@ export function importCycles(edges: readonly Edge[]): string[][] {
   return cycles;
 }
 
+/** Every layer below the component, which it wires (and the CLI uses). */
+const BELOW_COMPONENT = [
+  "dockerfile",
+  "plan",
+  "context",
+  "registry",
+  "executor",
+  "publish",
+  "host",
+  "backends",
+  "ecr",
+  "consumers",
+  "lint",
+];
+
 /**
  * STYLE.md's layer table: the folders each folder may import, as written there. What a folder
  * may import, it may also import what those may (a layer lower in the table); `src/index.ts`,
@@ -158,32 +173,10 @@ export const LAYERS: Record<string, readonly string[]> = {
   ecr: ["plan", "registry"],
   consumers: ["plan"],
   lint: ["dockerfile", "plan"],
-  component: [
-    "dockerfile",
-    "plan",
-    "context",
-    "registry",
-    "executor",
-    "publish",
-    "backends",
-    "ecr",
-    "consumers",
-    "lint",
-  ],
+  component: BELOW_COMPONENT,
   provider: ["component"],
-  cli: [
-    "dockerfile",
-    "plan",
-    "context",
-    "registry",
-    "executor",
-    "publish",
-    "host",
-    "backends",
-    "ecr",
-    "consumers",
-    "lint",
-  ],
+  // Everything but component/ and provider/.
+  cli: BELOW_COMPONENT,
 };
 
 /** What publish/ may take from executor/ as values: typed errors and the build output's parsers, never a builder. */
