@@ -105,8 +105,12 @@ describe("E2E: Ctrl-C during pulumi up of a YAML program stops the publish befor
     const err = await up;
     assert.ok(err, `the up was not cancelled:\n${printed}`);
     const said = `${printed}\n${err.message}`;
-    assert.match(said, /publishing was cancelled before its \w+( gate)? step: nothing from that step on ran/);
-    // The build ran to its end (the cancel stops between steps), under its inputs tag only.
+    const stopped = /publishing was cancelled before its (\w+(?: gate)?) step: nothing from that step on ran/.exec(
+      said,
+    );
+    assert.ok(stopped, `not stopped between steps:\n${said}`);
+    // Stopped after the build (as the sleep makes likely): the image is pushed under its inputs tag only.
+    const built = !["lookup", "gate", "build"].includes(stopped[1]);
     const access = engine.registry;
     assert.equal(
       await findManifest(REPOSITORY_PATH, `dev-${GIT_SHA.slice(0, 12)}`, access),
@@ -119,7 +123,8 @@ describe("E2E: Ctrl-C during pulumi up of a YAML program stops the publish befor
 
     const next = await stack.up();
     assert.match(next.outputs.digest.value as string, /^sha256:[0-9a-f]{64}$/);
-    assert.match(next.outputs.rebuildReason.value as string, /^reused: the registry holds inputs-/);
+    // What the cancelled up built is found by its inputs, not built again.
+    if (built) assert.match(next.outputs.rebuildReason.value as string, /^reused: the registry holds inputs-/);
     assert.ok(
       await findManifest(REPOSITORY_PATH, `dev-${GIT_SHA.slice(0, 12)}`, access),
       "the next up gives the image its release tag",
