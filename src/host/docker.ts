@@ -72,7 +72,7 @@ export function dockerHost(plan: BuildPlan, options: PublishOptions): PublishHos
   const supplyChain = new SupplyChain({ env: options.env, dockerConfig: builder.configDir });
   return {
     builder,
-    registry: registryClient(options.env ?? process.env),
+    registry: registryClient(options.env),
     status,
     supplyChain,
     ...(options.signal ? { signal: options.signal } : {}),

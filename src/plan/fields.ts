@@ -162,6 +162,8 @@ function walk(
       );
     return;
   }
+  // A value of the field's type that lacks its form (a size that is not one): said as what it takes.
+  if (spec.form && fits(value, spec) && !spec.form(value)) return wrong(describeSpec(spec));
   switch (spec.type) {
     case "any":
       return;
@@ -170,12 +172,10 @@ function walk(
       return;
     case "string":
       if (typeof value !== "string") return wrong("a string");
-      if (spec.form && !spec.form(value)) return wrong("a string");
       return checkString(value, spec, path, fix, report);
     case "boolean":
     case "number":
-      if (typeof value !== spec.type || (spec.form && !spec.form(value)))
-        wrong(spec.type === "boolean" ? "true or false" : "a number");
+      if (typeof value !== spec.type) wrong(spec.type === "boolean" ? "true or false" : "a number");
       return;
     case "list":
       if (!Array.isArray(value)) return wrong(`a list${describeItems(spec.of)}`);
@@ -189,7 +189,7 @@ function walk(
       return isRecord(value) ? walkFields(value, spec, path, inner, report) : wrong(`an object (${spec.name})`);
     case "oneOf": {
       const option = spec.options.find((o) => fits(value, o));
-      if (option && (!spec.form || spec.form(value))) return inner(value, option, path);
+      if (option) return inner(value, option, path);
       return wrong(spec.options.map(describeSpec).join(", or "));
     }
   }

@@ -20,7 +20,7 @@ export interface PublishedRecord {
  * What changed in the registry behind the state's back: the digest gone (deleted, expired by a
  * lifecycle rule), a release tag gone or moved to another image. `undefined` when nothing did.
  * A registry that cannot be asked fails naming it and the fix; nothing is assumed gone for it.
- * `registry`: the host's client (`registryClient`, backends/, is the real one).
+ * `registry`: the host's client (`registryClient`, host/, is the real one).
  */
 export async function registryDrift(
   published: PublishedRecord,

@@ -160,7 +160,7 @@ export type Builder = Pick<DockerExecutor, "login" | "testGate" | "buildImage" |
 
 /**
  * What the pipeline talks to, given to it rather than made by it: the builder, the registry,
- * where its one-line statuses go, and what stops it between steps. `dockerHost` (backends/) is the real
+ * where its one-line statuses go, and what stops it between steps. `dockerHost` (host/) is the real
  * one; tests drive the pipeline with their own.
  */
 export interface PublishHost {

@@ -15,7 +15,7 @@ export type PreparedImage = Pick<PublishRequest, "inputs" | "closureDockerfile" 
  * What asks for the digests of base images, as the build will see them: the Docker engine's
  * local images first when `local` (the engine's own builder reads them), else the registries,
  * with `registries`' credentials for their hosts. Why each unresolved image is not.
- * The host's: `baseImageResolver` (backends/) is the real one.
+ * The host's: `baseImageResolver` (host/) is the real one.
  */
 export type ResolveImages = (
   images: readonly string[],
@@ -73,11 +73,12 @@ async function imageDigests(
   const images = [...new Set(plans.flatMap(closureImages))];
   // A digest the reference pins is known without asking anyone: it counts even under mocks.
   const pinned = Object.fromEntries(images.filter(isDigestPinned).map((image) => [image, digestOf(image) as string]));
-  if (!images.length || !options.resolveImages) return pinned;
+  const asked = images.filter((image) => !(image in pinned));
+  if (!asked.length || !options.resolveImages) return pinned;
   // The Docker engine's own builder reads its local images; BuildKit builders and the daemonless
   // engines pull from registries, so the registries' digests are what they see.
   const local = plans.some((p) => !p.builder && !p.engine);
-  const { digests, unresolved } = await options.resolveImages(images, { local, registries: [registry] });
+  const { digests, unresolved } = await options.resolveImages(asked, { local, registries: [registry] });
   const fix =
     "its tag alone counts in the inputs hash, so a new image under that tag does not rebuild. Pin it by digest (image@sha256:…) to be sure.";
   for (const [image, why] of Object.entries(unresolved))

@@ -421,6 +421,19 @@ function errorCode(body: string): string | undefined {
   }
 }
 
+/** `HEAD` or `GET /v2/<repository>/manifests/<reference>`, accepting every manifest and index type. */
+function manifestRequest(
+  method: "GET" | "HEAD",
+  repository: string,
+  reference: string,
+  credentials: RegistryAccess,
+  insecure: boolean | undefined,
+): Promise<Response> {
+  return registryRequest(method, repository, `manifests/${reference}`, credentials, insecure, {
+    headers: { Accept: MANIFEST_TYPES },
+  });
+}
+
 /**
  * `Docker-Content-Digest` of `HEAD /v2/<repository>/manifests/<reference>`.
  * `insecure` uses plain HTTP; by default only a registry on this machine (127.0.0.1, localhost) is.
@@ -431,9 +444,7 @@ export async function manifestDigest(
   credentials: RegistryAccess,
   insecure?: boolean,
 ): Promise<string> {
-  const res = await registryRequest("HEAD", repository, `manifests/${reference}`, credentials, insecure, {
-    headers: { Accept: MANIFEST_TYPES },
-  });
+  const res = await manifestRequest("HEAD", repository, reference, credentials, insecure);
   return contentDigest(res, `HEAD ${repository}/manifests/${reference}`, true, credentials) as string;
 }
 
@@ -463,9 +474,7 @@ export async function getManifest(
   credentials: RegistryAccess,
   insecure?: boolean,
 ): Promise<RegistryManifest> {
-  const res = await registryRequest("GET", repository, `manifests/${reference}`, credentials, insecure, {
-    headers: { Accept: MANIFEST_TYPES },
-  });
+  const res = await manifestRequest("GET", repository, reference, credentials, insecure);
   const what = `GET ${repository}/manifests/${reference}`;
   const header = contentDigest(res, what, false, credentials);
   const bytes = Buffer.from(await res.arrayBuffer());
@@ -538,9 +547,7 @@ export async function tagManifest(
     const named = await findManifest(repository, tag, credentials, insecure);
     if (named === digest) continue;
     if (!manifest) {
-      const res = await registryRequest("GET", repository, `manifests/${digest}`, credentials, insecure, {
-        headers: { Accept: MANIFEST_TYPES },
-      });
+      const res = await manifestRequest("GET", repository, digest, credentials, insecure);
       manifest = { body: await res.arrayBuffer(), contentType: res.headers.get("content-type") ?? "" };
     }
     const put = await registryRequest("PUT", repository, `manifests/${tag}`, credentials, insecure, {
