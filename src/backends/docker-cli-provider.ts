@@ -84,7 +84,7 @@ export async function publish(
 export function fingerprint(inputs: PublishRequest): string {
   const p = inputs.plan;
   // What rebuilds the image besides the inputs hash's closure: the one rule the hash reads too.
-  const { buildArgs, metadata } = imageSettings(p);
+  const { buildArgs, metadata, rebuilding } = imageSettings(p);
   const settings: unknown[] = [
     p.target,
     p.platforms,
@@ -100,6 +100,7 @@ export function fingerprint(inputs: PublishRequest): string {
     buildArgs,
   ];
   if (metadata.length) settings.push(metadata);
+  settings.push(...rebuilding);
   // What vouches for the image before its tags (signing, verification, the gate), when set.
   if (p.release) settings.push({ release: p.release });
   const hash = crypto.createHash("sha256");

@@ -1,6 +1,6 @@
 /** Build back ends: each turns a `BuildPlan` into provider resources behind `ImageBackend`. */
 export { type ImageBackend, type PublishArgs, type PublishedImage } from "./backend";
-export { BUILD_INPUTS, type BackendSupport, type BuildInput, SUPPORT } from "./support";
+export { type BackendSupport, SUPPORT } from "./support";
 export { dockerBackend, dockerBuildInputs } from "./docker";
 export { dockerBuildBackend, dockerBuildImageArgs } from "./docker-build";
 export { dockerCliBackend } from "./docker-cli";

@@ -2,28 +2,7 @@
  * What each back end can carry, feature by feature: the one table the component's refusals,
  * the README's back-end table and its tests are read against.
  */
-import type { PlanArgs } from "../plan";
-
-/** The plan args a back end hands to BuildKit as they are (labels, annotations, the build settings), in the README's order. */
-export const BUILD_INPUTS = [
-  "labels",
-  "annotations",
-  "network",
-  "addHosts",
-  "noCache",
-  "noCacheFilter",
-  "pull",
-  "shmSize",
-  "ulimits",
-  "cacheTo",
-  "contexts",
-  "load",
-  "exports",
-  "reproducible",
-] as const satisfies ReadonlyArray<keyof PlanArgs>;
-
-/** One of `BUILD_INPUTS`. */
-export type BuildInput = (typeof BUILD_INPUTS)[number];
+import { BUILD_INPUTS, type BuildInput, inputsCarriedBy } from "../plan";
 
 /**
  * What a back end can pass to BuildKit; the component refuses, before creating anything,
@@ -58,7 +37,7 @@ export interface BackendSupport {
    * resource need its stage at construction, even when some inputs are Outputs.
    */
   readonly gateFromPlan: boolean;
-  /** The build inputs its provider takes. */
+  /** The build inputs its provider takes (the field table's `carriedBy` column). */
   readonly inputs: readonly BuildInput[];
   /** `cacheFrom` entries other than images (`type=local`, `gha`, `s3`). */
   readonly cacheEntries: boolean;
@@ -105,8 +84,7 @@ export const SUPPORT = {
     volatileArgs: false,
     deleteImages: true,
     gateFromPlan: false,
-    // Its Image has no shm size, ulimits or no-cache filter; annotations only on an exporter (which replaces push).
-    inputs: ["labels", "network", "addHosts", "noCache", "pull", "cacheTo", "contexts", "load", "exports"],
+    inputs: inputsCarriedBy("docker-build"),
     cacheEntries: true,
     release: false,
     daemonless: false,
@@ -123,9 +101,7 @@ export const SUPPORT = {
     volatileArgs: false,
     deleteImages: false,
     gateFromPlan: false,
-    // Its build block has network and hosts, and no labels, cache switch, pull or limits; it
-    // builds in the local engine, so the image is loaded there anyway.
-    inputs: ["network", "addHosts", "load"],
+    inputs: inputsCarriedBy("docker"),
     cacheEntries: false,
     release: false,
     daemonless: false,

@@ -4,11 +4,12 @@
  * Done once, before planning.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { BACKENDS, BUILD_INPUTS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
+import { BACKENDS, type BackendSupport, DEFAULT_BACKEND } from "../backends";
 import { validateRepositoryArgs } from "../ecr";
 import { isLambdaArgs, lambdaProblems } from "../consumers";
 import { localSource, readPublicKeys } from "../context";
 import {
+  BUILD_INPUTS,
   type Diagnostic,
   type EnvironmentArgs,
   cacheImage,

@@ -126,7 +126,7 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
     return { ...spec, files: own, digests, fingerprint };
   });
   // What else rebuilds the image: the one rule the image resource's fingerprint reads too.
-  const { buildArgs, metadata } = imageSettings(plan);
+  const { buildArgs, metadata, rebuilding } = imageSettings(plan);
   const consumed = buildArgs.map(([name, value]) => [name, sha256(value)]);
   const hash = sha256(
     JSON.stringify([
@@ -135,6 +135,7 @@ export function targetInputs(plan: BuildPlan, imageDigests: Readonly<Record<stri
       plan.platforms,
       consumed.sort(),
       ...metadata,
+      ...rebuilding,
     ]),
   );
   return {

@@ -5,6 +5,7 @@
 import { createHash } from "crypto";
 import * as path from "path";
 import {
+  BUILD_SETTINGS,
   type BuildPlan,
   type BuilderSpec,
   INPUTS_HASH_PLACEHOLDER,
@@ -124,7 +125,7 @@ export type BakeTarget = Record<string, unknown>;
 /**
  * The Bake target that builds what `buildxArguments` builds, from the same plan: every build
  * setting (target, args, labels, annotations, tags, platforms, caches, named contexts, secrets,
- * SSH, outputs, attestations in the index, reproducible timestamps, the knobs). What is not a
+ * SSH, outputs, attestations in the index, reproducible timestamps, the build settings). What is not a
  * build but a step around it (the registry push, signing, verification, the release gate,
  * attestations beside the image, the size budget) is returned in `notExpressed`, by property,
  * for the caller to say. Secrets are read from environment variables of their ids
@@ -135,7 +136,6 @@ export function bakeTarget(
   repository: string | undefined,
   source: BakeSource,
 ): { target: BakeTarget; notExpressed: string[] } {
-  const settings = plan.settings;
   const { provenance, sbom, store } = plan.attestations;
   const inline = store !== "referrers";
   const attest = [
@@ -151,10 +151,6 @@ export function bakeTarget(
     ...(plan.outputs?.exports ?? []),
   ];
   const tags = filledTags(plan).map((t) => (repository ? `${repository}:${t}` : t));
-  // `name:ip` (the plan checked the form; an IPv6 address keeps its colons).
-  const hosts = Object.fromEntries(
-    (settings?.addHosts ?? []).map((h) => /^([^:]+):(.*)$/.exec(h)?.slice(1) ?? [h, ""]),
-  );
   const present = <T>(value: T, keep: boolean): T | undefined => (keep ? value : undefined);
   const sources = cacheSources(plan, repository);
   const destinations = cacheDestinations(plan, repository);
@@ -187,14 +183,10 @@ export function bakeTarget(
     ),
     output: present(output, output.length > 0),
     attest: present(attest, attest.length > 0),
-    pull: present(true, settings?.pull === true),
-    "no-cache": present(true, settings?.noCache === true),
-    "no-cache-filter": present(settings?.noCacheFilter, (settings?.noCacheFilter ?? []).length > 0),
-    network: settings?.network,
-    "shm-size": settings?.shmSize === undefined ? undefined : String(settings.shmSize),
-    ulimits: present(settings?.ulimits, (settings?.ulimits ?? []).length > 0),
-    "extra-hosts": present(hosts, Object.keys(hosts).length > 0),
   };
+  // The build settings, each under its table column's Bake key.
+  const settings: Readonly<Record<string, unknown>> = plan.settings ?? {};
+  for (const [name, column] of BUILD_SETTINGS) target[column.bake] = column.bakeValue(column.settle(settings[name]));
   for (const key of Object.keys(target)) if (target[key] === undefined) delete target[key];
   const notExpressed = [
     ...(plan.builder ? [`builder (run bake with --builder ${plan.builder.name ?? "<the endpoint's builder>"})`] : []),
@@ -233,24 +225,31 @@ function planFlags(plan: BuildPlan, flags: BuildFlags): string[] {
   for (const [name, value] of Object.entries(plan.buildArgs)) args.push("--build-arg", `${name}=${value}`);
   if (plan.platforms.length) args.push("--platform", plan.platforms.join(","));
   for (const [name, value] of Object.entries(plan.labels ?? {})) args.push("--label", `${name}=${value}`);
-  const settings = plan.settings;
-  if (!settings) return args;
-  if (settings.noCache && !flags.noCache) args.push("--no-cache");
-  if (settings.pull) args.push("--pull");
-  if (settings.network) args.push("--network", settings.network);
-  for (const host of settings.addHosts) args.push("--add-host", host);
-  if (settings.shmSize) args.push("--shm-size", String(settings.shmSize));
-  for (const limit of settings.ulimits) args.push("--ulimit", limit);
+  args.push(...settingFlags(plan, false, args));
   return args;
 }
 
-/** What only buildx passes: named contexts, manifest annotations and the stages built without the cache. */
+/**
+ * The build settings' flags, each as its table column writes it: the ones every builder takes,
+ * or (`buildxOnly`) the ones only buildx has. A switch given already (`flags.noCache`) is not repeated.
+ */
+function settingFlags(plan: BuildPlan, buildxOnly: boolean, given: readonly string[] = []): string[] {
+  const settings: Readonly<Record<string, unknown>> | undefined = plan.settings;
+  if (!settings) return [];
+  return BUILD_SETTINGS.flatMap(([name, column]) => {
+    if (!!column.buildxOnly !== buildxOnly) return [];
+    const flags = column.argv(column.settle(settings[name]));
+    return flags.length === 1 && given.includes(flags[0]) ? [] : flags;
+  });
+}
+
+/** What only buildx passes: named contexts, manifest annotations and the buildx-only build settings. */
 function buildxOnlyFlags(plan: BuildPlan): string[] {
   const args: string[] = [];
   for (const [name, context] of Object.entries(plan.contexts ?? {}))
     args.push("--build-context", `${name}=${buildContextValue(context)}`);
   for (const [name, value] of Object.entries(plan.annotations ?? {})) args.push("--annotation", `${name}=${value}`);
-  for (const stage of plan.settings?.noCacheFilter ?? []) args.push("--no-cache-filter", stage);
+  args.push(...settingFlags(plan, true));
   return args;
 }
 

@@ -1,13 +1,15 @@
 /**
  * What a build carries beside its target and args (pure): the image's labels (the OCI ones filled
- * from what the plan knows) and manifest annotations, and the knobs that change how BuildKit runs
- * the build (`network`, `addHosts`, `noCache`, `noCacheFilter`, `pull`, `shmSize`, `ulimits`).
- * The knobs never change the inputs hash; labels do, except the ones naming the release.
+ * from what the plan knows) and manifest annotations, and the build settings that change how
+ * BuildKit runs the build (the plan args whose table entry has a `build` column: `network`,
+ * `ulimits`…). Labels change the inputs hash, except the ones naming the release; a setting only
+ * when its column says it `rebuilds`.
  */
 import { type Diagnostic, type DockerfileModel, didYouMean, excerpt, findStage, stageLabel } from "../dockerfile";
 import { needsBuilder } from "./builder";
 import { parseSize } from "./environments";
-import type { NetworkMode, PlanArgs } from "./options";
+import type { BuildColumn } from "./fields";
+import { BUILD_SETTINGS, type BuildSettingName, type PLAN_FIELDS, type PlanArgs } from "./options";
 
 /** The label the OCI convention reads for where the source is (`docker/metadata-action` fills it too). */
 export const SOURCE_LABEL = "org.opencontainers.image.source";
@@ -43,29 +45,16 @@ const ULIMIT_NAMES = [
   "stack",
 ];
 
-/** The build knobs in a plan: how BuildKit runs the build, not what it builds. */
-export interface BuildSettings {
-  /** `RUN`'s network; absent means the builder's default. */
-  readonly network?: NetworkMode;
-  /** Extra `/etc/hosts` entries for `RUN` (`name:ip`). */
-  readonly addHosts: readonly string[];
-  /** Build every stage without the cache. */
-  readonly noCache: boolean;
-  /** Stages built without the cache (`--no-cache-filter`; needs a `builder`). */
-  readonly noCacheFilter: readonly string[];
-  /** Pull every base image afresh, even when the builder has it. */
-  readonly pull: boolean;
-  /** `/dev/shm`'s size for `RUN`, in bytes. */
-  readonly shmSize?: number;
-  /** `RUN`'s resource limits (`nofile=1024:2048`). */
-  readonly ulimits: readonly string[];
-}
+type Settled<S> = S extends { build: BuildColumn<infer V> } ? V : never;
 
-/** The knobs as the args give them (documented on `PlanArgs`). */
-export type BuildSettingsArgs = Pick<
-  PlanArgs,
-  "network" | "addHosts" | "noCache" | "noCacheFilter" | "pull" | "shmSize" | "ulimits"
->;
+/**
+ * The build settings in a plan (how BuildKit runs the build, not what it builds), each as its
+ * table entry settles it: lists and switches always there, a value only when given.
+ */
+export type BuildSettings = { readonly [K in BuildSettingName]: Settled<(typeof PLAN_FIELDS)[K]> };
+
+/** The settings as the args give them (documented on `PlanArgs`). */
+export type BuildSettingsArgs = Pick<PlanArgs, BuildSettingName>;
 
 /** What the default labels are made of. */
 export interface LabelContext {
@@ -112,18 +101,24 @@ export interface ImageSettingsSource {
   readonly labels?: Readonly<Record<string, string>>;
   readonly volatileLabels?: readonly string[];
   readonly annotations?: Readonly<Record<string, string>>;
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 /**
  * The one rule for which of a plan's settings rebuild the image, beside its closure and
  * platforms: the build args its stages declare, but not the volatile ones (in the plan's order);
  * and its labels (not the release's own, nor the target's) with its annotations, or nothing when
- * there are none, so an image made before they existed keeps its hash. The inputs hash
- * (context/'s `targetInputs`) and the image resource's fingerprint (backends/) both read it.
+ * there are none, so an image made before they existed keeps its hash; and the build settings
+ * in use whose table column says they `rebuild` it (`columns`: the table's, or a test's). The
+ * inputs hash (context/'s `targetInputs`) and the image resource's fingerprint (backends/) both read it.
  */
-export function imageSettings(plan: ImageSettingsSource): {
+export function imageSettings(
+  plan: ImageSettingsSource,
+  columns: ReadonlyArray<readonly [string, BuildColumn<unknown>]> = BUILD_SETTINGS,
+): {
   buildArgs: Array<[string, string]>;
   metadata: [] | [string[][], Array<[string, string]>];
+  rebuilding: [] | [{ settings: Array<[string, unknown]> }];
 } {
   const volatile = new Set(plan.volatileArgs ?? []);
   const buildArgs = Object.entries(plan.buildArgs).filter(
@@ -131,7 +126,16 @@ export function imageSettings(plan: ImageSettingsSource): {
   );
   const labels = hashedLabels(plan.labels ?? {}, plan.volatileLabels ?? []);
   const annotations = Object.entries(plan.annotations ?? {}).sort();
-  return { buildArgs, metadata: labels.length || annotations.length ? [labels, annotations] : [] };
+  const given = plan.settings ?? {};
+  const settings = columns
+    .filter(([name, column]) => column.rebuilds && column.argv(column.settle(given[name])).length)
+    .map(([name, column]): [string, unknown] => [name, column.settle(given[name])]);
+  return {
+    buildArgs,
+    metadata: labels.length || annotations.length ? [labels, annotations] : [],
+    // An object, so it can never read as the labels and annotations' arrays.
+    rebuilding: settings.length ? [{ settings }] : [],
+  };
 }
 
 /** The most one label or annotation value may be (Linux's limit on one argument is 128 KiB), and all of one map. */
@@ -228,9 +232,8 @@ export function planBuildSettings(
     else if (match[3] !== undefined && Number(match[3]) !== -1 && Number(match[2]) > Number(match[3]))
       problem(`ulimits[${i}]`, `"${entry}": the soft limit is above the hard one.`, "Make soft ≤ hard.");
   });
-  let shmSize: number | undefined;
   if (args.shmSize !== undefined) {
-    shmSize = parseSize(args.shmSize);
+    const shmSize = parseSize(args.shmSize);
     if (shmSize === undefined || shmSize <= 0)
       problem(
         "shmSize",
@@ -247,29 +250,15 @@ export function planBuildSettings(
         `Name stages of the Dockerfile: ${names.join(", ")}.`,
       );
   });
-  // The Docker engine's own builder (20.10) has no --no-cache-filter, and takes --shm-size and
-  // --ulimit but leaves RUN with its defaults (measured): refused rather than dropped.
-  const builderOnly: Array<[keyof BuildSettingsArgs, boolean, string, string]> = [
-    [
-      "noCacheFilter",
-      (args.noCacheFilter ?? []).length > 0,
-      "has no --no-cache-filter",
-      ", or use noCache: true to rebuild every stage",
-    ],
-    ["shmSize", args.shmSize !== undefined, "leaves /dev/shm at its default", ""],
-    ["ulimits", (args.ulimits ?? []).length > 0, "leaves RUN's limits at their defaults", ""],
-  ];
-  for (const [property, given, why, or] of builderOnly)
-    if (given && !hasBuilder) diagnostics.push(needsBuilder(property, why, { or }));
-  return {
-    ...(args.network ? { network: args.network } : {}),
-    addHosts: [...(args.addHosts ?? [])],
-    noCache: args.noCache ?? false,
-    noCacheFilter: [...(args.noCacheFilter ?? [])],
-    pull: args.pull ?? false,
-    ...(shmSize && shmSize > 0 ? { shmSize } : {}),
-    ulimits: [...(args.ulimits ?? [])],
-  };
+  const settled: Array<[BuildSettingName, unknown]> = [];
+  for (const [name, column] of BUILD_SETTINGS) {
+    const value = column.settle(args[name]);
+    if (value !== undefined) settled.push([name, value]);
+    // In use exactly when it has flags; one the engine's builder ignores is refused rather than dropped.
+    if (column.needsBuilder && !hasBuilder && column.argv(value).length)
+      diagnostics.push(needsBuilder(name, column.needsBuilder.why, { or: column.needsBuilder.or }));
+  }
+  return Object.fromEntries(settled) as BuildSettings;
 }
 
 /** An IPv4 address (four octets) or an IPv6 one (hex groups and colons, an IPv4 tail allowed). */

@@ -22,6 +22,109 @@ export interface FieldFlags {
   readonly expected?: string;
   /** The form a value of the right type must also have (a size), refused as not `expected` when it has not. */
   readonly form?: (value: unknown) => boolean;
+  /**
+   * A build input, handed to BuildKit as given: the back ends besides `docker-cli` (which carries
+   * every one) whose providers take it. The component refuses it on any other back end.
+   */
+  readonly carriedBy?: readonly CarryingBackend[];
+  /** A build setting: how it reaches the builders' flags and Bake, and what else it needs (see `BuildColumn`). */
+  readonly build?: BuildColumn<unknown>;
+}
+
+/** The back ends that carry only some build inputs (`docker-cli` carries them all). */
+export type CarryingBackend = "docker-build" | "docker";
+
+/**
+ * How a build setting (`network`, `ulimits`…: how BuildKit runs the build) reaches the builders:
+ * the plan's value, the flag `docker build`, `buildx build` and `podman build` take, and the key
+ * of a Bake target. Everything that passes build settings reads these columns: the plan, the
+ * argument builders, `multistage bake`, the refusals without a builder, the inputs hash.
+ */
+export interface BuildColumn<V> {
+  /** The flag, as `buildx build` spells it. */
+  readonly flag: `--${string}`;
+  /** Its key in a Bake target, as buildx's `Target` spells it. */
+  readonly bake: string;
+  /** The plan's value from the arg's, its default when the arg is absent (`undefined`: left out of the plan). */
+  settle(given: unknown): V;
+  /** The flags for a value; none when it asks for nothing (so a setting is in use exactly when it has flags). */
+  argv(value: V): string[];
+  /** The Bake key's value (`undefined`: left out). */
+  bakeValue(value: V): unknown;
+  /** Only buildx has the flag (the Docker engine's builder has none); refused without a `builder` anyway (`needsBuilder`). */
+  readonly buildxOnly?: boolean;
+  /**
+   * Refused without a `builder`: what the Docker engine's builder (and a daemonless engine) does
+   * with it instead (`"leaves /dev/shm at its default"`), and another way, said after the fix.
+   */
+  readonly needsBuilder?: { readonly why: string; readonly or?: string };
+  /** Its new value rebuilds the image (it counts in the inputs hash). @default false: it changes how, not what, is built */
+  readonly rebuilds?: boolean;
+}
+
+/** A build setting given once per item of a list (`--ulimit a --ulimit b`; Bake: the list). */
+export function listFlag(
+  flag: `--${string}`,
+  bake: string,
+  more: Partial<BuildColumn<string[]>> = {},
+): BuildColumn<string[]> {
+  return {
+    flag,
+    bake,
+    settle: (given) => [...((given as string[] | undefined) ?? [])],
+    argv: (value) => value.flatMap((item) => [flag, item]),
+    bakeValue: (value) => (value.length ? value : undefined),
+    ...more,
+  };
+}
+
+/** A build setting that is a switch (`--pull`; Bake: `true`), off by default. */
+export function switchFlag(
+  flag: `--${string}`,
+  bake: string,
+  more: Partial<BuildColumn<boolean>> = {},
+): BuildColumn<boolean> {
+  return {
+    flag,
+    bake,
+    settle: (given) => given === true,
+    argv: (value) => (value ? [flag] : []),
+    bakeValue: (value) => (value ? true : undefined),
+    ...more,
+  };
+}
+
+/** A build setting with one value (`--network host`; Bake: the value as a string), left out when absent. */
+export function valueFlag<V extends string | number = string>(
+  flag: `--${string}`,
+  bake: string,
+  more: Partial<BuildColumn<V | undefined>> = {},
+): BuildColumn<V | undefined> {
+  return {
+    flag,
+    bake,
+    settle: (given) => given as V | undefined,
+    argv: (value) => (value === undefined ? [] : [flag, String(value)]),
+    bakeValue: (value) => (value === undefined ? undefined : String(value)),
+    ...more,
+  };
+}
+
+/** A field that is a build setting: its declaration with its build column and the back ends that carry it. */
+export function buildSetting<S extends FieldSpec, V>(
+  spec: S,
+  build: BuildColumn<V>,
+  carriedBy: readonly CarryingBackend[],
+): S & { readonly build: BuildColumn<V>; readonly carriedBy: readonly CarryingBackend[] } {
+  return { ...spec, build, carriedBy };
+}
+
+/** A field that is a build input handed to BuildKit as given, carried by `docker-cli` and by `carriedBy`. */
+export function buildInput<S extends FieldSpec>(
+  spec: S,
+  carriedBy: readonly CarryingBackend[],
+): S & { readonly carriedBy: readonly CarryingBackend[] } {
+  return { ...spec, carriedBy };
 }
 
 /** One field's declaration. */

@@ -16,8 +16,13 @@ export {
 } from "../dockerfile";
 export {
   type AdditionalImageOptions,
+  BUILD_INPUTS,
+  BUILD_SETTINGS,
+  type BuildInput,
   type BuildPlanOptions,
+  type BuildSettingName,
   ENVIRONMENT_SPEC,
+  inputsCarriedBy,
   LATE_PLAN_ARGS,
   PLAN_FIELDS,
   isCommit,
@@ -143,6 +148,8 @@ export {
   type FieldSpec,
   type FieldFlags,
   type FieldTable,
+  type BuildColumn,
+  type CarryingBackend,
   type ObjectSpec,
   childSpecs,
   type Fields,

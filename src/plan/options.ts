@@ -16,6 +16,8 @@ import type {
 } from "./builder";
 import {
   BOOLEAN,
+  type BuildColumn,
+  type CarryingBackend,
   type FieldSpec,
   type FieldTable,
   type Fields,
@@ -24,7 +26,12 @@ import {
   STRINGS,
   STRING_MAP,
   allowedValues,
+  buildInput,
+  buildSetting,
   checkField,
+  listFlag,
+  switchFlag,
+  valueFlag,
   NO_CREDENTIALS,
   credentialFree,
   describeValue,
@@ -533,13 +540,13 @@ export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
 });
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
-export const PLAN_FIELDS: Fields<PlanArgs> = {
+export const PLAN_FIELDS = {
   context: credentialFree(STRING, GIT_FIX),
   dockerfile: STRING,
   dockerfileInline: STRING,
   environments: { type: "map", of: ENVIRONMENT_SPEC },
   target: STRING,
-  contexts: credentialFree(STRING_MAP),
+  contexts: buildInput(credentialFree(STRING_MAP), ["docker-build"]),
   devTargets: STRINGS,
   buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
   volatileArgs: STRINGS,
@@ -586,23 +593,90 @@ export const PLAN_FIELDS: Fields<PlanArgs> = {
   gitSha: STRING,
   version: STRING,
   cacheFrom: credentialFree(STRINGS),
-  cacheTo: credentialFree(STRINGS),
-  load: BOOLEAN,
-  exports: credentialFree(STRINGS),
-  reproducible: BOOLEAN,
+  cacheTo: buildInput(credentialFree(STRINGS), ["docker-build"]),
+  // docker builds in the local engine, so the image is loaded there anyway.
+  load: buildInput(BOOLEAN, ["docker-build", "docker"]),
+  exports: buildInput(credentialFree(STRINGS), ["docker-build"]),
+  reproducible: buildInput(BOOLEAN, []),
   engine: allowedValues<EngineName>({ docker: true, podman: true, buildah: true }),
   allowSecretLikeBuildArgs: BOOLEAN,
-  labels: credentialFree(STRING_MAP, LABEL_FIX),
+  // Labels: the engine's builder would take them, but the docker provider's build block has none.
+  labels: buildInput(credentialFree(STRING_MAP, LABEL_FIX), ["docker-build"]),
   defaultLabels: BOOLEAN,
-  annotations: credentialFree(STRING_MAP, LABEL_FIX),
-  network: allowedValues<NetworkMode>(NETWORK_MODES),
-  addHosts: STRINGS,
-  noCache: BOOLEAN,
-  noCacheFilter: STRINGS,
-  pull: BOOLEAN,
-  shmSize: SIZE,
-  ulimits: STRINGS,
-};
+  // docker-build's Image has annotations only on an exporter, which replaces its push.
+  annotations: buildInput(credentialFree(STRING_MAP, LABEL_FIX), []),
+  network: buildSetting(allowedValues<NetworkMode>(NETWORK_MODES), valueFlag<NetworkMode>("--network", "network"), [
+    "docker-build",
+    "docker",
+  ]),
+  addHosts: buildSetting(
+    STRINGS,
+    listFlag("--add-host", "extra-hosts", {
+      // Bake: a map of name to address (the plan checked `name:ip`; an IPv6 address keeps its colons).
+      bakeValue: (hosts) =>
+        hosts.length ? Object.fromEntries(hosts.map((h) => /^([^:]+):(.*)$/.exec(h)?.slice(1) ?? [h, ""])) : undefined,
+    }),
+    ["docker-build", "docker"],
+  ),
+  noCache: buildSetting(BOOLEAN, switchFlag("--no-cache", "no-cache"), ["docker-build"]),
+  // The Docker engine's own builder (20.10) has no --no-cache-filter, and takes --shm-size and
+  // --ulimit but leaves RUN with its defaults (measured): refused without a builder rather than dropped.
+  noCacheFilter: buildSetting(
+    STRINGS,
+    listFlag("--no-cache-filter", "no-cache-filter", {
+      buildxOnly: true,
+      needsBuilder: { why: "has no --no-cache-filter", or: ", or use noCache: true to rebuild every stage" },
+    }),
+    [],
+  ),
+  pull: buildSetting(BOOLEAN, switchFlag("--pull", "pull"), ["docker-build"]),
+  shmSize: buildSetting(
+    SIZE,
+    valueFlag<number>("--shm-size", "shm-size", {
+      // Bytes; a size that is none was refused by the plan (planBuildSettings).
+      settle: (given) => {
+        const bytes = given === undefined ? undefined : parseSize(given as string | number);
+        return bytes !== undefined && bytes > 0 ? bytes : undefined;
+      },
+      needsBuilder: { why: "leaves /dev/shm at its default" },
+    }),
+    [],
+  ),
+  ulimits: buildSetting(
+    STRINGS,
+    listFlag("--ulimit", "ulimits", { needsBuilder: { why: "leaves RUN's limits at their defaults" } }),
+    [],
+  ),
+} satisfies Fields<PlanArgs>;
 
 /** The names of the plan args: the list the CLI's `--config` reads. */
 export const PLAN_ARG_KEYS = Object.keys(PLAN_FIELDS) as ReadonlyArray<keyof PlanArgs>;
+
+type PlanFields = typeof PLAN_FIELDS;
+
+/** The plan args that are build settings (their entry has a `build` column). */
+export type BuildSettingName = {
+  [K in keyof PlanFields]: PlanFields[K] extends { build: BuildColumn<unknown> } ? K : never;
+}[keyof PlanFields];
+
+/** The plan args handed to BuildKit as given (their entry says which back ends carry them). */
+export type BuildInput = {
+  [K in keyof PlanFields]: PlanFields[K] extends { carriedBy: readonly CarryingBackend[] } ? K : never;
+}[keyof PlanFields];
+
+/** The build settings' columns, in the table's order. */
+export const BUILD_SETTINGS = PLAN_ARG_KEYS.flatMap((name) => {
+  const build = (PLAN_FIELDS as Fields<PlanArgs>)[name].build;
+  return build ? [[name as BuildSettingName, build] as const] : [];
+});
+
+/** The build inputs, in the table's order, with the back ends besides `docker-cli` that carry each. */
+export const BUILD_INPUTS = PLAN_ARG_KEYS.flatMap((name) => {
+  const carriedBy = (PLAN_FIELDS as Fields<PlanArgs>)[name].carriedBy;
+  return carriedBy ? [name as BuildInput] : [];
+});
+
+/** The build inputs the back end `backend` carries. */
+export function inputsCarriedBy(backend: CarryingBackend): BuildInput[] {
+  return BUILD_INPUTS.filter((name) => (PLAN_FIELDS as Fields<PlanArgs>)[name].carriedBy?.includes(backend));
+}

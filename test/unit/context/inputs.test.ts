@@ -3,7 +3,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ignore from "@balena/dockerignore";
-import { type BuildPlan, type BuildPlanOptions, closureImages, inputsRecord, rebuildReason } from "../../../src/plan";
+import {
+  BUILD_SETTINGS,
+  type BuildPlan,
+  type BuildPlanOptions,
+  closureImages,
+  imageSettings,
+  inputsRecord,
+  rebuildReason,
+} from "../../../src/plan";
 import { planBuildFromFiles, targetInputs, writeClosureFiles } from "../../../src/context";
 import { fingerprint } from "../../../src/backends/docker-cli-provider";
 
@@ -317,6 +325,11 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
       ["a label", { buildArgs: { APP_VERSION: "1" }, labels: { team: "api" } }, true],
       ["an annotation", { buildArgs: { APP_VERSION: "1" }, annotations: { "org.example.a": "b" } }, true],
       ["the release's version label", { buildArgs: { APP_VERSION: "1" }, version: "9.9.9" }, false],
+      // Each build setting as its table column says (none rebuilds today: they change how, not what, is built).
+      ...BUILD_SETTINGS.map(([name, column]): [string, Partial<BuildPlanOptions>, boolean] => {
+        assert.ok(name in SETTING_VALUES, `no sample value for the build setting ${name}`);
+        return [name, { buildArgs: { APP_VERSION: "1" }, [name]: SETTING_VALUES[name] }, column.rebuilds === true];
+      }),
     ];
     const wrong = changes
       .map(([what, options, rebuilds]) => {
@@ -330,4 +343,31 @@ describe("the inputs of a target, read from disk, and why it rebuilds", () => {
       );
     assert.deepEqual(wrong, []);
   });
+
+  it("a build setting whose column says it rebuilds counts in both, and only while in use", () => {
+    const p = planBuildFromFiles({
+      context: root,
+      dockerfile: path.join(root, "services/api/Dockerfile"),
+      environment: "dev",
+      builder: "ci-farm",
+      ulimits: ["nofile=1024:2048"],
+    });
+    const columns = BUILD_SETTINGS.map(
+      ([name, column]) => [name, name === "ulimits" ? { ...column, rebuilds: true } : column] as const,
+    );
+    assert.deepEqual(imageSettings(p).rebuilding, []);
+    assert.deepEqual(imageSettings(p, columns).rebuilding, [{ settings: [["ulimits", ["nofile=1024:2048"]]] }]);
+    assert.deepEqual(imageSettings({ ...p, settings: { ...p.settings, ulimits: [] } }, columns).rebuilding, []);
+  });
 });
+
+/** A value for each build setting that asks for something (every one, with a builder). */
+const SETTING_VALUES: Record<string, unknown> = {
+  network: "none",
+  addHosts: ["db:10.0.0.5"],
+  noCache: true,
+  noCacheFilter: ["build"],
+  pull: true,
+  shmSize: "64MB",
+  ulimits: ["nofile=1024:2048"],
+};
