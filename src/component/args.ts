@@ -31,8 +31,8 @@ export interface MultiStageImageArgs extends PlanArgsInputs {
    * registry beside it) carrying its inputs hash and environment, before its release tags. In
    * production and where an environment promotes (`promoteFrom`), an image this update did not
    * build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these
-   * inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only;
-   * needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+   * inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running
+   * `pulumi up`.
    * @example { key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }
    * @example { publicKeys: ["keys/release.pub"] }
    */
@@ -48,7 +48,8 @@ export interface MultiStageImageArgs extends PlanArgsInputs {
    * Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>`
    * (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never
    * reach a layer, the image config or history, the plan, outputs or logs. Not supported
-   * by the `docker` back end. A change of value alone does not rebuild the image.
+   * by the `docker` back end. A change of value alone does not rebuild the image. A required
+   * mount without its secret is refused before anything is created.
    * @example { NPM_TOKEN: config.requireSecret("npmToken") }
    */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -69,7 +70,7 @@ export interface MultiStageImageArgs extends PlanArgsInputs {
    * What builds and pushes: `"docker-cli"` (this package's own image resource, running the
    * Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"`
    * (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one
-   * `Image` per tag), for teams standardised on those providers; see the README's table.
+   * `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
    * @default "docker-cli"
    */
   readonly backend?: BackendName;

@@ -57,11 +57,15 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
   buildOnPreview: late(BOOLEAN),
   additionalImages: {
     type: "map",
-    of: object<AdditionalImageArgs>("AdditionalImageArgs", {
-      target: { type: "oneOf", options: [STRING, { type: "map", of: STRING }] },
-      // Kept in the image's history and the state, as the main image's are.
-      buildArgs: credentialFree({ type: "map", of: late(STRING) }, BUILD_ARG_FIX),
-    }),
+    of: object<AdditionalImageArgs>(
+      "AdditionalImageArgs",
+      {
+        target: { type: "oneOf", options: [STRING, { type: "map", of: STRING }] },
+        // Kept in the image's history and the state, as the main image's are.
+        buildArgs: credentialFree({ type: "map", of: late(STRING) }, BUILD_ARG_FIX),
+      },
+      { required: ["target"] },
+    ),
   },
 });
 

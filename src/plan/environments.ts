@@ -160,31 +160,6 @@ export function environmentKind(
   return getEnvironmentArgs(environment, environments).args.kind ?? classifyEnvironment(environment);
 }
 
-/**
- * Merge per-environment settings: `override` (e.g. stack config) over `base` (e.g. code),
- * field by field; build args merge by name, tags add up.
- */
-export function mergeEnvironments(
-  base: Readonly<Record<string, EnvironmentArgs>>,
-  override: Readonly<Record<string, EnvironmentArgs>>,
-): Record<string, EnvironmentArgs> {
-  const merged: Record<string, EnvironmentArgs> = { ...base };
-  for (const [name, settings] of Object.entries(override)) {
-    const current = merged[name] ?? {};
-    merged[name] = {
-      ...current,
-      ...settings,
-      ...(current.buildArgs || settings.buildArgs
-        ? { buildArgs: { ...current.buildArgs, ...settings.buildArgs } }
-        : {}),
-      ...(current.tags || settings.tags
-        ? { tags: [...new Set([...(current.tags ?? []), ...(settings.tags ?? [])])] }
-        : {}),
-    };
-  }
-  return merged;
-}
-
 /** Bytes of a size: a number of bytes, or `"120MB"`, `"1.5GB"`, `"800kB"`, `"512B"` (powers of 1000); `undefined` when it is none. */
 export function parseSize(size: number | string): number | undefined {
   if (typeof size === "number") return Number.isFinite(size) && size > 0 ? size : undefined;

@@ -29,6 +29,15 @@ export interface FieldFlags {
   readonly carriedBy?: readonly CarryingBackend[];
   /** A build setting: how it reaches the builders' flags and Bake, and what else it needs (see `BuildColumn`). */
   readonly build?: BuildColumn<unknown>;
+  /**
+   * An environment setting that is also a common arg (`environments.<env>.labels` and `labels`):
+   * how the environment's value combines with the common one. `merged`: a map, the environment's
+   * keys over the common ones; `added`: a list, the environment's items after the common ones;
+   * `replaces`: the environment's value instead; `yields`: the common arg wins; `switches`: the
+   * environment turns the common arg on or off. Stack config's entry combines with the code's
+   * entry of the same environment by the same rule (`mergeEnvironments`), a plain value replacing.
+   */
+  readonly combines?: "merged" | "added" | "replaces" | "yields" | "switches";
 }
 
 /** The back ends that carry only some build inputs (`docker-cli` carries them all). */

@@ -22,6 +22,7 @@ export {
   type BuildPlanOptions,
   type BuildSettingName,
   ENVIRONMENT_SPEC,
+  mergeEnvironments,
   inputsCarriedBy,
   LATE_PLAN_ARGS,
   PLAN_FIELDS,
@@ -75,7 +76,6 @@ export {
   classifyEnvironment,
   environmentKind,
   getEnvironmentArgs,
-  mergeEnvironments,
   parseSize,
 } from "./environments";
 export {

@@ -49,20 +49,26 @@ export const NETWORK_MODES: Record<NetworkMode, true> = { default: true, host: t
 
 /** The args of `MultiStageImage` that decide the plan, with every value known. */
 export interface PlanArgs {
-  /** Build context directory (relative to the Pulumi program). */
+  /**
+   * Build context directory (relative to the Pulumi program), or a Git repository as buildx
+   * writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref
+   * names now (with the machine's Git credentials; a URL holding a token is refused), built as a
+   * folder by every back end, and that commit is `gitSha` unless one is given.
+   */
   readonly context: string;
   /** Dockerfile path (relative to the Pulumi program). @default `<context>/Dockerfile` */
   readonly dockerfile?: string;
   /**
    * The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's
-   * `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics
+   * `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics
    * name it `dockerfileInline`. Not with `dockerfile`.
    * @example "FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\n"
    */
   readonly dockerfileInline?: string;
   /**
-   * Per-environment settings, keyed by environment name. Stack config
-   * `multistage:environments` is merged over these. Plain values (they decide the target).
+   * Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each
+   * setting below combines with the common arg of the same name as that arg says. Stack config
+   * `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
    * @default {}
    * @example
    * {
@@ -71,7 +77,10 @@ export interface PlanArgs {
    * }
    */
   readonly environments?: Readonly<Record<string, EnvironmentArgs>>;
-  /** Stage to build in every environment, overriding the environment defaults. */
+  /**
+   * Stage to build in every environment, overriding the environment defaults.
+   * @default the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage
+   */
   readonly target?: string;
   /**
    * Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile
@@ -89,8 +98,8 @@ export interface PlanArgs {
    */
   readonly devTargets?: readonly string[];
   /**
-   * Build args for every environment; the environment's own are merged over them. Values
-   * land in the image history and the state, so secrets are refused.
+   * Build args for every environment. Values land in the image history and the state, so
+   * secrets are refused (pass them as `secrets`).
    * @default {}
    */
   readonly buildArgs?: Readonly<Record<string, string>>;
@@ -103,19 +112,18 @@ export interface PlanArgs {
   readonly volatileArgs?: readonly string[];
   /**
    * The test gate: in production, this stage is built first (its RUNs run the tests) and the
-   * image is pushed only if it builds; a failure stops `pulumi up` with the test output.
+   * image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing.
    * `false` turns it off; `true` requires the default one (refused when the Dockerfile has no
    * `test`, `tests` or `tester` stage). Plain value: it decides the resources.
    * @default the first of `test`, `tests`, `tester` the Dockerfile has
    * @example "unit-tests"
    */
   readonly testStage?: string | boolean;
-  /** Target platform, unless the environment sets one. @example "linux/arm64" */
+  /** Target platform, e.g. `linux/arm64`. @example "linux/arm64" */
   readonly platform?: string;
   /**
-   * Target platforms, unless the environment sets its own (`environments.<env>.platforms`):
-   * one push makes one index with an image per platform, and `imageUri` pins the index.
-   * Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+   * Target platforms: one push makes one index with an image per platform, and `imageUri` pins
+   * the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
    * @example ["linux/amd64", "linux/arm64"]
    */
   readonly platforms?: readonly string[];
@@ -133,29 +141,37 @@ export interface PlanArgs {
    * The registry cache: each build exports its layers (`mode=max`: every stage's) to
    * `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and
    * reads its own and, where they share stages, other environments' caches first. A created
-   * ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache`
-   * overrides it per environment.
+   * ECR repository that is IMMUTABLE lets `cache-*` tags move.
    * @default true when `builder` is set
    * @example { mode: "max", fromEnvironments: ["dev"] }
    */
   readonly registryCache?: boolean | RegistryCacheArgs;
   /**
-   * Provenance and SBOM attestations pushed with the image (they make it an index, which some
-   * ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+   * Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"`
+   * (the default when the environment signs) attaches them beside the image as signed in-toto
+   * attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit
+   * push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
    * @default false
    */
   readonly attestations?: boolean | AttestationArgs;
   /**
    * SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at
-   * `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+   * `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required
+   * mount without its forwarding is refused before anything is created.
    * @example [{ id: "default" }]
    * @example [{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]
    */
   readonly ssh?: readonly SshArgs[];
   /**
    * How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`,
-   * `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or,
-   * in TypeScript, a function of those values returning tags.
+   * `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a
+   * list of such templates (a tag each: the form every Pulumi language can pass); or, in
+   * TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the
+   * component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}`
+   * or `{inputsHash}` is refused: it would tag every release the same. With more than one
+   * environment, a template without `{env}` or `{inputsHash}` is refused (two environments would
+   * push one tag for different images), unless the other environment promotes this one's image.
+   * Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
    * @default "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown)
    * @example "v{version}-{gitShortSha}"
    * @example ["{env}-{gitShortSha}", "build-{target}"]
@@ -170,16 +186,19 @@ export interface PlanArgs {
    * @default []
    */
   readonly movingTags?: readonly string[];
-  /** Commit of the source, for `{gitSha}`. @default CI variables, then `git rev-parse HEAD` in the context */
+  /**
+   * Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
+   * @default CI variables, then `git rev-parse HEAD` in the context
+   */
   readonly gitSha?: string;
-  /** Release version for `{version}` tags. */
+  /** Release version: `{version}` in the tag templates, and the version label. */
   readonly version?: string;
   /**
    * Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's
    * previous release), or an entry `type=local,src=…`, `type=gha,scope=…`,
    * `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a
-   * `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment
-   * (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+   * `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry
+   * holding one is refused.
    * @default []
    * @example ["type=local,src=/var/cache/buildkit/app"]
    */
@@ -187,7 +206,7 @@ export interface PlanArgs {
   /**
    * Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`,
    * `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a
-   * `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+   * `builder`. Exported with the image's build, not the test gate's. Plain values.
    * @example ["type=local,dest=/var/cache/buildkit/app,mode=max"]
    */
   readonly cacheTo?: readonly string[];
@@ -201,14 +220,15 @@ export interface PlanArgs {
    * Outputs besides the registry, as buildx writes them: an OCI or Docker tarball
    * (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the
    * filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built
-   * (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+   * (an image found in the registry by its inputs is not rebuilt, so nothing is written then).
+   * Needs a `builder`. Plain values.
    * @example ["type=oci,dest=dist/app.oci.tar"]
    */
   readonly exports?: readonly string[];
   /**
    * What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit),
    * or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless
-   * runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry
+   * runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry
    * first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless
    * engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations
    * in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
@@ -219,8 +239,11 @@ export interface PlanArgs {
    * Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when
    * the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it,
    * so the same inputs at the same commit give the same digest on any builder with the same base
-   * images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps);
-   * attestations carry their own build times, so turn them off for a reproducible digest.
+   * images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps'
+   * production images on two fresh BuildKit daemons and gets one digest each). What a `RUN`
+   * writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to
+   * build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations
+   * carry their own build times, so turn them off for a reproducible digest.
    * @default false
    */
   readonly reproducible?: boolean;
@@ -233,8 +256,10 @@ export interface PlanArgs {
   readonly allowSecretLikeBuildArgs?: boolean;
   /**
    * Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the
-   * default ones; `environments.<env>.labels` are merged over these. Their values land in the
-   * image, so secrets are refused. They change the inputs hash (a label is part of the image).
+   * default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They
+   * change the inputs hash (a label is part of the image), except the default revision and
+   * version, which name the release: their new value alone rebuilds nothing.
+   * @default the OCI labels of `defaultLabels`
    * @example { "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }
    */
   readonly labels?: Readonly<Record<string, string>>;
@@ -248,9 +273,8 @@ export interface PlanArgs {
    */
   readonly defaultLabels?: boolean;
   /**
-   * OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations`
-   * are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the
-   * inputs hash.
+   * OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's
+   * exporter writes them). Part of the inputs hash.
    * @example { "org.opencontainers.image.description": "The checkout API" }
    */
   readonly annotations?: Readonly<Record<string, string>>;
@@ -260,20 +284,30 @@ export interface PlanArgs {
    * @default the builder's own ("default")
    */
   readonly network?: NetworkMode;
-  /** Extra `/etc/hosts` entries for `RUN` (`name:ip`). @example ["registry.internal:10.0.0.5"] */
+  /**
+   * Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
+   * @example ["registry.internal:10.0.0.5"]
+   */
   readonly addHosts?: readonly string[];
   /**
    * Build every stage without the build cache when the image is built (registry first still
    * applies: an image with these inputs in the registry is not rebuilt). @default false
    */
   readonly noCache?: boolean;
-  /** Stages built without the cache (`--no-cache-filter`); needs a `builder`. @example ["deps"] */
+  /** Stages built without the cache (`--no-cache-filter`), the others from it. @example ["deps"] */
   readonly noCacheFilter?: readonly string[];
   /** Pull every base image afresh, even when the builder holds it. @default false */
   readonly pull?: boolean;
-  /** `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`. */
+  /**
+   * `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+   * @default the builder's
+   */
   readonly shmSize?: number | string;
-  /** `RUN`'s resource limits; needs a `builder`. @example ["nofile=65535:65535"] */
+  /**
+   * `RUN`'s resource limits, `name=soft[:hard]`.
+   * @default the builder's
+   * @example ["nofile=65535:65535"]
+   */
   readonly ulimits?: readonly string[];
 }
 
@@ -514,30 +548,55 @@ const ATTESTATIONS: FieldSpec = {
 /** Each environment setting, declared once (`validEnvironments` checks their types, stack config included). */
 export const ENVIRONMENT_SPEC = object<EnvironmentArgs>("EnvironmentArgs", {
   kind: allowedValues<EnvironmentKind>({ development: true, staging: true, production: true }),
-  target: STRING,
-  buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
-  tags: STRINGS,
-  platform: STRING,
-  platforms: STRINGS,
-  registryCache: BOOLEAN,
+  target: { ...STRING, combines: "yields" },
+  buildArgs: { ...credentialFree(STRING_MAP, BUILD_ARG_FIX), combines: "merged" },
+  tags: { ...STRINGS, combines: "added" },
+  platform: { ...STRING, combines: "replaces" },
+  platforms: { ...STRINGS, combines: "replaces" },
+  registryCache: { ...BOOLEAN, combines: "replaces" },
   allowNonFinalTarget: BOOLEAN,
   allowUnpinnedBaseImages: BOOLEAN,
   allowUnsetBuildArgs: BOOLEAN,
   promoteFrom: STRING,
   promoteRepository: credentialFree(STRING),
   sizeBudget: SIZE,
-  labels: credentialFree(STRING_MAP, LABEL_FIX),
-  annotations: credentialFree(STRING_MAP, LABEL_FIX),
-  cacheFrom: credentialFree(STRINGS),
-  cacheTo: credentialFree(STRINGS),
-  attestations: ATTESTATIONS,
-  signing: BOOLEAN,
+  labels: { ...credentialFree(STRING_MAP, LABEL_FIX), combines: "merged" },
+  annotations: { ...credentialFree(STRING_MAP, LABEL_FIX), combines: "merged" },
+  cacheFrom: { ...credentialFree(STRINGS), combines: "added" },
+  cacheTo: { ...credentialFree(STRINGS), combines: "added" },
+  attestations: { ...ATTESTATIONS, combines: "replaces" },
+  signing: { ...BOOLEAN, combines: "switches" },
   releaseGate: object<ReleaseGateArgs>(
     "ReleaseGateArgs",
     { command: credentialFree(STRING, GATE_FIX), timeoutSeconds: NUMBER },
     { expected: "{ command, timeoutSeconds? }" },
   ),
 });
+
+/**
+ * Merge per-environment settings: `override` (e.g. stack config) over `base` (e.g. code),
+ * field by field, each as its entry `combines` (build args and labels merge by name, tags and
+ * caches add up, the others are replaced).
+ */
+export function mergeEnvironments(
+  base: Readonly<Record<string, EnvironmentArgs>>,
+  override: Readonly<Record<string, EnvironmentArgs>>,
+): Record<string, EnvironmentArgs> {
+  const merged: Record<string, EnvironmentArgs> = { ...base };
+  for (const [name, settings] of Object.entries(override)) {
+    const current: Record<string, unknown> = { ...merged[name] };
+    for (const [field, value] of Object.entries(settings) as Array<[string, unknown]>) {
+      const rule = (ENVIRONMENT_SPEC.fields as FieldTable)[field]?.combines;
+      const before = current[field];
+      if (rule === "merged" && isRecord(before) && isRecord(value)) current[field] = { ...before, ...value };
+      else if (rule === "added" && Array.isArray(before) && Array.isArray(value))
+        current[field] = [...new Set([...before, ...value])];
+      else current[field] = value;
+    }
+    merged[name] = current as EnvironmentArgs;
+  }
+  return merged;
+}
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
 export const PLAN_FIELDS = {

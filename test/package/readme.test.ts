@@ -3,7 +3,6 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 import { REPO_ROOT } from "../helpers";
 
 /** The ```ts blocks of a Markdown text, with the line each starts on. */
@@ -63,44 +62,5 @@ describe("README", function () {
       const output = (err as { stdout?: string }).stdout ?? String(err);
       assert.fail(`README blocks do not compile (file names give the README line):\n${output}`);
     }
-  });
-});
-
-/** The property names of an exported interface of a source file, as the compiler sees them (inherited ones too). */
-function interfaceKeys(file: string, name: string): string[] {
-  const program = ts.createProgram([file], { strict: true, noEmit: true });
-  const checker = program.getTypeChecker();
-  const source = program.getSourceFile(file);
-  assert.ok(source, `${file} not found`);
-  const declaration = source.statements.find(
-    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name,
-  );
-  assert.ok(declaration, `${name} not found in ${file}`);
-  return checker.getPropertiesOfType(checker.getTypeAtLocation(declaration)).map((p) => p.name);
-}
-
-describe("README arguments table", function () {
-  this.timeout(60000);
-
-  it("has one row for every argument of MultiStageImageArgs, and none that is not one", () => {
-    const keys = interfaceKeys(path.join(REPO_ROOT, "src", "component", "args.ts"), "MultiStageImageArgs");
-    const markdown = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-    const section = markdown.slice(markdown.indexOf("### Arguments (`MultiStageImageArgs`)"));
-    const rows = section
-      .slice(0, section.indexOf("\n#"))
-      .split("\n")
-      .filter((l) => l.startsWith("| `"));
-    const documented = rows.flatMap((row) => [...row.split("|")[1].matchAll(/`(\w+)`/g)].map((m) => m[1]));
-    assert.ok(keys.length > 25, `only ${keys.length} keys found`);
-    assert.deepEqual(
-      keys.filter((k) => !documented.includes(k)),
-      [],
-      "arguments without a README row",
-    );
-    assert.deepEqual(
-      documented.filter((k) => !keys.includes(k)),
-      [],
-      "README rows that are not arguments",
-    );
   });
 });

@@ -67,7 +67,7 @@ func NewMultiStageImage(ctx *pulumi.Context,
 }
 
 type multiStageImageArgs struct {
-	// Extra `/etc/hosts` entries for `RUN` (`name:ip`).
+	// Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
 	//
 	// Example: `["registry.internal:10.0.0.5"]`
 	AddHosts []string `pulumi:"addHosts"`
@@ -81,19 +81,19 @@ type multiStageImageArgs struct {
 	//
 	// Default: false.
 	AllowSecretLikeBuildArgs *bool `pulumi:"allowSecretLikeBuildArgs"`
-	// OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations` are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
+	// OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
 	//
 	// Example: `{ "org.opencontainers.image.description": "The checkout API" }`
 	Annotations map[string]string `pulumi:"annotations"`
-	// Provenance and SBOM attestations pushed with the image (they make it an index, which some ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+	// Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"` (the default when the environment signs) attaches them beside the image as signed in-toto attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
 	//
 	// Default: false.
 	Attestations interface{} `pulumi:"attestations"`
-	// What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's table.
+	// What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
 	//
 	// Default: "docker-cli". One of `"docker-build"`, `"docker"`, `"docker-cli"`.
 	Backend *string `pulumi:"backend"`
-	// Build args for every environment; the environment's own are merged over them. Values land in the image history and the state, so secrets are refused.
+	// Build args for every environment. Values land in the image history and the state, so secrets are refused (pass them as `secrets`).
 	//
 	// Default: {}.
 	BuildArgs map[string]string `pulumi:"buildArgs"`
@@ -109,17 +109,17 @@ type multiStageImageArgs struct {
 	//
 	// Example: `{ endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }`
 	Builder interface{} `pulumi:"builder"`
-	// Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+	// Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry holding one is refused.
 	//
 	// Default: [].
 	//
 	// Example: `["type=local,src=/var/cache/buildkit/app"]`
 	CacheFrom []string `pulumi:"cacheFrom"`
-	// Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+	// Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. Exported with the image's build, not the test gate's. Plain values.
 	//
 	// Example: `["type=local,dest=/var/cache/buildkit/app,mode=max"]`
 	CacheTo []string `pulumi:"cacheTo"`
-	// Build context directory (relative to the Pulumi program).
+	// Build context directory (relative to the Pulumi program), or a Git repository as buildx writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref names now (with the machine's Git credentials; a URL holding a token is refused), built as a folder by every back end, and that commit is `gitSha` unless one is given.
 	Context string `pulumi:"context"`
 	// Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile uses in `FROM` or `--from=`, served from a directory (a path) or an image (`docker-image://ref`). Keyed by an image's name, an image context routes that base image through a mirror or a pull-through cache without editing the Dockerfile; its digest counts in the inputs like any base's. A directory context counts by the files the closure copies from it. Needs a `builder`.
 	//
@@ -141,11 +141,11 @@ type multiStageImageArgs struct {
 	//
 	// Default: `<context>/Dockerfile`.
 	Dockerfile *string `pulumi:"dockerfile"`
-	// The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
+	// The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
 	//
 	// Example: `"FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\n"`
 	DockerfileInline *string `pulumi:"dockerfileInline"`
-	// What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+	// What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
 	//
 	// Default: "docker". One of `"docker"`, `"podman"`, `"buildah"`.
 	Engine *string `pulumi:"engine"`
@@ -153,21 +153,23 @@ type multiStageImageArgs struct {
 	//
 	// Default: config `multistage:environment`, else the stack name.
 	Environment *string `pulumi:"environment"`
-	// Per-environment settings, keyed by environment name. Stack config `multistage:environments` is merged over these. Plain values (they decide the target).
+	// Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each setting below combines with the common arg of the same name as that arg says. Stack config `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
 	//
 	// Default: {}.
 	//
 	// Example: `{ dev: { target: "builder", buildArgs: { NODE_ENV: "development" } }, production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" }, }`
 	Environments map[string]Environment `pulumi:"environments"`
-	// Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+	// Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt, so nothing is written then). Needs a `builder`. Plain values.
 	//
 	// Example: `["type=oci,dest=dist/app.oci.tar"]`
 	Exports []string `pulumi:"exports"`
-	// Commit of the source, for `{gitSha}`.
+	// Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
 	//
 	// Default: CI variables, then `git rev-parse HEAD` in the context.
 	GitSha *string `pulumi:"gitSha"`
-	// Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones; `environments.<env>.labels` are merged over these. Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image).
+	// Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image), except the default revision and version, which name the release: their new value alone rebuilds nothing.
+	//
+	// Default: the OCI labels of `defaultLabels`.
 	//
 	// Example: `{ "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }`
 	Labels map[string]string `pulumi:"labels"`
@@ -187,15 +189,15 @@ type multiStageImageArgs struct {
 	//
 	// Default: false.
 	NoCache *bool `pulumi:"noCache"`
-	// Stages built without the cache (`--no-cache-filter`); needs a `builder`.
+	// Stages built without the cache (`--no-cache-filter`), the others from it.
 	//
 	// Example: `["deps"]`
 	NoCacheFilter []string `pulumi:"noCacheFilter"`
-	// Target platform, unless the environment sets one.
+	// Target platform, e.g. `linux/arm64`.
 	//
 	// Example: `"linux/arm64"`
 	Platform *string `pulumi:"platform"`
-	// Target platforms, unless the environment sets its own (`environments.<env>.platforms`): one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+	// Target platforms: one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
 	//
 	// Example: `["linux/amd64", "linux/arm64"]`
 	Platforms []string `pulumi:"platforms"`
@@ -211,7 +213,7 @@ type multiStageImageArgs struct {
 	//
 	// Example: `{ repository: "ghcr.io/acme/api", username: "acme-ci", password: config.requireSecret("ghcrToken") }`
 	Registry *Registry `pulumi:"registry"`
-	// The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache` overrides it per environment.
+	// The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move.
 	//
 	// Default: true when `builder` is set.
 	//
@@ -225,29 +227,31 @@ type multiStageImageArgs struct {
 	//
 	// Example: `{ existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app" }`
 	Repository *Repository `pulumi:"repository"`
-	// Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
+	// Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps' production images on two fresh BuildKit daemons and gets one digest each). What a `RUN` writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
 	//
 	// Default: false.
 	Reproducible *bool `pulumi:"reproducible"`
-	// Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image.
+	// Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image. A required mount without its secret is refused before anything is created.
 	//
 	// Example: `{ NPM_TOKEN: config.requireSecret("npmToken") }`
 	Secrets map[string]string `pulumi:"secrets"`
-	// `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`.
+	// `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+	//
+	// Default: the builder's.
 	ShmSize interface{} `pulumi:"shmSize"`
-	// Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+	// Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
 	//
 	// Example: `{ key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }`
 	//
 	// Example: `{ publicKeys: ["keys/release.pub"] }`
 	Signing *Signing `pulumi:"signing"`
-	// SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+	// SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required mount without its forwarding is refused before anything is created.
 	//
 	// Example: `[{ id: "default" }]`
 	//
 	// Example: `[{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]`
 	Ssh []Ssh `pulumi:"ssh"`
-	// How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or, in TypeScript, a function of those values returning tags.
+	// How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a list of such templates (a tag each: the form every Pulumi language can pass); or, in TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}` or `{inputsHash}` is refused: it would tag every release the same. With more than one environment, a template without `{env}` or `{inputsHash}` is refused (two environments would push one tag for different images), unless the other environment promotes this one's image. Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
 	//
 	// Default: "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown).
 	//
@@ -260,18 +264,22 @@ type multiStageImageArgs struct {
 	// Default: [].
 	Tags []string `pulumi:"tags"`
 	// Stage to build in every environment, overriding the environment defaults.
+	//
+	// Default: the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage.
 	Target *string `pulumi:"target"`
-	// The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
+	// The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
 	//
 	// Default: the first of `test`, `tests`, `tester` the Dockerfile has.
 	//
 	// Example: `"unit-tests"`
 	TestStage interface{} `pulumi:"testStage"`
-	// `RUN`'s resource limits; needs a `builder`.
+	// `RUN`'s resource limits, `name=soft[:hard]`.
+	//
+	// Default: the builder's.
 	//
 	// Example: `["nofile=65535:65535"]`
 	Ulimits []string `pulumi:"ulimits"`
-	// Release version for `{version}` tags.
+	// Release version: `{version}` in the tag templates, and the version label.
 	Version *string `pulumi:"version"`
 	// Build args passed to the build but left out of the inputs hash that decides whether the image is rebuilt: a build number, a timestamp, a short-lived token. A change of their value alone rebuilds nothing; the next build for another reason gets the new value.
 	//
@@ -281,7 +289,7 @@ type multiStageImageArgs struct {
 
 // The set of arguments for constructing a MultiStageImage resource.
 type MultiStageImageArgs struct {
-	// Extra `/etc/hosts` entries for `RUN` (`name:ip`).
+	// Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
 	//
 	// Example: `["registry.internal:10.0.0.5"]`
 	AddHosts []pulumi.StringInput
@@ -295,19 +303,19 @@ type MultiStageImageArgs struct {
 	//
 	// Default: false.
 	AllowSecretLikeBuildArgs *bool
-	// OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations` are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
+	// OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
 	//
 	// Example: `{ "org.opencontainers.image.description": "The checkout API" }`
 	Annotations map[string]pulumi.StringInput
-	// Provenance and SBOM attestations pushed with the image (they make it an index, which some ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+	// Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"` (the default when the environment signs) attaches them beside the image as signed in-toto attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
 	//
 	// Default: false.
 	Attestations interface{}
-	// What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's table.
+	// What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
 	//
 	// Default: "docker-cli". One of `"docker-build"`, `"docker"`, `"docker-cli"`.
 	Backend *string
-	// Build args for every environment; the environment's own are merged over them. Values land in the image history and the state, so secrets are refused.
+	// Build args for every environment. Values land in the image history and the state, so secrets are refused (pass them as `secrets`).
 	//
 	// Default: {}.
 	BuildArgs pulumi.StringMapInput
@@ -323,17 +331,17 @@ type MultiStageImageArgs struct {
 	//
 	// Example: `{ endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }`
 	Builder interface{}
-	// Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+	// Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry holding one is refused.
 	//
 	// Default: [].
 	//
 	// Example: `["type=local,src=/var/cache/buildkit/app"]`
 	CacheFrom pulumi.StringArrayInput
-	// Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+	// Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. Exported with the image's build, not the test gate's. Plain values.
 	//
 	// Example: `["type=local,dest=/var/cache/buildkit/app,mode=max"]`
 	CacheTo []pulumi.StringInput
-	// Build context directory (relative to the Pulumi program).
+	// Build context directory (relative to the Pulumi program), or a Git repository as buildx writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref names now (with the machine's Git credentials; a URL holding a token is refused), built as a folder by every back end, and that commit is `gitSha` unless one is given.
 	Context pulumi.StringInput
 	// Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile uses in `FROM` or `--from=`, served from a directory (a path) or an image (`docker-image://ref`). Keyed by an image's name, an image context routes that base image through a mirror or a pull-through cache without editing the Dockerfile; its digest counts in the inputs like any base's. A directory context counts by the files the closure copies from it. Needs a `builder`.
 	//
@@ -355,11 +363,11 @@ type MultiStageImageArgs struct {
 	//
 	// Default: `<context>/Dockerfile`.
 	Dockerfile pulumi.StringPtrInput
-	// The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
+	// The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
 	//
 	// Example: `"FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\n"`
 	DockerfileInline *string
-	// What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+	// What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
 	//
 	// Default: "docker". One of `"docker"`, `"podman"`, `"buildah"`.
 	Engine *string
@@ -367,21 +375,23 @@ type MultiStageImageArgs struct {
 	//
 	// Default: config `multistage:environment`, else the stack name.
 	Environment *string
-	// Per-environment settings, keyed by environment name. Stack config `multistage:environments` is merged over these. Plain values (they decide the target).
+	// Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each setting below combines with the common arg of the same name as that arg says. Stack config `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
 	//
 	// Default: {}.
 	//
 	// Example: `{ dev: { target: "builder", buildArgs: { NODE_ENV: "development" } }, production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" }, }`
 	Environments map[string]EnvironmentInput
-	// Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+	// Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt, so nothing is written then). Needs a `builder`. Plain values.
 	//
 	// Example: `["type=oci,dest=dist/app.oci.tar"]`
 	Exports []pulumi.StringInput
-	// Commit of the source, for `{gitSha}`.
+	// Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
 	//
 	// Default: CI variables, then `git rev-parse HEAD` in the context.
 	GitSha *string
-	// Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones; `environments.<env>.labels` are merged over these. Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image).
+	// Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image), except the default revision and version, which name the release: their new value alone rebuilds nothing.
+	//
+	// Default: the OCI labels of `defaultLabels`.
 	//
 	// Example: `{ "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }`
 	Labels map[string]pulumi.StringInput
@@ -401,15 +411,15 @@ type MultiStageImageArgs struct {
 	//
 	// Default: false.
 	NoCache *bool
-	// Stages built without the cache (`--no-cache-filter`); needs a `builder`.
+	// Stages built without the cache (`--no-cache-filter`), the others from it.
 	//
 	// Example: `["deps"]`
 	NoCacheFilter []pulumi.StringInput
-	// Target platform, unless the environment sets one.
+	// Target platform, e.g. `linux/arm64`.
 	//
 	// Example: `"linux/arm64"`
 	Platform pulumi.StringPtrInput
-	// Target platforms, unless the environment sets its own (`environments.<env>.platforms`): one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+	// Target platforms: one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
 	//
 	// Example: `["linux/amd64", "linux/arm64"]`
 	Platforms []pulumi.StringInput
@@ -425,7 +435,7 @@ type MultiStageImageArgs struct {
 	//
 	// Example: `{ repository: "ghcr.io/acme/api", username: "acme-ci", password: config.requireSecret("ghcrToken") }`
 	Registry *RegistryArgs
-	// The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache` overrides it per environment.
+	// The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move.
 	//
 	// Default: true when `builder` is set.
 	//
@@ -439,29 +449,31 @@ type MultiStageImageArgs struct {
 	//
 	// Example: `{ existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app" }`
 	Repository *RepositoryArgs
-	// Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
+	// Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps' production images on two fresh BuildKit daemons and gets one digest each). What a `RUN` writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
 	//
 	// Default: false.
 	Reproducible *bool
-	// Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image.
+	// Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image. A required mount without its secret is refused before anything is created.
 	//
 	// Example: `{ NPM_TOKEN: config.requireSecret("npmToken") }`
 	Secrets pulumi.StringMapInput
-	// `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`.
+	// `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+	//
+	// Default: the builder's.
 	ShmSize interface{}
-	// Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+	// Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
 	//
 	// Example: `{ key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }`
 	//
 	// Example: `{ publicKeys: ["keys/release.pub"] }`
 	Signing *SigningArgs
-	// SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+	// SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required mount without its forwarding is refused before anything is created.
 	//
 	// Example: `[{ id: "default" }]`
 	//
 	// Example: `[{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]`
 	Ssh []SshInput
-	// How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or, in TypeScript, a function of those values returning tags.
+	// How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a list of such templates (a tag each: the form every Pulumi language can pass); or, in TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}` or `{inputsHash}` is refused: it would tag every release the same. With more than one environment, a template without `{env}` or `{inputsHash}` is refused (two environments would push one tag for different images), unless the other environment promotes this one's image. Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
 	//
 	// Default: "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown).
 	//
@@ -474,18 +486,22 @@ type MultiStageImageArgs struct {
 	// Default: [].
 	Tags []pulumi.StringInput
 	// Stage to build in every environment, overriding the environment defaults.
+	//
+	// Default: the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage.
 	Target pulumi.StringPtrInput
-	// The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
+	// The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
 	//
 	// Default: the first of `test`, `tests`, `tester` the Dockerfile has.
 	//
 	// Example: `"unit-tests"`
 	TestStage interface{}
-	// `RUN`'s resource limits; needs a `builder`.
+	// `RUN`'s resource limits, `name=soft[:hard]`.
+	//
+	// Default: the builder's.
 	//
 	// Example: `["nofile=65535:65535"]`
 	Ulimits []pulumi.StringInput
-	// Release version for `{version}` tags.
+	// Release version: `{version}` in the tag templates, and the version label.
 	Version *string
 	// Build args passed to the build but left out of the inputs hash that decides whether the image is rebuilt: a build number, a timestamp, a short-lived token. A change of their value alone rebuilds nothing; the next build for another reason gets the new value.
 	//

@@ -72,8 +72,8 @@ class MultiStageImageArgs:
         """
         The set of arguments for constructing a MultiStageImage resource.
 
-        :param pulumi.Input[_builtins.str] context: Build context directory (relative to the Pulumi program).
-        :param Sequence[pulumi.Input[_builtins.str]] add_hosts: Extra `/etc/hosts` entries for `RUN` (`name:ip`).
+        :param pulumi.Input[_builtins.str] context: Build context directory (relative to the Pulumi program), or a Git repository as buildx writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref names now (with the machine's Git credentials; a URL holding a token is refused), built as a folder by every back end, and that commit is `gitSha` unless one is given.
+        :param Sequence[pulumi.Input[_builtins.str]] add_hosts: Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
                
                Example: `["registry.internal:10.0.0.5"]`
         :param Mapping[str, pulumi.Input['AdditionalImageArgs']] additional_images: More targets of the same Dockerfile to publish in every environment, keyed by a short name used as tag prefix (`migrations-production-<sha>`). They share the repository, the credentials and the builder's cache with the main image; the production final-stage guard does not apply to them, since their target is named explicitly.
@@ -84,16 +84,16 @@ class MultiStageImageArgs:
         :param _builtins.bool allow_secret_like_build_args: Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
                
                Default: false.
-        :param Mapping[str, pulumi.Input[_builtins.str]] annotations: OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations` are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
+        :param Mapping[str, pulumi.Input[_builtins.str]] annotations: OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
                
                Example: `{ "org.opencontainers.image.description": "The checkout API" }`
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input['AttestationArgs']] attestations: Provenance and SBOM attestations pushed with the image (they make it an index, which some ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input['AttestationArgs']] attestations: Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"` (the default when the environment signs) attaches them beside the image as signed in-toto attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
                
                Default: false.
-        :param _builtins.str backend: What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's table.
+        :param _builtins.str backend: What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
                
                Default: "docker-cli". One of `"docker-build"`, `"docker"`, `"docker-cli"`.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] build_args: Build args for every environment; the environment's own are merged over them. Values land in the image history and the state, so secrets are refused.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] build_args: Build args for every environment. Values land in the image history and the state, so secrets are refused (pass them as `secrets`).
                
                Default: {}.
         :param pulumi.Input[_builtins.bool] build_on_preview: Build during `pulumi preview` too (never pushed). Off by default so previews stay quick: the Dockerfile's stages, targets and args are checked at construction either way.
@@ -106,12 +106,12 @@ class MultiStageImageArgs:
                Example: `"ci-farm"`
                
                Example: `{ endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }`
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] cache_from: Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] cache_from: Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry holding one is refused.
                
                Default: [].
                
                Example: `["type=local,src=/var/cache/buildkit/app"]`
-        :param Sequence[pulumi.Input[_builtins.str]] cache_to: Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+        :param Sequence[pulumi.Input[_builtins.str]] cache_to: Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. Exported with the image's build, not the test gate's. Plain values.
                
                Example: `["type=local,dest=/var/cache/buildkit/app,mode=max"]`
         :param Mapping[str, pulumi.Input[_builtins.str]] contexts: Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile uses in `FROM` or `--from=`, served from a directory (a path) or an image (`docker-image://ref`). Keyed by an image's name, an image context routes that base image through a mirror or a pull-through cache without editing the Dockerfile; its digest counts in the inputs like any base's. A directory context counts by the files the closure copies from it. Needs a `builder`.
@@ -129,27 +129,29 @@ class MultiStageImageArgs:
         :param pulumi.Input[_builtins.str] dockerfile: Dockerfile path (relative to the Pulumi program).
                
                Default: `<context>/Dockerfile`.
-        :param _builtins.str dockerfile_inline: The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
+        :param _builtins.str dockerfile_inline: The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
                
                Example: `"FROM nginx:1.27-alpine\\nCOPY site /usr/share/nginx/html\\n"`
-        :param _builtins.str engine: What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+        :param _builtins.str engine: What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
                
                Default: "docker". One of `"docker"`, `"podman"`, `"buildah"`.
         :param _builtins.str environment: Environment to build for. Names like `dev`/`local` are development, `prod`/`production` are production, anything else builds the final stage without the production guard. Needed at construction (it decides the resources), so a plain string.
                
                Default: config `multistage:environment`, else the stack name.
-        :param Mapping[str, pulumi.Input['EnvironmentArgs']] environments: Per-environment settings, keyed by environment name. Stack config `multistage:environments` is merged over these. Plain values (they decide the target).
+        :param Mapping[str, pulumi.Input['EnvironmentArgs']] environments: Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each setting below combines with the common arg of the same name as that arg says. Stack config `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
                
                Default: {}.
                
                Example: `{ dev: { target: "builder", buildArgs: { NODE_ENV: "development" } }, production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" }, }`
-        :param Sequence[pulumi.Input[_builtins.str]] exports: Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+        :param Sequence[pulumi.Input[_builtins.str]] exports: Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt, so nothing is written then). Needs a `builder`. Plain values.
                
                Example: `["type=oci,dest=dist/app.oci.tar"]`
-        :param _builtins.str git_sha: Commit of the source, for `{gitSha}`.
+        :param _builtins.str git_sha: Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
                
                Default: CI variables, then `git rev-parse HEAD` in the context.
-        :param Mapping[str, pulumi.Input[_builtins.str]] labels: Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones; `environments.<env>.labels` are merged over these. Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image).
+        :param Mapping[str, pulumi.Input[_builtins.str]] labels: Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image), except the default revision and version, which name the release: their new value alone rebuilds nothing.
+               
+               Default: the OCI labels of `defaultLabels`.
                
                Example: `{ "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }`
         :param _builtins.bool load: Also load the image into the local Docker engine (`--load`), for a test run beside the push. The Docker engine's own builder always does; with a builder, one platform only.
@@ -164,13 +166,13 @@ class MultiStageImageArgs:
         :param _builtins.bool no_cache: Build every stage without the build cache when the image is built (registry first still applies: an image with these inputs in the registry is not rebuilt).
                
                Default: false.
-        :param Sequence[pulumi.Input[_builtins.str]] no_cache_filter: Stages built without the cache (`--no-cache-filter`); needs a `builder`.
+        :param Sequence[pulumi.Input[_builtins.str]] no_cache_filter: Stages built without the cache (`--no-cache-filter`), the others from it.
                
                Example: `["deps"]`
-        :param pulumi.Input[_builtins.str] platform: Target platform, unless the environment sets one.
+        :param pulumi.Input[_builtins.str] platform: Target platform, e.g. `linux/arm64`.
                
                Example: `"linux/arm64"`
-        :param Sequence[pulumi.Input[_builtins.str]] platforms: Target platforms, unless the environment sets its own (`environments.<env>.platforms`): one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+        :param Sequence[pulumi.Input[_builtins.str]] platforms: Target platforms: one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
                
                Example: `["linux/amd64", "linux/arm64"]`
         :param _builtins.bool pull: Pull every base image afresh, even when the builder holds it.
@@ -182,7 +184,7 @@ class MultiStageImageArgs:
         :param 'RegistryArgs' registry: Push to any OCI registry (GHCR, Docker Hub, Harbor, Artifactory…) instead of ECR: then no AWS resource is created. Exclusive with `repository`.
                
                Example: `{ repository: "ghcr.io/acme/api", username: "acme-ci", password: config.requireSecret("ghcrToken") }`
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input['RegistryCacheArgs']] registry_cache: The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache` overrides it per environment.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input['RegistryCacheArgs']] registry_cache: The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move.
                
                Default: true when `builder` is set.
                
@@ -194,24 +196,26 @@ class MultiStageImageArgs:
                Example: `{ pullAccess: { principals: ["arn:aws:iam::123456789012:role/eks-node-role"] } }`
                
                Example: `{ existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app" }`
-        :param _builtins.bool reproducible: Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
+        :param _builtins.bool reproducible: Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps' production images on two fresh BuildKit daemons and gets one digest each). What a `RUN` writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
                
                Default: false.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image. A required mount without its secret is refused before anything is created.
                
                Example: `{ NPM_TOKEN: config.requireSecret("npmToken") }`
-        :param Union[pulumi.Input[_builtins.str], pulumi.Input[_builtins.float]] shm_size: `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`.
-        :param 'SigningArgs' signing: Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+        :param Union[pulumi.Input[_builtins.str], pulumi.Input[_builtins.float]] shm_size: `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+               
+               Default: the builder's.
+        :param 'SigningArgs' signing: Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
                
                Example: `{ key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }`
                
                Example: `{ publicKeys: ["keys/release.pub"] }`
-        :param Sequence[pulumi.Input['SshArgs']] ssh: SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+        :param Sequence[pulumi.Input['SshArgs']] ssh: SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required mount without its forwarding is refused before anything is created.
                
                Example: `[{ id: "default" }]`
                
                Example: `[{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]`
-        :param Any tag_strategy: How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or, in TypeScript, a function of those values returning tags.
+        :param Any tag_strategy: How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a list of such templates (a tag each: the form every Pulumi language can pass); or, in TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}` or `{inputsHash}` is refused: it would tag every release the same. With more than one environment, a template without `{env}` or `{inputsHash}` is refused (two environments would push one tag for different images), unless the other environment promotes this one's image. Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
                
                Default: "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown).
                
@@ -222,15 +226,19 @@ class MultiStageImageArgs:
                
                Default: [].
         :param pulumi.Input[_builtins.str] target: Stage to build in every environment, overriding the environment defaults.
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[_builtins.str]] test_stage: The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
+               
+               Default: the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[_builtins.str]] test_stage: The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
                
                Default: the first of `test`, `tests`, `tester` the Dockerfile has.
                
                Example: `"unit-tests"`
-        :param Sequence[pulumi.Input[_builtins.str]] ulimits: `RUN`'s resource limits; needs a `builder`.
+        :param Sequence[pulumi.Input[_builtins.str]] ulimits: `RUN`'s resource limits, `name=soft[:hard]`.
+               
+               Default: the builder's.
                
                Example: `["nofile=65535:65535"]`
-        :param _builtins.str version: Release version for `{version}` tags.
+        :param _builtins.str version: Release version: `{version}` in the tag templates, and the version label.
         :param Sequence[pulumi.Input[_builtins.str]] volatile_args: Build args passed to the build but left out of the inputs hash that decides whether the image is rebuilt: a build number, a timestamp, a short-lived token. A change of their value alone rebuilds nothing; the next build for another reason gets the new value.
                
                Example: `["BUILD_NUMBER"]`
@@ -335,7 +343,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def context(self) -> pulumi.Input[_builtins.str]:
         """
-        Build context directory (relative to the Pulumi program).
+        Build context directory (relative to the Pulumi program), or a Git repository as buildx writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref names now (with the machine's Git credentials; a URL holding a token is refused), built as a folder by every back end, and that commit is `gitSha` unless one is given.
         """
         return pulumi.get(self, "context")
 
@@ -347,7 +355,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="addHosts")
     def add_hosts(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        Extra `/etc/hosts` entries for `RUN` (`name:ip`).
+        Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
 
         Example: `["registry.internal:10.0.0.5"]`
         """
@@ -391,7 +399,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def annotations(self) -> Optional[Mapping[str, pulumi.Input[_builtins.str]]]:
         """
-        OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations` are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
+        OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
 
         Example: `{ "org.opencontainers.image.description": "The checkout API" }`
         """
@@ -405,7 +413,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def attestations(self) -> Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input['AttestationArgs']]]:
         """
-        Provenance and SBOM attestations pushed with the image (they make it an index, which some ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+        Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"` (the default when the environment signs) attaches them beside the image as signed in-toto attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
 
         Default: false.
         """
@@ -419,7 +427,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def backend(self) -> Optional[_builtins.str]:
         """
-        What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's table.
+        What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
 
         Default: "docker-cli". One of `"docker-build"`, `"docker"`, `"docker-cli"`.
         """
@@ -433,7 +441,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="buildArgs")
     def build_args(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Build args for every environment; the environment's own are merged over them. Values land in the image history and the state, so secrets are refused.
+        Build args for every environment. Values land in the image history and the state, so secrets are refused (pass them as `secrets`).
 
         Default: {}.
         """
@@ -479,7 +487,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="cacheFrom")
     def cache_from(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+        Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry holding one is refused.
 
         Default: [].
 
@@ -495,7 +503,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="cacheTo")
     def cache_to(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+        Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. Exported with the image's build, not the test gate's. Plain values.
 
         Example: `["type=local,dest=/var/cache/buildkit/app,mode=max"]`
         """
@@ -579,7 +587,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="dockerfileInline")
     def dockerfile_inline(self) -> Optional[_builtins.str]:
         """
-        The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
+        The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
 
         Example: `"FROM nginx:1.27-alpine\\nCOPY site /usr/share/nginx/html\\n"`
         """
@@ -593,7 +601,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def engine(self) -> Optional[_builtins.str]:
         """
-        What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+        What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
 
         Default: "docker". One of `"docker"`, `"podman"`, `"buildah"`.
         """
@@ -621,7 +629,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def environments(self) -> Optional[Mapping[str, pulumi.Input['EnvironmentArgs']]]:
         """
-        Per-environment settings, keyed by environment name. Stack config `multistage:environments` is merged over these. Plain values (they decide the target).
+        Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each setting below combines with the common arg of the same name as that arg says. Stack config `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
 
         Default: {}.
 
@@ -637,7 +645,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def exports(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+        Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt, so nothing is written then). Needs a `builder`. Plain values.
 
         Example: `["type=oci,dest=dist/app.oci.tar"]`
         """
@@ -651,7 +659,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="gitSha")
     def git_sha(self) -> Optional[_builtins.str]:
         """
-        Commit of the source, for `{gitSha}`.
+        Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
 
         Default: CI variables, then `git rev-parse HEAD` in the context.
         """
@@ -665,7 +673,9 @@ class MultiStageImageArgs:
     @pulumi.getter
     def labels(self) -> Optional[Mapping[str, pulumi.Input[_builtins.str]]]:
         """
-        Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones; `environments.<env>.labels` are merged over these. Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image).
+        Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image), except the default revision and version, which name the release: their new value alone rebuilds nothing.
+
+        Default: the OCI labels of `defaultLabels`.
 
         Example: `{ "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }`
         """
@@ -735,7 +745,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="noCacheFilter")
     def no_cache_filter(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        Stages built without the cache (`--no-cache-filter`); needs a `builder`.
+        Stages built without the cache (`--no-cache-filter`), the others from it.
 
         Example: `["deps"]`
         """
@@ -749,7 +759,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def platform(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Target platform, unless the environment sets one.
+        Target platform, e.g. `linux/arm64`.
 
         Example: `"linux/arm64"`
         """
@@ -763,7 +773,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def platforms(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        Target platforms, unless the environment sets its own (`environments.<env>.platforms`): one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+        Target platforms: one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
 
         Example: `["linux/amd64", "linux/arm64"]`
         """
@@ -819,7 +829,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="registryCache")
     def registry_cache(self) -> Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input['RegistryCacheArgs']]]:
         """
-        The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache` overrides it per environment.
+        The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move.
 
         Default: true when `builder` is set.
 
@@ -853,7 +863,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def reproducible(self) -> Optional[_builtins.bool]:
         """
-        Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
+        Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps' production images on two fresh BuildKit daemons and gets one digest each). What a `RUN` writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
 
         Default: false.
         """
@@ -867,7 +877,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image.
+        Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image. A required mount without its secret is refused before anything is created.
 
         Example: `{ NPM_TOKEN: config.requireSecret("npmToken") }`
         """
@@ -881,7 +891,9 @@ class MultiStageImageArgs:
     @pulumi.getter(name="shmSize")
     def shm_size(self) -> Optional[Union[pulumi.Input[_builtins.str], pulumi.Input[_builtins.float]]]:
         """
-        `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`.
+        `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+
+        Default: the builder's.
         """
         return pulumi.get(self, "shm_size")
 
@@ -893,7 +905,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def signing(self) -> Optional['SigningArgs']:
         """
-        Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+        Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
 
         Example: `{ key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }`
 
@@ -909,7 +921,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def ssh(self) -> Optional[Sequence[pulumi.Input['SshArgs']]]:
         """
-        SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+        SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required mount without its forwarding is refused before anything is created.
 
         Example: `[{ id: "default" }]`
 
@@ -925,7 +937,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="tagStrategy")
     def tag_strategy(self) -> Optional[Any]:
         """
-        How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or, in TypeScript, a function of those values returning tags.
+        How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a list of such templates (a tag each: the form every Pulumi language can pass); or, in TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}` or `{inputsHash}` is refused: it would tag every release the same. With more than one environment, a template without `{env}` or `{inputsHash}` is refused (two environments would push one tag for different images), unless the other environment promotes this one's image. Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
 
         Default: "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown).
 
@@ -958,6 +970,8 @@ class MultiStageImageArgs:
     def target(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
         Stage to build in every environment, overriding the environment defaults.
+
+        Default: the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage.
         """
         return pulumi.get(self, "target")
 
@@ -969,7 +983,7 @@ class MultiStageImageArgs:
     @pulumi.getter(name="testStage")
     def test_stage(self) -> Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input[_builtins.str]]]:
         """
-        The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
+        The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
 
         Default: the first of `test`, `tests`, `tester` the Dockerfile has.
 
@@ -985,7 +999,9 @@ class MultiStageImageArgs:
     @pulumi.getter
     def ulimits(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
         """
-        `RUN`'s resource limits; needs a `builder`.
+        `RUN`'s resource limits, `name=soft[:hard]`.
+
+        Default: the builder's.
 
         Example: `["nofile=65535:65535"]`
         """
@@ -999,7 +1015,7 @@ class MultiStageImageArgs:
     @pulumi.getter
     def version(self) -> Optional[_builtins.str]:
         """
-        Release version for `{version}` tags.
+        Release version: `{version}` in the tag templates, and the version label.
         """
         return pulumi.get(self, "version")
 
@@ -1082,7 +1098,7 @@ class MultiStageImage(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param Sequence[pulumi.Input[_builtins.str]] add_hosts: Extra `/etc/hosts` entries for `RUN` (`name:ip`).
+        :param Sequence[pulumi.Input[_builtins.str]] add_hosts: Extra `/etc/hosts` entries for `RUN`: `name:ip`, or `name:host-gateway` for the builder's host.
                
                Example: `["registry.internal:10.0.0.5"]`
         :param Mapping[str, pulumi.Input[Union['AdditionalImageArgs', 'AdditionalImageArgsDict']]] additional_images: More targets of the same Dockerfile to publish in every environment, keyed by a short name used as tag prefix (`migrations-production-<sha>`). They share the repository, the credentials and the builder's cache with the main image; the production final-stage guard does not apply to them, since their target is named explicitly.
@@ -1093,16 +1109,16 @@ class MultiStageImage(pulumi.ComponentResource):
         :param _builtins.bool allow_secret_like_build_args: Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
                
                Default: false.
-        :param Mapping[str, pulumi.Input[_builtins.str]] annotations: OCI annotations on the image manifest (`--annotation`); `environments.<env>.annotations` are merged over these. Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
+        :param Mapping[str, pulumi.Input[_builtins.str]] annotations: OCI annotations on the image manifest (`--annotation`). Needs a `builder` (BuildKit's exporter writes them). Part of the inputs hash.
                
                Example: `{ "org.opencontainers.image.description": "The checkout API" }`
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['AttestationArgs', 'AttestationArgsDict']]] attestations: Provenance and SBOM attestations pushed with the image (they make it an index, which some ECS and Lambda setups refuse). `true` is provenance mode max plus an SBOM. `docker-cli` only.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['AttestationArgs', 'AttestationArgsDict']]] attestations: Provenance and an SPDX SBOM. `true` is provenance mode max plus an SBOM. `store: "referrers"` (the default when the environment signs) attaches them beside the image as signed in-toto attestations, so the image stays one manifest; `"index"` (the default otherwise) has BuildKit push them with it, which makes an index that some ECS and Lambda setups refuse. `docker-cli` only.
                
                Default: false.
-        :param _builtins.str backend: What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's table.
+        :param _builtins.str backend: What builds and pushes: `"docker-cli"` (this package's own image resource, running the Docker CLI with BuildKit; every feature, no provider plugin), `"docker-build"` (`@pulumi/docker-build`, one `Image` with every tag) or `"docker"` (`@pulumi/docker`, one `Image` per tag), for teams standardised on those providers; see the README's "Back ends".
                
                Default: "docker-cli". One of `"docker-build"`, `"docker"`, `"docker-cli"`.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] build_args: Build args for every environment; the environment's own are merged over them. Values land in the image history and the state, so secrets are refused.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] build_args: Build args for every environment. Values land in the image history and the state, so secrets are refused (pass them as `secrets`).
                
                Default: {}.
         :param pulumi.Input[_builtins.bool] build_on_preview: Build during `pulumi preview` too (never pushed). Off by default so previews stay quick: the Dockerfile's stages, targets and args are checked at construction either way.
@@ -1115,15 +1131,15 @@ class MultiStageImage(pulumi.ComponentResource):
                Example: `"ci-farm"`
                
                Example: `{ endpoint: "tcp://buildkit.internal:1234", tls: { caCert: "ca.pem", cert: "cert.pem", key: "key.pem" } }`
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] cache_from: Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). `environments.<env>.cacheFrom` adds to these. Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`), never in an entry.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] cache_from: Caches to read (`--cache-from`), as buildx and Bake write them: an image (the repository's previous release), or an entry `type=local,src=…`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…` (all but images and registry entries need a `builder`). Credentials stay in the environment (`AWS_*`, `ACTIONS_RUNTIME_TOKEN`): an entry holding one is refused.
                
                Default: [].
                
                Example: `["type=local,src=/var/cache/buildkit/app"]`
-        :param Sequence[pulumi.Input[_builtins.str]] cache_to: Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. `environments.<env>.cacheTo` adds to these. Plain values.
+        :param Sequence[pulumi.Input[_builtins.str]] cache_to: Caches to export (`--cache-to`), besides the registry cache: `type=local,dest=…,mode=max`, `type=gha,scope=…`, `type=s3,bucket=…,region=…`, `type=registry,ref=…`, `type=inline`. Needs a `builder`. Exported with the image's build, not the test gate's. Plain values.
                
                Example: `["type=local,dest=/var/cache/buildkit/app,mode=max"]`
-        :param pulumi.Input[_builtins.str] context: Build context directory (relative to the Pulumi program).
+        :param pulumi.Input[_builtins.str] context: Build context directory (relative to the Pulumi program), or a Git repository as buildx writes it (`https://…/app.git#ref:dir`, `git@…`, `git://…`): checked out at the commit its ref names now (with the machine's Git credentials; a URL holding a token is refused), built as a folder by every back end, and that commit is `gitSha` unless one is given.
         :param Mapping[str, pulumi.Input[_builtins.str]] contexts: Named build contexts (buildx's `--build-context`, Bake's `contexts`): a name the Dockerfile uses in `FROM` or `--from=`, served from a directory (a path) or an image (`docker-image://ref`). Keyed by an image's name, an image context routes that base image through a mirror or a pull-through cache without editing the Dockerfile; its digest counts in the inputs like any base's. A directory context counts by the files the closure copies from it. Needs a `builder`.
                
                Example: `{ shared: "../libs/shared", "node:20": "docker-image://123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/node:20" }`
@@ -1139,27 +1155,29 @@ class MultiStageImage(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] dockerfile: Dockerfile path (relative to the Pulumi program).
                
                Default: `<context>/Dockerfile`.
-        :param _builtins.str dockerfile_inline: The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder reads; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
+        :param _builtins.str dockerfile_inline: The Dockerfile's text, instead of a file (Bake's `dockerfile-inline`, docker-build's `dockerfile.inline`): written to a file of its own that every builder and the test gate read; diagnostics name it `dockerfileInline`. Not with `dockerfile`.
                
                Example: `"FROM nginx:1.27-alpine\\nCOPY site /usr/share/nginx/html\\n"`
-        :param _builtins.str engine: What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
+        :param _builtins.str engine: What builds and pushes for the `docker-cli` back end: the Docker CLI (`docker`, with BuildKit), or a daemonless engine, `podman` or `buildah`, for hosts without a Docker daemon (rootless runners, RHEL/Fedora fleets, pods without a socket; see the README's "No Docker daemon"). The same pipeline runs above it (registry first, the test gate, the closure, push, confirm, size, tags, promotion, refresh). A daemonless engine refuses what only BuildKit's builders do: `builder`, several `platforms`, attestations in the index, BuildKit caches, `load`, `RUN --mount=type=secret,env=…`.
                
                Default: "docker". One of `"docker"`, `"podman"`, `"buildah"`.
         :param _builtins.str environment: Environment to build for. Names like `dev`/`local` are development, `prod`/`production` are production, anything else builds the final stage without the production guard. Needed at construction (it decides the resources), so a plain string.
                
                Default: config `multistage:environment`, else the stack name.
-        :param Mapping[str, pulumi.Input[Union['EnvironmentArgs', 'EnvironmentArgsDict']]] environments: Per-environment settings, keyed by environment name. Stack config `multistage:environments` is merged over these. Plain values (they decide the target).
+        :param Mapping[str, pulumi.Input[Union['EnvironmentArgs', 'EnvironmentArgsDict']]] environments: Per-environment settings, keyed by environment name (`dev`, `staging`, `production`…): each setting below combines with the common arg of the same name as that arg says. Stack config `multistage:environments` is merged over these by the same rules. Plain values (they decide the target).
                
                Default: {}.
                
                Example: `{ dev: { target: "builder", buildArgs: { NODE_ENV: "development" } }, production: { buildArgs: { NODE_ENV: "production" }, platform: "linux/amd64" }, }`
-        :param Sequence[pulumi.Input[_builtins.str]] exports: Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt). Needs a `builder`. Plain values.
+        :param Sequence[pulumi.Input[_builtins.str]] exports: Outputs besides the registry, as buildx writes them: an OCI or Docker tarball (`type=oci,dest=app.tar`, `type=docker,dest=app.tar`) for an air-gapped hand-off, the filesystem (`type=tar,dest=fs.tar`, `type=local,dest=out`). Written when the image is built (an image found in the registry by its inputs is not rebuilt, so nothing is written then). Needs a `builder`. Plain values.
                
                Example: `["type=oci,dest=dist/app.oci.tar"]`
-        :param _builtins.str git_sha: Commit of the source, for `{gitSha}`.
+        :param _builtins.str git_sha: Commit of the source: `{gitSha}` and `{gitShortSha}` in the tag templates, and the revision label.
                
                Default: CI variables, then `git rev-parse HEAD` in the context.
-        :param Mapping[str, pulumi.Input[_builtins.str]] labels: Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones; `environments.<env>.labels` are merged over these. Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image).
+        :param Mapping[str, pulumi.Input[_builtins.str]] labels: Labels set on the image (`LABEL`s in its config, what registries and scanners read), over the default ones (`defaultLabels`). Their values land in the image, so secrets are refused. They change the inputs hash (a label is part of the image), except the default revision and version, which name the release: their new value alone rebuilds nothing.
+               
+               Default: the OCI labels of `defaultLabels`.
                
                Example: `{ "org.opencontainers.image.description": "The checkout API", "com.example.team": "payments" }`
         :param _builtins.bool load: Also load the image into the local Docker engine (`--load`), for a test run beside the push. The Docker engine's own builder always does; with a builder, one platform only.
@@ -1174,13 +1192,13 @@ class MultiStageImage(pulumi.ComponentResource):
         :param _builtins.bool no_cache: Build every stage without the build cache when the image is built (registry first still applies: an image with these inputs in the registry is not rebuilt).
                
                Default: false.
-        :param Sequence[pulumi.Input[_builtins.str]] no_cache_filter: Stages built without the cache (`--no-cache-filter`); needs a `builder`.
+        :param Sequence[pulumi.Input[_builtins.str]] no_cache_filter: Stages built without the cache (`--no-cache-filter`), the others from it.
                
                Example: `["deps"]`
-        :param pulumi.Input[_builtins.str] platform: Target platform, unless the environment sets one.
+        :param pulumi.Input[_builtins.str] platform: Target platform, e.g. `linux/arm64`.
                
                Example: `"linux/arm64"`
-        :param Sequence[pulumi.Input[_builtins.str]] platforms: Target platforms, unless the environment sets its own (`environments.<env>.platforms`): one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
+        :param Sequence[pulumi.Input[_builtins.str]] platforms: Target platforms: one push makes one index with an image per platform, and `imageUri` pins the index. Needs a `builder` (the Docker engine's own builder makes one platform at a time).
                
                Example: `["linux/amd64", "linux/arm64"]`
         :param _builtins.bool pull: Pull every base image afresh, even when the builder holds it.
@@ -1192,7 +1210,7 @@ class MultiStageImage(pulumi.ComponentResource):
         :param Union['RegistryArgs', 'RegistryArgsDict'] registry: Push to any OCI registry (GHCR, Docker Hub, Harbor, Artifactory…) instead of ECR: then no AWS resource is created. Exclusive with `repository`.
                
                Example: `{ repository: "ghcr.io/acme/api", username: "acme-ci", password: config.requireSecret("ghcrToken") }`
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['RegistryCacheArgs', 'RegistryCacheArgsDict']]] registry_cache: The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move. `environments.<env>.registryCache` overrides it per environment.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['RegistryCacheArgs', 'RegistryCacheArgsDict']]] registry_cache: The registry cache: each build exports its layers (`mode=max`: every stage's) to `<repository>:cache-<target>-<env>` (an OCI image manifest, the shape ECR accepts) and reads its own and, where they share stages, other environments' caches first. A created ECR repository that is IMMUTABLE lets `cache-*` tags move.
                
                Default: true when `builder` is set.
                
@@ -1204,24 +1222,26 @@ class MultiStageImage(pulumi.ComponentResource):
                Example: `{ pullAccess: { principals: ["arn:aws:iam::123456789012:role/eks-node-role"] } }`
                
                Example: `{ existing: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shared/app" }`
-        :param _builtins.bool reproducible: Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
+        :param _builtins.bool reproducible: Reproducible digests: the build runs with `SOURCE_DATE_EPOCH` (the commit's time, or 0 when the commit is unknown) and BuildKit rewrites every file's and the config's timestamps to it, so the same inputs at the same commit give the same digest on any builder with the same base images, caches or not (`test/integration/reproducible.test.ts` builds the seed apps' production images on two fresh BuildKit daemons and gets one digest each). What a `RUN` writes is the Dockerfile's: npm's clock-named logs or Go's build cache differ from build to build. Needs a `builder` (the Docker engine's own cannot rewrite timestamps); attestations carry their own build times, so turn them off for a reproducible digest.
                
                Default: false.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Build secrets by id, read in the Dockerfile with `RUN --mount=type=secret,id=<id>` (the file `/run/secrets/<id>`). Values are always handled as Pulumi secrets and never reach a layer, the image config or history, the plan, outputs or logs. Not supported by the `docker` back end. A change of value alone does not rebuild the image. A required mount without its secret is refused before anything is created.
                
                Example: `{ NPM_TOKEN: config.requireSecret("npmToken") }`
-        :param Union[pulumi.Input[_builtins.str], pulumi.Input[_builtins.float]] shm_size: `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more. Needs a `builder`.
-        :param Union['SigningArgs', 'SigningArgsDict'] signing: Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `environments.<env>.signing: false` turns it off for one environment. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
+        :param Union[pulumi.Input[_builtins.str], pulumi.Input[_builtins.float]] shm_size: `/dev/shm`'s size for `RUN` (bytes, or `"64MB"`): browsers and test runners need more.
+               
+               Default: the builder's.
+        :param Union['SigningArgs', 'SigningArgsDict'] signing: Sign what this stack's environment releases, and verify what it takes: a cosign key pair (`cosign generate-key-pair`). With `key`, each image gets a signature (cosign's format, in the registry beside it) carrying its inputs hash and environment, before its release tags. In production and where an environment promotes (`promoteFrom`), an image this update did not build gets the tags only if a trusted key (the key's own, and `publicKeys`) signed it for these inputs. `docker-cli` only; needs `cosign` (and `syft` for an SBOM) on the machine running `pulumi up`.
                
                Example: `{ key: config.requireSecret("cosignKey"), keyPassword: config.requireSecret("cosignPassword") }`
                
                Example: `{ publicKeys: ["keys/release.pub"] }`
-        :param Sequence[pulumi.Input[Union['SshArgs', 'SshArgsDict']]] ssh: SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state.
+        :param Sequence[pulumi.Input[Union['SshArgs', 'SshArgsDict']]] ssh: SSH agents forwarded for `RUN --mount=type=ssh` (private Git dependencies): the agent at `$SSH_AUTH_SOCK`, or key files. Nothing of them reaches the image or the state. A required mount without its forwarding is refused before anything is created.
                
                Example: `[{ id: "default" }]`
                
                Example: `[{ id: "github", paths: ["/home/ci/.ssh/id_ed25519"] }]`
-        :param Any tag_strategy: How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}`; a list of such templates (a tag each); or, in TypeScript, a function of those values returning tags.
+        :param Any tag_strategy: How the release's unique tags are made: a template with `{env}`, `{target}`, `{gitSha}`, `{gitShortSha}`, `{version}`, `{inputsHash}` (12 hex digits of the target's inputs hash); a list of such templates (a tag each: the form every Pulumi language can pass); or, in TypeScript, a function of those values returning tags. Into an IMMUTABLE repository (what the component creates for production), a template without `{gitSha}`, `{gitShortSha}`, `{version}` or `{inputsHash}` is refused: it would tag every release the same. With more than one environment, a template without `{env}` or `{inputsHash}` is refused (two environments would push one tag for different images), unless the other environment promotes this one's image. Tags starting with `cache-` are the registry cache's, refused here, in `tags` and in `movingTags`.
                
                Default: "{env}-{gitShortSha}" (or "{env}-{inputsHash}" when the commit is unknown).
                
@@ -1232,15 +1252,19 @@ class MultiStageImage(pulumi.ComponentResource):
                
                Default: [].
         :param pulumi.Input[_builtins.str] target: Stage to build in every environment, overriding the environment defaults.
-        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[_builtins.str]] test_stage: The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
+               
+               Default: the environment's `target`; else, in development, the first of `devTargets` the Dockerfile has; else the final stage.
+        :param Union[pulumi.Input[_builtins.bool], pulumi.Input[_builtins.str]] test_stage: The test gate: in production, this stage is built first (its RUNs run the tests) and the image is pushed only if it builds; a failure stops `pulumi up` with the test output and pushes nothing. `false` turns it off; `true` requires the default one (refused when the Dockerfile has no `test`, `tests` or `tester` stage). Plain value: it decides the resources.
                
                Default: the first of `test`, `tests`, `tester` the Dockerfile has.
                
                Example: `"unit-tests"`
-        :param Sequence[pulumi.Input[_builtins.str]] ulimits: `RUN`'s resource limits; needs a `builder`.
+        :param Sequence[pulumi.Input[_builtins.str]] ulimits: `RUN`'s resource limits, `name=soft[:hard]`.
+               
+               Default: the builder's.
                
                Example: `["nofile=65535:65535"]`
-        :param _builtins.str version: Release version for `{version}` tags.
+        :param _builtins.str version: Release version: `{version}` in the tag templates, and the version label.
         :param Sequence[pulumi.Input[_builtins.str]] volatile_args: Build args passed to the build but left out of the inputs hash that decides whether the image is rebuilt: a build number, a timestamp, a short-lived token. A change of their value alone rebuilds nothing; the next build for another reason gets the new value.
                
                Example: `["BUILD_NUMBER"]`
