@@ -109,6 +109,8 @@ start_daemon() {
   mkdir -p "$root"
   cat >"$state/$name.toml" <<TOML
 root = "$root"
+# What a build may be allowed (buildx --allow, the component's allow): RUN --security=insecure.
+insecure-entitlements = ["security.insecure"]
 [grpc]
 $grpc
 [worker.oci]

@@ -205,7 +205,9 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
       const [item] = checker.getTypeArguments(type as ts.TypeReference);
       const items = map(item, `${where}[]`, hint);
       if (items.input) nestedInput();
-      return { type: "array", items: finish(items.spec) };
+      // A list of string literals: said in the description, as a single one's are.
+      const itemValues = items.spec.__values as string[] | undefined;
+      return { type: "array", items: finish(items.spec), ...(itemValues ? { __itemValues: itemValues } : {}) };
     }
     const index = checker.getIndexInfosOfType(type).find((i) => i.keyType.flags & ts.TypeFlags.String);
     if (index && checker.getPropertiesOfType(type).length === 0) {
@@ -221,15 +223,15 @@ export function generateSchema(options: { crossLanguage?: Record<string, string>
 
   /** A property's spec with string-literal values turned into text for the description. */
   const finish = (spec: Spec): Spec => {
-    const { __values, ...rest } = spec;
+    const { __values, __itemValues, ...rest } = spec;
     void __values;
+    void __itemValues;
     return rest;
   };
-  const withValues = (spec: Spec, text: string): Spec => {
-    const values = spec.__values as string[] | undefined;
-    const note = values ? `One of ${values.map((v) => `\`"${v}"\``).join(", ")}.` : "";
-    return { ...finish(spec), ...withDescription([text, note].filter(Boolean).join(" ")) };
-  };
+  const withValues = (spec: Spec, text: string): Spec => ({
+    ...finish(spec),
+    ...withDescription([text, valuesNote(spec)].filter(Boolean).join(" ")),
+  });
   const plainIf = (p: Property): Spec => (p.input ? {} : { plain: true });
 
   type Pick = (member: ts.Symbol, type: ts.Type) => { type: ts.Type; input: boolean } | undefined;
@@ -384,15 +386,23 @@ function cleanType(spec: Spec): Spec {
     ...spec,
     properties: Object.fromEntries(
       Object.entries(properties).map(([name, p]) => {
-        const values = p.__values as string[] | undefined;
-        const { __values, ...rest } = p;
+        const note = valuesNote(p);
+        const { __values, __itemValues, ...rest } = p;
         void __values;
-        if (!values) return [name, rest];
-        const note = `One of ${values.map((v) => `\`"${v}"\``).join(", ")}.`;
+        void __itemValues;
+        if (!note) return [name, rest];
         return [name, { ...rest, description: [rest.description, note].filter(Boolean).join(" ") }];
       }),
     ),
   };
+}
+
+/** A property's allowed string values as its description says them: `One of …` (a list's items: `Each one of …`). */
+function valuesNote(spec: Spec): string {
+  const quote = (values: string[]): string => values.map((v) => `\`"${v}"\``).join(", ");
+  if (spec.__values) return `One of ${quote(spec.__values as string[])}.`;
+  if (spec.__itemValues) return `Each one of ${quote(spec.__itemValues as string[])}.`;
+  return "";
 }
 
 function withDescription(text: string): Spec {

@@ -39,9 +39,11 @@ export const schema = JSON.parse(packageSchema()) as {
 };
 export const INPUTS = schema.resources[COMPONENT_TYPE].inputProperties;
 
-/** "One of `"a"`, `"b"`." in a description: the schema's allowed values. */
-function allowedOf(spec: Spec): string[] | undefined {
-  const match = /One of ((?:`"[^"]*"`(?:, )?)+)\./.exec(spec.description ?? "");
+/** "One of `"a"`, `"b"`." in a description: the schema's allowed values ("Each one of" for a list's items). */
+function allowedOf(spec: Spec, items = false): string[] | undefined {
+  const match = new RegExp(`${items ? "Each one" : "(?<!Each )One"} of ((?:\`"[^"]*"\`(?:, )?)+)\\.`).exec(
+    spec.description ?? "",
+  );
   return match ? [...match[1].matchAll(/`"([^"]*)"`/g)].map((m) => m[1]) : undefined;
 }
 
@@ -69,7 +71,11 @@ export function walkSchema(): Map<string, Place> {
     }
     if (spec.type === "array") {
       place.kinds.add("list");
-      return visit(spec.items as Spec, `${where}[0]`, depth + 1);
+      const itemValues = allowedOf(described, true);
+      visit(spec.items as Spec, `${where}[0]`, depth + 1);
+      const item = places.get(`${where}[0]`);
+      if (itemValues && item && (spec.items as Spec).type === "string") item.allowed = itemValues;
+      return;
     }
     if (spec.type === "object") {
       place.kinds.add("map");

@@ -12,8 +12,8 @@ import {
   type Diagnostic,
   type FieldSpec,
   type Fields,
-  LATE_PLAN_ARGS,
   PLAN_FIELDS,
+  type PlanArgs,
   STRING,
   allowedValues,
   checkField,
@@ -31,10 +31,7 @@ function lateDeep(spec: FieldSpec): FieldSpec {
 }
 
 const planFields = Object.fromEntries(
-  Object.entries(PLAN_FIELDS).map(([key, spec]) => [
-    key,
-    (LATE_PLAN_ARGS as readonly string[]).includes(key) ? lateDeep(spec) : spec,
-  ]),
+  Object.entries(PLAN_FIELDS as Fields<PlanArgs>).map(([key, spec]) => [key, spec.late ? lateDeep(spec) : spec]),
 ) as Fields<MultiStageImageArgs>;
 
 /** `MultiStageImageArgs`, field by field. */

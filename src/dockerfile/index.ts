@@ -47,6 +47,7 @@ export {
   type OpaqueRead,
   type SecretMount,
   type SshMount,
+  type EntitlementUse,
   type Stage,
   type StageDependency,
   type VariableUse,

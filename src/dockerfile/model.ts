@@ -76,6 +76,12 @@ export interface SshMount {
   line: number;
 }
 
+/** A privileged `RUN` flag: the entitlement the build must be allowed (`RUN --security=insecure`, `RUN --device=…`). */
+export interface EntitlementUse {
+  entitlement: "security.insecure" | "device";
+  line: number;
+}
+
 /** Where an instruction reads files of the build context. */
 export interface ContextRead {
   /** `COPY`, `ADD`, or a `RUN --mount=type=bind` without `from`. */
@@ -134,6 +140,8 @@ export interface Stage {
   secretMounts: SecretMount[];
   /** `RUN --mount=type=ssh` flags of the stage. */
   sshMounts: SshMount[];
+  /** The entitlements its RUN instructions need (`--security=insecure`, `--device`). */
+  entitlements: EntitlementUse[];
   /** The build-context files its instructions read. */
   contextReads: ContextRead[];
   /** What its instructions copy or mount from another stage, an image or a named context. */

@@ -13,6 +13,7 @@ import type {
   DockerfileModel,
   SecretMount,
   SshMount,
+  EntitlementUse,
   Stage,
   VariableUse,
 } from "./model";
@@ -136,6 +137,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       dependencies: [],
       secretMounts: [],
       sshMounts: [],
+      entitlements: [],
       contextReads: [],
       opaqueReads: [],
       fromReads: [],
@@ -176,6 +178,7 @@ export function parseDockerfile(content: string, file = "Dockerfile"): ParseResu
       if (keyword === "RUN") {
         stage.secretMounts.push(...secretMounts(instruction));
         stage.sshMounts.push(...sshMounts(instruction));
+        stage.entitlements.push(...entitlementUses(instruction));
       }
       readsOf(instruction, stage);
       stage.variables.push(...variableUses(instruction, escape));
@@ -392,6 +395,15 @@ function sshMounts(run: SyntaxNode): SshMount[] {
   return mounts(run).flatMap(({ options }) => {
     if (options.get("type") !== "ssh") return [];
     return [{ id: options.get("id") || "default", required: options.get("required") === "true", line: run.line }];
+  });
+}
+
+/** The entitlements a RUN's flags need: `--security=insecure`, and `--device` (any value). */
+function entitlementUses(run: SyntaxNode): EntitlementUse[] {
+  return run.flags.flatMap((flag): EntitlementUse[] => {
+    if (/^--security=insecure$/i.test(flag)) return [{ entitlement: "security.insecure", line: run.line }];
+    if (/^--device=/i.test(flag)) return [{ entitlement: "device", line: run.line }];
+    return [];
   });
 }
 

@@ -8,6 +8,7 @@ export const PLAN_CODES = [
   "unused-secret",
   "missing-ssh",
   "unused-ssh",
+  "missing-entitlement",
   "unpinned-base",
   "non-final-target",
   "invalid-argument",

@@ -190,7 +190,7 @@ export function credentialFree(spec: FieldSpec, fix = NO_CREDENTIALS): FieldSpec
 }
 
 /** The same declaration, taking Outputs (`late`). */
-export function late(spec: FieldSpec): FieldSpec {
+export function late<S extends FieldSpec>(spec: S): S & { readonly late: true } {
   return { ...spec, late: true };
 }
 

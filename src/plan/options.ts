@@ -35,6 +35,7 @@ import {
   NO_CREDENTIALS,
   credentialFree,
   describeValue,
+  late,
   object,
 } from "./fields";
 import { type EnvironmentArgs, type EnvironmentKind, type ReleaseGateArgs, parseSize } from "./environments";
@@ -309,11 +310,16 @@ export interface PlanArgs {
    * @example ["nofile=65535:65535"]
    */
   readonly ulimits?: readonly string[];
+  /**
+   * Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`):
+   * `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The
+   * builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs
+   * one that is not here is refused by its line before anything is created.
+   * @example ["security.insecure"]
+   */
+  readonly allow?: ReadonlyArray<"security.insecure" | "device">;
 }
 
-/** The plan args a program may pass as Outputs (known only once they resolve). */
-export const LATE_PLAN_ARGS = ["context", "dockerfile", "target", "platform", "buildArgs", "cacheFrom"] as const;
-export type LatePlanArg = (typeof LATE_PLAN_ARGS)[number];
 /** The late plan args, resolved: every key present (a value or `undefined`). */
 export type LatePlanInputs = { [K in LatePlanArg]: PlanArgs[K] };
 
@@ -600,17 +606,17 @@ export function mergeEnvironments(
 
 /** Every plan arg, declared once: its type, allowed values and nested fields (see `fields.ts`). */
 export const PLAN_FIELDS = {
-  context: credentialFree(STRING, GIT_FIX),
-  dockerfile: STRING,
+  context: late(credentialFree(STRING, GIT_FIX)),
+  dockerfile: late(STRING),
   dockerfileInline: STRING,
   environments: { type: "map", of: ENVIRONMENT_SPEC },
-  target: STRING,
+  target: late(STRING),
   contexts: buildInput(credentialFree(STRING_MAP), ["docker-build"]),
   devTargets: STRINGS,
-  buildArgs: credentialFree(STRING_MAP, BUILD_ARG_FIX),
+  buildArgs: late(credentialFree(STRING_MAP, BUILD_ARG_FIX)),
   volatileArgs: STRINGS,
   testStage: { type: "oneOf", options: [STRING, BOOLEAN], expected: "a stage name, true or false" },
-  platform: STRING,
+  platform: late(STRING),
   platforms: STRINGS,
   builder: {
     type: "oneOf",
@@ -651,7 +657,7 @@ export const PLAN_FIELDS = {
   movingTags: STRINGS,
   gitSha: STRING,
   version: STRING,
-  cacheFrom: credentialFree(STRINGS),
+  cacheFrom: late(credentialFree(STRINGS)),
   cacheTo: buildInput(credentialFree(STRINGS), ["docker-build"]),
   // docker builds in the local engine, so the image is loaded there anyway.
   load: buildInput(BOOLEAN, ["docker-build", "docker"]),
@@ -701,6 +707,17 @@ export const PLAN_FIELDS = {
     }),
     [],
   ),
+  allow: buildSetting(
+    { type: "list", of: allowedValues<"security.insecure" | "device">({ "security.insecure": true, device: true }) },
+    listFlag("--allow", "entitlements", {
+      buildxOnly: true,
+      needsBuilder: {
+        why: "takes no --allow (its daemon's builder.entitlements setting decides)",
+        or: ", or leave allow out and grant the entitlement in the daemon's configuration",
+      },
+    }),
+    [],
+  ),
   ulimits: buildSetting(
     STRINGS,
     listFlag("--ulimit", "ulimits", { needsBuilder: { why: "leaves RUN's limits at their defaults" } }),
@@ -722,6 +739,16 @@ export type BuildSettingName = {
 export type BuildInput = {
   [K in keyof PlanFields]: PlanFields[K] extends { carriedBy: readonly CarryingBackend[] } ? K : never;
 }[keyof PlanFields];
+
+/** The plan args a program may pass as Outputs (known only once they resolve): their entry is `late`. */
+export type LatePlanArg = {
+  [K in keyof PlanFields]: PlanFields[K] extends { late: true } ? K : never;
+}[keyof PlanFields];
+
+/** The late plan args, in the table's order. */
+export const LATE_PLAN_ARGS = PLAN_ARG_KEYS.filter(
+  (name) => (PLAN_FIELDS as Fields<PlanArgs>)[name].late,
+) as LatePlanArg[];
 
 /** The build settings' columns, in the table's order. */
 export const BUILD_SETTINGS = PLAN_ARG_KEYS.flatMap((name) => {

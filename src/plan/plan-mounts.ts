@@ -146,5 +146,32 @@ export function planMounts(
     model.file,
     diagnostics,
   );
+  // The Docker engine's own builder takes no --allow: its daemon's config (builder.entitlements) decides.
+  if (hasBuilder) validateEntitlements(mounted, options.allow ?? [], model.file, diagnostics);
   return { contexts, externalImages, testTarget, mounted };
+}
+
+/**
+ * With a builder, a `RUN --security=insecure` or `RUN --device` the build reaches needs its
+ * entitlement in `allow`, or BuildKit refuses the step mid-build: refused here, by the RUN's line.
+ */
+function validateEntitlements(
+  stages: readonly Stage[],
+  allowed: readonly string[],
+  file: string,
+  diagnostics: Diagnostic[],
+): void {
+  for (const stage of stages)
+    for (const { entitlement, line } of stage.entitlements)
+      if (!allowed.includes(entitlement))
+        diagnostics.push({
+          severity: "error",
+          code: "missing-entitlement",
+          file,
+          line,
+          stage: stageLabel(stage),
+          property: "allow",
+          message: `RUN ${entitlement === "device" ? "--device" : "--security=insecure"} needs the "${entitlement}" entitlement, which allow does not grant: BuildKit would refuse the step.`,
+          hint: `Add allow: ["${entitlement}"], and grant it on the builder too (buildkitd --allow-insecure-entitlement ${entitlement}).`,
+        });
 }

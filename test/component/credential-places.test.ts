@@ -74,6 +74,7 @@ const REASONS: Record<string, string> = {
   shmSize: "a size, checked by its form",
   "environments.*.sizeBudget": "a size, checked by its form",
   "ulimits[]": "a limit, checked as name=soft[:hard]",
+  "allow[]": ALLOWED,
   "addHosts[]": "a host entry, checked as name:ip",
   "volatileArgs[]": "a build arg's name, not its value",
   "ssh[].id": "an SSH mount's id, checked by its form",

@@ -159,6 +159,31 @@ describe("Integration: labels, annotations and build settings reach the image", 
       assert.equal(config.config.Labels["org.opencontainers.image.revision"], SHA);
     });
 
+    it("allow: RUN --security=insecure runs privileged when allowed; without --allow BuildKit refuses the step", async () => {
+      // Privileged, RUN holds (nearly) every capability (CapEff 000001fffeffffff: 40); the sandbox's 14 (00000000a80425fb).
+      const text =
+        "FROM multistage-local/busybox:1 AS final\nRUN --security=insecure echo \"caps=$(grep CapEff /proc/self/status | awk '{print $2}')\"\n";
+      const plan = planOf({
+        dockerfile: inlineDockerfile(text),
+        builder: builder.name,
+        registryCache: false,
+        noCache: true,
+        allow: ["security.insecure"],
+      });
+      const repository = `${engine.registry.server}/multistage-tests/settings-allow-${RUN}`;
+      const built = await builder.executor.buildWithBuilder(plan, repository, { push: true });
+      const caps = /caps=([0-9a-f]+)/.exec(built.log.split("\n").find((l) => /^#\d+ [\d.]+ caps=/.test(l)) ?? "");
+      assert.ok(caps, `RUN printed no capabilities:\n${built.log.slice(-1500)}`);
+      const held = [...BigInt(`0x${caps[1]}`).toString(2)].filter((bit) => bit === "1").length;
+      assert.ok(held >= 38, `the RUN held ${held} capabilities (${caps[1]}), not the privileged set`);
+      // The plan refuses this (the RUN's line names allow); forced past it, the builder refuses the step.
+      const unallowed = { ...plan, settings: { ...plan.settings, allow: [] } };
+      await assert.rejects(
+        builder.executor.buildWithBuilder(unallowed, repository, { push: true }),
+        /security\.insecure|entitlement/,
+      );
+    });
+
     it("named contexts: a base image routed through a mirror, files copied from a directory of their own", async () => {
       const shared = path.join(app, "shared");
       fs.mkdirSync(path.join(shared, "lib"), { recursive: true });

@@ -77,6 +77,10 @@ type multiStageImageArgs struct {
 	//
 	// Example: `{ debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }`
 	AdditionalImages map[string]AdditionalImage `pulumi:"additionalImages"`
+	// Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`): `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs one that is not here is refused by its line before anything is created.
+	//
+	// Example: `["security.insecure"]` Each one of `"security.insecure"`, `"device"`.
+	Allow []string `pulumi:"allow"`
 	// Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
 	//
 	// Default: false.
@@ -299,6 +303,10 @@ type MultiStageImageArgs struct {
 	//
 	// Example: `{ debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }`
 	AdditionalImages map[string]AdditionalImageInput
+	// Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`): `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs one that is not here is refused by its line before anything is created.
+	//
+	// Example: `["security.insecure"]` Each one of `"security.insecure"`, `"device"`.
+	Allow []pulumi.StringInput
 	// Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
 	//
 	// Default: false.

@@ -24,6 +24,7 @@ class MultiStageImageArgs:
                  context: pulumi.Input[_builtins.str],
                  add_hosts: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  additional_images: Optional[Mapping[str, pulumi.Input['AdditionalImageArgs']]] = None,
+                 allow: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  allow_secret_like_build_args: Optional[_builtins.bool] = None,
                  annotations: Optional[Mapping[str, pulumi.Input[_builtins.str]]] = None,
                  attestations: Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input['AttestationArgs']]] = None,
@@ -81,6 +82,9 @@ class MultiStageImageArgs:
                Example: `{ migrations: { target: "migrate" } }`
                
                Example: `{ debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }`
+        :param Sequence[pulumi.Input[_builtins.str]] allow: Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`): `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs one that is not here is refused by its line before anything is created.
+               
+               Example: `["security.insecure"]` Each one of `"security.insecure"`, `"device"`.
         :param _builtins.bool allow_secret_like_build_args: Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
                
                Default: false.
@@ -248,6 +252,8 @@ class MultiStageImageArgs:
             pulumi.set(__self__, "add_hosts", add_hosts)
         if additional_images is not None:
             pulumi.set(__self__, "additional_images", additional_images)
+        if allow is not None:
+            pulumi.set(__self__, "allow", allow)
         if allow_secret_like_build_args is not None:
             pulumi.set(__self__, "allow_secret_like_build_args", allow_secret_like_build_args)
         if annotations is not None:
@@ -380,6 +386,20 @@ class MultiStageImageArgs:
     @additional_images.setter
     def additional_images(self, value: Optional[Mapping[str, pulumi.Input['AdditionalImageArgs']]]):
         pulumi.set(self, "additional_images", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def allow(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
+        """
+        Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`): `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs one that is not here is refused by its line before anything is created.
+
+        Example: `["security.insecure"]` Each one of `"security.insecure"`, `"device"`.
+        """
+        return pulumi.get(self, "allow")
+
+    @allow.setter
+    def allow(self, value: Optional[Sequence[pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "allow", value)
 
     @_builtins.property
     @pulumi.getter(name="allowSecretLikeBuildArgs")
@@ -1046,6 +1066,7 @@ class MultiStageImage(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  add_hosts: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  additional_images: Optional[Mapping[str, pulumi.Input[Union['AdditionalImageArgs', 'AdditionalImageArgsDict']]]] = None,
+                 allow: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  allow_secret_like_build_args: Optional[_builtins.bool] = None,
                  annotations: Optional[Mapping[str, pulumi.Input[_builtins.str]]] = None,
                  attestations: Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['AttestationArgs', 'AttestationArgsDict']]]] = None,
@@ -1106,6 +1127,9 @@ class MultiStageImage(pulumi.ComponentResource):
                Example: `{ migrations: { target: "migrate" } }`
                
                Example: `{ debug: { target: { dev: "builder", production: "debug" }, buildArgs: { LOG_LEVEL: "debug" } } }`
+        :param Sequence[pulumi.Input[_builtins.str]] allow: Privileged entitlements the build may use (buildx's `--allow`, Bake's `entitlements`): `"security.insecure"` for `RUN --security=insecure`, `"device"` for `RUN --device`. The builder must grant them too (buildkitd's `--allow-insecure-entitlement`). A RUN that needs one that is not here is refused by its line before anything is created.
+               
+               Example: `["security.insecure"]` Each one of `"security.insecure"`, `"device"`.
         :param _builtins.bool allow_secret_like_build_args: Accept build args whose names look like secrets (`*_TOKEN`, `*PASSWORD*`…) or whose values are Pulumi secrets; their values end up in the image history, and show as `[secret]` in outputs.
                
                Default: false.
@@ -1295,6 +1319,7 @@ class MultiStageImage(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  add_hosts: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  additional_images: Optional[Mapping[str, pulumi.Input[Union['AdditionalImageArgs', 'AdditionalImageArgsDict']]]] = None,
+                 allow: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  allow_secret_like_build_args: Optional[_builtins.bool] = None,
                  annotations: Optional[Mapping[str, pulumi.Input[_builtins.str]]] = None,
                  attestations: Optional[Union[pulumi.Input[_builtins.bool], pulumi.Input[Union['AttestationArgs', 'AttestationArgsDict']]]] = None,
@@ -1354,6 +1379,7 @@ class MultiStageImage(pulumi.ComponentResource):
 
             __props__.__dict__["add_hosts"] = add_hosts
             __props__.__dict__["additional_images"] = additional_images
+            __props__.__dict__["allow"] = allow
             __props__.__dict__["allow_secret_like_build_args"] = allow_secret_like_build_args
             __props__.__dict__["annotations"] = annotations
             __props__.__dict__["attestations"] = attestations

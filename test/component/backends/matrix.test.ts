@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MultiStageImage, type MultiStageImageArgs } from "../../../src";
+import { BUILD_INPUTS } from "../../../src/plan";
 import { REPO_ROOT } from "../../helpers";
 import { type Recorded, inputErrors, resources, settle, useStack, value } from "../mocks";
 
@@ -206,6 +207,10 @@ const PROBES: Record<string, Probe> = {
     args: { builder: "farm", ulimits: ["nofile=1024:2048"] },
     carried: (b, s) => JSON.stringify(buildInput(b, s, "ulimits")) === '["nofile=1024:2048"]',
   },
+  "`allow` (with a `builder`)": {
+    args: { builder: "farm", allow: ["security.insecure"] },
+    carried: (b, s) => JSON.stringify(buildInput(b, s, "allow")) === '["security.insecure"]',
+  },
   "`cacheFrom` entries (`type=local`, `gha`, `s3`; with a `builder`)": {
     args: { builder: "farm", cacheFrom: ["type=gha,scope=app"] },
     carried: (b, s) =>
@@ -297,6 +302,14 @@ describe("The README's back-end table, cell by cell", () => {
 
   it("has a probe for every row, and a row for every probe", () => {
     assert.deepEqual([...table.keys()].sort(), Object.keys(PROBES).sort());
+  });
+
+  it("has a row for every build input the field table says which back ends carry", () => {
+    const rows = [...table.keys()];
+    assert.deepEqual(
+      BUILD_INPUTS.filter((input) => !rows.some((row) => row.startsWith(`\`${input}\``))),
+      [],
+    );
   });
 
   for (const [feature, probe] of Object.entries(PROBES)) {

@@ -369,5 +369,6 @@ const SETTING_VALUES: Record<string, unknown> = {
   noCacheFilter: ["build"],
   pull: true,
   shmSize: "64MB",
+  allow: ["security.insecure"],
   ulimits: ["nofile=1024:2048"],
 };

@@ -85,6 +85,7 @@ describe("executor arguments", () => {
       noCacheFilter: ["deps"],
       pull: true,
       shmSize: "64MB",
+      allow: ["security.insecure"],
       ulimits: ["nofile=1024:2048"],
     });
     const shared = [
@@ -104,21 +105,23 @@ describe("executor arguments", () => {
       "nofile=1024:2048",
     ];
     const engine = buildArguments(
-      { ...set, annotations: {}, settings: { ...set.settings, noCacheFilter: [] } },
+      { ...set, annotations: {}, settings: { ...set.settings, noCacheFilter: [], allow: [] } },
       "r/app",
       "/i",
     );
     const at = engine.indexOf("--label");
     assert.deepEqual(engine.slice(at, at + shared.length), shared);
-    assert.ok(!engine.includes("--annotation") && !engine.includes("--no-cache-filter"));
+    assert.ok(!engine.includes("--annotation") && !engine.includes("--no-cache-filter") && !engine.includes("--allow"));
     const buildx = buildxArguments(set, "r/app", "farm", "/m", { push: true });
     const from = buildx.indexOf("--label");
-    assert.deepEqual(buildx.slice(from, from + shared.length + 4), [
+    assert.deepEqual(buildx.slice(from, from + shared.length + 6), [
       ...shared,
       "--annotation",
       "org.opencontainers.image.description=API",
       "--no-cache-filter",
       "deps",
+      "--allow",
+      "security.insecure",
     ]);
     // --no-cache once, whether the plan or the caller (the drift repair) asks for it.
     const twice = buildArguments(set, "r/app", "/i", { noCache: true });
@@ -184,6 +187,7 @@ describe("executor arguments", () => {
       "--add-host": "extra-hosts",
       "--shm-size": "shm-size",
       "--ulimit": "ulimits",
+      "--allow": "entitlements",
       "--output": "output",
       "--provenance": "attest",
       "--sbom": "attest",

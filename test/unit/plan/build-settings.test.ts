@@ -1,6 +1,6 @@
 /** Labels, annotations and the build settings in the plan: defaults, what names the release, and every bad value. */
 import { strict as assert } from "assert";
-import { type BuildPlanOptions, planBuild } from "../../../src/plan";
+import { type BuildPlanOptions, type Diagnostic, planBuild, validatePlanArgs } from "../../../src/plan";
 import { dockerfile, planProblems } from "../../helpers";
 
 const PARSED = dockerfile(`
@@ -65,7 +65,14 @@ describe("labels, annotations and build settings in the plan", () => {
   });
 
   it("carries the build settings as given, with the defaults off", () => {
-    assert.deepEqual(plan().settings, { addHosts: [], noCache: false, noCacheFilter: [], pull: false, ulimits: [] });
+    assert.deepEqual(plan().settings, {
+      addHosts: [],
+      noCache: false,
+      noCacheFilter: [],
+      pull: false,
+      allow: [],
+      ulimits: [],
+    });
     const made = plan({
       builder: "farm",
       network: "none",
@@ -74,6 +81,7 @@ describe("labels, annotations and build settings in the plan", () => {
       noCacheFilter: ["deps"],
       pull: true,
       shmSize: "1GB",
+      allow: ["security.insecure"],
       ulimits: ["nofile=1024:2048", "nproc=-1"],
     });
     assert.deepEqual(made.settings, {
@@ -83,6 +91,7 @@ describe("labels, annotations and build settings in the plan", () => {
       noCacheFilter: ["deps"],
       pull: true,
       shmSize: 1_000_000_000,
+      allow: ["security.insecure"],
       ulimits: ["nofile=1024:2048", "nproc=-1"],
     });
   });
@@ -113,5 +122,49 @@ describe("labels, annotations and build settings in the plan", () => {
       "shmSize: needs a builder: the Docker engine's own builder leaves /dev/shm at its default.",
       "ulimits: needs a builder: the Docker engine's own builder leaves RUN's limits at their defaults.",
     ]);
+  });
+
+  it("a RUN that needs an entitlement allow does not grant is refused by its line and stage, with a builder", () => {
+    const privileged = dockerfile(`
+      FROM busybox:1.36 AS unused
+      RUN --security=insecure true
+      FROM busybox:1.36 AS deps
+      RUN --security=insecure mount -t tmpfs none /mnt
+      FROM deps AS production
+      RUN --device=/dev/fuse true
+    `);
+    const options: BuildPlanOptions = { context: ".", environment: "production", gitSha: SHA, builder: "farm" };
+    assert.deepEqual(
+      planProblems(() => planBuild(privileged, options)),
+      [
+        'allow: RUN --security=insecure needs the "security.insecure" entitlement, which allow does not grant: BuildKit would refuse the step.',
+        'allow: RUN --device needs the "device" entitlement, which allow does not grant: BuildKit would refuse the step.',
+      ],
+    );
+    try {
+      planBuild(privileged, options);
+    } catch (err) {
+      const [first] = (err as { diagnostics: Array<{ line?: number; stage?: string; hint?: string }> }).diagnostics;
+      assert.deepEqual([first.line, first.stage], [4, "deps"]);
+      assert.match(
+        first.hint ?? "",
+        /Add allow: \["security.insecure"\].*--allow-insecure-entitlement security.insecure/,
+      );
+    }
+    // Granted, the plan carries it; the stage the target does not build is not asked about.
+    const granted = planBuild(privileged, { ...options, allow: ["security.insecure", "device"] });
+    assert.deepEqual(granted.settings.allow, ["security.insecure", "device"]);
+    // The engine's own builder takes no --allow (its daemon's configuration decides): not asked, and allow is refused.
+    assert.doesNotThrow(() => planBuild(privileged, { ...options, builder: undefined }));
+    assert.deepEqual(refused({ allow: ["security.insecure"] }), [
+      "allow: needs a builder: the Docker engine's own builder takes no --allow (its daemon's builder.entitlements setting decides).",
+    ]);
+    // Its values are the table's: the args' check refuses another by its path.
+    const diagnostics: Diagnostic[] = [];
+    validatePlanArgs({ allow: ["root"] }, diagnostics);
+    assert.deepEqual(
+      diagnostics.map((d) => `${d.property}: ${d.message}`),
+      ['allow[0]: "root" is not one of "security.insecure", "device".'],
+    );
   });
 });
