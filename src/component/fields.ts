@@ -38,9 +38,14 @@ const planFields = Object.fromEntries(
 export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs", {
   ...planFields,
   environment: STRING,
-  secrets: { type: "map", of: late(STRING), secret: true },
-  repository: REPOSITORY_SPEC,
-  registry: REGISTRY_SPEC,
+  secrets: {
+    type: "map",
+    of: { ...late(STRING), expected: "a string (a pulumi.secret)" },
+    secret: true,
+    expected: "a map of secret ids to values",
+  },
+  repository: { ...REPOSITORY_SPEC, expected: "an object" },
+  registry: { ...REGISTRY_SPEC, expected: "an object" },
   backend: allowedValues<BackendName>(
     Object.fromEntries(Object.keys(BACKENDS).map((b) => [b, true])) as Record<BackendName, true>,
   ),
@@ -57,11 +62,15 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
     of: object<AdditionalImageArgs>(
       "AdditionalImageArgs",
       {
-        target: { type: "oneOf", options: [STRING, { type: "map", of: STRING }] },
+        target: {
+          type: "oneOf",
+          options: [STRING, { type: "map", of: STRING }],
+          expected: "a stage name, or a stage per environment",
+        },
         // Kept in the image's history and the state, as the main image's are.
         buildArgs: credentialFree({ type: "map", of: late(STRING) }, BUILD_ARG_FIX),
       },
-      { required: ["target"] },
+      { required: ["target"], expected: '{ target: "<stage>" } (or a stage per environment)' },
     ),
   },
 });
@@ -70,9 +79,18 @@ export const COMPONENT_SPEC = object<MultiStageImageArgs>("MultiStageImageArgs",
 export const COMPONENT_FIELDS = COMPONENT_SPEC.fields;
 
 /**
- * Check `args` against `COMPONENT_SPEC`: unknown fields at every level, allowed values and types
- * not already reported by a more specific check in `diagnostics`. Late values are checked once they resolve.
+ * The one type walk of the args: `args` against `COMPONENT_SPEC` (the plan args' entries and the
+ * component's own): unknown fields at every level, required fields, allowed values, forms and
+ * types, and an Output where a value must be known now. Not `environments`: `validEnvironments`
+ * walks them with stack config's. A path a check before it reported is not reported again; late
+ * values are checked once they resolve.
+ * @returns true when it found no problem
  */
-export function validateFields(args: object, diagnostics: Diagnostic[]): void {
-  checkField(args, COMPONENT_SPEC, "", diagnostics, { code: "invalid-argument", see: "MultiStageImageArgs" });
+export function validateFields(args: object, diagnostics: Diagnostic[]): boolean {
+  const { environments, ...rest } = args as Record<string, unknown>;
+  void environments;
+  return checkField(rest, COMPONENT_SPEC, "", diagnostics, {
+    code: "invalid-argument",
+    see: "MultiStageImageArgs",
+  });
 }

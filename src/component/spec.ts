@@ -23,9 +23,7 @@ import {
   isValidTag,
   mergeEnvironments,
   validEnvironments,
-  validatePlanArgs,
-  wrongType,
-  isEventual,
+  checkGitSha,
 } from "../plan";
 import { validateRegistryArgs } from "../registry";
 import type { MultiStageImageArgs } from "./args";
@@ -74,14 +72,17 @@ export function resolveSpec(
 ): ComponentSpec {
   const diagnostics: Diagnostic[] = [];
   args = withLocalSource(args, diagnostics);
-  // Wrong types first: planning with them would fail for no reason the user could see.
-  const componentArgsOk = validateComponentArgs(args, diagnostics);
+  // Wrong types first, in one walk of the field table: planning with them would fail for no
+  // reason the user could see. The checks that say a value better run before it (its path is then
+  // not reported again).
+  checkContextGiven(args, diagnostics);
+  checkBackendName(args, diagnostics);
+  checkGitSha(args.gitSha, diagnostics);
+  validateFields(args, diagnostics);
+  // The registry's and the repository's own checks read their fields: only when they are objects.
+  const componentArgsOk = !diagnostics.some((d) => d.property === "registry" || d.property === "repository");
   const environment =
     (typeof args.environment === "string" ? args.environment : undefined) ?? config.get("environment") ?? stack;
-  validatePlanArgs(args, diagnostics, {
-    isLate: isLateValue,
-    skip: ["environments"],
-  });
   const { fromConfig, environments } = resolveEnvironments(args, config, diagnostics);
   const kind = environmentKind(environment, environments);
   checkEnvironmentName(args, config, environment, environments, kind, diagnostics);
@@ -89,11 +90,8 @@ export function resolveSpec(
   checkSecretIds(args, diagnostics);
   const signing = signingContext(args, diagnostics);
   validateBackendSupport(args, environments, diagnostics);
-  checkBackendName(args, diagnostics);
   checkAdditionalImageKeys(name, args, diagnostics);
   const secretBuildArgs = secretConfigBuildArgs(fromConfig);
-  // Last: what the checks above did not already name (unknown fields, allowed values, types).
-  validateFields(args, diagnostics);
   return { name, args, environment, kind, environments, secretBuildArgs, ...(signing ? { signing } : {}), diagnostics };
 }
 
@@ -452,18 +450,11 @@ function otherCacheEntry(
 }
 
 /**
- * The types of the component's own args (the plan args have `validatePlanArgs`): a JavaScript or
- * YAML program can pass anything. Reported as `invalid-argument`, which stops planning early.
- * @returns true when every one of them has the right shape
+ * What the field walk cannot say as well: a missing `context` (the one required arg), said with
+ * what it is.
  */
-function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnostic[]): boolean {
-  const before = diagnostics.length;
-  const loose = args as unknown as Record<string, unknown>;
-  const wrong = (property: string, expected: string, got: unknown): void => {
-    diagnostics.push(wrongType(property, expected, got));
-  };
-  const present = (key: string): boolean => loose[key] !== undefined && loose[key] !== null;
-  if (!present("context"))
+function checkContextGiven(args: MultiStageImageArgs, diagnostics: Diagnostic[]): void {
+  if ((args as { context?: unknown }).context === undefined || (args as { context?: unknown }).context === null)
     diagnostics.push({
       severity: "error",
       code: "invalid-argument",
@@ -471,44 +462,6 @@ function validateComponentArgs(args: MultiStageImageArgs, diagnostics: Diagnosti
       message: "is missing: the build context, the folder the Dockerfile's COPY instructions read from.",
       hint: 'Set context, e.g. context: "./app".',
     });
-  if (present("environment") && typeof loose.environment !== "string")
-    wrong("environment", "a string", loose.environment);
-  for (const key of ["push", "buildOnPreview"]) {
-    const v = loose[key];
-    if (present(key) && typeof v !== "boolean" && !isLateValue(v)) wrong(key, "true or false", v);
-  }
-  for (const key of ["repository", "registry", "secrets", "additionalImages"]) {
-    if (present(key) && !isRecord(loose[key]) && !isLateValue(loose[key]))
-      wrong(key, key === "secrets" ? "a map of secret ids to values" : "an object", loose[key]);
-  }
-  if (isRecord(loose.secrets))
-    for (const [id, v] of Object.entries(loose.secrets))
-      if (typeof v !== "string" && !isLateValue(v)) wrong(`secrets.${id}`, "a string (a pulumi.secret)", v);
-  if (isRecord(loose.additionalImages))
-    for (const [key, image] of Object.entries(loose.additionalImages)) {
-      if (!isRecord(image)) {
-        wrong(`additionalImages.${key}`, '{ target: "<stage>" } (or a stage per environment)', image);
-        continue;
-      }
-      if (image.target === undefined || image.target === null)
-        diagnostics.push({
-          severity: "error",
-          code: "invalid-argument",
-          property: `additionalImages.${key}.target`,
-          message: "is missing: the stage this image builds.",
-          hint: 'Set target, e.g. { target: "migrate" } (or a stage per environment).',
-        });
-      else if (typeof image.target !== "string" && !isRecord(image.target))
-        wrong(`additionalImages.${key}.target`, "a stage name, or a stage per environment", image.target);
-    }
-  return diagnostics.length === before;
-}
-
-/** An Output or a Promise, or a list or map holding one: known only once it resolves. */
-function isLateValue(value: unknown): boolean {
-  if (isEventual(value)) return true;
-  if (Array.isArray(value)) return value.some(isLateValue);
-  return isRecord(value) && Object.values(value).some(isLateValue);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -69,48 +69,52 @@ export interface RepositoryArgs {
 }
 
 /** Every field of `RepositoryArgs`, declared once (see `plan/fields.ts`). */
-export const REPOSITORY_SPEC: FieldSpec = object<RepositoryArgs>("RepositoryArgs", {
-  existing: late(STRING),
-  name: late(STRING),
-  imageTagMutability: allowedValues<NonNullable<RepositoryArgs["imageTagMutability"]>>({
-    MUTABLE: true,
-    IMMUTABLE: true,
-  }),
-  scanOnPush: BOOLEAN,
-  encryption: {
-    type: "oneOf",
-    options: [
-      allowedValues<"AES256">({ AES256: true }),
-      object<{ kmsKeyArn: unknown }>("RepositoryEncryption", { kmsKeyArn: late(STRING) }),
-    ],
-  },
-  forceDelete: BOOLEAN,
-  lifecyclePolicy: {
-    type: "oneOf",
-    options: [
-      BOOLEAN,
-      object<LifecyclePolicyArgs>("LifecyclePolicyArgs", {
-        expireUntaggedAfterDays: NUMBER,
-        keepLastTagged: NUMBER,
-        taggedPatterns: STRINGS,
-        keepLast: NUMBER,
-      }),
-    ],
-  },
-  pullAccess: object<PullAccessArgs>("PullAccessArgs", { accounts: STRINGS, principals: STRINGS }),
-  // AWS tags are shown to anyone who may describe the repository, and kept in the state.
-  tags: credentialFree(
-    STRING_MAP,
-    "AWS tags are visible to anyone who may describe the repository: leave the credential out.",
-  ),
-  replicateTo: {
-    type: "list",
-    of: object<{ region: unknown; registryId: unknown }>("RepositoryReplicateTo", {
-      region: STRING,
-      registryId: late(STRING),
+export const REPOSITORY_SPEC: FieldSpec = object<RepositoryArgs>(
+  "RepositoryArgs",
+  {
+    existing: late(STRING),
+    name: late(STRING),
+    imageTagMutability: allowedValues<NonNullable<RepositoryArgs["imageTagMutability"]>>({
+      MUTABLE: true,
+      IMMUTABLE: true,
     }),
+    scanOnPush: BOOLEAN,
+    encryption: {
+      type: "oneOf",
+      options: [
+        allowedValues<"AES256">({ AES256: true }),
+        object<{ kmsKeyArn: unknown }>("RepositoryEncryption", { kmsKeyArn: late(STRING) }),
+      ],
+    },
+    forceDelete: BOOLEAN,
+    lifecyclePolicy: {
+      type: "oneOf",
+      options: [
+        BOOLEAN,
+        object<LifecyclePolicyArgs>("LifecyclePolicyArgs", {
+          expireUntaggedAfterDays: NUMBER,
+          keepLastTagged: NUMBER,
+          taggedPatterns: STRINGS,
+          keepLast: NUMBER,
+        }),
+      ],
+    },
+    pullAccess: object<PullAccessArgs>("PullAccessArgs", { accounts: STRINGS, principals: STRINGS }),
+    // AWS tags are shown to anyone who may describe the repository, and kept in the state.
+    tags: credentialFree(
+      STRING_MAP,
+      "AWS tags are visible to anyone who may describe the repository: leave the credential out.",
+    ),
+    replicateTo: {
+      type: "list",
+      of: object<{ region: unknown; registryId: unknown }>("RepositoryReplicateTo", {
+        region: STRING,
+        registryId: late(STRING),
+      }),
+    },
   },
-});
+  { code: "invalid-repository", see: "RepositoryArgs" },
+);
 
 /**
  * What `createRepository` made.

@@ -38,6 +38,10 @@ export interface FieldFlags {
    * entry of the same environment by the same rule (`mergeEnvironments`), a plain value replacing.
    */
   readonly combines?: "merged" | "added" | "replaces" | "yields" | "switches";
+  /** The code of the problems found here and under it (an ECR repository's are `invalid-repository`). */
+  readonly code?: Diagnostic["code"];
+  /** The type a hint names for the problems here and under it (`RepositoryArgs`). */
+  readonly see?: string;
 }
 
 /** The back ends that carry only some build inputs (`docker-cli` carries them all). */
@@ -232,7 +236,7 @@ export function isEventual(value: unknown): boolean {
  * Check `value` against `spec` at `path`: unknown fields refused by name (the closest named),
  * a value outside the allowed ones (the closest suggested), the wrong type. A path that already
  * has a problem in `diagnostics` (a more specific check reported it) is not reported again.
- * @returns true when it found no problem
+ * @returns true when no problem is at `path` or under it (found now or before)
  */
 export function checkField(
   value: unknown,
@@ -241,9 +245,14 @@ export function checkField(
   diagnostics: Diagnostic[],
   options: CheckOptions,
 ): boolean {
-  const before = diagnostics.length;
   walk(value, spec, path, diagnostics, { isLate: isEventual, ...options });
-  return diagnostics.length === before;
+  // Found now, or by a check before (the component's walk of the whole args): either way the value is not of its type.
+  return !diagnostics.some(
+    (d) =>
+      d.severity === "error" &&
+      d.property !== undefined &&
+      (path === "" || d.property === path || d.property.startsWith(`${path}.`) || d.property.startsWith(`${path}[`)),
+  );
 }
 
 function walk(
@@ -255,6 +264,7 @@ function walk(
   noCredentials = spec.credentialFree,
 ): void {
   if (value === undefined || value === null) return;
+  if (spec.code || spec.see) options = { ...options, code: spec.code ?? options.code, see: spec.see ?? options.see };
   const fix = spec.credentialFree ?? noCredentials;
   const report = reporter(diagnostics, options);
   const wrong = (expected: string): void =>

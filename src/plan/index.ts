@@ -26,6 +26,7 @@ export {
   inputsCarriedBy,
   LATE_PLAN_ARGS,
   PLAN_FIELDS,
+  checkGitSha,
   isCommit,
   type LatePlanArg,
   type LatePlanInputs,

@@ -449,7 +449,12 @@ function checkFields(key: string, value: unknown, diagnostics: Diagnostic[]): vo
     code: "invalid-argument",
     see: "MultiStageImageArgs",
   });
-  if (key === "gitSha" && typeof value === "string" && !isCommit(value))
+  if (key === "gitSha") checkGitSha(value, diagnostics);
+}
+
+/** `gitSha`, when it is a string, is a commit: it goes into the release tags. */
+export function checkGitSha(value: unknown, diagnostics: Diagnostic[]): void {
+  if (typeof value === "string" && !isCommit(value))
     diagnostics.push({
       severity: "error",
       code: "invalid-argument",

@@ -39,12 +39,16 @@ export interface RegistryArgs {
 }
 
 /** Every field of `RegistryArgs`, declared once (see `plan/fields.ts`): the password is a secret. */
-export const REGISTRY_SPEC: FieldSpec = object<RegistryArgs>("RegistryArgs", {
-  repository: late(credentialFree(STRING)),
-  server: late(credentialFree(STRING)),
-  username: late(STRING),
-  password: { ...late(STRING), secret: true },
-});
+export const REGISTRY_SPEC: FieldSpec = object<RegistryArgs>(
+  "RegistryArgs",
+  {
+    repository: late(credentialFree(STRING)),
+    server: late(credentialFree(STRING)),
+    username: late(STRING),
+    password: { ...late(STRING), secret: true },
+  },
+  { code: "invalid-registry", see: "RegistryArgs" },
+);
 
 /** A repository and how to log in to its registry (the one credential type, as Inputs); `password` is a secret. */
 export interface RegistryTarget extends RegistryInputs {
