@@ -6,7 +6,7 @@
  */
 import * as path from "path";
 import { type Diagnostic, type ParseResult, stageGraph, stageLabel, throwOnErrors } from "../dockerfile";
-import { classifyEnvironment, getEnvironmentArgs, parseSize } from "./environments";
+import { classifyEnvironment, getEnvironmentArgs, parseSize, settingPath } from "./environments";
 import { needsBuilder } from "./builder";
 import { planBuildSettings } from "./build-settings";
 import { planOutputs } from "./exports";
@@ -108,7 +108,7 @@ export function planBuild(parsed: ParseResult, options: BuildPlanOptions): Build
     settings: buildSettings,
     ...(closure ? { closure } : {}),
     ...(promotion ? { promotion } : {}),
-    ...(budget !== undefined ? { sizeBudget: { bytes: budget, property: `environments.${key}.sizeBudget` } } : {}),
+    ...(budget !== undefined ? { sizeBudget: { bytes: budget, property: settingPath(key, "sizeBudget") } } : {}),
     warnings,
   };
 }

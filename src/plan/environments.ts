@@ -170,3 +170,11 @@ export function parseSize(size: number | string): number | undefined {
   const bytes = Number(m[1]) * scale;
   return bytes > 0 ? bytes : undefined;
 }
+
+/**
+ * The property path of an environment's setting, `environments.<key>.<field>`: every path the
+ * plan names one by is made here, its field checked by the compiler against the settings.
+ */
+export function settingPath(key: string, field: keyof EnvironmentArgs & string, rest = ""): string {
+  return `environments.${key}.${field}${rest}`;
+}

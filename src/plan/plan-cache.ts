@@ -2,7 +2,7 @@
 import { chooseTarget } from "./plan-target";
 import { choosePlatforms } from "./plan-inputs";
 import { type Diagnostic, type DockerfileModel, findStage, finalStage, resolveTarget, stageLabel } from "../dockerfile";
-import { type EnvironmentArgs, classifyEnvironment, getEnvironmentArgs } from "./environments";
+import { type EnvironmentArgs, classifyEnvironment, getEnvironmentArgs, settingPath } from "./environments";
 import { type CacheSpec, cacheTag, registryCacheEnabled } from "./builder";
 import { planCacheEntries } from "./cache-entries";
 import type { BuildPlanOptions } from "./options";
@@ -25,7 +25,7 @@ export function planCache(
 ): CacheSpec | undefined {
   const global = options.registryCache;
   if (!registryCacheEnabled(global, settings.registryCache, options.builder !== undefined)) return undefined;
-  const property = settings.registryCache !== undefined ? `environments.${key}.registryCache` : "registryCache";
+  const property = settings.registryCache !== undefined ? settingPath(key, "registryCache") : "registryCache";
   if (options.builder === undefined) {
     diagnostics.push({
       severity: "warning",
@@ -81,6 +81,6 @@ export function planCacheList(scope: PlanScope, direction: "from" | "to"): strin
   const name = direction === "from" ? "cacheFrom" : "cacheTo";
   return [
     ...planCacheEntries(options[name] ?? [], direction, name, hasBuilder, diagnostics),
-    ...planCacheEntries(settings[name] ?? [], direction, `environments.${key}.${name}`, hasBuilder, diagnostics),
+    ...planCacheEntries(settings[name] ?? [], direction, settingPath(key, name), hasBuilder, diagnostics),
   ];
 }

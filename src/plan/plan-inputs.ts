@@ -1,5 +1,5 @@
 /** A plan's inputs: build args, platforms, the builder, volatile args. */
-import { type EnvironmentArgs } from "./environments";
+import { type EnvironmentArgs, settingPath } from "./environments";
 import { type BuilderSpec, builderSpec, validatePlatforms, validateSsh } from "./builder";
 import { DAEMONLESS_ENGINES } from "./engine";
 import { type BuildArgSource, validateBuildArgNames } from "./secrets";
@@ -12,8 +12,8 @@ export function choosePlatforms(
   key: string,
   settings: EnvironmentArgs,
 ): { platforms: string[]; property: string } {
-  if (settings.platforms) return { platforms: [...settings.platforms], property: `environments.${key}.platforms` };
-  if (settings.platform) return { platforms: [settings.platform], property: `environments.${key}.platform` };
+  if (settings.platforms) return { platforms: [...settings.platforms], property: settingPath(key, "platforms") };
+  if (settings.platform) return { platforms: [settings.platform], property: settingPath(key, "platform") };
   if (options.platforms) return { platforms: [...options.platforms], property: "platforms" };
   return { platforms: options.platform ? [options.platform] : [], property: "platform" };
 }
@@ -30,7 +30,7 @@ export function mergeBuildArgs(
       merged[name] = { name, value, property: `${prefix}.${name}` };
   };
   add(options.buildArgs, "buildArgs");
-  add(settings.buildArgs, `environments.${key}.buildArgs`);
+  add(settings.buildArgs, settingPath(key, "buildArgs"));
   if (options.image) add(options.image.buildArgs, `additionalImages.${options.image.name}.buildArgs`);
   return merged;
 }
@@ -79,7 +79,7 @@ export function planVolatileArgs(scope: PlanScope, values: Readonly<Record<strin
       property: `volatileArgs[${i}]`,
       arg: name,
       message: `volatile arg "${name}" is not a build arg of environment "${env}".`,
-      hint: `Pass it in buildArgs (or environments.${key}.buildArgs), or remove it from volatileArgs.`,
+      hint: `Pass it in buildArgs (or ${settingPath(key, "buildArgs")}), or remove it from volatileArgs.`,
     });
   });
   return volatileArgs;

@@ -1,6 +1,6 @@
 /** A plan's labels and annotations. */
 import { type Diagnostic } from "../dockerfile";
-import { type EnvironmentArgs } from "./environments";
+import { type EnvironmentArgs, settingPath } from "./environments";
 import { needsBuilder } from "./builder";
 import { planLabels, validateKeyValues } from "./build-settings";
 import type { BuildPlanOptions } from "./options";
@@ -15,14 +15,14 @@ export function planMetadata(
   diagnostics: Diagnostic[],
 ): Pick<BuildPlan, "labels" | "volatileLabels" | "annotations"> {
   validateKeyValues(options.labels ?? {}, "labels", diagnostics);
-  validateKeyValues(settings.labels ?? {}, `environments.${key}.labels`, diagnostics);
+  validateKeyValues(settings.labels ?? {}, settingPath(key, "labels"), diagnostics);
   validateKeyValues(options.annotations ?? {}, "annotations", diagnostics);
-  validateKeyValues(settings.annotations ?? {}, `environments.${key}.annotations`, diagnostics);
+  validateKeyValues(settings.annotations ?? {}, settingPath(key, "annotations"), diagnostics);
   const annotations = { ...options.annotations, ...settings.annotations };
   if (Object.keys(annotations).length && options.builder === undefined)
     diagnostics.push(
       needsBuilder(
-        settings.annotations ? `environments.${key}.annotations` : "annotations",
+        settings.annotations ? settingPath(key, "annotations") : "annotations",
         "writes no manifest annotations",
         { or: ", or use labels (in the image config)" },
       ),

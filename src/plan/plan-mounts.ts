@@ -10,7 +10,7 @@ import {
   didYouMean,
   stageNames,
 } from "../dockerfile";
-import { type EnvironmentKind } from "./environments";
+import { type EnvironmentKind, settingPath } from "./environments";
 import { type NamedContext, contextImage, planNamedContexts } from "./contexts";
 import { isPinnedReference, parseImageReference } from "./image-ref";
 import { validateSecretMounts, validateSshMounts } from "./secrets";
@@ -95,7 +95,7 @@ export function validateBaseImages(
       // `COPY --from=nosuch`: BuildKit pulls it as an image; say that it is no stage either.
       message: `${use && use.via !== "FROM" && !ref.registry && !ref.repository.includes("/") ? `${use.via}=${image} names no stage of this Dockerfile, so it is the image "${image}", which` : `image "${image}"`} is ${ref.tag === "latest" ? "tagged latest" : "not tagged"}, so each build may get a different image.`,
       hint: strict
-        ? `Pin it to a version or digest (e.g. ${ref.registry ? `${ref.registry}/` : ""}${ref.repository}:1.2.3), or set environments.${key}.allowUnpinnedBaseImages.`
+        ? `Pin it to a version or digest (e.g. ${ref.registry ? `${ref.registry}/` : ""}${ref.repository}:1.2.3), or set ${settingPath(key, "allowUnpinnedBaseImages")}.`
         : "Pin it to a version or digest before it reaches production.",
     });
   }

@@ -1,6 +1,12 @@
 /** A plan that promotes another environment's image (`promoteFrom`). */
 import { type Diagnostic, MultiStageError, type ParseResult, didYouMean } from "../dockerfile";
-import { type EnvironmentArgs, type EnvironmentKind, classifyEnvironment, getEnvironmentArgs } from "./environments";
+import {
+  type EnvironmentArgs,
+  type EnvironmentKind,
+  classifyEnvironment,
+  getEnvironmentArgs,
+  settingPath,
+} from "./environments";
 import { parseImageReference, repositoryProblem } from "./image-ref";
 import type { BuildPlanOptions } from "./options";
 import type { BuildPlan } from "./plan-types";
@@ -37,7 +43,7 @@ export function planPromotion(
 ): BuildPlan["promotion"] {
   const from = settings.promoteFrom;
   if (from === undefined || options.image) return undefined;
-  const property = `environments.${key}.promoteFrom`;
+  const property = settingPath(key, "promoteFrom");
   const refuse = (at: string, message: string, hint: string): undefined => {
     diagnostics.push({ severity: "error", code: "invalid-environment", property: at, message, hint });
     return undefined;
@@ -64,7 +70,7 @@ export function planPromotion(
     (repositoryProblem(repository) || parseImageReference(repository).registry === undefined)
   )
     return refuse(
-      `environments.${key}.promoteRepository`,
+      settingPath(key, "promoteRepository"),
       `"${repository}" is not a repository (<registry host>/<path>, lower case, no tag).`,
       'Write it as the source image\'s repository, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app".',
     );
@@ -86,7 +92,7 @@ export function planPromotion(
       return refuse(
         property,
         `"${from}" builds stage "${source.targetStage}", but "${options.environment}" builds stage "${targetLabel}": promoting would ship a different stage under this environment's tags.`,
-        `Give both the same target (environments.${sourceKey}.target), or remove promoteFrom.`,
+        `Give both the same target (${settingPath(sourceKey, "target")}), or remove promoteFrom.`,
       );
     // The image production takes must have passed production's guards when it was built.
     if (kind === "production" && sourceKind !== "production")

@@ -1,4 +1,5 @@
 /** A plan's release and attestations, and the engine's refusals. */
+import { settingPath } from "./environments";
 import { type Stage } from "../dockerfile";
 import { type AttestationSpec, attestationSpec, needsBuilder } from "./builder";
 import { type ReleaseSpec, attestationStore, planRelease } from "./release";
@@ -14,13 +15,15 @@ export function planSupplyChain(scope: PlanScope): { release: ReleaseSpec | unde
     attestationSpec(attestArgs),
     typeof attestArgs === "object" ? attestArgs.store : undefined,
     release,
-    settings.attestations !== undefined ? `environments.${key}.attestations` : "attestations",
+    settings.attestations !== undefined ? settingPath(key, "attestations") : "attestations",
     diagnostics,
   );
   if (attestations.store === "referrers" && attestations.provenance !== false && !hasBuilder)
     diagnostics.push(
       needsBuilder(
-        settings.attestations !== undefined ? `environments.${key}.attestations.provenance` : "attestations.provenance",
+        settings.attestations !== undefined
+          ? settingPath(key, "attestations", `.provenance`)
+          : "attestations.provenance",
         "does not record the build's provenance",
         { or: ", or leave provenance off (the SBOM needs no builder)" },
       ),
@@ -47,10 +50,10 @@ export function planEngineCheck(
       platforms,
       platformsProperty,
       attestationsInIndex: attestations.store === "index",
-      attestationsProperty: settings.attestations !== undefined ? `environments.${key}.attestations` : "attestations",
+      attestationsProperty: settings.attestations !== undefined ? settingPath(key, "attestations") : "attestations",
       cacheFrom: [
         ...(options.cacheFrom ?? []).map((entry, i) => ({ entry, property: `cacheFrom[${i}]` })),
-        ...(settings.cacheFrom ?? []).map((entry, i) => ({ entry, property: `environments.${key}.cacheFrom[${i}]` })),
+        ...(settings.cacheFrom ?? []).map((entry, i) => ({ entry, property: settingPath(key, "cacheFrom", `[${i}]`) })),
       ],
       load: options.load === true,
       stages: mounted,

@@ -10,7 +10,13 @@ import {
   stageLabel,
   stageNames,
 } from "../dockerfile";
-import { DEFAULT_DEV_TARGETS, type EnvironmentArgs, type EnvironmentKind, getEnvironmentArgs } from "./environments";
+import {
+  DEFAULT_DEV_TARGETS,
+  type EnvironmentArgs,
+  type EnvironmentKind,
+  getEnvironmentArgs,
+  settingPath,
+} from "./environments";
 import { type BuildArgSource } from "./secrets";
 import type { BuildPlanOptions } from "./options";
 import { type TagSource, checkSharedTags, releaseTags } from "./tags";
@@ -45,7 +51,7 @@ export function chooseTarget(
     return { target, property };
   }
   if (options.target !== undefined) return { target: options.target, property: "target" };
-  if (settings.target !== undefined) return { target: settings.target, property: `environments.${key}.target` };
+  if (settings.target !== undefined) return { target: settings.target, property: settingPath(key, "target") };
   if (kind !== "development" || model.stages.length === 0) return {};
   const candidates = options.devTargets ?? DEFAULT_DEV_TARGETS;
   const target = candidates.find((c) => findStage(model, c) !== undefined);
@@ -54,12 +60,12 @@ export function chooseTarget(
       severity: "error",
       code: "unknown-target",
       file: model.file,
-      property: `environments.${key}.target`,
+      property: settingPath(key, "target"),
       message: `environment "${env}" is a development environment, but no stage is named ${candidates.map((c) => `"${c}"`).join(", ")}.`,
-      hint: `Set environments.${key}.target to one of: ${stageNames(model).join(", ") || "(no named stages)"}, or name a stage "dev".`,
+      hint: `Set ${settingPath(key, "target")} to one of: ${stageNames(model).join(", ") || "(no named stages)"}, or name a stage "dev".`,
     });
   }
-  return { target, property: options.devTargets ? "devTargets" : `environments.${key}.target` };
+  return { target, property: options.devTargets ? "devTargets" : settingPath(key, "target") };
 }
 
 /** An unset arg's warning as the production policy's error, saying how to build it empty anyway. */
@@ -69,7 +75,7 @@ export function unsetArgInProduction(d: Diagnostic, key: string): Diagnostic {
     ...d,
     severity: "error",
     message: d.message.replace(/; it expands to empty\.$/, "."),
-    hint: `${d.hint ?? ""} Or set environments.${key}.allowUnsetBuildArgs to build with it empty, as BuildKit does.`.trim(),
+    hint: `${d.hint ?? ""} Or set ${settingPath(key, "allowUnsetBuildArgs")} to build with it empty, as BuildKit does.`.trim(),
   };
 }
 
@@ -116,7 +122,7 @@ export function planTarget(
       target === undefined ? undefined : { env, target, gitSha: options.gitSha, version: options.version },
       {
         tagStrategy: options.tagStrategy,
-        fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, `environments.${key}.tags`)],
+        fixed: [...sourcesOf(options.tags, "tags"), ...sourcesOf(settings.tags, settingPath(key, "tags"))],
         moving: sourcesOf(options.movingTags, "movingTags"),
         prefix: image?.name,
         immutable: options.immutableTags,
@@ -149,7 +155,7 @@ export function planTarget(
       stage: targetLabel,
       property: chosen.property,
       message: `production environment "${env}" would build stage "${targetLabel}", not the final stage "${stageLabel(finalStage(model))}".`,
-      hint: `Remove the target for "${env}", or set environments.${key}.allowNonFinalTarget if this is intended.`,
+      hint: `Remove the target for "${env}", or set ${settingPath(key, "allowNonFinalTarget")} if this is intended.`,
     });
   }
   return { resolution, targetLabel, tagsFor };

@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from "../dockerfile";
 import type { AttestationSpec, AttestationStore } from "./builder";
-import type { EnvironmentArgs, EnvironmentKind, ReleaseGateArgs } from "./environments";
+import { type EnvironmentArgs, type EnvironmentKind, type ReleaseGateArgs, settingPath } from "./environments";
 import { describeValue } from "./fields";
 
 /** What the component knows of `signing` (the key's value never enters a plan). */
@@ -66,7 +66,7 @@ export function planRelease(
     diagnostics.push({
       severity: "error",
       code: "invalid-release",
-      property: `environments.${key}.signing`,
+      property: settingPath(key, "signing"),
       message: "is true, but the component has no signing key or public key to sign or verify with.",
       hint: 'Give the component signing: { key: config.requireSecret("cosignKey") } (a cosign private key), or publicKeys to verify with.',
     });
@@ -76,7 +76,7 @@ export function planRelease(
 }
 
 function planGate(gate: ReleaseGateArgs, key: string, diagnostics: Diagnostic[]): ReleaseSpec["gate"] {
-  const property = `environments.${key}.releaseGate`;
+  const property = settingPath(key, "releaseGate");
   const before = diagnostics.length;
   if (typeof gate.command !== "string" || gate.command.trim() === "")
     diagnostics.push({
