@@ -35,6 +35,7 @@ import {
   NO_CREDENTIALS,
   credentialFree,
   describeValue,
+  isEventual,
   late,
   object,
 } from "./fields";
@@ -484,12 +485,18 @@ export function validEnvironments(
   const wrong = (path: string, expected: string, got: unknown): void => {
     diagnostics.push(wrongType(path, expected, got, "invalid-environment", "EnvironmentArgs"));
   };
+  // An Output decides the plan too late: said as the field walk says it, not read as a map.
+  const eventual = (v: unknown, path: string): boolean =>
+    isEventual(v) &&
+    !checkField(v, { type: "any" }, path, diagnostics, { code: "invalid-environment", see: "EnvironmentArgs" });
+  if (eventual(value, property)) return {};
   if (!isRecord(value)) {
     wrong(property, "a map of environment names to settings", value);
     return {};
   }
   for (const [env, settings] of Object.entries(value)) {
     valid[env] = {};
+    if (eventual(settings, `${property}.${env}`)) continue;
     if (!isRecord(settings)) {
       wrong(`${property}.${env}`, "an object of settings", settings);
       continue;

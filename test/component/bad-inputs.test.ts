@@ -81,6 +81,33 @@ describe("Bad inputs are refused with code, place, message and fix, and nothing 
     for (const e of error.errors) assert.ok(e.reason.length < 3000, `${e.reason.length} characters`);
     assert.match(error.message, /more characters\)/);
   });
+
+  it("environments, or one environment's settings, given as an Output: refused by their path, not read as a map", () => {
+    for (const [environments, property] of [
+      [pulumi.output({ production: { target: "production" } }), "environments"],
+      [{ production: pulumi.output({ target: "production" }) }, "environments.production"],
+    ] as const) {
+      useStack("production");
+      let error: unknown;
+      try {
+        new MultiStageImage("bad", {
+          context: SERVICE,
+          gitSha: "0123456789abcdef0123456789abcdef01234567",
+          environments: environments as unknown as MultiStageImageArgs["environments"],
+        });
+      } catch (err) {
+        error = err;
+      }
+      assert.ok(error instanceof InvalidInputsError, String(error));
+      assert.deepEqual(
+        error.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.property}: ${d.message}`),
+        [
+          `${property}: is an Output (known only once it resolves), but it decides the plan and the resources when the component is constructed.`,
+        ],
+      );
+      assert.deepEqual(resources, []);
+    }
+  });
 });
 
 /**
