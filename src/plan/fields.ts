@@ -247,12 +247,12 @@ export function checkField(
 ): boolean {
   walk(value, spec, path, diagnostics, { isLate: isEventual, ...options });
   // Found now, or by a check before (the component's walk of the whole args): either way the value is not of its type.
-  return !diagnostics.some(
-    (d) =>
-      d.severity === "error" &&
-      d.property !== undefined &&
-      (path === "" || d.property === path || d.property.startsWith(`${path}.`) || d.property.startsWith(`${path}[`)),
-  );
+  return !diagnostics.some((d) => d.severity === "error" && d.property !== undefined && within(d.property, path));
+}
+
+/** Whether `path` is `root` or under it (`root.field`, `root[0]`); everything is under the top (`""`). */
+function within(path: string, root: string): boolean {
+  return root === "" || path === root || path.startsWith(`${root}.`) || path.startsWith(`${root}[`);
 }
 
 function walk(
@@ -325,9 +325,7 @@ function reporter(diagnostics: Diagnostic[], options: CheckOptions): Report {
   const reported = (p: string, under: boolean): boolean =>
     diagnostics.some(
       (d) =>
-        d.severity === "error" &&
-        d.property !== undefined &&
-        (p === d.property || (under && (p.startsWith(`${d.property}.`) || p.startsWith(`${d.property}[`)))),
+        d.severity === "error" && d.property !== undefined && (p === d.property || (under && within(p, d.property))),
     );
   return (p, message, hint, under = true) => {
     if (!reported(p, under))

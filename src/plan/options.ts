@@ -741,6 +741,8 @@ export const PLAN_FIELDS = {
 export const PLAN_ARG_KEYS = Object.keys(PLAN_FIELDS) as ReadonlyArray<keyof PlanArgs>;
 
 type PlanFields = typeof PLAN_FIELDS;
+/** The same table, each entry as a `FieldSpec` (its columns read by name). */
+const PLAN_TABLE: Fields<PlanArgs> = PLAN_FIELDS;
 
 /** The plan args that are build settings (their entry has a `build` column). */
 export type BuildSettingName = {
@@ -758,23 +760,21 @@ export type LatePlanArg = {
 }[keyof PlanFields];
 
 /** The late plan args, in the table's order. */
-export const LATE_PLAN_ARGS = PLAN_ARG_KEYS.filter(
-  (name) => (PLAN_FIELDS as Fields<PlanArgs>)[name].late,
-) as LatePlanArg[];
+export const LATE_PLAN_ARGS = PLAN_ARG_KEYS.filter((name) => PLAN_TABLE[name].late) as LatePlanArg[];
 
 /** The build settings' columns, in the table's order. */
 export const BUILD_SETTINGS = PLAN_ARG_KEYS.flatMap((name) => {
-  const build = (PLAN_FIELDS as Fields<PlanArgs>)[name].build;
+  const build = PLAN_TABLE[name].build;
   return build ? [[name as BuildSettingName, build] as const] : [];
 });
 
 /** The build inputs, in the table's order, with the back ends besides `docker-cli` that carry each. */
 export const BUILD_INPUTS = PLAN_ARG_KEYS.flatMap((name) => {
-  const carriedBy = (PLAN_FIELDS as Fields<PlanArgs>)[name].carriedBy;
+  const carriedBy = PLAN_TABLE[name].carriedBy;
   return carriedBy ? [name as BuildInput] : [];
 });
 
 /** The build inputs the back end `backend` carries. */
 export function inputsCarriedBy(backend: CarryingBackend): BuildInput[] {
-  return BUILD_INPUTS.filter((name) => (PLAN_FIELDS as Fields<PlanArgs>)[name].carriedBy?.includes(backend));
+  return BUILD_INPUTS.filter((name) => PLAN_TABLE[name].carriedBy?.includes(backend));
 }
